@@ -1,0 +1,66 @@
+"""Content hashes of a data folder and its metadata, for caching and provenance."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from evaluation.contract import AREA_FILES, METADATA_FILE, TABLE_EXTENSIONS, TABLES
+from evaluation.exceptions import DataError
+
+_EXTRA_FILES = ("indicators.yaml", METADATA_FILE)
+
+
+@dataclass(frozen=True)
+class DataMetadata:
+    """What ``metadata.yaml`` in a data folder says about the data."""
+
+    name: str
+    synthetic: bool
+    description: str = ""
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def contract_files(folder: Path) -> list[Path]:
+    """Every file in ``folder`` that the loaders read, in a stable order."""
+    folder = Path(folder)
+    names = [f"{stem}{ext}" for spec in TABLES.values() for stem in spec.file_stems
+             for ext in TABLE_EXTENSIONS]
+    names += list(AREA_FILES) + list(_EXTRA_FILES)
+    return sorted(folder / n for n in names if (folder / n).is_file())
+
+
+def data_fingerprint(folder: str | Path) -> dict[str, str]:
+    """Map each contract file's name to the SHA-256 of its content."""
+    return {p.name: sha256_file(p) for p in contract_files(Path(folder))}
+
+
+def read_metadata(folder: str | Path) -> DataMetadata:
+    """Read ``metadata.yaml``; a folder without one is treated as real, unnamed data."""
+    folder = Path(folder)
+    path = folder / METADATA_FILE
+    if not path.is_file():
+        return DataMetadata(name=folder.name, synthetic=False)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError:
+        raise DataError("not valid YAML", file=path) from None
+    if not isinstance(raw, dict):
+        raise DataError("expected a mapping", file=path)
+    synthetic = raw.get("synthetic", False)
+    if not isinstance(synthetic, bool):
+        raise DataError("must be true or false", file=path, column="synthetic",
+                        expected="true/false", found=repr(synthetic))
+    return DataMetadata(name=str(raw.get("name", folder.name)), synthetic=synthetic,
+                        description=str(raw.get("description", "")))

@@ -1,0 +1,185 @@
+"""Parameters of one evaluation and of a term batch, as frozen pydantic models.
+
+A typo in a params file must fail loudly: papermill only warns about unknown
+parameter names, so every model forbids unknown keys and every error names the
+file and the parameter.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from evaluation.exceptions import ParameterError
+
+ReportKind = Literal["area_analysis", "outcome_followup", "user_survey"]
+
+DEFAULT_OUTCOMES = (
+    "referrals_per_1000_children",
+    "referrals_public_per_1000_children",
+    "referrals_school_per_1000_children",
+    "joint_assessment_share",
+    "placements_per_1000_children",
+    "placements_without_prior_open_care_share",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PrivacyParams(_Model):
+    """Disclosure thresholds (PRIVACY.md); they may be raised, never lowered."""
+
+    min_count: int = Field(5, description="Counts from 1 to min_count-1 are hidden.")
+    min_n: int = Field(10, description="Least denominator behind a share, rate, mean or median.")
+    sensitive_min_n: int = Field(
+        20, description="0 % and 100 % of sensitive outcomes are hidden below this denominator.")
+
+    @field_validator("min_count")
+    @classmethod
+    def _min_count(cls, v: int) -> int:
+        if v < 5:
+            raise ValueError("may be raised but not lowered below 5")
+        return v
+
+    @field_validator("min_n")
+    @classmethod
+    def _min_n(cls, v: int) -> int:
+        if v < 10:
+            raise ValueError("may be raised but not lowered below 10")
+        return v
+
+    @field_validator("sensitive_min_n")
+    @classmethod
+    def _sensitive(cls, v: int) -> int:
+        if v < 20:
+            raise ValueError("may be raised but not lowered below 20")
+        return v
+
+
+class TargetParams(_Model):
+    """Targets drawn as reference lines and judged in the text."""
+
+    joint_assessment_share: float | None = Field(0.5, ge=0, le=1)
+    assessment_within_14_days_share: float | None = Field(None, ge=0, le=1)
+    investigation_within_120_days_share: float | None = Field(None, ge=0, le=1)
+
+
+class SurveyReference(_Model):
+    """A benchmark share of positive answers, with its source."""
+
+    value: float = Field(ge=0, le=1)
+    source: str
+    year: int
+
+
+class SurveyParams(_Model):
+    """Which survey and unit a user-survey report covers."""
+
+    survey: str
+    unit: str | None = None
+    low_response_rate: float = Field(0.5, ge=0, le=1)
+    min_answers_generalise: int = Field(30, ge=1)
+    references: dict[str, SurveyReference] = Field(default_factory=dict)
+
+
+class EvaluationParams(_Model):
+    """Everything one report needs besides the data folder's contents."""
+
+    kind: ReportKind
+    area: str = Field(description="Evaluated area: its name or code in areas.gpkg.")
+    data: Path = Field(description="Data folder, relative to the params file.")
+    title: str | None = None
+    comparison_areas: tuple[str, ...] = ()
+    excluded_from_comparison: tuple[str, ...] = Field(
+        (), description="Areas with their own area-based work, kept out of comparisons.")
+    intervention_start: date | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    outcomes: tuple[str, ...] = DEFAULT_OUTCOMES
+    privacy: PrivacyParams = PrivacyParams()
+    targets: TargetParams = TargetParams()
+    survey: SurveyParams | None = None
+    show_render_date: bool = Field(False, description="Print the render date in the footer.")
+    source_file: Path | None = Field(None, exclude=True)
+
+    @field_validator("comparison_areas", "excluded_from_comparison", mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        return (v,) if isinstance(v, str) else v
+
+
+class BatchParams(_Model):
+    """A term batch: a name and the evaluations it runs."""
+
+    batch: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    title: str | None = None
+    evaluations: tuple[Path, ...]
+    source_file: Path | None = Field(None, exclude=True)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ParameterError("parameters file not found", file=path)
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ParameterError(f"not valid YAML{line}", file=path) from None
+    if not isinstance(content, dict):
+        raise ParameterError("expected a mapping of parameter names to values", file=path)
+    return content
+
+
+def _explain(exc: ValidationError, model: type[BaseModel], path: Path) -> ParameterError:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        known = list(model.model_fields)
+        close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        return ParameterError(f"unknown parameter{hint}", file=path, parameter=loc)
+    if err["type"] == "missing":
+        return ParameterError("required parameter is missing", file=path, parameter=loc)
+    msg = err["msg"].removeprefix("Value error, ")
+    return ParameterError(f"{msg} (got {err.get('input')!r})", file=path, parameter=loc)
+
+
+def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
+    """Read and validate one evaluation's YAML; ``data`` is resolved against the file."""
+    path = Path(path).resolve()
+    raw = {**_read_yaml(path), **overrides}
+    try:
+        params = EvaluationParams.model_validate(raw)
+    except ValidationError as exc:
+        raise _explain(exc, EvaluationParams, path) from None
+    data = params.data if params.data.is_absolute() else (path.parent / params.data).resolve()
+    if not data.is_dir():
+        raise ParameterError(f"data folder {data} does not exist", file=path, parameter="data")
+    if params.kind == "user_survey" and params.survey is None:
+        raise ParameterError("a user_survey report needs a 'survey' section", file=path,
+                             parameter="survey")
+    if (params.period_start and params.period_end and params.period_start > params.period_end):
+        raise ParameterError("period_start is after period_end", file=path,
+                             parameter="period_start")
+    return params.model_copy(update={"data": data, "source_file": path})
+
+
+def load_batch(path: str | Path) -> BatchParams:
+    """Read a batch file; evaluation paths are resolved against the file."""
+    path = Path(path).resolve()
+    raw = _read_yaml(path)
+    try:
+        batch = BatchParams.model_validate(raw)
+    except ValidationError as exc:
+        raise _explain(exc, BatchParams, path) from None
+    evaluations = tuple(
+        p if p.is_absolute() else (path.parent / p).resolve() for p in batch.evaluations)
+    return batch.model_copy(update={"evaluations": evaluations, "source_file": path})
