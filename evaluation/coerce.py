@@ -1,0 +1,192 @@
+"""Turn raw cells into the contract's types, naming the first bad cell on failure.
+
+Written by hand rather than left to pandera's coercion because the contract
+accepts Swedish spellings (ja/nej, decimal comma, Excel serial dates) and the
+error must name the spreadsheet row without ever echoing a sensitive value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from evaluation.contract import Column, TableSpec
+from evaluation.exceptions import DataError, IdentityNumberError
+from evaluation.idnumbers import contains_identity_number, first_identity_number_row
+from evaluation.io.tables import RawTable
+
+_TRUE = {"true", "1", "ja", "j", "yes", "y", "sant"}
+_FALSE = {"false", "0", "nej", "n", "no", "falskt"}
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+_KIND_EXPECTED = {
+    "text": "text",
+    "int": "a whole number",
+    "float": "a number",
+    "date": "a date YYYY-MM-DD",
+    "bool": "true/false, 1/0, ja/nej or j/n",
+    "list": "codes separated by ';'",
+}
+
+
+def _safe(value: object) -> str:
+    """Quote a found value for an error message, unless it could identify a person."""
+    text = str(value)
+    if contains_identity_number(text):
+        return "a value shaped like a personal identity number (not shown)"
+    return repr(text[:40])
+
+
+def _fail(raw: RawTable, pos: int, col: Column, found: object, message: str | None = None,
+          expected: str | None = None) -> DataError:
+    return DataError(message or f"not {_KIND_EXPECTED[col.kind]}", file=raw.path,
+                     row=raw.first_data_row + pos, column=col.name,
+                     expected=expected or _KIND_EXPECTED[col.kind], found=_safe(found))
+
+
+def _is_blank(s: pd.Series) -> pd.Series:
+    return s.isna() | s.astype(str).str.strip().eq("")
+
+
+def _text(s: pd.Series) -> pd.Series:
+    def norm(v: object) -> object:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return pd.NA
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)  # Excel turns codes into numbers
+        return str(v).strip() or pd.NA
+
+    if s.dtype == object:
+        s = s.map(norm)
+    else:
+        s = s.astype("string").str.strip().replace("", pd.NA)
+    return s.astype("string")
+
+
+def _numbers(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        out = s.astype("float64")
+    else:
+        text = s.astype("string").str.strip()
+        text = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)  # thousands spaces
+        if raw.decimal_comma or text.str.contains(",", regex=False).any():
+            text = text.str.replace(",", ".", regex=False)
+        text = text.replace("", pd.NA)
+        out = pd.to_numeric(text, errors="coerce").astype("float64")
+        bad = out.isna() & text.notna()
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise _fail(raw, pos, col, s.iloc[pos])
+    return out
+
+
+def _int(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
+    out = _numbers(raw, s, col)
+    frac = out.notna() & (out != np.floor(out))
+    if frac.any():
+        pos = int(np.flatnonzero(frac.to_numpy())[0])
+        raise _fail(raw, pos, col, s.iloc[pos])
+    return out.astype("Int64")
+
+
+def _date(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.tz_localize(None).dt.normalize() if s.dt.tz else s.dt.normalize()
+    values = s.copy()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    is_ts = values.map(lambda v: isinstance(v, (dt.datetime, dt.date, pd.Timestamp)))
+    if is_ts.any():
+        out[is_ts] = pd.to_datetime(values[is_ts].astype(object), errors="coerce")
+    is_num = values.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))
+                        and not isinstance(v, bool) and not pd.isna(v))
+    if is_num.any():  # Excel serial dates
+        days = pd.to_numeric(values[is_num]).astype(float)
+        ok = days.between(1, 2958465)
+        out[is_num & ok.reindex(s.index, fill_value=False)] = (
+            _EXCEL_EPOCH + pd.to_timedelta(days[ok], unit="D"))
+    rest = ~(is_ts | is_num) & ~_is_blank(values)
+    if rest.any():
+        text = values[rest].astype(str).str.strip()
+        text = text.where(~text.str.fullmatch(r"\d+(\.0+)?"), None)  # serial as text below
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        serial = values[rest].astype(str).str.strip()
+        serial_mask = serial.str.fullmatch(r"\d{4,5}(\.\d+)?")
+        if serial_mask.any():
+            days = pd.to_numeric(serial[serial_mask]).astype(float)
+            parsed[serial_mask] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+        out[rest] = parsed
+    bad = out.isna() & ~_is_blank(values)
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise _fail(raw, pos, col, s.iloc[pos])
+    return out.dt.normalize().astype("datetime64[ns]")
+
+
+def _bool(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype("boolean")
+    text = s.map(lambda v: pd.NA if v is None or (isinstance(v, float) and np.isnan(v))
+                 else str(int(v)) if isinstance(v, (bool, np.bool_)) or (
+                     isinstance(v, float) and v.is_integer()) else str(v))
+    text = text.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False).astype(bool)] = True
+    out[text.isin(_FALSE).fillna(False).astype(bool)] = False
+    bad = out.isna() & text.notna() & text.ne("")
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise _fail(raw, pos, col, s.iloc[pos])
+    return out
+
+
+def _list(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
+    text = _text(s).str.lower().str.replace(r"\s*[;|]\s*", ";", regex=True)
+    return text.str.strip(";").replace("", pd.NA)
+
+
+_CONVERTERS = {"int": _int, "float": _numbers, "date": _date, "bool": _bool, "list": _list}
+
+
+def guard_identity_numbers(raw: RawTable) -> None:
+    """Reject the file if any cell holds a personal identity or coordination number."""
+    for name in raw.frame.columns:
+        pos = first_identity_number_row(raw.frame[name])
+        if pos is not None:
+            raise IdentityNumberError(
+                "the file holds a value shaped like a Swedish personal identity or coordination "
+                "number; ids must be pseudonyms", file=raw.path, row=raw.first_data_row + pos,
+                column=name, expected="an opaque pseudonymous id",
+                found="a personal identity number (not shown)")
+
+
+def coerce_table(raw: RawTable, spec: TableSpec) -> pd.DataFrame:
+    """Check columns are present and convert each to its contract type.
+
+    Unknown extra columns are kept as they are; missing optional columns are
+    added empty so downstream code can rely on every contract column existing.
+    """
+    frame = raw.frame
+    missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
+    if missing:
+        raise DataError("a required column is missing", file=raw.path, row=1, column=missing[0],
+                        expected=f"columns {', '.join(c.name for c in spec.columns if c.required)}",
+                        found=", ".join(map(str, frame.columns)) or "no columns")
+    out = {}
+    for col in spec.columns:
+        if col.name not in frame.columns:
+            out[col.name] = pd.Series(pd.NA, index=frame.index, dtype=_empty_dtype(col))
+            continue
+        s = frame[col.name]
+        out[col.name] = _CONVERTERS[col.kind](raw, s, col) if col.kind in _CONVERTERS else _text(s)
+    result = pd.DataFrame(out, index=frame.index)
+    extras = [c for c in frame.columns if c not in result.columns]
+    for name in extras:
+        result[name] = frame[name]
+    return result.reset_index(drop=True)
+
+
+def _empty_dtype(col: Column) -> str:
+    return {"int": "Int64", "float": "float64", "date": "datetime64[ns]",
+            "bool": "boolean"}.get(col.kind, "string")

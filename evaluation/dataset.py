@@ -1,0 +1,158 @@
+"""``load_data``: a data folder in, validated canonical tables out (cached by content)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation import __version__
+from evaluation.checks import check_references
+from evaluation.coerce import coerce_table, guard_identity_numbers
+from evaluation.contract import AREA_FILES, TABLE_EXTENSIONS, TABLES
+from evaluation.exceptions import DataError
+from evaluation.fingerprint import DataMetadata, data_fingerprint, read_metadata
+from evaluation.io.tables import read_raw
+from evaluation.schemas import validate_table
+
+CACHE_FORMAT = "1"
+CACHE_ENV = "EVALUATION_CACHE_DIR"
+
+
+@dataclass
+class Dataset:
+    """The canonical tables of one data folder; absent optional files are ``None``."""
+
+    folder: Path
+    metadata: DataMetadata
+    fingerprint: dict[str, str]
+    files: dict[str, str] = field(default_factory=dict)  # table -> file name used
+    areas: object | None = None  # geopandas.GeoDataFrame
+    area_mapping: pd.DataFrame | None = None
+    area_statistics: pd.DataFrame | None = None
+    referrals: pd.DataFrame | None = None
+    assessments: pd.DataFrame | None = None
+    investigations: pd.DataFrame | None = None
+    interventions: pd.DataFrame | None = None
+    activities: pd.DataFrame | None = None
+    survey_questions: pd.DataFrame | None = None
+    survey_invitations: pd.DataFrame | None = None
+    survey_responses: pd.DataFrame | None = None
+
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A canonical table by name."""
+        return getattr(self, name)
+
+    def require(self, *names: str, purpose: str) -> None:
+        """Raise a DataError naming the missing file when ``purpose`` needs these tables."""
+        for name in names:
+            if getattr(self, name) is None:
+                raise DataError(f"{purpose} needs this file, and the data folder lacks it",
+                                file=self.folder / f"{name}.csv")
+
+
+def _find(folder: Path, stems: tuple[str, ...], suffixes: tuple[str, ...]) -> Path | None:
+    by_lower = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
+    found = [by_lower[f"{s}{x}"] for s in stems for x in suffixes if f"{s}{x}" in by_lower]
+    if len(found) > 1:
+        raise DataError("more than one file holds the same table; keep one",
+                        file=folder / found[1].name, expected=found[0].name,
+                        found=", ".join(p.name for p in found))
+    return found[0] if found else None
+
+
+def read_contract_table(path: Path, name: str) -> pd.DataFrame:
+    """Read, guard, type and validate one contract table file."""
+    spec = TABLES[name]
+    raw = read_raw(path)
+    guard_identity_numbers(raw)
+    frame = coerce_table(raw, spec)
+    return validate_table(frame, spec, path)
+
+
+def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
+    tables: dict[str, object] = {}
+    files: dict[str, str] = {}
+    for name, spec in TABLES.items():
+        path = _find(folder, spec.file_stems, TABLE_EXTENSIONS)
+        if path is not None:
+            tables[name] = read_contract_table(path, name)
+            files[name] = path.name
+    area_path = _find(folder, ("areas",), tuple(Path(f).suffix for f in AREA_FILES))
+    if area_path is not None:
+        from evaluation.io.geo import read_areas
+
+        tables["areas"] = read_areas(area_path)
+        files["areas"] = area_path.name
+    check_references(tables, files, folder)
+    return tables, files
+
+
+def _cache_key(fingerprint: dict[str, str]) -> str:
+    blob = json.dumps({"files": fingerprint, "version": __version__, "format": CACHE_FORMAT},
+                      sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+def _write_cache(target: Path, tables: dict[str, object], files: dict[str, str]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
+    try:
+        for name, frame in tables.items():
+            frame.to_parquet(tmp / f"{name}.parquet", index=False)
+        (tmp / "files.json").write_text(json.dumps(files, sort_keys=True), encoding="utf-8")
+        try:
+            os.replace(tmp, target)
+        except OSError:  # another worker won the race; its copy is identical
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _read_cache(source: Path) -> tuple[dict[str, object], dict[str, str]]:
+    files = json.loads((source / "files.json").read_text(encoding="utf-8"))
+    tables: dict[str, object] = {}
+    for name in files:
+        path = source / f"{name}.parquet"
+        if name == "areas":
+            import geopandas as gpd
+
+            tables[name] = gpd.read_parquet(path)
+        else:
+            tables[name] = pd.read_parquet(path)
+    return tables, files
+
+
+def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Dataset:
+    """Load and validate every contract file in ``folder``.
+
+    Parameters
+    ----------
+    folder
+        The data folder (read only; never modified).
+    cache_dir
+        Where canonical tables are cached as Parquet, keyed by the content hash of
+        the source files; defaults to ``$EVALUATION_CACHE_DIR``; ``None`` disables.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError("data folder not found", file=folder)
+    fingerprint = data_fingerprint(folder)
+    metadata = read_metadata(folder)
+    cache_dir = cache_dir or os.environ.get(CACHE_ENV)
+    cached = Path(cache_dir) / _cache_key(fingerprint) if cache_dir else None
+    if cached is not None and (cached / "files.json").is_file():
+        tables, files = _read_cache(cached)
+    else:
+        tables, files = _read_all(folder)
+        if cached is not None:
+            _write_cache(cached, tables, files)
+    return Dataset(folder=folder, metadata=metadata, fingerprint=fingerprint, files=files,
+                   **tables)

@@ -1,0 +1,1 @@
+"""Readers for input files: contract tables, SCB PxWeb, Kolada and area boundaries."""

@@ -1,0 +1,126 @@
+"""Read one tabular input file (CSV, Excel, Parquet) into raw, untyped columns.
+
+Encoding, separator and decimal mark of CSV files are detected, not configured:
+UTF-8 with or without BOM, and the "Swedish Excel" variant (``;`` separator,
+decimal comma, Windows-1252). Typing happens later, in ``evaluation.coerce``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.exceptions import DataError
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A file's cells as read, with what was detected about its format."""
+
+    frame: pd.DataFrame  # object/str columns, names trimmed and lower-cased
+    path: Path
+    decimal_comma: bool  # numbers in text cells use ',' as decimal mark
+    first_data_row: int  # spreadsheet row number of the frame's first row
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        # cp1252 leaves five bytes undefined; latin-1 maps every byte.
+        return raw.decode("latin-1")
+
+
+def _separator(header: str, path: Path) -> str:
+    counts = {sep: header.count(sep) for sep in (";", ",", "\t", "|")}
+    sep, n = max(counts.items(), key=lambda kv: kv[1])
+    if n == 0:
+        try:
+            return csv.Sniffer().sniff(header).delimiter
+        except csv.Error:
+            raise DataError("cannot tell the column separator from the header row", file=path,
+                            row=1, expected="columns separated by ';' or ','",
+                            found="a single column") from None
+    return sep
+
+
+def _normalise_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    names = [str(c).strip().lower().lstrip("\ufeff") for c in frame.columns]
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise DataError("the same column appears twice", file=path, row=1, column=name)
+        seen.add(name)
+    frame.columns = names
+    return frame
+
+
+def read_csv(path: Path) -> RawTable:
+    """Read a CSV file as text cells, detecting encoding, separator and decimal mark."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataError("the file is empty", file=path, expected="a header row and data rows")
+    text = _decode(raw, path)
+    header = text.split("\n", 1)[0]
+    sep = _separator(header, path)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            na_values=[""], skipinitialspace=False, engine="c")
+    except pd.errors.ParserError as exc:
+        row = _parser_error_row(str(exc))
+        raise DataError("the row has a different number of fields than the header", file=path,
+                        row=row, expected=f"fields separated by '{sep}'") from None
+    return RawTable(_normalise_columns(frame, path), path, decimal_comma=(sep == ";"),
+                    first_data_row=2)
+
+
+def _parser_error_row(message: str) -> int | None:
+    # pandas says "Expected 6 fields in line 12, saw 7": line numbers count the header.
+    import re
+
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None
+
+
+def read_excel(path: Path, sheet: str | int = 0) -> RawTable:
+    """Read the first (or a named) sheet of an .xlsx file, keeping Excel's own types."""
+    try:
+        frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
+    except ValueError as exc:
+        raise DataError(f"cannot read the sheet: {exc}", file=path) from None
+    except Exception as exc:  # openpyxl raises many types for a corrupt file
+        raise DataError(f"not a readable .xlsx file ({type(exc).__name__})", file=path) from None
+    return RawTable(_normalise_columns(frame, path), path, decimal_comma=False, first_data_row=2)
+
+
+def read_parquet(path: Path) -> RawTable:
+    """Read a Parquet file; row numbers are reported as if it were a sheet with a header."""
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
+        raise DataError(f"not a readable Parquet file ({type(exc).__name__})", file=path) from None
+    return RawTable(_normalise_columns(frame, path), path, decimal_comma=False, first_data_row=2)
+
+
+#: Registry of table readers by file suffix.
+READERS = {".csv": read_csv, ".xlsx": read_excel, ".parquet": read_parquet}
+
+
+def read_raw(path: str | Path) -> RawTable:
+    """Read any supported tabular file by its suffix."""
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise DataError("unsupported file type", file=path,
+                        expected=", ".join(READERS), found=path.suffix or "no suffix")
+    return reader(path)
