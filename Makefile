@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make report` and `make test`. Both create .venv
+# with pip when it is missing (or pyproject.toml changed) and are safe to re-run.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BATCH ?= params/batch_sample.yaml
+WORKERS ?=
+
+.PHONY: setup report test test-slow lab sample benchmark clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+report: setup
+	$(BIN)/evaluation batch $(BATCH) $(if $(WORKERS),--workers $(WORKERS))
+
+test: setup
+	$(BIN)/python -m pytest -n 2 -q
+
+test-slow: setup
+	$(BIN)/python -m pytest -q -m slow
+
+lab: setup
+	$(BIN)/jupyter lab notebooks/
+
+sample: setup
+	$(BIN)/python -m evaluation.synthetic data/sample
+
+benchmark: setup
+	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/scale.py
+
+clean:
+	rm -rf reports/*/ .pytest_cache

@@ -1,0 +1,1 @@
+"""Swedish-formatted tables, charts and maps; they accept only protected outputs."""

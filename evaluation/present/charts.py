@@ -1,0 +1,143 @@
+"""Seaborn/matplotlib charts of protected outputs, with Swedish labels, alt text and caption.
+
+Hidden values are never drawn: they are NaN, so lines break there, bands stop,
+and axis limits come from shown values only (PRIVACY.md R5).
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+from evaluation.present.format import fmt_number, fmt_percent  # noqa: E402
+from evaluation.present.guard import require_protected  # noqa: E402
+from evaluation.present.output import Chart, Note  # noqa: E402
+from evaluation.present.tables import withheld_note  # noqa: E402
+
+PALETTE = sns.color_palette("colorblind")
+plt.rcParams.update({"font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
+                     "svg.hashsalt": "evaluation", "figure.dpi": 100})
+
+
+def to_png(fig) -> bytes:
+    """Encode a figure as PNG without timestamps or software tags, then close it."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _value_formatter(percent: bool, decimals: int):
+    if percent:
+        return FuncFormatter(lambda v, _: fmt_percent(v, 0))
+    return FuncFormatter(lambda v, _: fmt_number(v, decimals))
+
+
+def _fmt(v: float, percent: bool, decimals: int) -> str:
+    return fmt_percent(v, decimals) if percent else fmt_number(v, decimals)
+
+
+def describe_latest(frame: pd.DataFrame, percent: bool, decimals: int, x: str = "period"
+                    ) -> str:
+    """A sentence naming each group's latest shown value (read from the protected frame)."""
+    parts = []
+    for group, rows in frame.groupby("group", observed=True, sort=False):
+        shown = rows[~rows["suppressed"].astype(bool) & rows["value"].notna()]
+        if shown.empty:
+            parts.append(f"{group}: inga redovisade värden")
+            continue
+        last = shown.iloc[-1]
+        parts.append(f"{group} {_fmt(last['value'], percent, decimals)} ({last[x]})")
+    return "Senast redovisade värden: " + "; ".join(parts) + "."
+
+
+def trend_chart(protected, *, title: str, ylabel: str, what: str, percent: bool = False,
+                decimals: int = 1, start=None, start_label: str = "Start",
+                target: float | None = None, ci: bool = True) -> Chart | Note:
+    """Lines per group over time with interval bands, intervention start and target marked."""
+    require_protected(protected)
+    if protected.withheld:
+        return withheld_note(protected)
+    frame = protected.frame.copy()
+    frame.loc[frame["suppressed"].astype(bool), ["value", "ci_low", "ci_high"]] = np.nan
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    groups = list(dict.fromkeys(frame["group"].astype(str)))
+    for i, group in enumerate(groups):
+        rows = frame[frame["group"].astype(str) == group].sort_values("period_start")
+        colour = PALETTE[i % len(PALETTE)]
+        ax.plot(rows["period_start"], rows["value"], marker="o", ms=3, lw=1.8, color=colour,
+                label=group)
+        if ci and "ci_low" in rows:
+            ax.fill_between(rows["period_start"], rows["ci_low"], rows["ci_high"],
+                            color=colour, alpha=0.15, lw=0)
+    if start is not None:
+        ax.axvline(pd.Timestamp(start), color="#444", ls="--", lw=1)
+        ax.annotate(start_label, (pd.Timestamp(start), 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(4, -12), textcoords="offset points", fontsize=9, color="#444")
+    if target is not None:
+        ax.axhline(target, color=PALETTE[3], ls=":", lw=1.5)
+        ax.annotate(f"Mål {_fmt(target, percent, 0)}", (0, target),
+                    xycoords=("axes fraction", "data"), xytext=(4, 4),
+                    textcoords="offset points", fontsize=9, color=PALETTE[3])
+    ax.set_title(title, loc="left", fontsize=12)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("")
+    ax.yaxis.set_major_formatter(_value_formatter(percent, decimals))
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.set_ylim(bottom=0)
+    ax.legend(frameon=False, ncols=min(len(groups), 4), loc="upper left",
+              bbox_to_anchor=(0, -0.08))
+    latest = describe_latest(protected.frame, percent, decimals)
+    n_hidden = int(protected.frame["suppressed"].sum())
+    gap = (" Punkter som saknas är dolda eftersom underlaget är för litet."
+           if n_hidden else "")
+    band = " Skuggade band visar 95 % osäkerhetsintervall." if ci else ""
+    caption = f"Diagrammet visar {what} per grupp över tid.{band} {latest}{gap}"
+    alt = f"Linjediagram: {title}. {latest}"
+    return Chart(to_png(fig), alt=alt, caption=caption)
+
+
+def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart | Note:
+    """Stacked bars of a protected crosstab (rows = periods); hidden cells are left out."""
+    require_protected(protected)
+    if protected.withheld:
+        return withheld_note(protected)
+    values = protected.values.drop(index="Totalt", errors="ignore").drop(
+        columns="Totalt", errors="ignore")
+    hidden = protected.hidden.loc[values.index, values.columns]
+    shown = values.mask(hidden)
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    bottom = np.zeros(len(shown))
+    x = np.arange(len(shown))
+    for i, col in enumerate(shown.columns):
+        heights = shown[col].to_numpy(dtype=float)
+        ax.bar(x, np.nan_to_num(heights), bottom=bottom, color=PALETTE[i % len(PALETTE)],
+               label=str(col), width=0.75)
+        bottom = bottom + np.nan_to_num(heights)
+    ax.set_xticks(x, [str(i) for i in shown.index], rotation=45, ha="right")
+    ax.set_title(title, loc="left", fontsize=12)
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(_value_formatter(False, 0))
+    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    n_hidden = int(hidden.to_numpy().sum())
+    gap = (f" {n_hidden} celler är dolda eftersom underlaget är för litet och ingår inte i "
+           "staplarna." if n_hidden else "")
+    biggest = None
+    if "Totalt" in protected.values.index:  # read the published total row, never re-add cells
+        totals = protected.values.loc["Totalt", values.columns].mask(
+            protected.hidden.loc["Totalt", values.columns])
+        biggest = totals.idxmax() if totals.notna().any() else None
+    lead = f" Största kategorin över hela perioden är {biggest}." if biggest is not None else ""
+    caption = f"Diagrammet visar {what} per period.{lead}{gap}"
+    alt = f"Staplat stapeldiagram: {title}. Kategorier: {', '.join(map(str, shown.columns))}."
+    return Chart(to_png(fig), alt=alt, caption=caption)

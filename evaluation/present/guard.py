@@ -1,0 +1,15 @@
+"""The one check that keeps unprotected frames out of every table, chart and map (R1)."""
+
+from __future__ import annotations
+
+from evaluation.exceptions import PrivacyError
+
+
+def require_protected(obj) -> None:
+    """Raise unless ``obj`` came out of ``evaluation.privacy.Protector``."""
+    from evaluation.privacy import ProtectedFrame, ProtectedTable
+
+    if not isinstance(obj, (ProtectedFrame, ProtectedTable)):
+        raise PrivacyError(
+            f"only protected outputs may be shown; got {type(obj).__name__}. "
+            "Pass the data through the report's Protector first.")
