@@ -1,0 +1,262 @@
+"""The Protector: one per report, every output passes through it (PRIVACY.md R1, R10).
+
+It applies the rules, refuses to protect one output twice with different data,
+and keeps a ledger for the report's appendix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import scipy
+
+from evaluation.exceptions import PrivacyError
+from evaluation.privacy import frames
+from evaluation.privacy.ladder import protect_counts
+from evaluation.privacy.primary import hide_rates, hide_shares, hide_statistics
+from evaluation.privacy.results import ProtectedFrame, ProtectedTable
+from evaluation.privacy.rules import PrivacyRules
+from evaluation.privacy.series import GRAINS, protect_series
+from evaluation.privacy.symbols import HIDDEN, MISSING, OTHERS
+from evaluation.privacy.tables import validate_counts
+
+VALUE_COLS = ("value", "ci_low", "ci_high")
+_GRAIN_SV = {"month": "månad", "quarter": "kvartal", "term": "halvår", "year": "år"}
+_KIND_SV = {"counts": "antal", "shares": "andelar", "rates": "kvoter per 1 000",
+            "statistics": "medelvärden/medianer", "series": "tidsserie"}
+
+
+def _fingerprint(kind: str, data: pd.DataFrame, options: dict[str, Any]) -> str:
+    h = hashlib.sha256()
+    h.update(repr((kind, sorted(options.items()))).encode())
+    h.update(repr([(c, str(t)) for c, t in data.dtypes.items()]).encode())
+    h.update(repr((list(data.index.names), data.shape)).encode())
+    h.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class _Entry:
+    fingerprint: str
+    kind: str
+    result: ProtectedTable | ProtectedFrame
+
+
+class Protector:
+    """Applies the privacy rules to every output of one report.
+
+    Parameters
+    ----------
+    rules
+        :class:`PrivacyRules`, or :class:`evaluation.params.PrivacyParams`, or
+        None for the defaults.
+
+    Protecting the same ``label`` again with the same data and options returns
+    the earlier result (so a notebook cell can be re-run); with different data
+    it raises :class:`PrivacyError` (R1).
+    """
+
+    def __init__(self, rules: PrivacyRules | Any = None) -> None:
+        self.rules = PrivacyRules.from_params(rules)
+        self._entries: dict[str, _Entry] = {}
+
+    # -- bookkeeping ---------------------------------------------------------------
+    def _once(self, label: str, kind: str, data: pd.DataFrame, options: dict[str, Any],
+              compute: Callable[[], ProtectedTable | ProtectedFrame]):
+        if not isinstance(label, str) or not label.strip():
+            raise PrivacyError("every protected output needs a non-empty label")
+        if not isinstance(data, pd.DataFrame):
+            raise PrivacyError(f"{label}: expected a DataFrame, got {type(data).__name__}")
+        fp = _fingerprint(kind, data, options)
+        known = self._entries.get(label)
+        if known is not None:
+            if known.fingerprint == fp:
+                return known.result
+            raise PrivacyError(f"{label}: this output was already protected with other data "
+                               "or options; each output is protected once (R1)")
+        result = compute()
+        self._entries[label] = _Entry(fp, kind, result)
+        return result
+
+    # -- outputs -------------------------------------------------------------------
+    def counts(self, table: pd.DataFrame, *, label: str, margins: bool = True,
+               sensitive: bool = False, merge_label: str = OTHERS) -> ProtectedTable:
+        """Protect a crosstab of counts of people or cases (R2, R3, R9).
+
+        Parameters
+        ----------
+        table
+            Rows × columns of non-negative whole numbers, without margins.
+        label
+            The output's label, unique in the report.
+        margins
+            Show the "Totalt" column (row totals) when there is more than one
+            column and the "Totalt" row (column totals) when there is more than
+            one row. Totals are protected as if shown either way.
+        sensitive
+            Also hide 0 % and 100 % cells in rows/columns with fewer than
+            ``sensitive_min_n`` people (R4).
+        merge_label
+            Label of the row small rows are merged into (R9).
+        """
+        options = {"margins": margins, "sensitive": sensitive, "merge_label": merge_label}
+
+        def compute() -> ProtectedTable:
+            checked = validate_counts(table, label)
+            return protect_counts(checked, self.rules, label=label, margins=margins,
+                                  sensitive=sensitive, merge_label=merge_label)
+        return self._once(label, "counts", table, options, compute)
+
+    def shares(self, frame: pd.DataFrame, *, label: str, numerator: str = "numerator",
+               denominator: str = "denominator", value_cols: Sequence[str] = VALUE_COLS,
+               sensitive: bool = False, complementary: str | None = None,
+               keys: Sequence[str] = ()) -> ProtectedFrame:
+        """Protect one share per row (R2, R4).
+
+        A row is hidden when ``denominator < min_n``, or the numerator or the
+        rest (denominator − numerator) is 1 … ``min_count − 1``; for
+        ``sensitive`` outcomes also 0 % and 100 % when ``denominator <
+        sensitive_min_n``. With ``complementary="child_sex"``, rows that differ
+        only in that column are hidden together. ``keys`` names numeric key
+        columns other than year/month/quarter/term/period.
+        """
+        options = {"numerator": numerator, "denominator": denominator,
+                   "value_cols": tuple(value_cols), "sensitive": sensitive,
+                   "complementary": complementary, "keys": tuple(keys)}
+
+        def compute() -> ProtectedFrame:
+            frames.require(frame, [numerator, denominator], label)
+            vals = frames.value_columns(frame, value_cols)
+            measured = [numerator, denominator, *vals]
+            frames.check_columns(frame, [*measured, *value_cols], keys, label)
+            num = frames.counts_of(frame, numerator, label)
+            den = frames.counts_of(frame, denominator, label)
+            if (num > den).any():
+                raise PrivacyError(f"{label}: a numerator is larger than its denominator")
+            hide = hide_shares(num, den, self.rules, sensitive=sensitive)
+            hide = frames.complement(frame, hide, complementary, measured, label)
+            return frames.apply(frame, hide, [*vals, numerator, denominator], label, "shares")
+        return self._once(label, "shares", frame, options, compute)
+
+    def rates(self, frame: pd.DataFrame, *, label: str, count: str = "numerator",
+              population: str = "denominator", value_cols: Sequence[str] = VALUE_COLS,
+              complementary: str | None = None, keys: Sequence[str] = ()) -> ProtectedFrame:
+        """Protect rates per 1 000 (R4): hidden when the count is 1 … ``min_count − 1``
+        (rate × public population gives it back) or the population is below ``min_n``."""
+        options = {"count": count, "population": population, "value_cols": tuple(value_cols),
+                   "complementary": complementary, "keys": tuple(keys)}
+
+        def compute() -> ProtectedFrame:
+            frames.require(frame, [count, population], label)
+            vals = frames.value_columns(frame, value_cols)
+            measured = [count, population, *vals]
+            frames.check_columns(frame, [*measured, *value_cols], keys, label)
+            hide = hide_rates(frames.counts_of(frame, count, label),
+                              frames.counts_of(frame, population, label), self.rules)
+            hide = frames.complement(frame, hide, complementary, measured, label)
+            return frames.apply(frame, hide, [*vals, count, population], label, "rates")
+        return self._once(label, "rates", frame, options, compute)
+
+    def statistics(self, frame: pd.DataFrame, *, label: str, n: str = "n",
+                   value_cols: Sequence[str] = VALUE_COLS, complementary: str | None = None,
+                   keys: Sequence[str] = ()) -> ProtectedFrame:
+        """Protect means and medians (R2): hidden when fewer than ``min_n`` contributed.
+        Minimum, maximum and extreme percentiles are refused (R4)."""
+        options = {"n": n, "value_cols": tuple(value_cols), "complementary": complementary,
+                   "keys": tuple(keys)}
+
+        def compute() -> ProtectedFrame:
+            frames.require(frame, [n], label)
+            vals = frames.value_columns(frame, value_cols)
+            measured = [n, *vals]
+            frames.check_columns(frame, [*measured, *value_cols], keys, label)
+            hide = hide_statistics(frames.counts_of(frame, n, label), self.rules)
+            hide = frames.complement(frame, hide, complementary, measured, label)
+            return frames.apply(frame, hide, [*vals, n], label, "statistics")
+        return self._once(label, "statistics", frame, options, compute)
+
+    def series(self, frame: pd.DataFrame, *, label: str, time: str, count: str,
+               group_cols: Sequence[str] = (), grains: Sequence[str] = GRAINS) -> ProtectedFrame:
+        """Protect time series of counts (R5); see :mod:`evaluation.privacy.series`.
+
+        The result has ``group_cols``, ``time`` (period label: "2024-01",
+        "2024K1", "2024H1" or "2024"), ``period_start``, ``count`` and
+        ``suppressed``; ``.grain`` tells which grain was chosen.
+        """
+        options = {"time": time, "count": count, "group_cols": tuple(group_cols),
+                   "grains": tuple(grains)}
+        return self._once(label, "series", frame, options, lambda: protect_series(
+            frame, self.rules, label=label, time=time, count=count, group_cols=group_cols,
+            grains=grains))
+
+    # -- appendix (R10) ------------------------------------------------------------
+    def ledger(self) -> pd.DataFrame:
+        """One row per protected output, in the order protected."""
+        rows = []
+        for label, entry in self._entries.items():
+            r = entry.result
+            rows.append({
+                "label": label, "kind": entry.kind, "cells": r.n_cells,
+                "hidden_cells": r.n_hidden,
+                "merged": getattr(r, "rung", None) == "merged",
+                "total_only": getattr(r, "rung", None) == "total",
+                "withheld": r.withheld, "grain": getattr(r, "grain", None)})
+        columns = ["label", "kind", "cells", "hidden_cells", "merged", "total_only",
+                   "withheld", "grain"]
+        return pd.DataFrame(rows, columns=columns)
+
+    def appendix(self) -> pd.DataFrame:
+        """The ledger with Swedish headings and wording, for the report's appendix."""
+        rows = []
+        for _, r in self.ledger().iterrows():
+            if r["withheld"]:
+                action = "redovisas inte"
+            elif r["merged"]:
+                action = "små grupper sammanslagna till övriga"
+            elif r["total_only"]:
+                action = "endast total"
+            elif isinstance(r["grain"], str) and r["grain"] != "month":
+                action = f"redovisas per {_GRAIN_SV[r['grain']]}"
+            else:
+                action = MISSING
+            rows.append({"Tabell eller diagram": r["label"], "Typ": _KIND_SV[r["kind"]],
+                         "Uppgifter": int(r["cells"]), "Dolda": int(r["hidden_cells"]),
+                         "Åtgärd": action})
+        return pd.DataFrame(rows, columns=["Tabell eller diagram", "Typ", "Uppgifter",
+                                           "Dolda", "Åtgärd"])
+
+    def rules_text(self) -> str:
+        """Swedish text for the appendix: the rules and thresholds applied (R10)."""
+        r = self.rules
+        small = f"1–{r.min_count - 1}"
+        ledger = self.ledger()
+        hidden = int(ledger["hidden_cells"].sum()) if len(ledger) else 0
+        lines = [
+            "Sekretessregler som tillämpats i rapporten",
+            f"- Antal personer eller ärenden från {small} redovisas inte. Noll visas.",
+            f"- Andelar, kvoter, medelvärden och medianer redovisas bara när de bygger på "
+            f"minst {r.min_n} personer. En andel visas inte om antalet med eller utan "
+            f"egenskapen är {small}.",
+            f"- För känsliga utfall (till exempel placering eller inledd utredning) visas "
+            f"inte 0 % eller 100 % när gruppen har färre än {r.sensitive_min_n} personer.",
+            "- Om en av två kompletterande grupper (till exempel flickor och pojkar) döljs, "
+            "döljs även den andra.",
+            f"- Kvoter per 1 000 invånare döljs när antalet bakom kvoten är {small}.",
+            "- I tabeller med summor döljs fler celler så att ingen dold uppgift kan räknas "
+            "fram. Varje tabell har granskats med linjärprogrammering (SciPy "
+            f"{scipy.__version__}, HiGHS): varje dold uppgift kan ligga inom ett intervall "
+            f"som är minst {r.min_count} brett.",
+            "- Månadsserier visas bara när alla månader klarar reglerna; annars redovisas "
+            "kvartal, halvår eller år.",
+            "- När mer än en fjärdedel av cellerna eller någon summa skulle döljas slås små "
+            "grupper samman till ”övriga” eller redovisas endast totalen; är även totalen för "
+            "liten redovisas uppgiften inte.",
+            f"- {HIDDEN} = uppgift dold av sekretesskäl. {MISSING} = uppgift saknas.",
+            f"Rapporten har {len(ledger)} skyddade tabeller och diagram med sammanlagt "
+            f"{hidden} dolda uppgifter.",
+        ]
+        return "\n".join(lines)
