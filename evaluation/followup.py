@@ -310,3 +310,19 @@ def activity_mix(report: Report, by: str):
                           what=f"antalet aktiviteter i {report.area_name} efter {word}"),
         count_table(protected, f"Aktiviteter i {report.area_name} efter {word} och halvår",
                     index_label="Halvår")))
+
+
+# --- Effects and appendix ------------------------------------------------------------------
+
+def effect_estimates(report: Report):
+    """Causal estimates against the comparison areas (see evaluation.effects)."""
+    from evaluation.effects import effect_section
+
+    return effect_section(report)
+
+
+def privacy_appendix(report: Report):
+    """What the privacy layer applied in this report: rules, thresholds and hidden cells."""
+    from evaluation.present.appendix import privacy_appendix as _appendix
+
+    return _appendix(report.protector)
