@@ -1,0 +1,75 @@
+"""``evaluation fetch scb`` and ``evaluation fetch kolada``: public statistics into the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from evaluation.exceptions import EvaluationError
+from evaluation.io.fetch import DEFAULT_CACHE, KOLADA_API, SCB_API, Fetched, fetch_kolada, fetch_scb
+
+fetch_app = typer.Typer(help="Fetch public statistics (SCB, Kolada) into a local cache.",
+                        no_args_is_help=True)
+
+
+def _selection(items: list[str]) -> dict[str, list[str]]:
+    selection = {}
+    for item in items:
+        name, sep, codes = item.partition("=")
+        if not sep or not name.strip() or not codes.strip():
+            raise typer.BadParameter(f"'{item}' is not VARIABLE=code1,code2", param_hint="--select")
+        selection[name.strip()] = [c.strip() for c in codes.split(",") if c.strip()]
+    return selection
+
+
+def _report(result: Fetched) -> None:
+    note = " (from cache)" if result.from_cache else ""
+    typer.echo(f"{result.path}{note}")
+    typer.echo(f"source: {result.sidecar}")
+
+
+def _run(call, debug: bool) -> None:
+    try:
+        _report(call())
+    except EvaluationError as err:
+        if debug:
+            raise
+        typer.secho(f"Error: {err}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+
+
+@fetch_app.command("scb")
+def scb(
+    table: str = typer.Argument(..., help="SCB table id, e.g. TAB638."),
+    select: list[str] = typer.Option(..., "--select", "-s",
+                                     help="VARIABLE=code1,code2 (repeat per variable; * for all)."),
+    cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cache folder."),
+    base_url: str = typer.Option(SCB_API, help="PxWeb API v2 base URL."),
+    lang: str = typer.Option("sv", help="Language of labels."),
+    refresh: bool = typer.Option(False, help="Fetch again even if cached."),
+    debug: bool = typer.Option(False, help="Show tracebacks."),
+) -> None:
+    """Fetch an SCB table as json-stat2, within the API's own cell and rate limits."""
+    selection = _selection(select)
+    _run(lambda: fetch_scb(table, selection, cache_dir=cache_dir, base_url=base_url, lang=lang,
+                           refresh=refresh), debug)
+
+
+@fetch_app.command("kolada")
+def kolada(
+    kpi: list[str] = typer.Option(..., "--kpi", "-k", help="KPI id (repeat or comma-separate)."),
+    municipality: list[str] = typer.Option(..., "--municipality", "-m",
+                                           help="Municipality code; 0000 for Sweden."),
+    year: list[str] = typer.Option(..., "--year", "-y", help="Year (repeat or comma-separate)."),
+    cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cache folder."),
+    base_url: str = typer.Option(KOLADA_API, help="Kolada API v3 base URL."),
+    refresh: bool = typer.Option(False, help="Fetch again even if cached."),
+    debug: bool = typer.Option(False, help="Show tracebacks."),
+) -> None:
+    """Fetch Kolada values (all pages; at most 25 ids per request)."""
+    def split(values: list[str]) -> list[str]:
+        return [v.strip() for item in values for v in item.split(",") if v.strip()]
+
+    _run(lambda: fetch_kolada(split(kpi), split(municipality), split(year), cache_dir=cache_dir,
+                              base_url=base_url, refresh=refresh), debug)
