@@ -62,8 +62,8 @@ def load_catalogue(extra: Path | str | None = None) -> dict[str, IndicatorInfo]:
     Raises ParameterError naming the file and the key of an invalid entry.
     """
     packaged = resources.files("evaluation").joinpath("indicators.yaml")
-    entries = {key: (dict(value or {}), "indicators.yaml")
-               for key, value in _read(None, packaged.read_text("utf-8"), "indicators.yaml").items()}
+    base = _read(None, packaged.read_text("utf-8"), "indicators.yaml")
+    entries = {key: (dict(value or {}), "indicators.yaml") for key, value in base.items()}
     if extra is not None:
         path = Path(extra)
         if not path.exists():

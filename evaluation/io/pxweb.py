@@ -36,7 +36,7 @@ NOTE = "value_note"
 def read_pxweb(source: str | Path | dict) -> pd.DataFrame:
     """Read a PxWeb response file (``.json`` v1 or json-stat2, or ``.csv``) or parsed dict.
 
-    Returns one row per cell with dimension columns, optional ``measure``, ``value``, ``value_note``.
+    Returns one row per cell: dimension columns, optional ``measure``, ``value``, ``value_note``.
     """
     if isinstance(source, dict):
         return _from_document(source, "<response>")
@@ -255,7 +255,8 @@ def to_jsonstat2(frame: pd.DataFrame, *, label: str = "", source: str = "SCB",
 # SCB writes DeSO as KKKK + letter + 4 digits and RegSO as KKKK + R + 3 digits; from the 2025
 # revision (reference year 2024 onwards) the API appends "_DeSO2025"/"_RegSO2025". Codes
 # without a suffix belong to the 2018 division, the only one before the revision.
-_STAT_AREA = re.compile(r"^(?P<code>\d{4}(?P<kind>[A-Z])\d{3,4})(?:_(?P<div>(?:DeSO|RegSO)\d{4}))?$")
+_STAT_AREA = re.compile(
+    r"^(?P<code>\d{4}(?P<kind>[A-Z])\d{3,4})(?:_(?P<div>(?:DeSO|RegSO)\d{4}))?$")
 NATIONAL = {"00", "0000", "SE", "Riket", "riket"}
 
 
@@ -436,13 +437,12 @@ def pxweb_to_area_statistics(frame: pd.DataFrame, indicator: str, *, region: str
         raise DataError(f"dimensions {varying} still vary; fix them with filters=",
                         column=varying[0], expected="one value per region and year",
                         found=", ".join(sorted(frame[varying[0]].unique()))[:120])
-    out = pd.DataFrame({"area_code": pd.Series(dtype="string")})
     parsed = []
-    for i, code in enumerate(frame[region]):
+    for code in frame[region]:
         try:
             parsed.append(parse_region(code))
         except ValueError:
-            raise DataError("region code maps to no area", column=region, row=None,
+            raise DataError("region code maps to no area", column=region,
                             expected="DeSO/RegSO code (with optional _DeSO2025 suffix), "
                                      "municipality code, or 00 for Sweden",
                             found=str(code)) from None

@@ -179,7 +179,8 @@ def test_not_aggregable_kind_and_strict_mode(tmp_path):
 
 def test_missing_component_is_flagged():
     stats = _stats()
-    stats = stats[~((stats["area_code"] == "0880C1030") & (stats["indicator"] == "population_total"))]
+    drop = (stats["area_code"] == "0880C1030") & (stats["indicator"] == "population_total")
+    stats = stats[~drop]
     out = aggregate_statistics(stats, MAPPING, load_catalogue())
     row = out[(out["area_code"] == "norr") & (out["indicator"] == "population_total")]
     assert row["flag"].iloc[0] == "missing_component" and np.isnan(row["value"].iloc[0])
