@@ -72,7 +72,7 @@ def _total_position(index: pd.Index) -> int | None:
 
 def _relations(shape: tuple[int, int], total_row: int | None,
                total_col: int | None) -> list[tuple[list[tuple[int, int]], tuple[int, int]]]:
-    """Every (members, total) relation a reader can use."""
+    """Every (members, total) relation a reader can use (a total with no members is none)."""
     rows, cols = shape
     out = []
     if total_col is not None:
@@ -81,7 +81,7 @@ def _relations(shape: tuple[int, int], total_row: int | None,
     if total_row is not None:
         for c in range(cols):
             out.append(([(r, c) for r in range(rows) if r != total_row], (total_row, c)))
-    return out
+    return [(members, total) for members, total in out if members]
 
 
 def _bounds(values: np.ndarray, hidden: np.ndarray, relations) -> tuple[dict, bool]:
