@@ -109,10 +109,8 @@ def area_polygons(rng: np.random.Generator) -> gpd.GeoDataFrame:
     geoms = []
     for area, point in zip(districts, points):
         cell = next(c for c in cells if c.contains(point))
-        shape = _wobbly_ring(area.x, area.y, area.radius, rng).intersection(cell)
-        geoms.append(shapely.set_precision(shape, 1.0))
-    rest = outline.difference(shapely.union_all(geoms))
-    geoms.append(shapely.set_precision(shapely.buffer(rest, 0), 1.0))
+        geoms.append(_wobbly_ring(area.x, area.y, area.radius, rng).intersection(cell))
+    geoms.append(outline.difference(shapely.union_all(geoms)))
     codes = [a.code for a in districts] + [REST_AREA]
     order = {a.code: i for i, a in enumerate(AREAS)}
     gdf = gpd.GeoDataFrame(

@@ -60,6 +60,22 @@ def _from_assessments(ass: pd.DataFrame, rng: np.random.Generator, first: int) -
                          "decision_date": _dates(ass["decision_date"])})
 
 
+def _prior_open_care(codes: np.ndarray, decided: np.ndarray, placement: np.ndarray,
+                     rng: np.random.Generator) -> np.ndarray:
+    """True/False for placements (None otherwise); exact designed shares in the effect area."""
+    is_treated = effects.treated(codes, decided)
+    in_area = codes == effects.EFFECT_AREA
+    p_without = effects.share("placements_without_prior_open_care_share", is_treated, in_area)
+    without = rng.random(len(codes)) < p_without
+    for group in (in_area & ~is_treated & placement, is_treated & placement):
+        idx = np.flatnonzero(group)
+        k = int(round(p_without[idx[0]] * len(idx))) if len(idx) else 0
+        without[idx] = rng.permutation(np.arange(len(idx)) < k)
+    prior = (~without).astype(object)
+    prior[~placement] = None
+    return prior
+
+
 def interventions(investigations: pd.DataFrame, assessments: pd.DataFrame,
                   rng: np.random.Generator) -> pd.DataFrame:
     """Interventions with levels, start delays, durations, endings, consent and prior open care."""
@@ -93,10 +109,7 @@ def interventions(investigations: pd.DataFrame, assessments: pd.DataFrame,
     codes = df["area_code"].to_numpy()
     p_consent = np.where(placement, 0.75, 0.97)
     consent = _bools(rng, p_consent, 0.03)
-    p_without = effects.share("placements_without_prior_open_care_share",
-                              effects.treated(codes, decided), codes == effects.EFFECT_AREA)
-    prior = (rng.random(n) >= p_without).astype(object)
-    prior[~placement] = None
+    prior = _prior_open_care(codes, decided, placement, rng)
     out = pd.DataFrame({
         "person_id": df["person_id"].to_numpy(),
         "area_code": codes,

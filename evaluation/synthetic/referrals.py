@@ -10,8 +10,8 @@ from evaluation.synthetic.geography import AREAS
 
 #: Baseline mix of reporter categories (share of referrals) before area adjustments.
 REPORTER_MIX = {
-    "police": 0.30, "school": 0.20, "social_services": 0.12, "healthcare": 0.10,
-    "family": 0.09, "public": 0.06, "other": 0.06, "preschool": 0.05, "self": 0.02,
+    "police": 0.29, "school": 0.20, "social_services": 0.12, "healthcare": 0.10,
+    "family": 0.09, "public": 0.08, "other": 0.05, "preschool": 0.05, "self": 0.02,
 }
 
 #: Relative weight of each age 0-17 per reporter category.
@@ -32,7 +32,7 @@ def base_rate(income_support: float) -> float:
 
 def public_factor(income_support: float) -> float:
     """Relative rate of referrals from the public: lower in areas with high need."""
-    return 1.0 / (1.0 + income_support / 10.0)
+    return 1.0 / (1.0 + income_support / 20.0)
 
 
 def _children_monthly(children: pd.DataFrame, month_years: np.ndarray) -> np.ndarray:
