@@ -15,6 +15,7 @@ from evaluation.indicators import interventions as iv
 from evaluation.indicators import referrals as rf
 from evaluation.indicators.periods import Freq
 from evaluation.present.charts import stacked_bar_chart, trend_chart
+from evaluation.present.guard import select_rows
 from evaluation.present.output import Group as Outputs
 from evaluation.present.output import Note
 from evaluation.present.tables import count_table, statistic_table, value_table
@@ -27,13 +28,6 @@ def _start_label(report: Report) -> str:
     return "Start områdesbaserat arbete"
 
 
-def _series_grain(report: Report, counts: pd.Series) -> Freq:
-    """Monthly only if every month's count passes the count rule (R5); else terms."""
-    rules = report.protector.rules
-    small = ((counts > 0) & (counts < rules.min_count)).any()
-    return "term" if small else "month"
-
-
 def _missing(report: Report, table: str, what: str) -> Note | None:
     if report.data.table(table) is None:
         return Note(f"Avsnittet om {what} visas inte eftersom datamappen saknar {table}.csv.",
@@ -41,12 +35,12 @@ def _missing(report: Report, table: str, what: str) -> Note | None:
     return None
 
 
-def _trend(report: Report, frame: pd.DataFrame, *, label: str, kind: str, title: str,
+def _trend(report: Report, frame: pd.DataFrame, *, kind: str, title: str,
            ylabel: str, what: str, percent: bool, target: float | None = None,
            sensitive: bool = False, decimals: int = 1):
     protect = report.protector.rates if kind == "rate" else report.protector.shares
     extra = {"sensitive": sensitive} if kind == "share" else {}
-    protected = protect(frame, label=label, **extra)
+    protected = protect(frame, label=title, **extra)
     chart = trend_chart(protected, title=title, ylabel=ylabel, what=what, percent=percent,
                         decimals=decimals, start=report.params.intervention_start,
                         start_label=_start_label(report), target=target)
@@ -56,68 +50,73 @@ def _trend(report: Report, frame: pd.DataFrame, *, label: str, kind: str, title:
 # --- Referrals -----------------------------------------------------------------------------
 
 def referral_rate_chart(report: Report, reporters: tuple[str, ...] | None = None):
-    """Referrals per 1 000 children by month (or term when months are small), per group."""
+    """Referrals per 1 000 children by month, for the groups where every month passes (R5)."""
     if (note := _missing(report, "referrals", "orosanmälningar")):
         return note
     d = report.data
     monthly = rf.referral_rates(d.referrals, d.area_statistics, report.groups, report.start,
                                 report.end, "month", reporters)
-    freq = _series_grain(report, monthly["numerator"])
-    frame = monthly if freq == "month" else rf.referral_rates(
-        d.referrals, d.area_statistics, report.groups, report.start, report.end, freq, reporters)
     who = "" if reporters is None else " från " + " och ".join(
         codes.REPORTER_CATEGORY[r].lower() for r in reporters)
-    grain = "månad" if freq == "month" else "halvår"
-    _, chart = _trend(report, frame, label=f"referral_rate{'_'.join(reporters or ())}_{freq}",
-                      kind="rate", title=f"Orosanmälningar{who} per 1 000 barn, per {grain}",
-                      ylabel=RATE_UNIT, what=f"antalet orosanmälningar{who} {RATE_UNIT}",
-                      percent=False)
+    title = f"Orosanmälningar{who} per 1 000 barn, per månad"
+    protected = report.protector.rates(monthly, label=title)
+    failing = set(protected.frame.loc[protected.frame["suppressed"], "group"].astype(str))
+    shown = select_rows(protected, ~protected.frame["group"].astype(str).isin(failing))
+    chart = trend_chart(shown, title=title, ylabel=RATE_UNIT, decimals=0, ci=True,
+                        what=f"antalet orosanmälningar{who} {RATE_UNIT}, månad för månad",
+                        start=report.params.intervention_start, start_label=_start_label(report))
+    if failing and not shown.withheld:
+        chart = Outputs((chart, Note(
+            f"{', '.join(sorted(failing))} visas inte per månad eftersom antalet någon månad är "
+            "för litet; se halvårstabellen nedan.")))
     return chart
 
 
-def referral_rate_table(report: Report):
+def referral_rate_table(report: Report, reporters: tuple[str, ...] | None = None):
     """Referrals per 1 000 children and year, by term, with exact Poisson intervals."""
     if (note := _missing(report, "referrals", "orosanmälningar")):
         return note
     d = report.data
     frame = rf.referral_rates(d.referrals, d.area_statistics, report.groups, report.start,
-                              report.end, "year")
-    protected = report.protector.rates(frame, label="referral_rate_year")
-    return value_table(protected, f"Orosanmälningar {RATE_UNIT} (95 % intervall, exakt "
-                       "Poisson)", decimals=1, index_label="Grupp")
+                              report.end, "term", reporters)
+    caption = f"Orosanmälningar {RATE_UNIT}, per halvår (95 % intervall, exakt Poisson)"
+    protected = report.protector.rates(frame, label=caption)
+    return value_table(protected, caption, decimals=1, index_label="Grupp")
 
 
-def reporter_mix_chart(report: Report):
-    """Referrals to the evaluated area by reporter category and term."""
+def _reporter_shares(report: Report):
+    """The reporter mix for every group and year, protected once and shown twice."""
+    if "reporter_mix" not in report.memo:
+        mix = rf.reporter_mix(report.data.referrals, report.groups, report.start, report.end,
+                              "year", classes=rf.REPORTER_CLASS)
+        report.memo["reporter_mix"] = report.protector.shares(
+            mix, label="Orosanmälningar efter anmälare (andelar per grupp och år)",
+            complementary="reporter_category")
+    return report.memo["reporter_mix"]
+
+
+def reporter_mix_table(report: Report):
+    """Share of the evaluated area's referrals from each reporter class, per year."""
     if (note := _missing(report, "referrals", "orosanmälningar")):
         return note
-    mix = rf.reporter_mix(report.data.referrals, [report.evaluated], report.start, report.end,
-                          "term")
-    table = mix.pivot(index="period", columns="reporter_category", values="count")
-    table = table[[c for c in codes.REPORTER_CATEGORY if c in table.columns]]
-    table.columns = [codes.REPORTER_CATEGORY[c] for c in table.columns]
-    table.index.name, table.columns.name = None, None
-    protected = report.protector.counts(table, label="reporter_mix_counts")
-    return Outputs((
-        stacked_bar_chart(protected, title=f"Orosanmälningar i {report.area_name} efter "
-                          "anmälare", ylabel="Antal orosanmälningar",
-                          what=f"antalet orosanmälningar om barn i {report.area_name} "
-                          "efter vem som anmälde"),
-        count_table(protected, f"Antal orosanmälningar i {report.area_name} efter anmälare "
-                    "och halvår", index_label="Halvår")))
+    protected = _reporter_shares(report)
+    own = select_rows(protected, protected.frame["group"].astype(str) == report.area_name)
+    return value_table(own, f"Andel av orosanmälningarna i {report.area_name} efter anmälare "
+                       "(95 % intervall, Wilson)", row="reporter_category", percent=True,
+                       index_label="Anmälare")
 
 
-def reporter_share_table(report: Report, category: str):
-    """Share of referrals from one reporter category, per group and year."""
+def reporter_share_chart(report: Report, reporter_class: str):
+    """One reporter class's share of referrals over the years, per group."""
     if (note := _missing(report, "referrals", "orosanmälningar")):
         return note
-    mix = rf.reporter_mix(report.data.referrals, report.groups, report.start, report.end,
-                          "year")
-    frame = mix[mix["reporter_category"] == category].drop(columns="reporter_category")
-    protected = report.protector.shares(frame, label=f"reporter_share_{category}")
-    label = codes.REPORTER_CATEGORY[category].lower()
-    return value_table(protected, f"Andel orosanmälningar från {label} (95 % intervall, "
-                       "Wilson)", percent=True, index_label="Grupp")
+    protected = _reporter_shares(report)
+    one = select_rows(protected, protected.frame["reporter_category"] == reporter_class)
+    who = reporter_class.lower()
+    return trend_chart(one, title=f"Andel orosanmälningar från {who}", ylabel="Andel",
+                       what=f"hur stor andel av orosanmälningarna som kom från {who}",
+                       percent=True, start=report.params.intervention_start,
+                       start_label=_start_label(report))
 
 
 # --- Assessments ---------------------------------------------------------------------------
@@ -131,9 +130,9 @@ def assessment_count_table(report: Report):
     table = counts.pivot(index="group", columns="period", values="count")
     table.index = table.index.astype(str)
     table.index.name, table.columns.name = None, None
-    protected = report.protector.counts(table, label="assessment_counts")
-    return count_table(protected, "Antal förhandsbedömningar per område och år",
-                       index_label="Område")
+    caption = "Antal förhandsbedömningar per område och år"
+    protected = report.protector.counts(table, label=caption)
+    return count_table(protected, caption, index_label="Område")
 
 
 def assessment_timeliness_chart(report: Report):
@@ -142,7 +141,7 @@ def assessment_timeliness_chart(report: Report):
         return note
     frame = cw.assessments_within_limit(report.data.assessments, report.groups, report.start,
                                         report.end, "term", report.end)
-    _, chart = _trend(report, frame, label="assessment_within_14", kind="share",
+    _, chart = _trend(report, frame, kind="share",
                       title="Förhandsbedömningar beslutade inom 14 dagar",
                       ylabel="Andel", what="andelen förhandsbedömningar som beslutades inom "
                       "14 dagar", percent=True,
@@ -157,7 +156,7 @@ def joint_assessment_chart(report: Report):
     frame = cw.joint_assessment_share(report.data.assessments, report.groups, report.start,
                                       report.end, "term")
     protected, chart = _trend(
-        report, frame, label="joint_assessment_share", kind="share",
+        report, frame, kind="share",
         title="Förhandsbedömningar gjorda gemensamt med utföraren", ylabel="Andel",
         what="andelen förhandsbedömningar som gjordes gemensamt med utförarens stödenhet",
         percent=True, target=report.params.targets.joint_assessment_share)
@@ -174,7 +173,7 @@ def investigation_timeliness_chart(report: Report):
         return note
     frame = cw.investigations_within_limit(report.data.investigations, report.groups,
                                            report.start, report.end, "term", report.end)
-    _, chart = _trend(report, frame, label="investigation_within_120", kind="share",
+    _, chart = _trend(report, frame, kind="share",
                       title="Utredningar avslutade inom 120 dagar", ylabel="Andel",
                       what="andelen barnavårdsutredningar som avslutades inom 120 dagar",
                       percent=True,
@@ -188,10 +187,9 @@ def investigation_duration_table(report: Report):
         return note
     frame = cw.investigation_duration(report.data.investigations, report.groups, report.start,
                                       report.end, "year")
-    protected = report.protector.statistics(frame, label="investigation_median_days", n="n",
-                                            value_cols=("median",))
-    return statistic_table(protected, "Mediantid i dagar för avslutade utredningar, per år "
-                           "då utredningen avslutades", index_label="Grupp")
+    caption = "Mediantid i dagar för avslutade utredningar, per år då utredningen avslutades"
+    protected = report.protector.statistics(frame, label=caption, n="n", value_cols=("median",))
+    return statistic_table(protected, caption, index_label="Grupp")
 
 
 def child_interview_chart(report: Report):
@@ -200,7 +198,7 @@ def child_interview_chart(report: Report):
         return note
     frame = cw.child_interviewed_share(report.data.investigations, report.groups, report.start,
                                        report.end, "term")
-    _, chart = _trend(report, frame, label="child_interviewed", kind="share",
+    _, chart = _trend(report, frame, kind="share",
                       title="Utredningar där barnet fick komma till tals (barnsamtal)",
                       ylabel="Andel", what="andelen avslutade utredningar med barnsamtal",
                       percent=True)
@@ -212,15 +210,18 @@ def ongoing_investigations_table(report: Report):
     if (note := _missing(report, "investigations", "utredningar")):
         return note
     table = cw.ongoing_investigations(report.data.investigations, report.area_groups, report.end)
-    protected = report.protector.counts(table, label="ongoing_investigations", margins=False)
-    return count_table(protected, f"Pågående utredningar {report.end:%Y-%m-%d}",
-                       index_label="Område")
+    caption = f"Pågående utredningar {report.end:%Y-%m-%d}"
+    protected = report.protector.counts(table, label=caption, margins=False)
+    return count_table(protected, caption, index_label="Område")
 
 
 # --- Interventions -------------------------------------------------------------------------
 
+_OPEN_TYPES = {k: v for k, v in codes.INTERVENTION_TYPE.items()
+               if k not in codes.PLACEMENT_TYPES}
+
 _INTERVENTION_BY = {
-    "intervention_type": ("typ", codes.INTERVENTION_TYPE),
+    "intervention_type": ("typ (utom placeringar)", _OPEN_TYPES),
     "level": ("nivå", codes.LEVEL),
     "basis": ("grund", codes.BASIS),
 }
@@ -233,13 +234,13 @@ def intervention_mix(report: Report, by: str):
     word, labels = _INTERVENTION_BY[by]
     table = iv.intervention_crosstab(report.data.interventions, report.evaluated.codes, by,
                                      report.start, report.end, "year", labels)
-    protected = report.protector.counts(table, label=f"interventions_by_{by}")
+    caption = f"Beslutade insatser i {report.area_name} efter {word} och år"
+    protected = report.protector.counts(table, label=caption)
     return Outputs((
         stacked_bar_chart(protected, title=f"Insatser i {report.area_name} efter {word}",
                           ylabel="Antal beslutade insatser",
                           what=f"antalet beslutade insatser i {report.area_name} efter {word}"),
-        count_table(protected, f"Beslutade insatser i {report.area_name} efter {word} och år",
-                    index_label="År")))
+        count_table(protected, caption, index_label="År")))
 
 
 def placement_rate_chart(report: Report):
@@ -248,7 +249,7 @@ def placement_rate_chart(report: Report):
         return note
     frame = iv.placement_rates(report.data.interventions, report.data.area_statistics,
                                report.groups, report.start, report.end, "year")
-    _, chart = _trend(report, frame, label="placement_rate", kind="rate",
+    _, chart = _trend(report, frame, kind="rate",
                       title="Placeringar per 1 000 barn, per år", ylabel=RATE_UNIT,
                       what=f"antalet beslutade placeringar {RATE_UNIT}", percent=False,
                       decimals=1)
@@ -261,11 +262,10 @@ def placements_without_open_care_table(report: Report):
         return note
     frame = iv.placements_without_open_care(report.data.interventions, report.groups,
                                             report.start, report.end, "year")
-    protected = report.protector.shares(frame, label="placement_without_open_care",
-                                        sensitive=True)
-    return value_table(protected, "Andel placeringar där barnet inte haft öppenvård före "
-                       "placeringen (95 % intervall, Wilson)", percent=True,
-                       index_label="Grupp")
+    caption = ("Andel placeringar där barnet inte haft öppenvård före placeringen "
+               "(95 % intervall, Wilson)")
+    protected = report.protector.shares(frame, label=caption, sensitive=True)
+    return value_table(protected, caption, percent=True, index_label="Grupp")
 
 
 def unplanned_endings_table(report: Report):
@@ -274,9 +274,9 @@ def unplanned_endings_table(report: Report):
         return note
     frame = iv.unplanned_endings(report.data.interventions, report.groups, report.start,
                                  report.end, "year")
-    protected = report.protector.shares(frame, label="unplanned_endings")
-    return value_table(protected, "Andel avslutade insatser med oplanerat avslut "
-                       "(95 % intervall, Wilson)", percent=True, index_label="Grupp")
+    caption = "Andel avslutade insatser med oplanerat avslut (95 % intervall, Wilson)"
+    protected = report.protector.shares(frame, label=caption)
+    return value_table(protected, caption, percent=True, index_label="Grupp")
 
 
 def unexecuted_decisions_table(report: Report):
@@ -285,9 +285,10 @@ def unexecuted_decisions_table(report: Report):
         return note
     frame = iv.unexecuted_decisions(report.data.interventions, report.groups, report.start,
                                     report.end, "year", report.end)
-    protected = report.protector.shares(frame, label="unexecuted_decisions")
-    return value_table(protected, "Andel beslut om bistånd som inte verkställts inom tre "
-                       "månader (95 % intervall, Wilson)", percent=True, index_label="Grupp")
+    caption = ("Andel beslut om bistånd som inte verkställts inom tre månader "
+               "(95 % intervall, Wilson)")
+    protected = report.protector.shares(frame, label=caption)
+    return value_table(protected, caption, percent=True, index_label="Grupp")
 
 
 # --- Activities ----------------------------------------------------------------------------
@@ -303,13 +304,13 @@ def activity_mix(report: Report, by: str):
                                   report.start, report.end, "term")
     word = _ACTIVITY_BY[by]
     margins = by != "partners"  # one activity can have several partners: columns overlap
-    protected = report.protector.counts(table, label=f"activities_by_{by}", margins=margins)
+    caption = f"Aktiviteter i {report.area_name} efter {word} och halvår"
+    protected = report.protector.counts(table, label=caption, margins=margins)
     return Outputs((
         stacked_bar_chart(protected, title=f"Aktiviteter i {report.area_name} efter {word}",
                           ylabel="Antal aktiviteter",
                           what=f"antalet aktiviteter i {report.area_name} efter {word}"),
-        count_table(protected, f"Aktiviteter i {report.area_name} efter {word} och halvår",
-                    index_label="Halvår")))
+        count_table(protected, caption, index_label="Halvår")))
 
 
 # --- Effects and appendix ------------------------------------------------------------------

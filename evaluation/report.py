@@ -7,7 +7,7 @@ JupyterLab, through papermill or in a batch gives the same state.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -36,6 +36,7 @@ class Report:
     groups: list[Group]
     start: pd.Timestamp
     end: pd.Timestamp
+    memo: dict = field(default_factory=dict)  # protected outputs shown more than once
 
     @property
     def evaluated(self) -> Group:
@@ -70,9 +71,9 @@ class HeaderOutput:
             lines.append(f"<p><strong>Det områdesbaserade arbetet startade:</strong> "
                          f"{r.params.intervention_start:%Y-%m-%d}</p>")
         if r.data.metadata.synthetic:
-            lines.append(Note("Rapporten bygger på syntetiska exempeldata (" +
-                              r.data.metadata.name + "). Inga siffror beskriver verkliga "
-                              "personer, ärenden eller områden.", kind="warning")._repr_html_())
+            lines.append(Note(f"Rapporten bygger på syntetiska exempeldata: {r.data.metadata.name}. "
+                              "Inga siffror beskriver verkliga personer, ärenden eller områden.",
+                              kind="warning")._repr_html_())
         return "\n".join(lines)
 
 

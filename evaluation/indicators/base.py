@@ -29,7 +29,7 @@ def grid(groups: list[Group], start, end, freq: Freq, extra: dict[str, list] | N
     frame = pd.DataFrame({"group": pd.Categorical([g.label for g in groups],
                                                   categories=[g.label for g in groups],
                                                   ordered=True)})
-    frame = frame.merge(periods, how="cross")
+    frame = frame.merge(periods[["period", "period_start"]], how="cross")
     for name, values in (extra or {}).items():
         frame = frame.merge(pd.DataFrame({name: values}), how="cross")
     return frame

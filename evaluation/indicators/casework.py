@@ -29,7 +29,7 @@ def assessments_within_limit(assessments: pd.DataFrame, groups: list[Group], sta
     eligible = rows["decision_date"].notna() | (open_days > ASSESSMENT_DAYS)
     success = rows["decision_date"].notna() & (days <= ASSESSMENT_DAYS)
     return share_by(rows, ["group", "period"], success, eligible,
-                    complete=grid(groups, start, end, freq)[["group", "period"]])
+                    complete=grid(groups, start, end, freq))
 
 
 def joint_assessment_share(assessments: pd.DataFrame, groups: list[Group], start, end,
@@ -38,7 +38,7 @@ def joint_assessment_share(assessments: pd.DataFrame, groups: list[Group], start
     rows = grouped_periods(assessments, groups, "start_date", freq, start, end)
     joint = rows["joint_with_provider"]
     return share_by(rows, ["group", "period"], joint.fillna(False).astype(bool), joint.notna(),
-                    complete=grid(groups, start, end, freq)[["group", "period"]])
+                    complete=grid(groups, start, end, freq))
 
 
 def investigations_within_limit(investigations: pd.DataFrame, groups: list[Group], start, end,
@@ -50,7 +50,7 @@ def investigations_within_limit(investigations: pd.DataFrame, groups: list[Group
     eligible = rows["end_date"].notna() | (open_days > INVESTIGATION_DAYS)
     success = rows["end_date"].notna() & (days <= INVESTIGATION_DAYS)
     return share_by(rows, ["group", "period"], success, eligible,
-                    complete=grid(groups, start, end, freq)[["group", "period"]])
+                    complete=grid(groups, start, end, freq))
 
 
 def child_interviewed_share(investigations: pd.DataFrame, groups: list[Group], start, end,
@@ -60,7 +60,7 @@ def child_interviewed_share(investigations: pd.DataFrame, groups: list[Group], s
     known = rows["end_date"].notna() & rows["child_interviewed"].notna()
     return share_by(rows, ["group", "period"], rows["child_interviewed"].fillna(False)
                     .astype(bool), known,
-                    complete=grid(groups, start, end, freq)[["group", "period"]])
+                    complete=grid(groups, start, end, freq))
 
 
 def investigation_duration(investigations: pd.DataFrame, groups: list[Group], start, end,
@@ -71,7 +71,7 @@ def investigation_duration(investigations: pd.DataFrame, groups: list[Group], st
         days=(rows["end_date"] - rows["start_date"]).dt.days)
     agg = (rows.groupby(["group", "period"], observed=True)["days"]
            .agg(n="size", median="median").reset_index())
-    complete = grid(groups, start, end, freq)[["group", "period"]]
+    complete = grid(groups, start, end, freq)
     out = complete.merge(agg, on=["group", "period"], how="left")
     out["n"] = out["n"].fillna(0).astype(int)
     return out

@@ -16,7 +16,8 @@ EXECUTION_LIMIT = pd.DateOffset(months=3)  # IVO reporting of ej verkställda be
 def intervention_crosstab(interventions: pd.DataFrame, codes_: tuple[str, ...], by: str,
                           start, end, freq: Freq, labels: dict[str, str]) -> pd.DataFrame:
     """Interventions decided in ``codes_`` areas: rows = periods, columns = ``by`` categories."""
-    rows = in_window(interventions[interventions["area_code"].isin(codes_)], "decision_date",
+    rows = in_window(interventions[interventions["area_code"].isin(codes_)
+                                   & interventions[by].isin(list(labels))], "decision_date",
                      start, end)
     rows = rows.assign(period=period_label(rows["decision_date"], freq))
     table = pd.crosstab(rows["period"], rows[by])
@@ -35,7 +36,7 @@ def placements_without_open_care(interventions: pd.DataFrame, groups: list[Group
         "prior_open_care"].notna()
     success = rows["prior_open_care"].eq(False).fillna(False).astype(bool)
     return share_by(rows, ["group", "period"], success, placed,
-                    complete=grid(groups, start, end, freq)[["group", "period"]])
+                    complete=grid(groups, start, end, freq))
 
 
 def placement_rates(interventions: pd.DataFrame, area_statistics: pd.DataFrame,
@@ -59,7 +60,7 @@ def unplanned_endings(interventions: pd.DataFrame, groups: list[Group], start, e
     ended = interventions[interventions["end_date"].notna() & interventions["end_reason"].notna()]
     rows = grouped_periods(ended, groups, "end_date", freq, start, end)
     return share_by(rows, ["group", "period"], rows["end_reason"].eq("unplanned"),
-                    complete=grid(groups, start, end, freq)[["group", "period"]])
+                    complete=grid(groups, start, end, freq))
 
 
 def unexecuted_decisions(interventions: pd.DataFrame, groups: list[Group], start, end,
@@ -71,4 +72,4 @@ def unexecuted_decisions(interventions: pd.DataFrame, groups: list[Group], start
     eligible = deadline <= pd.Timestamp(data_end)
     late = rows["start_date"].isna() | (rows["start_date"] > deadline)
     return share_by(rows, ["group", "period"], late.astype(bool), eligible,
-                    complete=grid(groups, start, end, freq)[["group", "period"]])
+                    complete=grid(groups, start, end, freq))

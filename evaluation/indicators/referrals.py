@@ -26,13 +26,23 @@ def referral_rates(referrals: pd.DataFrame, area_statistics: pd.DataFrame, group
     return add_rate(frame, per=1000.0)
 
 
-def reporter_mix(referrals: pd.DataFrame, groups: list[Group], start, end, freq: Freq
-                 ) -> pd.DataFrame:
-    """Referrals per reporter category, with each category's share of the period's referrals."""
-    rows = grouped_periods(referrals, groups, "received_date", freq, start, end)
+#: Broad reporter classes for the mix: fewer small cells than the nine contract codes.
+REPORTER_CLASS = {
+    "school": "Skola och förskola", "preschool": "Skola och förskola", "police": "Polis",
+    "healthcare": "Hälso- och sjukvård", "public": "Allmänhet",
+    "social_services": "Övriga", "family": "Övriga", "self": "Övriga", "other": "Övriga",
+}
+
+
+def reporter_mix(referrals: pd.DataFrame, groups: list[Group], start, end, freq: Freq,
+                 classes: dict[str, str] | None = None) -> pd.DataFrame:
+    """Each reporter category's (or class's) share of the period's referrals, Wilson intervals."""
+    mapping = classes or {c: c for c in codes.REPORTER_CATEGORY}
+    data = referrals.assign(reporter_category=referrals["reporter_category"].map(mapping))
+    rows = grouped_periods(data, groups, "received_date", freq, start, end)
     complete = grid(groups, start, end, freq,
-                    extra={"reporter_category": list(codes.REPORTER_CATEGORY)})
+                    extra={"reporter_category": list(dict.fromkeys(mapping.values()))})
     counts = count_by(rows, ["group", "period", "reporter_category"], complete)
     totals = counts.groupby(["group", "period"], observed=True)["count"].transform("sum")
-    frame = counts.assign(numerator=counts["count"], denominator=totals)
+    frame = counts.rename(columns={"count": "numerator"}).assign(denominator=totals)
     return add_share(frame)

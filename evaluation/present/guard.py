@@ -13,3 +13,20 @@ def require_protected(obj) -> None:
         raise PrivacyError(
             f"only protected outputs may be shown; got {type(obj).__name__}. "
             "Pass the data through the report's Protector first.")
+
+
+def select_rows(protected, mask):
+    """Rows of an already protected frame (selecting what to show, never recomputing).
+
+    Withheld is re-derived for the selection so an all-hidden subset shows the
+    standard sentence instead of an empty chart.
+    """
+    import dataclasses
+
+    from evaluation.privacy import SUPPRESSED_SENTENCE
+
+    require_protected(protected)
+    frame = protected.frame[mask.to_numpy() if hasattr(mask, "to_numpy") else mask]
+    withheld = bool(frame["suppressed"].all()) if len(frame) else True
+    return dataclasses.replace(protected, frame=frame.reset_index(drop=True), withheld=withheld,
+                               note=SUPPRESSED_SENTENCE if withheld else protected.note)

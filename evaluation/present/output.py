@@ -75,7 +75,8 @@ STYLE = """
 <style>
 .ev-table table{border-collapse:collapse;margin:0.5em 0;font-size:0.92em}
 .ev-table caption{text-align:left;font-weight:600;padding:0.3em 0}
-.ev-table th,.ev-table td{border-bottom:1px solid #ddd;padding:0.25em 0.7em;text-align:right}
+.ev-table th,.ev-table td{border-bottom:1px solid #ddd;padding:0.25em 0.7em;text-align:right;white-space:nowrap}
+.ev-table{overflow-x:auto;margin:0}
 .ev-table th:first-child{text-align:left}
 .ev-table tr.ev-total td,.ev-table tr.ev-total th{font-weight:600;border-top:2px solid #999}
 .ev-caption,figcaption{color:#333;font-size:0.92em;max-width:46em}

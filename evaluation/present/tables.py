@@ -47,9 +47,12 @@ def value_table(protected, caption: str, *, row: str = "group", column: str = "p
         return text
 
     shown = frame.assign(_cell=frame.apply(cell, axis=1))
+    shown[row] = shown[row].astype(str)
     cells = shown.pivot(index=row, columns=column, values="_cell")
-    if hasattr(cells.index, "remove_unused_categories"):
-        cells.index = cells.index.astype(str)
+    cells = cells.reindex(list(dict.fromkeys(shown[row])))  # keep the report's group order
+    if len(cells.columns) > 8:  # many periods read better down the page
+        cells = cells.T
+        index_label = "Period"
     cells.index.name = None
     cells.columns.name = None
     note = protected.note
@@ -66,8 +69,10 @@ def statistic_table(protected, caption: str, *, row: str = "group", column: str 
     frame = protected.frame
     text = [HIDDEN if s else fmt_number(v, decimals) for v, s in
             zip(frame[value], frame["suppressed"], strict=True)]
-    cells = frame.assign(_cell=text).pivot(index=row, columns=column, values="_cell")
-    cells.index = cells.index.astype(str)
+    shown = frame.assign(_cell=text)
+    shown[row] = shown[row].astype(str)
+    cells = shown.pivot(index=row, columns=column, values="_cell")
+    cells = cells.reindex(list(dict.fromkeys(shown[row])))
     cells.index.name = None
     cells.columns.name = None
     return Table(cells.fillna("–"), caption, note=protected.note, index_label=index_label)
