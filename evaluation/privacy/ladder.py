@@ -54,8 +54,12 @@ class _Suppressed:
 
 
 def suppress(table: pd.DataFrame, rules: PrivacyRules, *, sensitive: bool,
-             label: str) -> _Suppressed:
-    """Primary and secondary suppression until the independent audit passes."""
+             label: str, early_exit: bool = True) -> _Suppressed:
+    """Primary and secondary suppression until the independent audit passes.
+
+    With ``early_exit``, returns unaudited as soon as the pattern hides too much
+    for R9: such a result is never published, only used to step down the ladder.
+    """
     values, layout = with_margins(table)
     full = values.to_numpy()
     hidden = small_counts(full, rules)
@@ -63,6 +67,10 @@ def suppress(table: pd.DataFrame, rules: PrivacyRules, *, sensitive: bool,
         hidden |= sensitive_extremes(full, layout, rules)
     for _ in range(full.size + 1):
         hidden = secondary_suppress(full, hidden, layout, rules.min_count)
+        if early_exit and not _Suppressed(values, hidden, layout).acceptable():
+            # hiding only grows from here, so R9 will reject this table anyway:
+            # skip the (costly) audit and let the ladder take the next step
+            return _Suppressed(values, hidden, layout)
         shown = values.mask(pd.DataFrame(hidden, index=values.index, columns=values.columns))
         failures = audit_table(shown, shown.isna(), rules.min_count, margins=True)
         if not failures:

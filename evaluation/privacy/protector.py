@@ -35,7 +35,10 @@ def _fingerprint(kind: str, data: pd.DataFrame, options: dict[str, Any]) -> str:
     h.update(repr((kind, sorted(options.items()))).encode())
     h.update(repr([(c, str(t)) for c, t in data.dtypes.items()]).encode())
     h.update(repr((list(data.index.names), data.shape)).encode())
-    h.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+    try:
+        h.update(pd.util.hash_pandas_object(data, index=True).to_numpy().tobytes())
+    except TypeError:  # unhashable cells (lists, dicts): fall back to their text
+        h.update(data.to_csv().encode())
     return h.hexdigest()
 
 

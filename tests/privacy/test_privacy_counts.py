@@ -46,7 +46,7 @@ def _pattern(rows):
     """Hidden cells after primary + secondary suppression and the audit, before R9."""
     from evaluation.privacy.ladder import suppress
     from evaluation.privacy.rules import PrivacyRules
-    s = suppress(_crosstab(rows), PrivacyRules(), sensitive=False, label="t")
+    s = suppress(_crosstab(rows), PrivacyRules(), sensitive=False, label="t", early_exit=False)
     hidden = pd.DataFrame(s.hidden, index=s.values.index, columns=s.values.columns)
     return s, hidden
 

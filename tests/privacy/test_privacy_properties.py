@@ -82,3 +82,22 @@ def test_shown_shares_respect_thresholds(num, extra, sensitive):
         assert extra == 0 or extra >= MIN_COUNT
         if sensitive and den < 20:
             assert 0 < num < den
+
+
+@settings(max_examples=40, deadline=None)
+@given(counts=st.lists(st.one_of(st.integers(0, 4), st.integers(5, 40)), min_size=1,
+                       max_size=24))
+def test_series_never_shows_a_small_count(counts):
+    months = pd.period_range("2023-01", periods=len(counts), freq="M").astype(str)
+    result = Protector().series(pd.DataFrame({"m": months, "n": counts}), label="t",
+                                time="m", count="n")
+    frame = result.frame
+    shown = frame.loc[~frame["suppressed"], "n"].to_numpy()
+    assert not ((shown > 0) & (shown < MIN_COUNT)).any()
+    assert frame.loc[frame["suppressed"], "n"].isna().all()
+    assert frame["n"].sum() <= sum(counts)
+    hidden = frame.loc[frame["suppressed"]]
+    if len(hidden) == 1:  # a lone hidden period is recoverable from the series total...
+        assert (frame.loc[~frame["suppressed"], "n"] == 0).all()  # ...unless nothing else
+    if result.grain == "month":
+        assert len(frame) == len(counts) and not frame["suppressed"].any()
