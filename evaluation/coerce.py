@@ -176,7 +176,7 @@ def coerce_table(raw: RawTable, spec: TableSpec) -> pd.DataFrame:
     out = {}
     for col in spec.columns:
         if col.name not in frame.columns:
-            out[col.name] = pd.Series(pd.NA, index=frame.index, dtype=_empty_dtype(col))
+            out[col.name] = pd.Series(index=frame.index, dtype=_empty_dtype(col))
             continue
         s = frame[col.name]
         out[col.name] = _CONVERTERS[col.kind](raw, s, col) if col.kind in _CONVERTERS else _text(s)

@@ -1,0 +1,24 @@
+"""Shared fixtures: the tiny crafted data folder and the bundled sample."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).parent))
+
+from tiny_data import write_tiny  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_folder(tmp_path_factory) -> Path:
+    """A small synthetic data folder with small counts (built once per session)."""
+    return write_tiny(tmp_path_factory.mktemp("tiny") / "data")
+
+
+@pytest.fixture(scope="session")
+def sample_folder() -> Path:
+    return ROOT / "data" / "sample"
