@@ -233,7 +233,8 @@ def test_delays_and_ongoing_cases():
     assert late.sum() > 0
     assert (itv.end_reason == "unplanned").sum() > 0
     placement = itv.intervention_type.isin(PLACEMENT_TYPES)
-    assert (itv.prior_open_care[placement] != "").all() and (itv.prior_open_care[~placement] == "").all()
+    assert (itv.prior_open_care[placement] != "").all()
+    assert (itv.prior_open_care[~placement] == "").all()
 
 
 # --- known effects --------------------------------------------------------------------------
@@ -257,7 +258,7 @@ def test_referral_effect_direction():
         counts = {}
         for in_area in (True, False):
             sel = ref[((ref.area_code == EFFECT_AREA) == in_area) & (ref.reporter_category == cat)]
-            counts[in_area] = ((sel.received_date >= START).sum() / (sel.received_date < START).sum())
+            counts[in_area] = (sel.received_date >= START).sum() / (sel.received_date < START).sum()
         assert counts[True] / counts[False] > 1 + (size - 1) / 3, cat
         assert KNOWN_EFFECTS[f"referrals_{cat}"]["rate_ratio"] == size
 
@@ -276,7 +277,8 @@ def test_activity_effect_direction():
     before, after = _before_after(act, "date")
     months_before, months_after = 44, 34
     assert len(after) / months_after > 3 * len(before) / months_before
-    assert (after.level == "area").sum() / months_after > 2 * (before.level == "area").sum() / months_before
+    area_after = (after.level == "area").sum() / months_after
+    assert area_after > 2 * (before.level == "area").sum() / months_before
 
 
 def test_placement_effect_direction():

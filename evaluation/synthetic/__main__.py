@@ -1,9 +1,10 @@
-"""Command line: ``python -m evaluation.synthetic OUT_DIR [--seed N]``."""
+"""Command line: ``python -m evaluation.synthetic OUT_DIR [--seed N] [--readme PATH]``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from evaluation.synthetic.write import DEFAULT_SEED, write_sample
 
@@ -15,9 +16,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out_dir", help="folder to write (created if missing)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help=f"random seed (default {DEFAULT_SEED}, the committed sample)")
+    parser.add_argument("--readme", metavar="PATH",
+                        help="also write the data dictionary and sample description here "
+                             "(data/README.md)")
     args = parser.parse_args(argv)
     for path in write_sample(args.out_dir, seed=args.seed):
         print(f"{path}  {path.stat().st_size / 1024:.0f} kB")
+    if args.readme:
+        from evaluation.synthetic.docs import readme
+
+        Path(args.readme).write_bytes(readme(args.seed).encode("utf-8"))
+        print(args.readme)
     return 0
 
 

@@ -80,6 +80,7 @@ def activities(rng: np.random.Generator) -> pd.DataFrame:
     participants[rng.random(n) < 0.05] = None
     df = pd.DataFrame({"area_code": codes[a_idx], "date": date, "activity_type": kind,
                        "partners": partners, "participants": participants, "level": level})
-    df = df.sort_values(["date", "area_code", "activity_type"], kind="stable").reset_index(drop=True)
+    df = df.sort_values(["date", "area_code", "activity_type"], kind="stable")
+    df = df.reset_index(drop=True)
     df.insert(0, "activity_id", [f"K{i:05d}" for i in range(1, len(df) + 1)])
     return df

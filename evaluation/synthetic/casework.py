@@ -18,15 +18,17 @@ OUTCOMES = ("intervention", "no_intervention", "consent_refused", "moved", "othe
 OUTCOME_P = (0.45, 0.38, 0.08, 0.04, 0.05)
 
 
-def _days(x: np.ndarray) -> np.ndarray:
+def whole_days(x: np.ndarray) -> np.ndarray:
+    """Whole days as timedelta64[D] from a float array."""
     return np.round(x).astype(int).astype("timedelta64[D]")
 
 
-def _dates(series: pd.Series) -> np.ndarray:
+def as_dates(series: pd.Series) -> np.ndarray:
+    """A date column as datetime64[D] (NaT stays NaT)."""
     return series.to_numpy().astype("datetime64[D]")
 
 
-def _bools(rng: np.random.Generator, p_true: np.ndarray, p_missing: float) -> np.ndarray:
+def random_bools(rng: np.random.Generator, p_true: np.ndarray, p_missing: float) -> np.ndarray:
     """Object array of True/False with a share of missing values (None)."""
     n = len(p_true)
     out = (rng.random(n) < p_true).astype(object)
@@ -40,15 +42,15 @@ def assessments(referrals: pd.DataFrame, rng: np.random.Generator) -> pd.DataFra
     keep = rng.random(n) < ASSESSED_SHARE
     ref = referrals[keep].reset_index(drop=True)
     n = len(ref)
-    received = _dates(ref["received_date"])
-    start = np.minimum(received + _days(rng.geometric(0.65, n) - 1), timeline.CUTOFF)
+    received = as_dates(ref["received_date"])
+    start = np.minimum(received + whole_days(rng.geometric(0.65, n) - 1), timeline.CUTOFF)
     quick = rng.random(n) < 0.9
     delay = np.where(quick, rng.gamma(2.0, 3.0, n), rng.uniform(15, 50, n))
-    decided = start + _days(delay)
+    decided = start + whole_days(delay)
     codes = ref["area_code"].to_numpy()
     p_joint = effects.share("joint_assessment_share", effects.treated(codes, start),
                             codes == effects.EFFECT_AREA)
-    joint = _bools(rng, p_joint, 0.02)
+    joint = random_bools(rng, p_joint, 0.02)
     u = rng.random(n)
     is_joint = joint == True  # noqa: E712  (object array of True/False/None)
     cum_j, cum_o = np.cumsum(DECISION_P_JOINT), np.cumsum(DECISION_P_OTHER)
@@ -74,13 +76,13 @@ def assessments(referrals: pd.DataFrame, rng: np.random.Generator) -> pd.DataFra
 def investigations(assessments: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     """Investigations opened by assessments; those ending after CUTOFF are ongoing."""
     a = assessments[assessments["decision"] == "investigation"].reset_index(drop=True)
-    start = _dates(a["decision_date"]) + _days(rng.integers(0, 3, len(a)))
+    start = as_dates(a["decision_date"]) + whole_days(rng.integers(0, 3, len(a)))
     a = a[start <= timeline.CUTOFF].reset_index(drop=True)
     start = start[start <= timeline.CUTOFF]
     n = len(a)
     regular = rng.random(n) < 0.82
     duration = np.where(regular, rng.gamma(7.0, 11.0, n), rng.uniform(95, 240, n))
-    end = start + _days(np.maximum(duration, 5))
+    end = start + whole_days(np.maximum(duration, 5))
     ongoing = end > timeline.CUTOFF
     outcome = rng.choice(np.array(OUTCOMES, dtype=object), size=n, p=OUTCOME_P)
     outcome[ongoing] = None
@@ -91,7 +93,7 @@ def investigations(assessments: pd.DataFrame, rng: np.random.Generator) -> pd.Da
         "start_date": start,
         "end_date": np.where(ongoing, np.datetime64("NaT"), end),
         "outcome": outcome,
-        "child_interviewed": _bools(rng, np.full(n, 0.8), 0.04),
+        "child_interviewed": random_bools(rng, np.full(n, 0.8), 0.04),
     })
     df = df.sort_values(["start_date", "area_code", "child_age"], kind="stable")
     df = df.reset_index(drop=True)

@@ -1,6 +1,6 @@
 """The data dictionary and the sample description in ``data/README.md``, derived from code.
 
-``python -m evaluation.synthetic.docs > data/README.md`` regenerates the file.
+``python -m evaluation.synthetic data/sample --readme data/README.md`` regenerates both.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ _KIND = {"text": "text", "int": "integer", "float": "number", "date": "date (YYY
 
 
 def _column_row(col: Column) -> str:
+    """One Markdown table row describing a contract column."""
     notes = []
     if not col.required:
         notes.append("optional column")
@@ -55,6 +56,7 @@ def data_dictionary() -> str:
 
 
 def _areas_table(stats: pd.DataFrame) -> str:
+    """Markdown table of the sample's areas in 2024."""
     s = stats[stats["year"] == 2024].pivot(index="area_code", columns="indicator", values="value")
     lines = ["| code | name | inhabitants 2024 | children 0–17 | foreign-born % | "
              "income support % |", "|---|---|---:|---:|---:|---:|"]
@@ -68,6 +70,7 @@ def _areas_table(stats: pd.DataFrame) -> str:
 
 
 def _effects_table() -> str:
+    """Markdown table of KNOWN_EFFECTS."""
     lines = ["| effect | table | size |", "|---|---|---|"]
     for key, eff in effects.KNOWN_EFFECTS.items():
         if "rate_ratio" in eff:
@@ -81,6 +84,7 @@ def _effects_table() -> str:
 
 
 def _survey_table() -> str:
+    """Markdown table of the survey units and their designed cases."""
     lines = ["| unit | area_code | 2023 invited / answered | 2024 invited / answered | case |",
              "|---|---|---|---|---|"]
     cases = {"Socialtjänst Skäggetorp": "high response rate, enough answers",
@@ -161,7 +165,7 @@ is modelled loosely on Linköping (municipality code `0580`, about 165 000
 inhabitants) and on Socialtjänst Skäggetorp, so that every report and method
 has realistic data to run on. Regenerate it (byte-identical CSV files) with
 
-    python -m evaluation.synthetic data/sample --seed {seed}
+    python -m evaluation.synthetic data/sample --seed {seed} --readme data/README.md
 
 and `tests/test_synthetic.py` checks that the committed copy matches the code.
 

@@ -42,36 +42,81 @@ class AreaProfile:
     crime: float  # reported crimes per 1 000 inhabitants
 
 
-def _a(code, name, x, y, r, pop, g, child, young, work, fb, inc, emp, low, elig, sup, crime):
-    return AreaProfile(f"{MUNICIPALITY_CODE}{code}", name, x, y, r, pop, g, child, young, work,
-                       fb, inc, emp, low, elig, sup, crime)
+# Place: x, y km east/north of the centre; r polygon size (km); pop inhabitants 2024; growth
+# per year.
+_PLACES = """
+code | name                   |     x     y    r   pop growth
+INN  | Innerstaden            |   0.0   0.0   1.1 16500  0.008
+VAS  | Vasastaden             |  -1.5   0.2   0.8  9800  0.006
+GOT  | Gottfridsberg          |  -2.0   1.5   0.9  9100  0.007
+SKA  | Skäggetorp             |  -2.7   3.3   1.1 10200  0.006
+TOR  | Tornby                 |   0.2   3.7   1.2   550  0.004
+RAM  | Ramshäll               |   1.3   1.8   0.7  3600  0.005
+RYD  | Ryd                    |  -4.3  -0.5   1.1  9700  0.009
+VAL  | Vallastaden            |  -2.9  -1.9   0.6  3200    0.0
+LAM  | Lambohov               |  -4.2  -3.5   1.1  8700  0.008
+EKH  | Ekholmen               |  -1.0  -3.6   0.9  7500  0.004
+BER  | Berga                  |   1.1  -2.3   0.9  8300  0.006
+TAN  | Tannefors              |   2.1   0.3   0.9  9000  0.010
+JOH  | Johannelund            |   3.4   1.6   0.9  6400  0.005
+EKA  | Ekängen                |   4.4  -1.7   0.8  4300  0.004
+HJU  | Hjulsbro               |   3.0  -4.9   1.0  5300  0.004
+ULL  | Ullstämma              |   5.6  -3.9   0.8  3000  0.006
+MAL  | Malmslätt              |  -8.5   1.0   1.4 10300  0.010
+LJU  | Ljungsbro              |  -8.0   9.0   1.4  7000  0.006
+LIG  | Linghem                |  12.0   1.5   1.0  3100  0.008
+STU  | Sturefors              |  11.0 -10.5   1.0  2600  0.005
+VIK  | Vikingstad             | -15.5  -1.5   1.0  1900  0.007
+LBY  | Landsbygd och småorter |   0.0  12.0   0.0 24600  0.003
+"""
+# Profile in 2024: child, young, work shares aged 0-17, 0-5, 20-64; fb foreign-born %;
+# income mean earned income 20+ (tkr); emp employed % of 20-64; low low education % of 25-64;
+# elig eligible % of year-9 pupils; sup income support % of inhabitants; crime per 1 000.
+_PROFILES = """
+code | child young  work    fb income  emp  low elig   sup crime
+INN  |  0.10 0.045  0.66    17    335   78    6   88   2.0   310
+VAS  |  0.14 0.055  0.62    14    365   82    5   90   1.5   110
+GOT  |  0.15  0.06  0.64    22    290   72   10   82   3.5    95
+SKA  |  0.31  0.11  0.52    62    205   52   32   62  14.0   170
+TOR  |  0.18  0.07  0.60    20    300   75   10   85   3.0   420
+RAM  |  0.16  0.06  0.60    12    380   83    4   91   1.2    60
+RYD  |  0.20  0.08  0.70    40    200   55   18   70   7.0   120
+VAL  |  0.14  0.07  0.72    15    300   78    4   92   1.0    50
+LAM  |  0.22  0.08  0.60    28    270   68   13   80   4.5    80
+EKH  |  0.21  0.07  0.57    25    280   72   12   82   4.0    75
+BER  |  0.22  0.08  0.57    38    250   64   18   76   6.5    95
+TAN  |  0.14  0.06  0.65    17    310   79    8   86   2.5   100
+JOH  |  0.23  0.07  0.56    18    340   81    7   88   2.0    60
+EKA  |  0.26  0.07  0.55     9    410   87    3   94   0.5    35
+HJU  |  0.27  0.07  0.54     8    420   88    3   95   0.5    35
+ULL  |  0.25  0.08  0.56    10    390   86    4   93   0.7    40
+MAL  |  0.25  0.08  0.56     9    350   84    6   89   1.0    45
+LJU  |  0.24  0.07  0.55     8    330   83    7   88   1.5    50
+LIG  |  0.26  0.08  0.55     6    340   85    6   90   1.0    35
+STU  |  0.25  0.07  0.55     5    360   85    5   91   0.8    30
+VIK  |  0.24  0.07  0.55     7    330   84    7   89   1.0    35
+LBY  |  0.22  0.06  0.55     5    320   83    8   88   1.0    30
+"""
+
+
+def _rows(table: str) -> list[list[str]]:
+    """Cells of a '|'-separated text table, header skipped."""
+    return [[c.strip() for c in line.split("|")] for line in table.strip().splitlines()[1:]]
+
+
+def _parse(places: str, profiles: str) -> tuple[AreaProfile, ...]:
+    """Area profiles from the two text tables above."""
+    figures = {code: [float(x) for x in cells.split()] for code, cells in _rows(profiles)}
+    areas = []
+    for code, name, cells in _rows(places):
+        x, y, r, pop, growth = (float(v) for v in cells.split())
+        areas.append(AreaProfile(f"{MUNICIPALITY_CODE}{code}", name, x, y, r, int(pop), growth,
+                                 *figures[code]))
+    return tuple(areas)
 
 
 #: Every area; together they make up the whole municipality (~165 000 inhabitants).
-AREAS: tuple[AreaProfile, ...] = (
-    _a("INN", "Innerstaden", 0.0, 0.0, 1.1, 16500, 0.008, 0.10, 0.045, 0.66, 17, 335, 78, 6, 88, 2.0, 310),
-    _a("VAS", "Vasastaden", -1.5, 0.2, 0.8, 9800, 0.006, 0.14, 0.055, 0.62, 14, 365, 82, 5, 90, 1.5, 110),
-    _a("GOT", "Gottfridsberg", -2.0, 1.5, 0.9, 9100, 0.007, 0.15, 0.06, 0.64, 22, 290, 72, 10, 82, 3.5, 95),
-    _a("SKA", "Skäggetorp", -2.7, 3.3, 1.1, 10200, 0.006, 0.31, 0.11, 0.52, 62, 205, 52, 32, 62, 14.0, 170),
-    _a("TOR", "Tornby", 0.2, 3.7, 1.2, 550, 0.004, 0.18, 0.07, 0.60, 20, 300, 75, 10, 85, 3.0, 420),
-    _a("RAM", "Ramshäll", 1.3, 1.8, 0.7, 3600, 0.005, 0.16, 0.06, 0.60, 12, 380, 83, 4, 91, 1.2, 60),
-    _a("RYD", "Ryd", -4.3, -0.5, 1.1, 9700, 0.009, 0.20, 0.08, 0.70, 40, 200, 55, 18, 70, 7.0, 120),
-    _a("VAL", "Vallastaden", -2.9, -1.9, 0.6, 3200, 0.0, 0.14, 0.07, 0.72, 15, 300, 78, 4, 92, 1.0, 50),
-    _a("LAM", "Lambohov", -4.2, -3.5, 1.1, 8700, 0.008, 0.22, 0.08, 0.60, 28, 270, 68, 13, 80, 4.5, 80),
-    _a("EKH", "Ekholmen", -1.0, -3.6, 0.9, 7500, 0.004, 0.21, 0.07, 0.57, 25, 280, 72, 12, 82, 4.0, 75),
-    _a("BER", "Berga", 1.1, -2.3, 0.9, 8300, 0.006, 0.22, 0.08, 0.57, 38, 250, 64, 18, 76, 6.5, 95),
-    _a("TAN", "Tannefors", 2.1, 0.3, 0.9, 9000, 0.010, 0.14, 0.06, 0.65, 17, 310, 79, 8, 86, 2.5, 100),
-    _a("JOH", "Johannelund", 3.4, 1.6, 0.9, 6400, 0.005, 0.23, 0.07, 0.56, 18, 340, 81, 7, 88, 2.0, 60),
-    _a("EKA", "Ekängen", 4.4, -1.7, 0.8, 4300, 0.004, 0.26, 0.07, 0.55, 9, 410, 87, 3, 94, 0.5, 35),
-    _a("HJU", "Hjulsbro", 3.0, -4.9, 1.0, 5300, 0.004, 0.27, 0.07, 0.54, 8, 420, 88, 3, 95, 0.5, 35),
-    _a("ULL", "Ullstämma", 5.6, -3.9, 0.8, 3000, 0.006, 0.25, 0.08, 0.56, 10, 390, 86, 4, 93, 0.7, 40),
-    _a("MAL", "Malmslätt", -8.5, 1.0, 1.4, 10300, 0.010, 0.25, 0.08, 0.56, 9, 350, 84, 6, 89, 1.0, 45),
-    _a("LJU", "Ljungsbro", -8.0, 9.0, 1.4, 7000, 0.006, 0.24, 0.07, 0.55, 8, 330, 83, 7, 88, 1.5, 50),
-    _a("LIG", "Linghem", 12.0, 1.5, 1.0, 3100, 0.008, 0.26, 0.08, 0.55, 6, 340, 85, 6, 90, 1.0, 35),
-    _a("STU", "Sturefors", 11.0, -10.5, 1.0, 2600, 0.005, 0.25, 0.07, 0.55, 5, 360, 85, 5, 91, 0.8, 30),
-    _a("VIK", "Vikingstad", -15.5, -1.5, 1.0, 1900, 0.007, 0.24, 0.07, 0.55, 7, 330, 84, 7, 89, 1.0, 35),
-    _a("LBY", "Landsbygd och småorter", 0.0, 12.0, 0.0, 24600, 0.003, 0.22, 0.06, 0.55, 5, 320, 83, 8, 88, 1.0, 30),
-)
+AREAS: tuple[AreaProfile, ...] = _parse(_PLACES, _PROFILES)
 
 #: The small area in which privacy suppression is expected to show.
 SMALL_AREA = f"{MUNICIPALITY_CODE}TOR"

@@ -1,4 +1,4 @@
-"""Interventions (insatser): by decision after investigations, and as a service after assessments."""
+"""Interventions (insatser): by decision after investigations, as a service after assessments."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 
 from evaluation.codes import PLACEMENT_TYPES
 from evaluation.synthetic import effects, timeline
-from evaluation.synthetic.casework import _bools, _dates, _days
+from evaluation.synthetic.casework import random_bools, as_dates, whole_days
 
 #: Intervention types granted by decision and their probabilities.
 DECISION_TYPES = {
@@ -30,6 +30,7 @@ GROUP_SHARE = {"parenting_support": 0.5, "open_care": 0.15}
 
 
 def _pick(rng: np.random.Generator, probs: dict[str, float], n: int) -> np.ndarray:
+    """Draw ``n`` codes with the given probabilities."""
     return rng.choice(np.array(list(probs), dtype=object), size=n, p=list(probs.values()))
 
 
@@ -41,8 +42,8 @@ def _from_investigations(inv: pd.DataFrame, rng: np.random.Generator) -> pd.Data
     rows = np.repeat(np.arange(len(inv)), k)
     second = np.concatenate([[False], rows[1:] == rows[:-1]])
     n = len(rows)
-    end = _dates(inv["end_date"])[rows]
-    decision = end + _days(np.where(second, rng.uniform(10, 90, n), rng.integers(0, 6, n)))
+    end = as_dates(inv["end_date"])[rows]
+    decision = end + whole_days(np.where(second, rng.uniform(10, 90, n), rng.integers(0, 6, n)))
     kind = _pick(rng, DECISION_TYPES, n)
     age = inv["child_age"].to_numpy()[rows]
     kind[(kind == "supported_housing") & (age < 16)] = "residential_care"
@@ -57,7 +58,7 @@ def _from_assessments(ass: pd.DataFrame, rng: np.random.Generator, first: int) -
     person = np.array([f"P{i:05d}" for i in range(first, first + n)], dtype=object)
     return pd.DataFrame({"person_id": person, "area_code": ass["area_code"].to_numpy(),
                          "intervention_type": _pick(rng, SERVICE_TYPES, n), "basis": "service",
-                         "decision_date": _dates(ass["decision_date"])})
+                         "decision_date": as_dates(ass["decision_date"])})
 
 
 def _prior_open_care(codes: np.ndarray, decided: np.ndarray, placement: np.ndarray,
@@ -86,17 +87,17 @@ def interventions(investigations: pd.DataFrame, assessments: pd.DataFrame,
     n = len(df)
     kind = df["intervention_type"].to_numpy()
     service = (df["basis"] == "service").to_numpy()
-    decided = _dates(df["decision_date"])
+    decided = as_dates(df["decision_date"])
     group = rng.random(n) < np.array([GROUP_SHARE.get(t, 0.0) for t in kind])
     level = np.where(group, "group", "individual").astype(object)
     u = rng.random(n)
     delay = np.where(u < 0.88, rng.geometric(0.1, n) - 1,
                      np.where(u < 0.95, rng.uniform(31, 90, n), rng.uniform(92, 200, n)))
     delay = np.where(service, np.minimum(delay, rng.integers(0, 15, n)), delay)
-    start = decided + _days(delay)
+    start = decided + whole_days(delay)
     not_started = start > timeline.CUTOFF
     mean = np.array([DURATION[t] for t in kind], dtype=float)
-    end = start + _days(np.maximum(rng.gamma(2.5, mean / 2.5), 7))
+    end = start + whole_days(np.maximum(rng.gamma(2.5, mean / 2.5), 7))
     ongoing = not_started | (end > timeline.CUTOFF)
     residential = kind == "residential_care"
     cum = [np.cumsum(p) for p in (END_P_DECISION, END_P_SERVICE, END_P_RESIDENTIAL)]
@@ -108,7 +109,7 @@ def interventions(investigations: pd.DataFrame, assessments: pd.DataFrame,
     placement = np.isin(kind, PLACEMENT_TYPES)
     codes = df["area_code"].to_numpy()
     p_consent = np.where(placement, 0.75, 0.97)
-    consent = _bools(rng, p_consent, 0.03)
+    consent = random_bools(rng, p_consent, 0.03)
     prior = _prior_open_care(codes, decided, placement, rng)
     out = pd.DataFrame({
         "person_id": df["person_id"].to_numpy(),

@@ -8,6 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import yaml
 
 from evaluation.contract import TABLES
@@ -20,8 +21,9 @@ METADATA = {
     "synthetic": True,
     "description": (
         "Syntetiska exempeldata för en kommun modellerad efter Linköping (0580): "
-        "områdesstatistik 2018–2025, ärenden 2019-01-01–2025-06-30 och en brukarundersökning. "
-        "Inga verkliga personer eller ärenden. Områdesgränserna är illustrativa, inte verkliga. "
+        "områdesstatistik 2018–2025, ärenden 2019-01-01–2025-06-30 och en "
+        "brukarundersökning. Inga verkliga personer eller ärenden. Områdesgränserna är "
+        "illustrativa, inte verkliga. "
         "Kända effekter av Socialtjänst Skäggetorp från 2022-09-01 finns inlagda "
         "(evaluation/synthetic/effects.py)."
     ),
@@ -89,6 +91,17 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
     path.write_bytes(text.encode("utf-8"))
 
 
+def write_areas(areas: gpd.GeoDataFrame, path: Path) -> None:
+    """Write the areas GeoPackage with a fixed timestamp, so same GDAL gives same bytes."""
+    path.unlink(missing_ok=True)
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": "2025-06-30T00:00:00.000Z"})
+    try:
+        areas.to_file(path, driver="GPKG", layer="areas", engine="pyogrio")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
 def write_sample(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write a complete contract data folder to ``out_dir``; return the files written."""
     out = Path(out_dir)
@@ -100,8 +113,7 @@ def write_sample(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
         write_csv(df, path)
         written.append(path)
     gpkg = out / "areas.gpkg"
-    gpkg.unlink(missing_ok=True)
-    areas.to_file(gpkg, driver="GPKG", layer="areas", engine="pyogrio")
+    write_areas(areas, gpkg)
     meta = out / "metadata.yaml"
     meta.write_bytes(yaml.safe_dump(dict(METADATA, seed=seed), allow_unicode=True,
                                     sort_keys=False, width=88).encode("utf-8"))
