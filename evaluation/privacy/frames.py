@@ -23,7 +23,7 @@ TIME_KEYS = frozenset({"year", "år", "month", "månad", "quarter", "kvartal", "
                        "termin", "period"})
 """Numeric columns accepted as keys without being named in ``keys``."""
 
-_EXTREME = re.compile(r"^(min|max|minimum|maximum|p0*[0-4]|p9[5-9]|p100|q0|q100)$", re.I)
+_EXTREME = re.compile(r"^(min|max|minimum|maximum|p0*[0-5]|p9[5-9]|p100|q0|q100)$", re.I)
 
 
 def check_columns(frame: pd.DataFrame, measured: Sequence[str], keys: Sequence[str],

@@ -175,3 +175,19 @@ def test_multiindex_rows():
     result = Protector().counts(table, label="t")
     assert ("Totalt", "") in result.values.index
     _check_safe(result)
+
+
+def test_margins_false_still_protects_as_if_totals_were_known():
+    rows = [[3, 20, 30, 40], *BIG]
+    with_totals = Protector().counts(_crosstab(rows), label="t")
+    without = Protector().counts(_crosstab(rows), label="t", margins=False)
+    inner = with_totals.hidden.iloc[:4, :4]
+    assert without.hidden.equals(inner) and without.n_hidden >= 4
+
+
+def test_raised_threshold_is_applied():
+    from evaluation.privacy import PrivacyRules
+    rows = [[6, 20, 30, 40], *BIG]
+    assert Protector().counts(_crosstab(rows), label="t").n_hidden == 0
+    raised = Protector(PrivacyRules(min_count=7)).counts(_crosstab(rows), label="t")
+    assert raised.hidden.loc["r0", "c0"] and audit_table(raised.values, raised.hidden, 7) == []

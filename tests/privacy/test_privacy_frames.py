@@ -128,7 +128,7 @@ def test_statistics(n, hidden):
     assert bool(result.frame["suppressed"].iloc[0]) is hidden
 
 
-@pytest.mark.parametrize("column", ["max", "min", "p99", "p1"])
+@pytest.mark.parametrize("column", ["max", "min", "p99", "p1", "p5", "P95"])
 def test_extremes_are_refused(column):
     frame = pd.DataFrame({"area": ["a"], "n": [50], "value": [42.0], column: [3.0]})
     with pytest.raises(PrivacyError, match="extreme|minimum"):
