@@ -1,0 +1,26 @@
+"""Rendering of report notebooks to self-contained HTML, one report or a whole batch.
+
+``render_report`` executes one evaluation's notebook with papermill (in a warm,
+reused kernel), exports it with nbconvert, scans it for identity numbers and
+writes it atomically; ``run_batch`` does that for every evaluation of a batch,
+in parallel and incrementally, and writes the index page.
+"""
+
+from evaluation.render.kinds import REPORT_NOTEBOOKS, notebook_path, register_report_kind
+from evaluation.render.paths import area_slug
+from evaluation.render.report import ReportResult, render_report
+
+__all__ = ["REPORT_NOTEBOOKS", "ReportResult", "area_slug", "notebook_path",
+           "register_report_kind", "render_report", "run_batch", "BatchResult", "EXECUTORS"]
+
+
+def __getattr__(name: str):
+    if name in ("run_batch", "BatchResult"):
+        from evaluation.render import batch
+
+        return getattr(batch, name)
+    if name == "EXECUTORS":
+        from evaluation.render.executors import EXECUTORS
+
+        return EXECUTORS
+    raise AttributeError(name)

@@ -1,0 +1,132 @@
+"""Run every evaluation of a batch: incremental, in parallel, with an index page."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from evaluation.exceptions import EvaluationError, ParameterError
+from evaluation.fingerprint import data_fingerprint
+from evaluation.params import load_batch, load_params
+from evaluation.render.executors import get_executor
+from evaluation.render.index import write_index
+from evaluation.render.kinds import notebook_path
+from evaluation.render.manifest import input_key, is_up_to_date
+from evaluation.render.paths import area_slug, remove_stale_temp_files, report_paths
+from evaluation.render.progress import BatchProgress
+from evaluation.render.report import WARM_ENGINE, ReportResult
+from evaluation.render.task import RenderTask, failed_result
+
+CACHE_FOLDER = ".cache"
+
+
+@dataclass
+class BatchResult:
+    """What a batch produced: one result per evaluation and the index page."""
+
+    batch: str
+    index: Path
+    results: list[ReportResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def count(self, status: str) -> int:
+        """Number of reports with ``status`` ('ok', 'reused', 'failed')."""
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        """The evaluations that failed."""
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        """True when no evaluation failed."""
+        return not self.failed
+
+
+def run_batch(batch_path: str | Path, output_root: str | Path = "reports", *,
+              workers: int | None = None, executor: str = "local", scheduler: str | None = None,
+              force: bool = False, progress: bool = True, engine: str = WARM_ENGINE,
+              timeout: float | None = None) -> BatchResult:
+    """Render every evaluation in a batch file into ``output_root/<batch>/``.
+
+    Parameters
+    ----------
+    batch_path : the batch YAML (name, title, evaluations).
+    output_root : folder that receives ``<batch>/index.html`` and one folder per area.
+    workers : parallel workers; default one per core.
+    executor : 'local' (process pool) or 'dask' (``scheduler`` address or a LocalCluster).
+    force : re-render reports whose inputs are unchanged.
+    progress : show a progress bar on stderr.
+    engine, timeout : passed to ``render_report`` in the workers.
+
+    Returns
+    -------
+    BatchResult; failed evaluations are rows in it (and in the index), never exceptions.
+    Only an unreadable batch file or an unknown executor raises (ParameterError).
+    """
+    started = time.perf_counter()
+    batch = load_batch(batch_path)
+    runner = get_executor(executor, workers=workers, scheduler=scheduler)
+    out = Path(output_root) / batch.batch
+    cache = out / CACHE_FOLDER
+    out.mkdir(parents=True, exist_ok=True)
+    for folder in [out, *[p for p in out.iterdir() if p.is_dir()]]:
+        remove_stale_temp_files(folder)
+
+    from evaluation.render.provenance import git_commit
+
+    commit = git_commit()
+    results, tasks, prepare = _plan(batch.evaluations, out, cache, force, engine, timeout, commit)
+    with BatchProgress(len(results) + len(tasks), enabled=progress) as bar:
+        for result in results:
+            bar.add(result)
+        if tasks:
+            def done(result: ReportResult) -> None:
+                results.append(result)
+                bar.add(result)
+
+            runner.run(prepare, tasks, done)
+    seconds = time.perf_counter() - started
+    index = write_index(out / "index.html", batch.title or f"Rapporter: {batch.batch}",
+                        results, seconds)
+    return BatchResult(batch.batch, index, results, seconds)
+
+
+def _plan(evaluations, out: Path, cache: Path, force: bool, engine: str,
+          timeout: float | None, commit: str | None):
+    """Split evaluations into finished rows (re-used or unloadable) and tasks to render."""
+    results: list[ReportResult] = []
+    tasks: list[RenderTask] = []
+    prepare: dict[str, tuple[str, str, str]] = {}
+    fingerprints: dict[Path, dict[str, str]] = {}
+    claimed: dict[tuple[str, str], Path] = {}
+    for params_file in evaluations:
+        area = kind = None
+        try:
+            params = load_params(params_file)
+            area, kind = params.area, params.kind
+            notebook = notebook_path(params.kind)
+            target = (area_slug(params.area), params.kind)
+            if target in claimed:
+                raise ParameterError(f"the same area and report kind as {claimed[target].name}",
+                                     file=params_file)
+            claimed[target] = Path(params_file)
+            if params.data not in fingerprints:
+                fingerprints[params.data] = data_fingerprint(params.data)
+            fingerprint = fingerprints[params.data]
+            paths = report_paths(out, params.area, params.kind)
+            manifest = None if force else is_up_to_date(
+                paths, input_key(Path(params.source_file), notebook, fingerprint))
+        except EvaluationError as exc:
+            results.append(failed_result(str(params_file), exc, area=area, kind=kind))
+            continue
+        if manifest is not None:
+            results.append(ReportResult(str(params_file), "reused", area, kind, str(paths.html),
+                                        float(manifest.get("render_seconds", 0.0))))
+            continue
+        tasks.append(RenderTask(str(params_file), str(out), str(cache.resolve()), engine,
+                                timeout, fingerprint, commit))
+        prepare.setdefault(str(params.data), (str(params.data), str(cache.resolve()), engine))
+    return results, tasks, list(prepare.values())

@@ -1,0 +1,95 @@
+"""Execute a report notebook with papermill and map its failures onto the package's errors."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import nbformat
+from papermill.engines import papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import (prepare_notebook_metadata, raise_for_execution_errors,
+                               remove_error_markers)
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
+
+from evaluation.exceptions import EvaluationError, RenderError
+from evaluation.render import engine as _engine  # noqa: F401 - registers the engines
+from evaluation.render.paths import atomic_write_bytes
+
+ENGINES = (_engine.WARM, _engine.FRESH)
+
+
+def _error_classes() -> dict[str, type[EvaluationError]]:
+    found: dict[str, type[EvaluationError]] = {}
+    todo: list[type[EvaluationError]] = [EvaluationError]
+    while todo:
+        cls = todo.pop()
+        found.setdefault(cls.__name__, cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+def _rebuild(ename: str, evalue: str) -> EvaluationError | None:
+    """Re-create a package error raised inside the kernel from its name and message."""
+    cls = _error_classes().get(ename)
+    if cls is None:
+        return None
+    for candidate in cls.__mro__:
+        if isinstance(candidate, type) and issubclass(candidate, EvaluationError):
+            try:
+                return candidate(evalue)
+            except TypeError:
+                continue
+    return EvaluationError(evalue)
+
+
+def _keep_failed(nb: nbformat.NotebookNode, failed_path: Path) -> None:
+    atomic_write_bytes(failed_path, nbformat.writes(nb).encode("utf-8"))
+
+
+def execute_notebook(notebook: Path, parameters: dict, failed_path: Path, *,
+                     engine: str = _engine.WARM, kernel_name: str | None = None,
+                     timeout: float | None = None) -> nbformat.NotebookNode:
+    """Run ``notebook`` with ``parameters`` injected and return the executed notebook.
+
+    On failure the executed notebook, error included, is written to ``failed_path`` and
+    the error is raised as the package's own type (a RenderError unless the notebook
+    raised a DataError, ParameterError or other EvaluationError).
+    """
+    if engine not in ENGINES:
+        raise RenderError(f"unknown execution engine '{engine}'")
+    nb = load_notebook_node(str(notebook))
+    nb = parameterize_notebook(nb, parameters, kernel_name=kernel_name, engine_name=engine)
+    nb = prepare_notebook_metadata(nb, notebook.name, failed_path.name)
+    nb = remove_error_markers(nb)
+    kernel_name = papermill_engines.nb_kernel_name(engine_name=engine, nb=nb, name=kernel_name)
+    try:
+        nb = papermill_engines.execute_notebook_with_engine(
+            engine, nb, input_path=str(notebook), output_path=None, kernel_name=kernel_name,
+            progress_bar=False, log_output=False, start_timeout=120,
+            kernel_cwd=str(notebook.parent), execution_timeout=timeout)
+    except Exception as exc:  # dead kernel, timeout: no error output in the notebook
+        _keep_failed(nb, failed_path)
+        raise RenderError(f"the notebook stopped: {type(exc).__name__}: {exc}".strip(),
+                          notebook=failed_path) from None
+    with tempfile.TemporaryDirectory(dir=failed_path.parent, prefix=".evaluation-tmp-") as tmp:
+        scratch = Path(tmp) / failed_path.name
+        try:
+            raise_for_execution_errors(nb, str(scratch))
+        except PapermillExecutionError as err:
+            scratch.replace(failed_path)
+            raise notebook_error(err, failed_path) from None
+    return nb
+
+
+def notebook_error(err: PapermillExecutionError, failed_path: Path) -> EvaluationError:
+    """The package error matching an exception raised in a notebook cell."""
+    rebuilt = _rebuild(err.ename, err.evalue)
+    if rebuilt is None:
+        text = f"{err.ename}: {err.evalue}" if err.evalue else err.ename
+        rebuilt = RenderError(text, notebook=failed_path, cell=err.exec_count)
+    rebuilt.failed_notebook = str(failed_path)
+    rebuilt.cell_number = err.exec_count
+    return rebuilt
+

@@ -1,0 +1,149 @@
+"""Export an executed notebook to one self-contained, deterministic HTML report.
+
+Outputs only (no code, no prompts, no scripts), images embedded and compacted,
+a table of contents built from the headings, a synthetic-data banner and a
+provenance footer (see ``provenance.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import re
+import threading
+from pathlib import Path
+
+import nbformat
+
+from evaluation.render.images import choose_image
+
+TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATE_FILE = "evaluation_report.html.j2"
+SYNTHETIC_TEXT = "Syntetiska data – inga verkliga personer eller ärenden"
+TOC_MARKER = "<!--evaluation:toc-->"
+
+_OBJECT_REPR = re.compile(r"<[^<>\n]* at 0x[0-9a-fA-F]+>")
+_HEADING = re.compile(r"<h([23])(\s[^>]*)?>(.*?)</h\1>", re.S)
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="[^"]*">(?:&#182;|¶)</a>')
+_TAG = re.compile(r"<[^>]+>")
+_local = threading.local()
+
+
+def _exporter():
+    """The calling thread's HTML exporter (building one loads the Jinja templates)."""
+    exporter = getattr(_local, "exporter", None)
+    if exporter is None:
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(
+            template_file=TEMPLATE_FILE, extra_template_paths=[str(TEMPLATES)],
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+            embed_images=True)
+        _local.exporter = exporter
+    return exporter
+
+
+def prepare_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copy of ``nb`` with compact images, alt text normalised, and noise outputs dropped.
+
+    Dropped: stderr streams (warnings), errors, and plain-text reprs of objects that
+    carry a memory address (``<Figure at 0x...>``), which would differ on each run.
+    """
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            kind = output.get("output_type")
+            if kind == "stream" and output.get("name") != "stdout":
+                continue
+            if kind == "error":
+                continue
+            if kind in ("display_data", "execute_result"):
+                data = output.get("data", {})
+                if set(data) == {"text/plain"} and _OBJECT_REPR.search(data["text/plain"]):
+                    continue
+                output["data"] = choose_image(data)
+                output["metadata"] = _image_metadata(output.get("metadata", {}))
+            kept.append(output)
+        cell["outputs"] = kept
+    return nb
+
+
+def _image_metadata(meta: dict) -> dict:
+    """Lift alt text and width from per-mimetype metadata to the output's own metadata."""
+    meta = dict(meta)
+    for mime in ("image/png", "image/svg+xml", "image/jpeg"):
+        sub = meta.get(mime)
+        if isinstance(sub, dict):
+            for key in ("alt", "width"):
+                if key in sub and key not in meta:
+                    meta[key] = sub[key]
+    return meta
+
+
+def _heading_id(text: str, used: set[str]) -> str:
+    from evaluation.render.paths import area_slug
+
+    base = "avsnitt-" + area_slug(text)
+    candidate, n = base, 2
+    while candidate in used:
+        candidate, n = f"{base}-{n}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def add_table_of_contents(page: str) -> str:
+    """Give every h2/h3 a stable id and put a linked table of contents at the marker."""
+    used: set[str] = set()
+    entries: list[tuple[int, str, str]] = []
+
+    def rename(match: re.Match[str]) -> str:
+        level, inner = int(match.group(1)), _ANCHOR_LINK.sub("", match.group(3))
+        label = html.unescape(_TAG.sub("", inner)).strip()
+        if not label:
+            return match.group(0)
+        ident = _heading_id(label, used)
+        entries.append((level, ident, label))
+        attrs = re.sub(r'\sid="[^"]*"', "", match.group(2) or "")
+        return f'<h{level} id="{ident}"{attrs}>{inner}</h{level}>'
+
+    body_start = page.find(TOC_MARKER)
+    head, body = page[:body_start], page[body_start:]
+    body = _HEADING.sub(rename, body)
+    return head + body.replace(TOC_MARKER, _toc_html(entries), 1)
+
+
+def _toc_html(entries: list[tuple[int, str, str]]) -> str:
+    if not entries:
+        return ""
+    lines = ['<nav class="toc" aria-label="Innehåll">', "<h2>Innehåll</h2>", "<ol>"]
+    open_sub = False
+    for i, (level, ident, label) in enumerate(entries):
+        link = f'<a href="#{ident}">{html.escape(label)}</a>'
+        if level == 3 and i > 0:
+            if not open_sub:
+                lines[-1] = lines[-1].removesuffix("</li>")
+                lines.append("<ol>")
+                open_sub = True
+            lines.append(f"<li>{link}</li>")
+            continue
+        if open_sub:
+            lines.append("</ol></li>")
+            open_sub = False
+        lines.append(f"<li>{link}</li>")
+    if open_sub:
+        lines.append("</ol></li>")
+    lines += ["</ol>", "</nav>"]
+    return "\n".join(lines)
+
+
+def export_html(nb: nbformat.NotebookNode, context: dict) -> str:
+    """Render the executed notebook and the report ``context`` to an HTML page."""
+    context = dict(context)
+    context.setdefault("css", (TEMPLATES / "report.css").read_text(encoding="utf-8"))
+    context.setdefault("synthetic_text", SYNTHETIC_TEXT)
+    resources = {"evaluation": context, "metadata": {"name": context.get("title", "")}}
+    page, _ = _exporter().from_notebook_node(prepare_outputs(nb), resources=resources)
+    return add_table_of_contents(page)

@@ -1,0 +1,107 @@
+"""Code that runs inside the Jupyter kernel: warm-up imports and the reset between reports.
+
+Imported by the kernel, never by the rendering process. ``reset`` makes a reused
+kernel behave like a fresh one for the next notebook: empty namespace, no open
+figures, default plotting and pandas settings, fixed seeds, the notebook folder
+as working directory.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import random
+import warnings
+
+#: Always imported; the notebooks' own imports are added by the caller (``kernel.warm_modules``).
+WARM_MODULES = ("IPython.display", "evaluation")
+
+#: Fixed salt so matplotlib's SVG element ids are the same on every render.
+SVG_HASHSALT = "evaluation-report"
+
+_rc_snapshot: dict | None = None
+_warning_filters: list | None = None
+
+
+def _configure_matplotlib() -> None:
+    import matplotlib
+
+    matplotlib.rcParams["svg.hashsalt"] = SVG_HASHSALT
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("png", "svg")  # the exporter keeps the smaller of the two
+    except Exception:  # noqa: BLE001 - outside a kernel there is no inline backend
+        pass
+
+
+def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> list[str]:
+    """Import the report notebooks' modules; return those that could not be imported."""
+    global _rc_snapshot, _warning_filters
+    _warning_filters = list(warnings.filters)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+    missing = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - optional modules may not exist yet
+                missing.append(name)
+    try:
+        import matplotlib
+
+        _configure_matplotlib()
+        _rc_snapshot = dict(matplotlib.rcParams)
+    except ImportError:
+        pass
+    return missing
+
+
+def reset(cwd: str) -> None:
+    """Make the kernel look freshly started for the next notebook, working in ``cwd``."""
+    from IPython import get_ipython
+
+    ip = get_ipython()
+    if ip is not None:
+        ip.run_line_magic("reset", "-f")
+        ip.execution_count = 1
+    os.chdir(cwd)
+    random.seed(0)
+    import sys
+
+    if "numpy" in sys.modules:
+        sys.modules["numpy"].random.seed(0)
+    if "matplotlib.pyplot" in sys.modules:
+        import matplotlib
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+        if _rc_snapshot is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                matplotlib.rcParams.update(_rc_snapshot)
+        _configure_matplotlib()
+    if "pandas" in sys.modules:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                sys.modules["pandas"].reset_option("all")
+            except Exception:  # noqa: BLE001 - best effort across pandas versions
+                pass
+    if _warning_filters is not None:
+        warnings.filters[:] = _warning_filters
+
+
+def prepare_data(folder: str, cache_dir: str | None) -> str:
+    """Parse and validate a data folder into the batch cache; return '' or the error text."""
+    try:
+        import evaluation
+
+        load = getattr(evaluation, "load_data", None)
+        if load is None:
+            return ""
+        load(folder, cache_dir=cache_dir)
+    except Exception as exc:  # noqa: BLE001 - the notebooks report the same error
+        return f"{type(exc).__name__}: {exc}"
+    return ""

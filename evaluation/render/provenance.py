@@ -1,0 +1,115 @@
+"""Provenance of a report: parameters, input hashes, notebook, versions, git commit."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import subprocess
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+from evaluation.codes import REPORT_KIND
+from evaluation.fingerprint import data_fingerprint, read_metadata, sha256_file
+from evaluation.params import EvaluationParams
+
+#: Distributions whose versions are listed in every report (PRIVACY.md R10).
+TOOLS = ("python", "evaluation", "pandas", "numpy", "matplotlib", "seaborn", "geopandas",
+         "papermill", "nbconvert")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def package_version() -> str:
+    """``evaluation.__version__`` when defined, else the installed distribution's version."""
+    import evaluation
+
+    version = getattr(evaluation, "__version__", None)
+    if version:
+        return str(version)
+    try:
+        return metadata.version("evaluation")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@functools.lru_cache(maxsize=1)
+def package_source_hash() -> str:
+    """SHA-256 over the package's source files, so an unreleased code change re-renders."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".yaml", ".j2", ".css", ".html") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(sha256_file(path).encode())
+    return h.hexdigest()
+
+
+def git_commit(root: Path = PROJECT_ROOT) -> str | None:
+    """Short commit of the project checkout, with '-dirty' for local changes; None outside git."""
+    try:
+        out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty",
+                              "--abbrev=12", "--exclude=*"],
+                             capture_output=True, text=True, timeout=10, check=False,
+                             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def tool_versions() -> list[tuple[str, str]]:
+    """(name, version) of the tools that shape a report."""
+    import platform
+
+    found = []
+    for name in TOOLS:
+        if name == "python":
+            found.append(("Python", platform.python_version()))
+            continue
+        try:
+            found.append((name, package_version() if name == "evaluation" else metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def params_text(params: EvaluationParams) -> str:
+    """The parameters as YAML, with the data folder as written in the file (no absolute path)."""
+    dumped = params.model_dump(mode="json", exclude={"source_file"})
+    raw_data = None
+    if params.source_file is not None:
+        try:
+            raw_data = (yaml.safe_load(Path(params.source_file).read_text(encoding="utf-8")) or {}).get("data")
+        except (OSError, yaml.YAMLError, AttributeError):
+            raw_data = None
+    dumped["data"] = str(raw_data) if raw_data is not None else Path(params.data).name
+    return yaml.safe_dump(dumped, allow_unicode=True, sort_keys=True, width=100)
+
+
+def report_context(params: EvaluationParams, notebook: Path, *, fingerprint: dict[str, str] | None = None,
+                   commit: str | None = None) -> dict:
+    """Everything the report template shows besides the notebook's outputs."""
+    meta = read_metadata(params.data)
+    fingerprint = fingerprint if fingerprint is not None else data_fingerprint(params.data)
+    kind_label = REPORT_KIND.get(params.kind, params.kind)
+    return {
+        "title": params.title or f"{kind_label} – {params.area}",
+        "kind": params.kind,
+        "kind_label": kind_label,
+        "area": params.area,
+        "synthetic": meta.synthetic,
+        "data_name": meta.name,
+        "notebook": notebook.name,
+        "notebook_sha256": sha256_file(notebook),
+        "params_name": Path(params.source_file).name if params.source_file else "",
+        "params_sha256": sha256_file(Path(params.source_file)) if params.source_file else "",
+        "params_text": params_text(params),
+        "inputs": sorted(fingerprint.items()),
+        "version": package_version(),
+        "git_commit": commit,
+        "tools": tool_versions(),
+        "render_date": date.today().isoformat() if params.show_render_date else None,
+    }

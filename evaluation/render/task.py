@@ -1,0 +1,88 @@
+"""Work units sent to batch workers: plain, picklable, and never raising."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from evaluation.exceptions import EvaluationError
+from evaluation.render.report import ReportResult, one_line, render_report
+
+
+@dataclass(frozen=True)
+class RenderTask:
+    """Everything a worker needs to render one evaluation."""
+
+    params_file: str
+    output_dir: str
+    cache_dir: str | None
+    engine: str
+    timeout: float | None = None
+    fingerprint: dict | None = None
+    commit: str | None = None
+
+
+def failed_result(params_file: str, exc: BaseException, *, area: str | None = None,
+                  kind: str | None = None) -> ReportResult:
+    """A failed row carrying the error's one-line message and type."""
+    notebook = getattr(exc, "failed_notebook", None) or getattr(exc, "notebook", None)
+    if notebook and not Path(notebook).exists():
+        notebook = None
+    return ReportResult(params_file, "failed", area, kind, None, 0.0, one_line(exc),
+                        type(exc).__name__, notebook)
+
+
+def render_task(task: RenderTask) -> ReportResult:
+    """Render one evaluation in this worker; every failure becomes a failed result."""
+    import time
+
+    started = time.perf_counter()
+    try:
+        return render_report(task.params_file, task.output_dir, cache_dir=task.cache_dir,
+                             force=True, engine=task.engine, timeout=task.timeout,
+                             fingerprint=task.fingerprint, commit=task.commit)
+    except Exception as exc:  # noqa: BLE001 - a batch keeps going; the row carries the reason
+        area = kind = None
+        try:
+            from evaluation.params import load_params
+
+            params = load_params(task.params_file)
+            area, kind = params.area, params.kind
+        except EvaluationError:
+            pass
+        result = failed_result(task.params_file, exc, area=area, kind=kind)
+        result.seconds = time.perf_counter() - started
+        return result
+
+
+def prepare_task(folder: str, cache_dir: str | None, engine: str) -> str:
+    """Parse and validate one data folder into the batch cache, in this worker's warm kernel."""
+    if engine != "evaluation-warm":
+        return ""
+    try:
+        from evaluation.render.kernel import warm_kernel
+
+        kernel = warm_kernel()
+        content = kernel.run(
+            "__import__('evaluation.render.kernel_setup', fromlist=['_'])"
+            f".prepare_data({folder!r}, {cache_dir!r})")
+        return "" if content.get("status") == "ok" else str(content.get("evalue", ""))
+    except Exception as exc:  # noqa: BLE001 - the notebooks will report the same problem
+        return f"{type(exc).__name__}: {exc}"
+
+
+def warm_worker() -> None:
+    """Process-pool initializer: start this worker's kernel before the first report arrives."""
+    try:
+        from multiprocessing.util import Finalize
+
+        from evaluation.render import engine  # noqa: F401 - registers the engines
+        from evaluation.render.export import _exporter
+        from evaluation.render.kernel import shutdown_all, warm_kernel
+
+        # Pool workers leave through os._exit, which skips atexit: stop the kernel explicitly.
+        Finalize(None, shutdown_all, exitpriority=100)
+        warm_kernel()
+        _exporter()
+    except Exception:  # noqa: BLE001 - the first task retries and reports the problem
+        pass
