@@ -193,6 +193,18 @@ def test_municipality_counts_are_sums_of_areas(stats, areas):
                        atol=0.051)
 
 
+def test_age_sex_bands_add_up_to_the_population(stats):
+    bands = stats[stats.indicator.str.match(r"^population_(female|male)_[0-9]+_([0-9]+|plus)$")]
+    assert bands.indicator.nunique() == 36
+    summed = bands.groupby(["area_code", "year"])["value"].sum()
+    total = stats[stats.indicator == "population_total"].set_index(["area_code", "year"])["value"]
+    assert set(summed.index) == set(total.index)
+    assert (summed == total.loc[summed.index]).all()
+    ska = bands[(bands.area_code == EFFECT_AREA) & (bands.year == 2024)].set_index("indicator")
+    young = ska.loc[[k for k in ska.index if k.endswith(("_0_4", "_5_9", "_10_14"))], "value"]
+    assert young.sum() / _value(stats, EFFECT_AREA, "population_total") > 0.2
+
+
 # --- case records -----------------------------------------------------------------------------
 
 def test_referral_integrity_and_rates(stats):

@@ -186,6 +186,11 @@ there only for foreign-born share and reported crimes. Mean income has no
 numerator or denominator. `{small}` (Tornby) is deliberately small, so that
 privacy suppression shows in the reports.
 
+The population by sex and five-year age band (`population_female_0_4` …
+`population_male_85_plus`, 36 keys) adds up to `population_total` in every
+area, the municipality and Sweden each year; it feeds the area analysis's age
+and sex pyramid.
+
 **The polygons in `areas.gpkg` are illustrative shapes, NOT real district
 boundaries.** They are non-overlapping polygons in SWEREF 99 TM (EPSG:3006)
 placed roughly where the districts lie around Linköping (≈ E 535 000,

@@ -37,7 +37,7 @@ def _rng(seed: int, part: int) -> np.random.Generator:
 
 def generate(seed: int = DEFAULT_SEED) -> tuple[dict[str, pd.DataFrame], gpd.GeoDataFrame]:
     """All contract tables (by name) and the areas layer for ``seed``."""
-    stats = population.area_statistics(_rng(seed, 1))
+    stats = population.area_statistics(_rng(seed, 1), age_rng=_rng(seed, 9))
     refs = referrals.referrals(population.children(stats), _rng(seed, 2))
     ass = casework.assessments(refs, _rng(seed, 3))
     inv = casework.investigations(ass, _rng(seed, 4))
