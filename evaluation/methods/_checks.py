@@ -1,0 +1,88 @@
+"""Input checks shared by the methods; every failure names the argument at fault."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from evaluation.exceptions import DataError, ParameterError
+
+
+def require_frame(obj: object, name: str) -> pd.DataFrame:
+    """Return ``obj`` if it is a non-empty DataFrame, else raise ParameterError naming ``name``."""
+    if not isinstance(obj, pd.DataFrame):
+        raise ParameterError(f"must be a pandas DataFrame, got {type(obj).__name__}",
+                             parameter=name)
+    if obj.empty:
+        raise DataError(f"'{name}' has no rows")
+    return obj
+
+
+def require_columns(frame: pd.DataFrame, frame_name: str, **columns: str | None) -> None:
+    """Check that each named column argument exists in ``frame``."""
+    for arg, col in columns.items():
+        if col is None:
+            continue
+        if col not in frame.columns:
+            raise ParameterError(
+                f"column '{col}' is not in {frame_name} (columns: {', '.join(map(str, frame.columns))})",
+                parameter=arg)
+
+
+def require_choice(value: object, name: str, options: Iterable[object]) -> None:
+    """Raise ParameterError unless ``value`` is one of ``options``."""
+    options = list(options)
+    if value not in options:
+        raise ParameterError(f"must be one of {options}, got {value!r}", parameter=name)
+
+
+def numeric_column(frame: pd.DataFrame, col: str, arg: str, *, positive: bool = False,
+                   nonnegative: bool = False) -> np.ndarray:
+    """Return a column as float array; missing or non-numeric values raise DataError."""
+    values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(values).any():
+        raise DataError(f"column '{col}' (argument '{arg}') has missing or non-numeric values",
+                        column=col, expected="numbers in every row")
+    if positive and (values <= 0).any():
+        raise DataError(f"column '{col}' (argument '{arg}') must be positive",
+                        column=col, expected="values > 0")
+    if nonnegative and (values < 0).any():
+        raise DataError(f"column '{col}' (argument '{arg}') must not be negative",
+                        column=col, expected="values >= 0")
+    return values
+
+
+def coerce_start(start: object, times: pd.Series, arg: str = "start") -> object:
+    """Convert ``start`` to the type of ``times`` (dates, periods or numbers)."""
+    if pd.api.types.is_datetime64_any_dtype(times):
+        try:
+            return pd.Timestamp(start)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"cannot read {start!r} as a date", parameter=arg) from exc
+    if isinstance(times.dtype, pd.PeriodDtype):
+        try:
+            return pd.Period(start, freq=times.dtype.freq)
+        except (TypeError, ValueError) as exc:
+            raise ParameterError(f"cannot read {start!r} as a period", parameter=arg) from exc
+    if pd.api.types.is_numeric_dtype(times):
+        if not isinstance(start, (int, float, np.integer, np.floating)):
+            raise ParameterError(f"must be a number like the time column, got {start!r}",
+                                 parameter=arg)
+        return start
+    return start
+
+
+def check_start_inside(times: pd.Series, start: object, arg: str = "start") -> None:
+    """Require at least one period before and one at/after ``start``."""
+    if not (times < start).any():
+        raise ParameterError(f"{start!r} leaves no period before the intervention", parameter=arg)
+    if not (times >= start).any():
+        raise ParameterError(f"{start!r} leaves no period after the intervention", parameter=arg)
+
+
+def check_alpha(alpha: float) -> None:
+    """Require 0 < alpha < 1."""
+    if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
+        raise ParameterError(f"must be between 0 and 1, got {alpha!r}", parameter="alpha")

@@ -1,0 +1,110 @@
+"""A validated long panel (unit × time) prepared for two-way fixed-effects models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evaluation.exceptions import DataError, ParameterError
+from evaluation.methods import _checks
+
+
+@dataclass(frozen=True, eq=False)
+class TwfePanel:
+    """Sorted panel arrays: outcome, unit/time codes, treatment indicators and optional offset."""
+
+    y: np.ndarray
+    unit_codes: np.ndarray
+    time_codes: np.ndarray
+    units: pd.Index
+    times: pd.Index
+    treated_mask: np.ndarray
+    treated_post: np.ndarray
+    log_offset: np.ndarray | None
+    start: object
+    start_code: int
+
+    @property
+    def n_units(self) -> int:
+        return len(self.units)
+
+    @property
+    def n_periods(self) -> int:
+        return len(self.times)
+
+    @property
+    def n_treated(self) -> int:
+        return int(len(np.unique(self.unit_codes[self.treated_mask])))
+
+    @property
+    def n_pre_periods(self) -> int:
+        return self.start_code
+
+    @property
+    def event_time(self) -> np.ndarray:
+        return self.time_codes - self.start_code
+
+    @property
+    def min_event_time(self) -> int:
+        return -self.start_code
+
+    @property
+    def max_event_time(self) -> int:
+        return self.n_periods - 1 - self.start_code
+
+    def period_for_event_time(self, k: int) -> object:
+        """The time value ``k`` periods after the start (clipped to the observed range)."""
+        return self.times[int(np.clip(self.start_code + k, 0, self.n_periods - 1))]
+
+    def fixed_effects(self) -> pd.DataFrame:
+        """Dummies for every unit and for every period but the first (no intercept)."""
+        u = np.zeros((len(self.y), self.n_units))
+        u[np.arange(len(self.y)), self.unit_codes] = 1.0
+        t = np.zeros((len(self.y), self.n_periods))
+        t[np.arange(len(self.y)), self.time_codes] = 1.0
+        cols = [f"unit[{x}]" for x in self.units] + [f"time[{x}]" for x in self.times[1:]]
+        return pd.DataFrame(np.hstack([u, t[:, 1:]]), columns=cols)
+
+
+def build_panel(panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_units,
+                start, *, offset: str | None = None, model: str = "linear") -> TwfePanel:
+    """Validate a long panel and return it sorted by unit then time as arrays."""
+    _checks.require_frame(panel, "panel")
+    _checks.require_columns(panel, "panel", outcome=outcome, unit=unit, time=time, offset=offset)
+    if model == "poisson" and offset is None:
+        raise ParameterError("model='poisson' needs a population/exposure column", parameter="offset")
+    if isinstance(treated_units, (str, int, np.integer)):
+        treated_units = [treated_units]
+    treated = list(treated_units)
+    if not treated:
+        raise ParameterError("name at least one treated unit", parameter="treated_units")
+    df = panel.sort_values([unit, time]).reset_index(drop=True)
+    if df[[unit, time]].isna().any().any():
+        raise DataError(f"columns '{unit}'/'{time}' have missing values")
+    if df.duplicated([unit, time]).any():
+        raise DataError(f"more than one row per {unit} and {time}",
+                        expected="one row per unit and period")
+    units = pd.Index(pd.unique(df[unit]))
+    missing = [u for u in treated if u not in set(units)]
+    if missing:
+        raise ParameterError(f"not found in column '{unit}': {missing}", parameter="treated_units")
+    if len(units) - len(set(treated)) < 1:
+        raise ParameterError("no comparison units left", parameter="treated_units")
+    start = _checks.coerce_start(start, df[time])
+    _checks.check_start_inside(df[time], start)
+    times = pd.Index(np.sort(pd.unique(df[time])))
+    y = _checks.numeric_column(df, outcome, "outcome", nonnegative=(model == "poisson"))
+    log_offset = None
+    if offset is not None:
+        log_offset = np.log(_checks.numeric_column(df, offset, "offset", positive=True))
+    unit_codes = units.get_indexer(df[unit])
+    time_codes = times.get_indexer(df[time])
+    is_treated = df[unit].isin(treated).to_numpy()
+    post = (df[time] >= start).to_numpy()
+    return TwfePanel(
+        y=y, unit_codes=unit_codes, time_codes=time_codes, units=units, times=times,
+        treated_mask=is_treated, treated_post=(is_treated & post).astype(float),
+        log_offset=log_offset, start=start, start_code=int((times < start).sum()),
+    )
