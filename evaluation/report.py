@@ -61,7 +61,7 @@ class HeaderOutput:
         kind = codes.REPORT_KIND[r.params.kind]
         title = r.params.title or f"{kind}: {r.area_name}"
         period = f"{r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}"
-        lines = [STYLE, f"<h1>{esc(title)}</h1>",
+        lines = [STYLE, f'<p class="ev-subtitle">{esc(title)}</p>',
                  f"<p><strong>Område:</strong> {esc(r.area_name)} &nbsp; "
                  f"<strong>Period:</strong> {esc(period)}</p>"]
         comps = [g.label for g in r.groups if g.role == "comparison"]

@@ -55,10 +55,11 @@ def validate_table(frame: pd.DataFrame, spec: TableSpec, file: Path) -> pd.DataF
     try:
         return schema_for(spec.name).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise _first_error(exc.failure_cases, spec, file) from None
+        raise _first_error(exc.failure_cases, spec, file, frame) from None
 
 
-def _first_error(cases: pd.DataFrame, spec: TableSpec, file: Path) -> DataError:
+def _first_error(cases: pd.DataFrame, spec: TableSpec, file: Path, frame: pd.DataFrame
+                 ) -> DataError:
     cases = cases.copy()
     cases["index"] = pd.to_numeric(cases["index"], errors="coerce")
     cases = cases.sort_values(["index"], na_position="first", kind="stable")
@@ -73,8 +74,10 @@ def _first_error(cases: pd.DataFrame, spec: TableSpec, file: Path) -> DataError:
         return DataError("a value is required", file=file, row=row, column=column,
                          expected="a non-empty cell", found="an empty cell")
     if check in ("field_uniqueness", "unique"):
-        return DataError("ids must be unique", file=file, row=row, column=column,
-                         expected="a value not used on another row", found=found_text)
+        # pandera lists every copy; the row to fix is the first repeat of an earlier one
+        repeat = frame[column].duplicated(keep="first") & frame[column].notna()
+        return DataError("ids must be unique", file=file, row=first_row(repeat), column=column,
+                         expected="a value not used on an earlier row", found=found_text)
     col = spec.column(column) if column in {c.name for c in spec.columns} else None
     expected = check
     if col is not None:

@@ -33,6 +33,7 @@ class Table:
     caption: str
     note: str | None = None
     index_label: str = ""
+    kind: str = ""  # counts, shares, rates, statistics: lets readers and tests audit it
 
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{esc(c)}</th>" for c in self.cells.columns)
@@ -42,7 +43,8 @@ class Table:
             cells = "".join(f"<td>{esc(v)}</td>" for v in row)
             rows.append(f"<tr{cls}><th>{esc(idx)}</th>{cells}</tr>")
         note = f'<p class="ev-caption">{esc(self.note)}</p>' if self.note else ""
-        return (f'<figure class="ev-table"><table><caption>{esc(self.caption)}</caption>'
+        return (f'<figure class="ev-table" data-kind="{esc(self.kind)}"><table>'
+                f"<caption>{esc(self.caption)}</caption>"
                 f"<thead><tr><th>{esc(self.index_label)}</th>{head}</tr></thead>"
                 f"<tbody>{''.join(rows)}</tbody></table>{note}</figure>")
 

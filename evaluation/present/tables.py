@@ -24,7 +24,7 @@ def count_table(protected, caption: str, index_label: str = "") -> Table | Note:
     for col in cells.columns:
         cells[col] = [fmt_int(v, hidden=h) for v, h in
                       zip(protected.values[col], protected.hidden[col], strict=True)]
-    return Table(cells, caption, note=protected.note, index_label=index_label)
+    return Table(cells, caption, note=protected.note, index_label=index_label, kind="counts")
 
 
 def value_table(protected, caption: str, *, row: str = "group", column: str = "period",
@@ -56,7 +56,8 @@ def value_table(protected, caption: str, *, row: str = "group", column: str = "p
     cells.index.name = None
     cells.columns.name = None
     note = protected.note
-    return Table(cells.fillna("–"), caption, note=note, index_label=index_label)
+    return Table(cells.fillna("–"), caption, note=note, index_label=index_label,
+                 kind=protected.kind)
 
 
 def statistic_table(protected, caption: str, *, row: str = "group", column: str = "period",
@@ -75,7 +76,8 @@ def statistic_table(protected, caption: str, *, row: str = "group", column: str 
     cells = cells.reindex(list(dict.fromkeys(shown[row])))
     cells.index.name = None
     cells.columns.name = None
-    return Table(cells.fillna("–"), caption, note=protected.note, index_label=index_label)
+    return Table(cells.fillna("–"), caption, note=protected.note, index_label=index_label,
+                 kind=protected.kind)
 
 
 __all__ = ["count_table", "value_table", "statistic_table", "withheld_note", "fmt_int"]

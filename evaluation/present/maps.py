@@ -1,0 +1,189 @@
+"""Choropleth maps of protected area values (PRIVACY.md R6).
+
+Colours come only from shown values of a protected frame: classes are computed
+on shown values (mapclassify, Fisher–Jenks), and an area whose value is hidden
+or missing gets one hatched class, "uppgift saknas / för få uppgifter", never the
+colour of zero. No point or dot maps: areas are the smallest unit drawn.
+
+``MapLayout`` holds what every map of one report shares (geometry in SWEREF 99
+TM, extents, label position, scale bar), so it is computed once per report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import mapclassify  # noqa: E402
+import matplotlib.patheffects as pe  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.patches import Patch, Rectangle  # noqa: E402
+
+from evaluation.present.charts import to_png  # noqa: E402
+from evaluation.present.guard import require_protected  # noqa: E402
+from evaluation.present.output import Chart, Note  # noqa: E402
+from evaluation.present.tables import withheld_note  # noqa: E402
+
+CRS = "EPSG:3006"  # SWEREF 99 TM: metres, the Swedish national grid
+PALETTE = "YlGnBu"  # ColorBrewer sequential, colour-blind safe; darker = higher
+MISSING_CLASS = "Uppgift saknas / för få uppgifter"
+HATCH = "////"
+_HALO = [pe.withStroke(linewidth=3, foreground="white")]
+
+
+@dataclass(frozen=True)
+class MapLayout:
+    """Geometry and framing shared by every map of one report."""
+
+    areas: object  # GeoDataFrame in EPSG:3006, index = area_code
+    area_code: str
+    area_name: str
+    overview: tuple[float, float, float, float]
+    zoom: tuple[float, float, float, float] | None  # None: one panel is enough
+    label_xy: tuple[float, float]
+
+
+def _padded(bounds, pad: float = 0.08) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = bounds
+    dx, dy = (x1 - x0) * pad, (y1 - y0) * pad
+    return x0 - dx, y0 - dy, x1 + dx, y1 + dy
+
+
+def map_layout(areas, area_code: str, neighbours: int = 8) -> MapLayout:
+    """Project once and choose the frames: the whole municipality, and a close-up of
+    the evaluated area with its nearest ``neighbours`` (areas much larger than the
+    typical area, such as a rural remainder, are left out of the close-up)."""
+    gdf = areas.to_crs(CRS) if areas.crs is not None and areas.crs.to_epsg() != 3006 else areas
+    gdf = gdf.set_index(gdf["area_code"].astype(str))
+    own = gdf.loc[area_code]
+    sizes = gdf.geometry.area
+    typical = gdf[sizes <= 10 * sizes.median()]
+    centre = own.geometry.centroid
+    dist = typical.geometry.centroid.distance(centre).sort_values()
+    near = typical.loc[dist.index[: neighbours + 1]]
+    zoom = _padded(near.total_bounds)
+    overview = _padded(gdf.total_bounds, 0.03)
+    zoom_area = (zoom[2] - zoom[0]) * (zoom[3] - zoom[1])
+    whole = (overview[2] - overview[0]) * (overview[3] - overview[1])
+    point = own.geometry.representative_point()
+    return MapLayout(gdf, area_code, str(own["area_name"]), overview,
+                     zoom if zoom_area < 0.4 * whole else None, (point.x, point.y))
+
+
+def classify(values: pd.Series, k: int = 5) -> np.ndarray:
+    """Upper class bounds (Fisher–Jenks, deterministic) of the shown values only."""
+    shown = pd.Series(values, dtype=float).dropna()
+    k = int(min(k, shown.nunique()))
+    if k < 2:
+        return np.array([shown.max()]) if len(shown) else np.array([])
+    return np.asarray(mapclassify.FisherJenks(shown.to_numpy(), k=k).bins, dtype=float)
+
+
+def assign_classes(values: pd.Series, bins: np.ndarray) -> pd.Series:
+    """Class number (0 … len(bins)−1) of each value; −1 for hidden or missing."""
+    v = pd.Series(values, dtype=float)
+    idx = np.searchsorted(bins, v.to_numpy(), side="left")
+    out = np.where(v.isna().to_numpy(), -1, np.minimum(idx, len(bins) - 1))
+    return pd.Series(out, index=v.index, dtype=int)
+
+
+def _scale_bar(ax, extent) -> None:
+    x0, y0, x1, y1 = extent
+    width = x1 - x0
+    nice = [500, 1000, 2000, 5000, 10000, 20000]
+    length = max([n for n in nice if n <= width / 4] or [nice[0]])
+    bx, by = x0 + width * 0.05, y0 + (y1 - y0) * 0.05
+    ax.plot([bx, bx + length], [by, by], color="#222", lw=3, solid_capstyle="butt")
+    text = f"{length // 1000} km" if length >= 1000 else f"{length} m"
+    ax.text(bx + length / 2, by + (y1 - y0) * 0.015, text, ha="center", va="bottom",
+            fontsize=8, path_effects=_HALO)
+
+
+def _panel(ax, layout: MapLayout, colours: pd.Series, hidden: pd.Series, extent,
+           title: str | None, label: bool) -> None:
+    gdf = layout.areas
+    shown = gdf.loc[~hidden.reindex(gdf.index, fill_value=True)]
+    if len(shown):
+        shown.plot(ax=ax, color=list(colours.reindex(shown.index)), edgecolor="white",
+                   linewidth=0.6)
+    missing = gdf.loc[hidden.reindex(gdf.index, fill_value=True)]
+    if len(missing):
+        missing.plot(ax=ax, facecolor="white", edgecolor="#777", hatch=HATCH, linewidth=0.6)
+    gdf.loc[[layout.area_code]].boundary.plot(ax=ax, color="black", linewidth=2.2)
+    if label:
+        ax.annotate(layout.area_name, layout.label_xy, ha="center", va="center", fontsize=9,
+                    fontweight="bold", path_effects=_HALO)
+    ax.set_xlim(extent[0], extent[2])
+    ax.set_ylim(extent[1], extent[3])
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    _scale_bar(ax, extent)
+    if title:
+        ax.set_title(title, fontsize=9, loc="left", color="#333")
+
+
+def choropleth(protected, layout: MapLayout, *, title: str, legend_title: str,
+               fmt: Callable[[float], str], what: str, k: int = 5) -> Chart | Note:
+    """A classed map of a protected frame with ``area_code`` and ``value`` (one row per area).
+
+    Hidden (``suppressed``) and missing values are drawn hatched in their own
+    class; classes and colours use shown values only.
+    """
+    require_protected(protected)
+    if protected.withheld:
+        return withheld_note(protected)
+    frame = protected.frame.set_index(protected.frame["area_code"].astype(str))
+    values = frame["value"].astype(float).where(~frame["suppressed"].astype(bool))
+    values = values.reindex(layout.areas.index)
+    hidden = values.isna()
+    bins = classify(values, k)
+    classes = assign_classes(values, bins)
+    cmap = plt.get_cmap(PALETTE, max(len(bins), 2) + 1)
+    palette = [cmap(i + 1) for i in range(len(bins))]
+    colours = classes.map(lambda c: palette[c] if c >= 0 else None)
+
+    panels = 2 if layout.zoom is not None else 1
+    fig, axes = plt.subplots(1, panels, figsize=(9.5 if panels == 2 else 6.5, 5.2),
+                             gridspec_kw={"width_ratios": [1, 1.35]} if panels == 2 else None)
+    axes = np.atleast_1d(axes)
+    _panel(axes[0], layout, colours, hidden, layout.overview,
+           "Hela kommunen" if panels == 2 else None, label=panels == 1)
+    if panels == 2:
+        z = layout.zoom
+        axes[0].add_patch(Rectangle((z[0], z[1]), z[2] - z[0], z[3] - z[1], fill=False,
+                                    edgecolor="#d55e00", lw=1.2))
+        _panel(axes[1], layout, colours, hidden, z, f"Närområdet kring {layout.area_name}",
+               label=True)
+    lows = [values.min()] + list(bins[:-1])
+    handles = [Patch(facecolor=palette[i], edgecolor="#999", label=f"{fmt(lows[i])}–{fmt(b)}")
+               for i, b in enumerate(bins)]
+    if hidden.any():
+        handles.append(Patch(facecolor="white", edgecolor="#777", hatch=HATCH,
+                             label=MISSING_CLASS.capitalize()))
+    handles.append(Patch(facecolor="none", edgecolor="black", lw=2, label=layout.area_name))
+    fig.legend(handles=handles, title=legend_title, loc="lower center", frameon=False,
+               ncols=min(len(handles), 4), fontsize=8, title_fontsize=9,
+               bbox_to_anchor=(0.5, -0.02))
+    fig.suptitle(title, x=0.02, ha="left", fontsize=12)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.16, wspace=0.04)
+
+    own = values.get(layout.area_code, np.nan)
+    if pd.isna(own):
+        own_text = f"{layout.area_name}: uppgift saknas eller är dold"
+    else:
+        c = int(classes[layout.area_code])
+        own_text = (f"{layout.area_name}: {fmt(own)}, klass {c + 1} av {len(bins)} "
+                    f"({fmt(lows[c])}–{fmt(bins[c])})")
+    n_hidden = int(hidden.sum())
+    gap = (f" {n_hidden} område{'n' if n_hidden > 1 else ''} saknar uppgift eller har för få "
+           "uppgifter och visas streckade." if n_hidden else "")
+    caption = (f"Kartan visar {what} i kommunens områden, i {len(bins)} klasser (naturliga "
+               f"brytpunkter); mörkare färg betyder högre värde. {layout.area_name} är "
+               f"markerat med svart kant. {own_text}.{gap}")
+    alt = f"Karta: {title}. {own_text}.{gap}"
+    return Chart(to_png(fig), alt=alt, caption=caption)
