@@ -24,7 +24,7 @@ _ASSUMPTION = {
 _INFERENCE = {
     "hac": ("HAC-standardfel inom varje område (Newey–West, {lags} laggar), dvs. osäkerheten "
             "skattas från variationen över tid eftersom områdena är för få för klusterrobusta fel; "
-            "normalfördelning"),
+            "kritiskt värde enligt fixed-b (Kiefer & Vogelsang 2005)"),
     "cluster": ("klusterrobusta standardfel per område (CR1, G/(G−1)·(N−1)/(N−K), K inklusive "
                 "fixa effekter); t-fördelning med G−1 = {df} frihetsgrader"),
 }
@@ -33,6 +33,15 @@ _INFERENCE = {
 def default_maxlags(n_periods: int) -> int:
     """Newey–West rule of thumb ⌊4·(T/100)^(2/9)⌋ for the HAC bandwidth."""
     return max(1, int(np.floor(4 * (n_periods / 100.0) ** (2.0 / 9.0))))
+
+
+def fixed_b_critical_value(b: float, alpha: float = 0.05) -> float:
+    """Two-sided critical value for Bartlett HAC t-tests under fixed-b asymptotics.
+
+    Kiefer & Vogelsang (2005) polynomial for the 97.5 % quantile, rescaled for other ``alpha``.
+    """
+    c975 = 1.9600 + 2.9694 * b + 0.4160 * b**2 - 0.5324 * b**3
+    return float(stats.norm.ppf(1 - alpha / 2) * c975 / 1.96)
 
 
 def _fit(p: TwfePanel, X: pd.DataFrame, model: str, se: str, maxlags: int):
@@ -93,8 +102,14 @@ def difference_in_differences(
     X = pd.concat([pd.Series(p.treated_post, name="treated_post"), p.fixed_effects()], axis=1)
     res = _fit(p, X, model, se, lags)
     coef, bse = float(res.params["treated_post"]), float(res.bse["treated_post"])
-    pval = float(res.pvalues["treated_post"])
-    low, high = res.conf_int(alpha=alpha).loc["treated_post"].astype(float)
+    if se == "hac":
+        crit = fixed_b_critical_value((lags + 1) / p.n_periods, alpha)
+        z_ratio = stats.norm.ppf(1 - alpha / 2) / crit
+        pval = float(2 * stats.norm.sf(abs(coef / bse) * z_ratio))
+        low, high = coef - crit * bse, coef + crit * bse
+    else:
+        pval = float(res.pvalues["treated_post"])
+        low, high = res.conf_int(alpha=alpha).loc["treated_post"].astype(float)
     scale = RATE_RATIO if model == "poisson" else DIFFERENCE
     if scale == RATE_RATIO:
         estimate, low, high = np.exp(coef), np.exp(low), np.exp(high)

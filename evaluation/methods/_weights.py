@@ -1,0 +1,72 @@
+"""Synthetic-control weights: least squares on the simplex (non-negative, summing to one)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize, nnls
+
+
+def simplex_least_squares(A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Minimise ‖A w − b‖² subject to w ≥ 0 and Σw = 1.
+
+    The support comes from NNLS with the sum-to-one row heavily weighted; the weights are then
+    solved exactly on that support from the KKT equations and the optimality conditions are
+    checked, falling back to SLSQP. SciPy has no simplex-constrained least squares, so this
+    is written by hand.
+    """
+    A = np.asarray(A, dtype=float)
+    b = np.asarray(b, dtype=float)
+    n = A.shape[1]
+    if n == 1:
+        return np.ones(1)
+    scale = max(np.abs(A).max(), np.abs(b).max(), 1e-12)
+    A_s, b_s = A / scale, b / scale
+    G, h = A_s.T @ A_s, A_s.T @ b_s
+    big = 1e3 * max(1.0, np.sqrt(A_s.shape[0]))
+    w, _ = nnls(np.vstack([A_s, np.full(n, big)]), np.r_[b_s, big], maxiter=50 * n)
+    w = w / w.sum() if w.sum() > 0 else np.full(n, 1.0 / n)
+    w = _polish(G, h, w)
+    if not _is_optimal(G, h, w):
+        w = _polish(G, h, _slsqp(G, h, n))
+    return w
+
+
+def _loss(G, h, w) -> float:
+    return float(w @ G @ w - 2 * h @ w)
+
+
+def _polish(G: np.ndarray, h: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Solve the KKT system on the support of ``w``; keep it only if feasible and no worse."""
+    support = w > 1e-9
+    k = int(support.sum())
+    K = np.zeros((k + 1, k + 1))
+    K[:k, :k] = G[np.ix_(support, support)]
+    K[:k, k] = K[k, :k] = 1.0
+    sol = np.linalg.lstsq(K, np.r_[h[support], 1.0], rcond=None)[0]
+    if (sol[:k] < 0).any():
+        return w
+    candidate = np.zeros_like(w)
+    candidate[support] = sol[:k]
+    return candidate if _loss(G, h, candidate) <= _loss(G, h, w) + 1e-15 else w
+
+
+def _is_optimal(G: np.ndarray, h: np.ndarray, w: np.ndarray, tol: float = 1e-9) -> bool:
+    """KKT check: equal gradient on the support, no smaller gradient off it."""
+    grad = G @ w - h
+    support = w > 1e-9
+    if not support.any() or abs(w.sum() - 1) > 1e-9 or (w < -1e-12).any():
+        return False
+    lam = grad[support].mean()
+    spread = np.abs(grad[support] - lam).max()
+    size = max(1.0, np.abs(grad).max())
+    return bool(spread <= tol * size and (grad[~support] >= lam - tol * size).all())
+
+
+def _slsqp(G: np.ndarray, h: np.ndarray, n: int) -> np.ndarray:
+    res = minimize(lambda w: (_loss(G, h, w), 2 * (G @ w - h)), np.full(n, 1.0 / n), jac=True,
+                   method="SLSQP", bounds=[(0.0, 1.0)] * n,
+                   constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0,
+                                 "jac": lambda w: np.ones_like(w)}],
+                   options={"ftol": 1e-15, "maxiter": 2000})
+    w = np.clip(res.x, 0.0, None)
+    return w / w.sum()
