@@ -7,8 +7,6 @@ Wilson for shares, exact (Garwood) Poisson for counts and rates.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as _st
-from statsmodels.stats.proportion import proportion_confint, test_proportions_2indep
 
 
 def wilson_ci(successes, n, level: float = 0.95):
@@ -16,6 +14,8 @@ def wilson_ci(successes, n, level: float = 0.95):
 
     Scalars in, a ``(low, high)`` tuple of floats out; arrays in, arrays out.
     """
+    from statsmodels.stats.proportion import proportion_confint  # slow import, only when used
+
     k = np.asarray(successes, dtype=float)
     n_arr = np.asarray(n, dtype=float)
     if np.any(k < 0) or np.any(k > n_arr):
@@ -31,6 +31,8 @@ def wilson_ci(successes, n, level: float = 0.95):
 
 def poisson_ci(count, level: float = 0.95):
     """Exact (Garwood) interval for a Poisson count, from chi-square quantiles."""
+    from scipy import stats as _st
+
     c = np.asarray(count, dtype=float)
     if np.any(c < 0):
         raise ValueError("count must be non-negative")
@@ -53,5 +55,7 @@ def rate_ci(count, exposure, per: float = 1000.0, level: float = 0.95):
 
 def two_proportion_test(k1, n1, k2, n2) -> float:
     """Two-sided p-value for a difference between two independent shares (score test)."""
+    from statsmodels.stats.proportion import test_proportions_2indep
+
     result = test_proportions_2indep(k1, n1, k2, n2, method="score", compare="diff")
     return float(result.pvalue)
