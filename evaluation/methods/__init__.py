@@ -1,6 +1,14 @@
 """Causal estimates for outcome follow-ups: DiD, event study, interrupted time series, synthetic control."""
 
+from evaluation.methods.describe import describe_effect
 from evaluation.methods.did import difference_in_differences, event_study
+from evaluation.methods.its import interrupted_time_series
+from evaluation.methods.plots import (
+    plot_event_study,
+    plot_its,
+    plot_placebos,
+    plot_synthetic_control,
+)
 from evaluation.methods.results import (
     DiDResult,
     EffectResult,
@@ -8,6 +16,7 @@ from evaluation.methods.results import (
     ITSResult,
     SyntheticControlResult,
 )
+from evaluation.methods.synthetic_control import synthetic_control
 
 __all__ = [
     "DiDResult",
@@ -15,6 +24,13 @@ __all__ = [
     "EventStudyResult",
     "ITSResult",
     "SyntheticControlResult",
+    "describe_effect",
     "difference_in_differences",
     "event_study",
+    "interrupted_time_series",
+    "plot_event_study",
+    "plot_its",
+    "plot_placebos",
+    "plot_synthetic_control",
+    "synthetic_control",
 ]

@@ -1,0 +1,66 @@
+"""One plain-Swedish sentence describing an effect estimate and its interval."""
+
+from __future__ import annotations
+
+import math
+
+from evaluation.exceptions import ParameterError
+from evaluation.methods.results import RATE_RATIO, EffectResult, ITSResult
+
+MINUS = "\u2212"
+
+
+def format_number(value: float, decimals: int = 1) -> str:
+    """Swedish number format: decimal comma, space as thousands separator, true minus sign."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{abs(value):,.{decimals}f}".replace(",", " ").replace(".", ",")
+    return (MINUS if value < 0 and text.strip("0, ") else "") + text
+
+
+def _interval_text(bounds: list[tuple[float, str]], decimals: int) -> str:
+    """'1,1–7,3' when both bounds share a sign, else 'från 0,8 färre till 3,2 fler'."""
+    (lo, unit), (hi, _) = bounds
+    if lo >= 0 or hi <= 0:
+        a, b = sorted([abs(lo), abs(hi)])
+        return f"{format_number(a, decimals)}–{format_number(b, decimals)}{unit}"
+    return (f"från {format_number(-lo, decimals)}{unit} färre till "
+            f"{format_number(hi, decimals)}{unit} fler")
+
+
+def _percent_phrase(ratio: float) -> tuple[str, str]:
+    """(number, 'fler'/'färre') for a rate ratio, e.g. 0.88 -> ('12 %', 'färre')."""
+    change = (ratio - 1.0) * 100.0
+    return f"{format_number(abs(change), 0)} %", "fler" if change >= 0 else "färre"
+
+
+def describe_effect(result: EffectResult, unit_phrase: str) -> str:
+    """Describe ``result`` in one sentence, e.g. 'ungefär 12 % färre orosanmälningar ...'.
+
+    Says "ingen säkerställd skillnad" when the interval includes no effect.
+    """
+    if not isinstance(result, EffectResult):
+        raise ParameterError("must be a result from evaluation.methods", parameter="result")
+    if not isinstance(unit_phrase, str) or not unit_phrase.strip():
+        raise ParameterError("must be a non-empty text such as 'orosanmälningar'",
+                             parameter="unit_phrase")
+    reference = ("än väntat utifrån utvecklingen före starten" if isinstance(result, ITSResult)
+                 else "än jämförelseområdena")
+    level = f"{round(100 * result.confidence)} %"
+    finite = all(math.isfinite(x) for x in (result.ci_low, result.ci_high))
+    if result.scale == RATE_RATIO:
+        amount, direction = _percent_phrase(result.estimate)
+        core = f"ungefär {amount} {direction} {unit_phrase} {reference}"
+        bounds = [((b - 1.0) * 100.0, " %") for b in (result.ci_low, result.ci_high)] if finite else []
+        decimals = 0
+    else:
+        direction = "fler" if result.estimate >= 0 else "färre"
+        core = f"ungefär {format_number(abs(result.estimate))} {direction} {unit_phrase} {reference}"
+        bounds = [(b, "") for b in (result.ci_low, result.ci_high)] if finite else []
+        decimals = 1
+    if finite:
+        ci = _interval_text(bounds, decimals)
+    ci_text = f"{level} osäkerhetsintervall {ci}" if finite else "osäkerhetsintervall saknas"
+    if not finite or result.ci_covers_null:
+        return f"Ingen säkerställd skillnad: skattningen är {core} ({ci_text})."
+    return f"Skattningen visar {core} ({ci_text})."
