@@ -97,7 +97,8 @@ def diverging_bar_chart(protected, *, segments: list[Segment], side_labels: dict
     side_labels
         Legend text for a merged side, keyed "negative" and "positive".
     title, what
-        Chart title and the words for the caption ("svaren på frågan ...").
+        What the chart shows, for the alt text (the report's heading names it
+        above the chart, so it is not drawn), and the words for the caption.
     """
     require_protected(protected)
     if protected.withheld:
@@ -111,7 +112,7 @@ def diverging_bar_chart(protected, *, segments: list[Segment], side_labels: dict
     if all(p is None for p in drawn.values()):
         return withheld_note(protected)
 
-    fig, ax = plt.subplots(figsize=(8.5, 1.5 + 0.62 * len(bars)))
+    fig, ax = plt.subplots(figsize=(7.5, 1.3 + 0.55 * len(bars)))
     y = np.arange(len(bars))[::-1]  # oldest period on top
     used: dict[str, tuple[str, bool]] = {}
     for yi, bar in zip(y, bars, strict=True):
@@ -130,8 +131,11 @@ def diverging_bar_chart(protected, *, segments: list[Segment], side_labels: dict
             if width >= _MIN_LABELLED:
                 dark = colours[key] in (_NEGATIVE_COLOURS[0], _POSITIVE_COLOURS[2],
                                         _POSITIVE_COLOURS[3])
+                box = (dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none",
+                            alpha=0.85) if merged else None)
                 ax.text(left + width / 2, yi, fmt_percent(width), ha="center", va="center",
-                        fontsize=8.5, color="white" if dark else "#222")
+                        fontsize=8.5, color="white" if dark and not merged else "#222",
+                        bbox=box)
             used.setdefault(key, (label, merged))
             left += width
     ax.axvline(0, color="#333", lw=1)
@@ -142,18 +146,17 @@ def diverging_bar_chart(protected, *, segments: list[Segment], side_labels: dict
     ax.set_xticks(np.linspace(-1, 1, 9))
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
-    ax.set_title(title, loc="left", fontsize=11)
-    ax.text(-0.01, 1.0, "← övriga svar", transform=ax.get_xaxis_transform(), ha="right",
+    ax.text(-0.04, 1.0, "← övriga svar", transform=ax.get_xaxis_transform(), ha="right",
             va="bottom", fontsize=8.5, color="#555")
-    ax.text(0.01, 1.0, "positiva svar →", transform=ax.get_xaxis_transform(), ha="left",
+    ax.text(0.04, 1.0, "positiva svar →", transform=ax.get_xaxis_transform(), ha="left",
             va="bottom", fontsize=8.5, color="#555")
     order = [s.code for s in segments if s.side == NEGATIVE] + [NEGATIVE] + [
         s.code for s in segments if s.side == POSITIVE] + [POSITIVE]
     handles = [Patch(facecolor=colours[k], edgecolor="white", hatch="///" if used[k][1] else None,
                      label=used[k][0] + (" (sammanslaget)" if used[k][1] else ""))
                for k in order if k in used]
-    ax.legend(handles=handles, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18),
-              ncols=min(len(handles), 3), fontsize=8.5)
+    ax.legend(handles=handles, frameon=False, loc="center left", bbox_to_anchor=(1.02, 0.5),
+              fontsize=8.5)
 
     described = []
     for bar in bars:
@@ -164,11 +167,10 @@ def diverging_bar_chart(protected, *, segments: list[Segment], side_labels: dict
         described.append(f"{bar}: " + ", ".join(f"{label.lower()} {fmt_percent(width)}"
                                                 for label, _, width, _ in parts))
     merged = any(p[3] for parts in drawn.values() if parts for p in parts)
-    caption = (f"Diagrammet visar {what} per period. Svar till höger om nollstrecket räknas som "
-               "positiva, övriga svar till vänster.")
+    caption = f"Diagrammet visar {what} per period."
     if merged:
         caption += (" Randiga fält är svarsalternativ som slagits samman eftersom något av dem "
-                    "hade för få svar för att visas separat.")
+                    "hade för få svar för att visas för sig.")
     if any(p is None for p in drawn.values()):
         caption += f" {HIDDEN} = för få svar för att visas."
     alt = f"Divergerande stapeldiagram: {title}. " + "; ".join(described) + "."
