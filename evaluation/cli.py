@@ -68,7 +68,7 @@ def batch(batch_file: Path = typer.Argument(..., metavar="BATCH", help="Batch YA
                                            help="Folder for <batch>/index.html and reports."),
           workers: int = typer.Option(None, "--workers", "-w", min=1,
                                       help="Parallel workers (default: one per core)."),
-          executor: str = typer.Option("local", "--executor", help="local or dask."),
+          executor: str = typer.Option("local", "--executor", help="local (process pool), dask, or serial (this process)."),
           scheduler: str = typer.Option(None, "--scheduler",
                                         help="Dask scheduler address (default: a local cluster)."),
           force: bool = typer.Option(False, "--force", help="Re-render unchanged reports."),

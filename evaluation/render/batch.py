@@ -94,6 +94,20 @@ def run_batch(batch_path: str | Path, output_root: str | Path = "reports", *,
     return BatchResult(batch.batch, index, results, seconds)
 
 
+def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
+    """Area and kind as written in a parameters file that failed validation, if readable."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None, None
+    if not isinstance(raw, dict):
+        return None, None
+    area, kind = raw.get("area"), raw.get("kind")
+    return (area if isinstance(area, str) else None, kind if isinstance(kind, str) else None)
+
+
 def _plan(evaluations, out: Path, cache: Path, force: bool, engine: str,
           timeout: float | None, commit: str | None):
     """Split evaluations into finished rows (re-used or unloadable) and tasks to render."""
@@ -120,6 +134,8 @@ def _plan(evaluations, out: Path, cache: Path, force: bool, engine: str,
             manifest = None if force else is_up_to_date(
                 paths, input_key(Path(params.source_file), notebook, fingerprint))
         except EvaluationError as exc:
+            if area is None:
+                area, kind = _raw_area_kind(Path(params_file))
             results.append(failed_result(str(params_file), exc, area=area, kind=kind))
             continue
         if manifest is not None:

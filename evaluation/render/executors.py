@@ -60,6 +60,21 @@ class LocalExecutor:
             _close(pool)
 
 
+class SerialExecutor:
+    """Every task in this process, one after the other, in its warm kernel (tests, debugging)."""
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+        if scheduler:
+            raise ParameterError("--scheduler needs --executor dask", parameter="scheduler")
+
+    def run(self, prepare: Sequence[Prepare], tasks: Sequence[RenderTask], on_done: OnDone) -> None:
+        """Prepare the data folders, then render every task in order."""
+        for item in prepare:
+            prepare_task(*item)
+        for task in tasks:
+            on_done(render_task(task))
+
+
 def _close(pool: ProcessPoolExecutor, grace: float = 3.0) -> None:
     """Shut the pool down without waiting for a worker still warming up its kernel."""
     processes = list(getattr(pool, "_processes", {}).values())
@@ -120,7 +135,8 @@ def _result(future, task: RenderTask) -> ReportResult:
 
 
 #: Executor name -> class; add a backend by registering a class with ``run``.
-EXECUTORS: dict[str, type] = {"local": LocalExecutor, "dask": DaskExecutor}
+EXECUTORS: dict[str, type] = {"local": LocalExecutor, "dask": DaskExecutor,
+                               "serial": SerialExecutor}
 
 
 def get_executor(name: str, workers: int | None = None, scheduler: str | None = None):

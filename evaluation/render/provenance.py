@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import subprocess
@@ -36,7 +35,6 @@ def package_version() -> str:
         return "0+unknown"
 
 
-@functools.lru_cache(maxsize=1)
 def package_source_hash() -> str:
     """SHA-256 over the package's source files, so an unreleased code change re-renders."""
     root = Path(__file__).resolve().parents[1]
