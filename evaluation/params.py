@@ -109,6 +109,17 @@ class EvaluationParams(_Model):
     show_render_date: bool = Field(False, description="Print the render date in the footer.")
     source_file: Path | None = Field(None, exclude=True)
 
+    @field_validator("outcomes")
+    @classmethod
+    def _known_outcomes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from evaluation.outcomes import OUTCOMES
+
+        unknown = [o for o in v if o not in OUTCOMES]
+        if unknown:
+            raise ValueError(f"unknown outcome {unknown[0]!r}; choose from "
+                             f"{', '.join(OUTCOMES)}")
+        return v
+
     @field_validator("comparison_areas", "excluded_from_comparison", mode="before")
     @classmethod
     def _listify(cls, v: Any) -> Any:

@@ -64,6 +64,17 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A sub-heading emitted from code (it joins the report's table of contents)."""
+
+    text: str
+    level: int = 3
+
+    def _repr_html_(self) -> str:
+        return f"<h{self.level}>{esc(self.text)}</h{self.level}>"
+
+
+@dataclass(frozen=True)
 class Group:
     """Several outputs shown together in one cell."""
 
@@ -86,6 +97,6 @@ STYLE = """
 .ev-note{padding:0.6em 0.9em;margin:0.6em 0;border-left:4px solid #0072b2;background:#eef5fb}
 .ev-warning{border-left-color:#d55e00;background:#fdf0e8}
 .ev-withheld{border-left-color:#777;background:#f2f2f2}
-.ev-howto{padding:0.6em 0.9em;border:1px solid #bbb;background:#fafafa}
+.ev-howto{padding:0.6em 0.9em;border:1px solid #bbb;background:#fafafa;border-left:4px solid #009e73}
 </style>
 """
