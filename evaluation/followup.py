@@ -233,14 +233,14 @@ def intervention_mix(report: Report, by: str):
         return note
     word, labels = _INTERVENTION_BY[by]
     table = iv.intervention_crosstab(report.data.interventions, report.evaluated.codes, by,
-                                     report.start, report.end, "year", labels)
+                                     report.start, report.end, "year", labels).T
     caption = f"Beslutade insatser i {report.area_name} efter {word} och år"
     protected = report.protector.counts(table, label=caption)
     return Outputs((
         stacked_bar_chart(protected, title=f"Insatser i {report.area_name} efter {word}",
                           ylabel="Antal beslutade insatser",
                           what=f"antalet beslutade insatser i {report.area_name} efter {word}"),
-        count_table(protected, caption, index_label="År")))
+        count_table(protected, caption, index_label="Insats")))
 
 
 def placement_rate_chart(report: Report):
@@ -301,16 +301,16 @@ def activity_mix(report: Report, by: str):
     if (note := _missing(report, "activities", "områdesarbete")):
         return note
     table = act.activity_crosstab(report.data.activities, report.evaluated.codes, by,
-                                  report.start, report.end, "term")
+                                  report.start, report.end, "year").T
     word = _ACTIVITY_BY[by]
-    margins = by != "partners"  # one activity can have several partners: columns overlap
-    caption = f"Aktiviteter i {report.area_name} efter {word} och halvår"
+    margins = by != "partners"  # one activity can have several partners: rows overlap
+    caption = f"Aktiviteter i {report.area_name} efter {word} och år"
     protected = report.protector.counts(table, label=caption, margins=margins)
     return Outputs((
         stacked_bar_chart(protected, title=f"Aktiviteter i {report.area_name} efter {word}",
                           ylabel="Antal aktiviteter",
                           what=f"antalet aktiviteter i {report.area_name} efter {word}"),
-        count_table(protected, caption, index_label="Halvår")))
+        count_table(protected, caption, index_label="Aktivitet")))
 
 
 # --- Effects and appendix ------------------------------------------------------------------

@@ -108,14 +108,17 @@ def trend_chart(protected, *, title: str, ylabel: str, what: str, percent: bool 
 
 
 def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart | Note:
-    """Stacked bars of a protected crosstab (rows = periods); hidden cells are left out."""
+    """Stacked bars of a protected crosstab (rows = categories, columns = periods).
+
+    Hidden cells are left out of the stacks, never drawn as zero.
+    """
     require_protected(protected)
     if protected.withheld:
         return withheld_note(protected)
     values = protected.values.drop(index="Totalt", errors="ignore").drop(
         columns="Totalt", errors="ignore")
     hidden = protected.hidden.loc[values.index, values.columns]
-    shown = values.mask(hidden)
+    shown = values.mask(hidden).T  # one bar per period
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
     bottom = np.zeros(len(shown))
     x = np.arange(len(shown))
@@ -133,11 +136,11 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart
     gap = (f" {n_hidden} celler är dolda eftersom underlaget är för litet och ingår inte i "
            "staplarna." if n_hidden else "")
     biggest = None
-    if "Totalt" in protected.values.index:  # read the published total row, never re-add cells
-        totals = protected.values.loc["Totalt", values.columns].mask(
-            protected.hidden.loc["Totalt", values.columns])
+    if "Totalt" in protected.values.columns:  # read the published totals, never re-add cells
+        totals = protected.values.loc[values.index, "Totalt"].mask(
+            protected.hidden.loc[values.index, "Totalt"])
         biggest = totals.idxmax() if totals.notna().any() else None
     lead = f" Största kategorin över hela perioden är {biggest}." if biggest is not None else ""
-    caption = f"Diagrammet visar {what} per period.{lead}{gap}"
+    caption = f"Diagrammet visar {what} per år.{lead}{gap}"
     alt = f"Staplat stapeldiagram: {title}. Kategorier: {', '.join(map(str, shown.columns))}."
     return Chart(to_png(fig), alt=alt, caption=caption)

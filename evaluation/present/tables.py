@@ -50,7 +50,7 @@ def value_table(protected, caption: str, *, row: str = "group", column: str = "p
     shown[row] = shown[row].astype(str)
     cells = shown.pivot(index=row, columns=column, values="_cell")
     cells = cells.reindex(list(dict.fromkeys(shown[row])))  # keep the report's group order
-    if len(cells.columns) > 8:  # many periods read better down the page
+    if column == "period":  # periods read down the page; groups fit across it
         cells = cells.T
         index_label = "Period"
     cells.index.name = None
