@@ -466,7 +466,8 @@ def question_sections(report: Report):
     s = scope(report)
     if _positive(report).withheld:
         listing = " ".join(f"{q.number}. {q.text}" for q in s.closed)
-        return Group((_withheld_all(report, s), Note(f"Enkätens frågor: {listing}")))
+        return Note(f"Svarsfördelningarna redovisas inte heller, av samma skäl. Enkätens "
+                    f"frågor var: {listing}", kind="withheld")
     return Group(tuple(question_section(report, q) for q in s.closed))
 
 
