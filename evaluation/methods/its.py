@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
@@ -16,6 +18,8 @@ FAMILIES = ("quasipoisson", "negbin", "poisson", "linear")
 SEASONALITY = ("fourier", "month", None)
 SE_TYPES = ("model", "hac")
 _EFFECT_TERMS = ("level_change", "slope_change")
+NO_DISPERSION = ("Ingen överspridning kunde skattas, så den negativa binomialmodellen ersattes "
+                 "av en Poissonmodell.")
 
 _FAMILY_TEXT = {
     "quasipoisson": "kvasi-Poisson (överspridning skattad med Pearsons χ²/df)",
@@ -87,16 +91,30 @@ def _fit(y, X, offset, family: str, se: str, maxlags: int):
     cov = {"cov_type": "HAC", "cov_kwds": {"maxlags": maxlags}} if se == "hac" else {}
     log_off = None if offset is None else np.log(offset)
     if family == "linear":
-        return sm.OLS(y, X).fit(**cov)
+        return sm.OLS(y, X).fit(**cov), None
     if family == "negbin":
-        start = sm.GLM(y, X, family=sm.families.Poisson(), offset=log_off).fit().params
-        return sm.NegativeBinomial(y, X, offset=log_off, loglike_method="nb2").fit(
-            start_params=np.r_[np.asarray(start), 0.1], method="bfgs", maxiter=2000, disp=0,
-            **cov)
-    model = sm.GLM(y, X, family=sm.families.Poisson(), offset=log_off)
+        pois = sm.GLM(y, X, family=sm.families.Poisson(), offset=log_off).fit()
+        mu = np.asarray(pois.fittedvalues)
+        alpha0 = max(float(np.mean(((y - mu) ** 2 - mu) / mu**2)), 0.01)
+        with warnings.catch_warnings():
+            # An MLE of the dispersion at its boundary (0) makes the optimiser complain;
+            # that case is reported in plain Swedish by _warnings instead.
+            warnings.simplefilter("ignore")
+            res = sm.NegativeBinomial(y, X, offset=log_off, loglike_method="nb2").fit(
+                start_params=np.r_[np.asarray(pois.params), alpha0], method="bfgs",
+                maxiter=2000, disp=0, **cov)
+        if float(np.asarray(res.params)[-1]) < 1e-4 or res.normalized_cov_params is None:
+            return model_poisson(y, X, log_off, cov), NO_DISPERSION
+        return res, None
     if family == "quasipoisson":
-        return model.fit(scale="X2", **cov)
-    return model.fit(**cov)
+        return sm.GLM(y, X, family=sm.families.Poisson(), offset=log_off).fit(
+            scale="X2", **cov), None
+    return model_poisson(y, X, log_off, cov), None
+
+
+def model_poisson(y, X, log_off, cov):
+    """Plain Poisson GLM with a log offset."""
+    return sm.GLM(y, X, family=sm.families.Poisson(), offset=log_off).fit(**cov)
 
 
 def interrupted_time_series(
@@ -139,7 +157,7 @@ def interrupted_time_series(
     X = _design(fit_data, start_t, seasonality, harmonics, period, slope_change, group)
     lags = int(np.floor(4 * (len(X) / 100.0) ** (2.0 / 9.0))) if maxlags is None else maxlags
     off = fit_data["offset"].to_numpy() if offset is not None else None
-    res = _fit(fit_data["y"].to_numpy(), X, off, family, se, lags)
+    res, fit_note = _fit(fit_data["y"].to_numpy(), X, off, family, se, lags)
 
     k = X.shape[1]  # negative binomial appends its dispersion parameter
     params = pd.Series(np.asarray(res.params)[:k], index=X.columns)
@@ -177,6 +195,8 @@ def interrupted_time_series(
         fitted["counterfactual_high"] = np.exp(link_cf + z * se_cf + shift)
 
     warnings = _warnings(d, start_t, res, family, se, period)
+    if fit_note:
+        warnings.append(fit_note)
     scale = DIFFERENCE if family == "linear" else RATE_RATIO
     season_text = {"fourier": f"{harmonics} harmoniska par (period {period:g})",
                    "month": "månadsdummies", None: "ingen säsongsjustering"}[seasonality]
@@ -214,6 +234,9 @@ def _warnings(d: pd.DataFrame, start_t: float, res, family: str, se: str,
         if dispersion > 1.5:
             out.append(f"Variationen är {dispersion:.1f} gånger större än Poissonmodellen antar; "
                        "använd kvasi-Poisson så blir intervallet inte för smalt.")
+    if family == "negbin" and hasattr(res, "mle_retvals"):
+        if not res.mle_retvals.get("converged", True):
+            out.append("Modellen konvergerade inte; tolka skattningen med stor försiktighet.")
     resid = np.asarray(res.resid_pearson if hasattr(res, "resid_pearson") else res.resid)
     lags = int(min(period, len(resid) // 4))
     if se == "model" and lags >= 1:
