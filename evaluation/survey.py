@@ -97,7 +97,7 @@ def scope(report: Report) -> Scope:
                              f"'{sp.survey}'; its units are: " + ", ".join(units),
                              file=file, parameter="survey.unit")
     areas = set(pd.concat([inv["area_code"], resp["area_code"]]).dropna().astype(str))
-    if sp.unit is not None and not areas:
+    if not areas:
         area_code, where = None, "hela kommunen"
     elif report.area_code in areas:
         area_code, where = report.area_code, report.area_name
@@ -121,7 +121,7 @@ def _rates(report: Report):
         s = scope(report)
         frame = si.response_rates(s.invitations, s.responses, s.periods)
         report.memo["survey_rates"] = report.protector.shares(
-            frame, label="Svarsfrekvens per period (95 % intervall, Wilson)")
+            frame, label="Svarsfrekvens per period")
     return report.memo["survey_rates"]
 
 
@@ -130,7 +130,7 @@ def _positive(report: Report):
         s = scope(report)
         frame = si.positive_shares(s.questions, s.responses, s.periods)
         report.memo["survey_positive"] = report.protector.shares(
-            frame, label="Andel positiva svar per fråga och period (95 % intervall, Wilson)",
+            frame, label="Andel positiva svar per fråga och period",
             value_cols=("value", "ci_low", "ci_high", "p_change"))
     return report.memo["survey_positive"]
 
@@ -329,8 +329,8 @@ def nonresponse_note(report: Report):
         last = shown.iloc[-1]
         parts.append(Note(f"Svarsfrekvensen {last['period']} var {_share(last)}: "
                           f"{fmt_int(last['numerator'])} av {fmt_int(last['denominator'])} "
-                          f"inbjudna svarade. Det är över gränsen "
-                          f"{fmt_percent(threshold)} för stort bortfall."))
+                          "inbjudna svarade. Rapporten varnar för stort bortfall när "
+                          f"svarsfrekvensen är under {fmt_percent(threshold)}."))
     return Group(tuple(parts)) if parts else Note(MISSING)
 
 
@@ -429,7 +429,7 @@ def question_section(report: Report, q: si.Question):
     s = scope(report)
     positive_text = q.scale.positive_text
     dist = si.answer_distribution(s.responses, q, s.periods)
-    label = f"Svarsfördelning, fråga {q.number}: {q.text}"
+    label = f"Svarsfördelning, fråga {q.number}"
     protected_dist = report.protector.shares(dist, label=label)
     side_labels = {si.NEGATIVE: "Övriga svar", si.POSITIVE: positive_text.capitalize()}
     chart = diverging_bar_chart(protected_dist, segments=_segments(q), side_labels=side_labels,
@@ -491,10 +491,13 @@ def free_text_note(report: Report):
             f"{r['period']}: {fmt_int(r['numerator'])} av {fmt_int(r['denominator'])} svarande"
             for r in rows)
         text = str(rows[0]["question"]).split(". ", 1)[1]
-        parts.append(f"Så många skrev något i den öppna frågan ”{text}”: {counts}.")
+        if any(_shown(r) for r in rows):
+            parts.append(f"Så många skrev något i den öppna frågan ”{text}”: {counts}.")
+        else:
+            parts.append(f"Hur många som skrev något i den öppna frågan ”{text}” {NOT_SHOWN}.")
     parts.append("Fritextsvaren visas aldrig i rapporten, eftersom de kan innehålla uppgifter "
                  "som pekar ut enskilda personer.")
-    if protected.n_hidden:
+    if protected.n_hidden and not protected.withheld:
         parts.append(f"{HIDDEN} = antalet {NOT_SHOWN}.")
     return Note(" ".join(parts))
 
@@ -516,4 +519,13 @@ def privacy_appendix(report: Report):
     """What the privacy layer applied in this report: rules, thresholds and hidden cells."""
     from evaluation.present.appendix import privacy_appendix as _appendix
 
-    return _appendix(report.protector)
+    rules = report.protector.rules
+    small = f"1–{rules.min_count - 1}"
+    survey_rules = Note(
+        "För brukarundersökningen gäller dessutom: en fråga redovisas bara när minst "
+        f"{fmt_int(rules.min_n)} har besvarat den, och varken antalet positiva eller antalet "
+        f"övriga svar är {small}. Har ett enskilt svarsalternativ {small} svar slås "
+        "svarsalternativen på den sidan av nollstrecket samman i diagrammet. Samma antal och "
+        "andelar används i tabeller, diagram och text, och inga summor över perioder visas, så "
+        "en dold period kan inte räknas fram. Fritextsvar visas aldrig, bara hur många de var.")
+    return Group((survey_rules, _appendix(report.protector)))
