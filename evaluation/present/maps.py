@@ -11,6 +11,8 @@ TM, extents, label position, scale bar), so it is computed once per report.
 
 from __future__ import annotations
 
+import io
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,9 +24,11 @@ import matplotlib.patheffects as pe  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import shapely  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
+from matplotlib.path import Path as MplPath  # noqa: E402
 
-from evaluation.present.charts import to_png  # noqa: E402
 from evaluation.present.guard import require_protected  # noqa: E402
 from evaluation.present.output import Chart, Note  # noqa: E402
 from evaluation.present.tables import withheld_note  # noqa: E402
@@ -46,12 +50,28 @@ class MapLayout:
     overview: tuple[float, float, float, float]
     zoom: tuple[float, float, float, float] | None  # None: one panel is enough
     label_xy: tuple[float, float]
+    points: dict  # area_code -> (x, y) inside the area, for names in the close-up
+    paths: dict  # area_code -> matplotlib Path (holes kept), built once for every map
 
 
 def _padded(bounds, pad: float = 0.08) -> tuple[float, float, float, float]:
     x0, y0, x1, y1 = bounds
     dx, dy = (x1 - x0) * pad, (y1 - y0) * pad
     return x0 - dx, y0 - dy, x1 + dx, y1 + dy
+
+
+def _path(geom) -> MplPath:
+    """A matplotlib path of a (multi)polygon; exteriors and holes wound oppositely."""
+    polys = getattr(geom, "geoms", [geom])
+    parts = []
+    for poly in polys:
+        poly = shapely.geometry.polygon.orient(poly, 1.0)
+        for ring in [poly.exterior, *poly.interiors]:
+            xy = np.asarray(ring.coords)
+            codes = np.full(len(xy), MplPath.LINETO, dtype=MplPath.code_type)
+            codes[0], codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+            parts.append(MplPath(xy, codes))
+    return MplPath.make_compound_path(*parts)
 
 
 def map_layout(areas, area_code: str, neighbours: int = 8) -> MapLayout:
@@ -71,8 +91,11 @@ def map_layout(areas, area_code: str, neighbours: int = 8) -> MapLayout:
     zoom_area = (zoom[2] - zoom[0]) * (zoom[3] - zoom[1])
     whole = (overview[2] - overview[0]) * (overview[3] - overview[1])
     point = own.geometry.representative_point()
+    points = {c: (p.x, p.y) for c, p in zip(gdf.index, gdf.geometry.representative_point())}
+    paths = {c: _path(g) for c, g in zip(gdf.index, gdf.geometry)}
     return MapLayout(gdf, area_code, str(own["area_name"]), overview,
-                     zoom if zoom_area < 0.4 * whole else None, (point.x, point.y))
+                     zoom if zoom_area < 0.4 * whole else None, (point.x, point.y), points,
+                     paths)
 
 
 def classify(values: pd.Series, k: int = 5) -> np.ndarray:
@@ -81,7 +104,9 @@ def classify(values: pd.Series, k: int = 5) -> np.ndarray:
     k = int(min(k, shown.nunique()))
     if k < 2:
         return np.array([shown.max()]) if len(shown) else np.array([])
-    return np.asarray(mapclassify.FisherJenks(shown.to_numpy(), k=k).bins, dtype=float)
+    with warnings.catch_warnings():  # "Numba not installed": the pure-Python path is fine here
+        warnings.simplefilter("ignore")
+        return np.asarray(mapclassify.FisherJenks(shown.to_numpy(), k=k).bins, dtype=float)
 
 
 def assign_classes(values: pd.Series, bins: np.ndarray) -> pd.Series:
@@ -97,7 +122,7 @@ def _scale_bar(ax, extent) -> None:
     width = x1 - x0
     nice = [500, 1000, 2000, 5000, 10000, 20000]
     length = max([n for n in nice if n <= width / 4] or [nice[0]])
-    bx, by = x0 + width * 0.05, y0 + (y1 - y0) * 0.05
+    bx, by = x1 - width * 0.05 - length, y0 + (y1 - y0) * 0.04
     ax.plot([bx, bx + length], [by, by], color="#222", lw=3, solid_capstyle="butt")
     text = f"{length // 1000} km" if length >= 1000 else f"{length} m"
     ax.text(bx + length / 2, by + (y1 - y0) * 0.015, text, ha="center", va="bottom",
@@ -107,16 +132,26 @@ def _scale_bar(ax, extent) -> None:
 def _panel(ax, layout: MapLayout, colours: pd.Series, hidden: pd.Series, extent,
            title: str | None, label: bool) -> None:
     gdf = layout.areas
-    shown = gdf.loc[~hidden.reindex(gdf.index, fill_value=True)]
-    if len(shown):
-        shown.plot(ax=ax, color=list(colours.reindex(shown.index)), edgecolor="white",
-                   linewidth=0.6)
-    missing = gdf.loc[hidden.reindex(gdf.index, fill_value=True)]
-    if len(missing):
-        missing.plot(ax=ax, facecolor="white", edgecolor="#777", hatch=HATCH, linewidth=0.6)
-    gdf.loc[[layout.area_code]].boundary.plot(ax=ax, color="black", linewidth=2.2)
+    is_hidden = hidden.reindex(gdf.index, fill_value=True)
+    shown = [c for c in gdf.index if not is_hidden[c]]
+    if shown:
+        ax.add_collection(PathCollection([layout.paths[c] for c in shown],
+                                         facecolors=[colours[c] for c in shown],
+                                         edgecolors="white", linewidths=0.6))
+    missing = [c for c in gdf.index if is_hidden[c]]
+    if missing:
+        ax.add_collection(PathCollection([layout.paths[c] for c in missing], facecolors="white",
+                                         edgecolors="#777", linewidths=0.6, hatch=HATCH))
+    ax.add_collection(PathCollection([layout.paths[layout.area_code]], facecolors="none",
+                                     edgecolors="black", linewidths=2.2))
     if label:
-        ax.annotate(layout.area_name, layout.label_xy, ha="center", va="center", fontsize=9,
+        x0, y0, x1, y1 = extent
+        for code, (x, y) in layout.points.items():
+            name = str(gdf.loc[code, "area_name"])
+            if code != layout.area_code and x0 < x < x1 and y0 < y < y1 and len(name) < 16:
+                ax.annotate(name, (x, y), ha="center", va="center", fontsize=7,
+                            color="#333", path_effects=_HALO)
+        ax.annotate(layout.area_name, layout.label_xy, ha="center", va="center", fontsize=10,
                     fontweight="bold", path_effects=_HALO)
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
@@ -128,11 +163,13 @@ def _panel(ax, layout: MapLayout, colours: pd.Series, hidden: pd.Series, extent,
 
 
 def choropleth(protected, layout: MapLayout, *, title: str, legend_title: str,
-               fmt: Callable[[float], str], what: str, k: int = 5) -> Chart | Note:
+               fmt: Callable[[float], str], unit: str, what: str, k: int = 5
+               ) -> Chart | Note:
     """A classed map of a protected frame with ``area_code`` and ``value`` (one row per area).
 
     Hidden (``suppressed``) and missing values are drawn hatched in their own
-    class; classes and colours use shown values only.
+    class; classes and colours use shown values only. ``fmt`` formats a value
+    without its unit (legend), ``unit`` follows it in the caption ("%", "tkr").
     """
     require_protected(protected)
     if protected.withheld:
@@ -169,16 +206,16 @@ def choropleth(protected, layout: MapLayout, *, title: str, legend_title: str,
     fig.legend(handles=handles, title=legend_title, loc="lower center", frameon=False,
                ncols=min(len(handles), 4), fontsize=8, title_fontsize=9,
                bbox_to_anchor=(0.5, -0.02))
-    fig.suptitle(title, x=0.02, ha="left", fontsize=12)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.16, wspace=0.04)
+    fig.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontsize=12)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.16, wspace=0.04)
 
     own = values.get(layout.area_code, np.nan)
     if pd.isna(own):
         own_text = f"{layout.area_name}: uppgift saknas eller är dold"
     else:
         c = int(classes[layout.area_code])
-        own_text = (f"{layout.area_name}: {fmt(own)}, klass {c + 1} av {len(bins)} "
-                    f"({fmt(lows[c])}–{fmt(bins[c])})")
+        own_text = (f"{layout.area_name}: {fmt(own)} {unit}, klass {c + 1} av {len(bins)} "
+                    f"({fmt(lows[c])}–{fmt(bins[c])} {unit})")
     n_hidden = int(hidden.sum())
     gap = (f" {n_hidden} område{'n' if n_hidden > 1 else ''} saknar uppgift eller har för få "
            "uppgifter och visas streckade." if n_hidden else "")
@@ -186,4 +223,12 @@ def choropleth(protected, layout: MapLayout, *, title: str, legend_title: str,
                f"brytpunkter); mörkare färg betyder högre värde. {layout.area_name} är "
                f"markerat med svart kant. {own_text}.{gap}")
     alt = f"Karta: {title}. {own_text}.{gap}"
-    return Chart(to_png(fig), alt=alt, caption=caption)
+    return Chart(_png(fig), alt=alt, caption=caption)
+
+
+def _png(fig) -> bytes:
+    """PNG without timestamps or software tags; the layout is fixed, so no tight bbox pass."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96, metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()

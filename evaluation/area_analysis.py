@@ -1,0 +1,519 @@
+"""Sections of the area analysis report (områdesanalys): each function is one sentence of it.
+
+Every function computes an indicator (``evaluation.indicators.area_profile``),
+passes it through the report's Protector and returns a table, chart, map or
+note; the notebook calls these and nothing else. The area statistics are
+protected once per report (shares, rates, published values and counts, every
+place and year) and the profile table, trends, maps and deviations all read
+from that one protected panel (``report.memo``), so no figure is protected twice.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from evaluation import codes
+from evaluation.indicators import area_profile as ap
+from evaluation.indicators.base import in_window
+from evaluation.indicators.periods import period_label
+from evaluation.io.catalogue import IndicatorInfo, load_catalogue
+from evaluation.present.charts import trend_chart
+from evaluation.present.format import HIDDEN, MISSING, fmt_int, fmt_number, fmt_percent
+from evaluation.present.guard import select_rows
+from evaluation.present.maps import choropleth, map_layout
+from evaluation.present.output import Group as Outputs
+from evaluation.present.output import Note, Table
+from evaluation.present.pyramid import pyramid_chart
+from evaluation.present.tables import count_table
+from evaluation.privacy import ProtectedFrame
+from evaluation.report import Report
+
+MUNICIPALITY = "Hela kommunen"
+NATIONAL = "Riket"
+SMALL_BASE = 100  # below this many people behind a share or rate, the profile flags it
+CASE_YEARS = 2  # the existing work is shown for the last two years of case data
+
+
+# --- shared, computed once per report --------------------------------------------------------
+
+def _missing(report: Report, table: str, what: str) -> Note | None:
+    if report.data.table(table) is None:
+        return Note(f"Avsnittet om {what} visas inte eftersom datamappen saknar {table}.csv.",
+                    kind="withheld")
+    return None
+
+
+def _catalogue(report: Report) -> dict[str, IndicatorInfo]:
+    """The packaged catalogue, extended by the data folder's own indicators.yaml."""
+    if "catalogue" not in report.memo:
+        extra = report.data.folder / "indicators.yaml"
+        report.memo["catalogue"] = load_catalogue(extra if extra.is_file() else None)
+    return report.memo["catalogue"]
+
+
+def _places(report: Report) -> dict[str, str]:
+    """Area code → name: the evaluated area first, the other areas, municipality, Sweden."""
+    if "places" not in report.memo:
+        areas = report.data.areas
+        municipality = str(areas.loc[areas["area_code"] == report.area_code,
+                                     "municipality_code"].iloc[0])
+        own = areas[areas["municipality_code"] == municipality]
+        places = {report.area_code: report.area_name}
+        places.update({str(c): str(n) for c, n in zip(own["area_code"], own["area_name"])
+                       if c != report.area_code})
+        places[municipality] = MUNICIPALITY
+        places[codes.NATIONAL_CODE] = NATIONAL
+        report.memo["places"] = places
+        report.memo["municipality_code"] = municipality
+    return report.memo["places"]
+
+
+def _area_codes(report: Report) -> list[str]:
+    places = _places(report)
+    return [c for c in places if c not in (report.memo["municipality_code"], codes.NATIONAL_CODE)]
+
+
+def _count_view(table, places: dict[str, str], indicator: str) -> ProtectedFrame:
+    """A protected count table (places × years) read as tidy rows; values are not changed."""
+    by_name = {n: c for c, n in places.items()}
+    rows = []
+    for name in table.values.index:
+        for year in table.values.columns:
+            rows.append({"area_code": by_name[name], "group": name, "indicator": indicator,
+                         "year": int(year), "period": str(year),
+                         "period_start": pd.Timestamp(int(year), 1, 1),
+                         "value": table.values.loc[name, year],
+                         "suppressed": bool(table.hidden.loc[name, year])})
+    return ProtectedFrame(frame=pd.DataFrame(rows), label=table.label, kind="counts",
+                          withheld=table.withheld, note=table.note)
+
+
+def _panel(report: Report) -> dict[str, ProtectedFrame]:
+    """Every catalogue indicator for every place and year, protected once: key → frame."""
+    if "panel" in report.memo:
+        return report.memo["panel"]
+    catalogue, places = _catalogue(report), _places(report)
+    rows = ap.indicator_rows(report.data.area_statistics, catalogue, places)
+    p = report.protector
+    panel: dict[str, ProtectedFrame] = {}
+    label = "Områdesstatistik {}, alla områden, kommunen och riket per år"
+    shares = rows[rows["protection"] == "share"].drop(columns=["n"])
+    if len(shares):
+        panel["share"] = p.shares(shares, label=label.format("(andelar)"))
+    rates = rows[rows["protection"] == "rate"].drop(columns=["n"])
+    if len(rates):
+        panel["rate"] = p.rates(rates, label=label.format("(kvoter per 1 000)"))
+    stats = rows[rows["protection"] == "statistic"].drop(
+        columns=["numerator", "denominator", "ci_low", "ci_high"])
+    if len(stats):
+        panel["statistic"] = p.statistics(stats, label=label.format(
+            "(medelvärden och värden utan bas)"), n="n", value_cols=("value",))
+    by_key: dict[str, ProtectedFrame] = {}
+    for key in dict.fromkeys(rows["indicator"]):
+        how = rows.loc[rows["indicator"] == key, "protection"]
+        if (how == "count").all():
+            one = rows[rows["indicator"] == key]
+            table = one.pivot(index="group", columns="year", values="value")
+            table = table.reindex([n for n in places.values() if n in table.index])
+            table.index.name, table.columns.name = None, None
+            protected = p.counts(table.round().astype("int64"), margins=False,
+                                 label=f"Områdesstatistik: {catalogue[key].label} per år")
+            by_key[key] = _count_view(protected, places, key)
+            continue
+        parts = [select_rows(panel[h], panel[h].frame["indicator"] == key)
+                 for h in dict.fromkeys(how)]
+        if len(parts) == 1:
+            by_key[key] = parts[0]
+        else:  # one key protected in two ways (e.g. Sweden without a base): read both
+            frame = pd.concat([f.frame for f in parts], ignore_index=True)
+            by_key[key] = ProtectedFrame(frame=frame, label=parts[0].label, kind="mixed",
+                                         withheld=bool(frame["suppressed"].all()))
+    report.memo["panel"] = by_key
+    return by_key
+
+
+def _key_rows(report: Report, key: str, codes_: list[str], year: int | None = None
+              ) -> ProtectedFrame:
+    """Rows of one indicator for some places (and one year), from the protected panel."""
+    pf = _panel(report)[key]
+    mask = pf.frame["area_code"].isin(codes_)
+    if year is not None:
+        mask &= pf.frame["year"] == year
+    selected = select_rows(pf, mask)
+    order = {c: i for i, c in enumerate(codes_)}
+    frame = selected.frame.assign(_o=selected.frame["area_code"].map(order)).sort_values(
+        ["_o", "year"]).drop(columns="_o").reset_index(drop=True)
+    return ProtectedFrame(frame=frame, label=selected.label, kind=selected.kind,
+                          withheld=selected.withheld, note=selected.note)
+
+
+def _latest(report: Report, key: str) -> int | None:
+    pf = _panel(report)[key]
+    own = pf.frame[pf.frame["area_code"] == report.area_code]
+    return None if own.empty else int(own["year"].max())
+
+
+def _fmt(info: IndicatorInfo, value, hidden: bool = False, unit: bool = False) -> str:
+    """One value in the catalogue's unit (shares as fractions → percent)."""
+    if info.kind == "share":
+        return fmt_percent(value, 1, hidden)
+    decimals = 0 if info.kind == "count" or info.unit == "tkr" else 1
+    text = fmt_number(value, decimals, hidden)
+    if unit and text not in (HIDDEN, MISSING):
+        text = f"{text} {info.unit}"
+    return text
+
+
+def _stat_keys(report: Report) -> list[str]:
+    return [k for k in _catalogue(report) if not ap.is_age_sex(k) and k in _panel(report)]
+
+
+def _no_statistics(report: Report) -> Note | None:
+    if (note := _missing(report, "area_statistics", "områdesstatistik")):
+        return note
+    if not _stat_keys(report):
+        return Note("Områdesstatistiken saknar indikatorer ur katalogen, så avsnittet visas "
+                    "inte.", kind="withheld")
+    return None
+
+
+# --- Profile ---------------------------------------------------------------------------------
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[~frame["suppressed"].astype(bool) & frame["value"].notna()]
+
+
+def _label_with_unit(info: IndicatorInfo) -> str:
+    unit = "%" if info.kind == "share" else info.unit
+    return info.label if unit in info.label else f"{info.label}, {unit}"
+
+
+def _judged(r) -> str:
+    return r["judgement"] if isinstance(r["judgement"], str) else ""
+
+
+def profile_table(report: Report):
+    """Every catalogue indicator for the area, the municipality and Sweden, latest year, with
+    the area's rank among the municipality's areas and a flag for small bases."""
+    if (note := _no_statistics(report)):
+        return note
+    catalogue = _catalogue(report)
+    muni = report.memo["municipality_code"]
+    areas = _area_codes(report)
+    out, years, flagged = [], set(), []
+    for key in _stat_keys(report):
+        info, year = catalogue[key], _latest(report, key)
+        if year is None:
+            continue
+        frame = _key_rows(report, key, [*areas, muni, codes.NATIONAL_CODE], year).frame
+        by_code = frame.set_index("area_code")
+
+        def cell(code: str) -> str:
+            if code not in by_code.index:
+                return MISSING
+            r = by_code.loc[code]
+            return _fmt(info, r["value"], bool(r["suppressed"]))
+
+        own = by_code.loc[report.area_code]
+        shown = _shown(frame[frame["area_code"].isin(areas)]).set_index("area_code")["value"]
+        rank = ap.ranks(shown)
+        rank_text = (f"{fmt_int(rank[report.area_code])} av {fmt_int(len(shown))}"
+                     if report.area_code in rank.index else MISSING)
+        small = (not bool(own["suppressed"]) and "denominator" in by_code.columns
+                 and pd.notna(own.get("denominator")) and own["denominator"] < SMALL_BASE)
+        label = _label_with_unit(info) + (" *" if small else "")
+        if small:
+            flagged.append(info.label.lower())
+        years.add(year)
+        out.append({"Indikator": label, report.area_name: cell(report.area_code),
+                     MUNICIPALITY: cell(muni), NATIONAL: cell(codes.NATIONAL_CODE),
+                     "Rang": rank_text, "_year": str(year)})
+    cells = pd.DataFrame(out).set_index("Indikator")
+    cells.index.name = None
+    if len(years) == 1:
+        cells = cells.drop(columns="_year")
+        when = f"år {years.pop()}"
+    else:
+        cells = cells.rename(columns={"_year": "År"})
+        when = "senaste år"
+    caption = f"Områdesprofil: {report.area_name} jämfört med hela kommunen och riket, {when}"
+    note = (f"Rang: områdets plats bland kommunens {fmt_int(len(areas))} områden (bland dem "
+            f"med redovisat värde), där 1 är det högsta värdet. {HIDDEN} = dold av "
+            f"sekretesskäl, {MISSING} = uppgift saknas. Andelar och kvoter är beräknade från "
+            "antal och bas och kan skilja sig i sista decimalen från publicerade värden.")
+    if flagged:
+        note += (f" * Litet underlag: färre än {fmt_int(SMALL_BASE)} personer bakom värdet för "
+                 f"{report.area_name} ({', '.join(flagged)}), så värdet är osäkert.")
+    return Table(cells, caption, note=note, index_label="Indikator")
+
+
+# --- Population pyramid ----------------------------------------------------------------------
+
+def population_pyramid(report: Report):
+    """The area's population by age and sex against the municipality's, as shares."""
+    if (note := _missing(report, "area_statistics", "befolkningens ålder och kön")):
+        return note
+    stats = report.data.area_statistics
+    pyramid_keys = stats["indicator"].drop_duplicates()
+    pyramid_keys = pyramid_keys[pyramid_keys.map(ap.is_age_sex)]
+    _places(report)
+    muni = report.memo["municipality_code"]
+    year = ap.latest_year(stats[stats["indicator"].isin(pyramid_keys)], pyramid_keys.iloc[0],
+                          [report.area_code]) if len(pyramid_keys) else None
+    if year is None:
+        return Note("Befolkningspyramiden visas inte eftersom områdesstatistiken saknar "
+                    "folkmängd efter kön och ålder (population_female_0_4 … "
+                    "population_male_85_plus).", kind="withheld")
+    frame = ap.age_sex_shares(stats, {report.area_code: report.area_name, muni: MUNICIPALITY},
+                              year)
+    protected = report.protector.shares(
+        frame, label=f"Befolkning efter ålder och kön {year}, andel av hela befolkningen",
+        keys=("age_order",))
+    return pyramid_chart(protected, area=report.area_name, reference=MUNICIPALITY,
+                         title=f"Befolkning efter ålder och kön, {report.area_name} {year}",
+                         year=year)
+
+
+# --- Largest deviations ----------------------------------------------------------------------
+
+def largest_deviations(report: Report, top: int = 5):
+    """The indicators where the area differs most from the municipality, in plain Swedish.
+
+    Differences are standardised: (area − municipality) divided by the standard
+    deviation of the shown values of all areas, so indicators in different units
+    compare. Counts (population sizes) are left out.
+    """
+    if (note := _no_statistics(report)):
+        return note
+    catalogue = _catalogue(report)
+    muni = report.memo["municipality_code"]
+    areas = _area_codes(report)
+    rows = []
+    for key in _stat_keys(report):
+        info, year = catalogue[key], _latest(report, key)
+        if info.kind == "count" or year is None:
+            continue
+        frame = _key_rows(report, key, [*areas, muni], year).frame
+        shown = _shown(frame).set_index("area_code")["value"]
+        if report.area_code not in shown.index or muni not in shown.index:
+            continue
+        z = ap.standardised_difference(shown[report.area_code], shown[muni],
+                                       shown.drop(index=muni))
+        rows.append({"indicator": key, "z": z, "higher_is_better": info.higher_is_better,
+                     "area": shown[report.area_code], "municipality": shown[muni],
+                     "year": year})
+    found = ap.deviations(pd.DataFrame(rows, columns=["indicator", "z", "higher_is_better",
+                                                      "area", "municipality", "year"]), top)
+    if found.empty:
+        return Note(f"{report.area_name} skiljer sig inte påtagligt från hela kommunen i "
+                    "någon av indikatorerna (ingen skillnad på en halv standardavvikelse "
+                    "eller mer).")
+    catalogue_labels = {k: catalogue[k].label for k in found["indicator"]}
+    named = [f"{catalogue_labels[r['indicator']].lower()} ({r['direction']}"
+             + (f", {_judged(r)})" if _judged(r) else ")") for _, r in found.iterrows()]
+    lead = Note(
+        f"{report.area_name} skiljer sig mest från hela kommunen i "
+        f"{', '.join(named[:-1])}{' och ' if len(named) > 1 else ''}{named[-1]}. Skillnaden "
+        "mäts i standardavvikelser mellan kommunens områden, så att indikatorer i olika "
+        "enheter kan jämföras: 1 betyder en skillnad lika stor som den typiska skillnaden "
+        "mellan områdena. Bättre och sämre följer indikatorkatalogens riktning; indikatorer "
+        "utan riktning, som andelen utrikes födda, bedöms inte.")
+    rows = []
+    for _, r in found.iterrows():
+        info = catalogue[r["indicator"]]
+        verdict = r["direction"] + (f", {_judged(r)}" if _judged(r) else "")
+        rows.append({"Indikator": _label_with_unit(info),
+                     report.area_name: _fmt(info, r["area"]),
+                     MUNICIPALITY: _fmt(info, r["municipality"]),
+                     "Skillnad": fmt_number(r["z"], 1), "Tolkning": verdict})
+    cells = pd.DataFrame(rows).set_index("Indikator")
+    cells.index.name = None
+    years = sorted(set(found["year"]))
+    when = f"år {years[0]}" if len(years) == 1 else "senaste år"
+    return Outputs((lead, Table(cells, f"Största skillnaderna mellan {report.area_name} och "
+                                f"hela kommunen, {when} (skillnad i standardavvikelser)",
+                                index_label="Indikator")))
+
+
+# --- Trends ----------------------------------------------------------------------------------
+
+def _key_indicators(report: Report) -> list[str]:
+    catalogue = _catalogue(report)
+    return [k for k in _stat_keys(report) if catalogue[k].key]
+
+
+def key_trends(report: Report):
+    """Each key indicator since the first year: the area, the municipality and Sweden."""
+    if (note := _no_statistics(report)):
+        return note
+    catalogue = _catalogue(report)
+    muni = report.memo["municipality_code"]
+    charts = []
+    for key in _key_indicators(report):
+        info = catalogue[key]
+        places = ([report.area_code] if info.kind == "count"  # sizes differ by orders
+                  else [report.area_code, muni, codes.NATIONAL_CODE])
+        protected = _key_rows(report, key, places)
+        has_ci = "ci_low" in protected.frame and protected.frame["ci_low"].notna().any()
+        if not has_ci and "ci_low" not in protected.frame:
+            protected = ProtectedFrame(
+                frame=protected.frame.assign(ci_low=float("nan"), ci_high=float("nan")),
+                label=protected.label, kind=protected.kind, withheld=protected.withheld,
+                note=protected.note)
+        what = info.label[0].lower() + info.label[1:]
+        charts.append(trend_chart(
+            protected, title=info.label, ylabel=info.unit.capitalize(), what=what,
+            percent=info.kind == "share", ci=has_ci,
+            decimals=1 if info.kind in ("share", "rate") else 0))
+    if not charts:
+        return Note("Katalogen markerar inga nyckelindikatorer (key: true), så inga "
+                    "tidsserier visas.", kind="withheld")
+    return Outputs(tuple(charts))
+
+
+# --- Maps ------------------------------------------------------------------------------------
+
+def key_maps(report: Report, k: int = 5):
+    """Choropleth maps of the key indicators across all areas, the evaluated area outlined.
+
+    Population counts are not mapped (a choropleth of counts mostly shows area
+    sizes); hidden values get their own hatched class (R6).
+    """
+    if (note := _no_statistics(report)):
+        return note
+    if "map_layout" not in report.memo:
+        report.memo["map_layout"] = map_layout(report.data.areas, report.area_code)
+    layout = report.memo["map_layout"]
+    catalogue = _catalogue(report)
+    maps = []
+    for key in _key_indicators(report):
+        info, year = catalogue[key], _latest(report, key)
+        if info.kind == "count" or year is None:
+            continue
+        protected = _key_rows(report, key, _area_codes(report), year)
+        what = info.label[0].lower() + info.label[1:]
+        share = info.kind == "share"
+        decimals = 0 if info.unit == "tkr" else 1
+        maps.append(choropleth(
+            protected, layout, title=f"{info.label}, {year}",
+            legend_title=f"{'Procent' if share else info.unit.capitalize()} ({year})",
+            fmt=lambda v, share=share, d=decimals: fmt_number(100 * v if share else v, d),
+            unit="%" if share else info.unit, what=what, k=k))
+    if not maps:
+        return Note("Inga nyckelindikatorer att visa på karta.", kind="withheld")
+    return Outputs(tuple(maps))
+
+
+# --- Existing work ---------------------------------------------------------------------------
+
+def _case_window(report: Report) -> tuple[pd.Timestamp, pd.Timestamp]:
+    end = report.end
+    return max(report.start, end - pd.DateOffset(years=CASE_YEARS) + pd.Timedelta(days=1)), end
+
+
+def interventions_by_level_and_type(report: Report):
+    """Interventions decided in the area in the last two years, by type and level."""
+    if (note := _missing(report, "interventions", "insatser")):
+        return note
+    start, end = _case_window(report)
+    table = ap.case_crosstab(report.data.interventions, report.evaluated.codes,
+                             "decision_date", start, end, "intervention_type", "level",
+                             codes.INTERVENTION_TYPE, codes.LEVEL)
+    period = f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+    if table.empty:
+        return Note(f"Inga beslutade insatser i {report.area_name} under {period}.")
+    caption = f"Beslutade insatser i {report.area_name} efter typ och nivå, {period}"
+    protected = report.protector.counts(table, label=caption)
+    return count_table(protected, caption, index_label="Typ av insats")
+
+
+def activities_by_type_and_partner(report: Report):
+    """Area and group activities in the area in the last two years, by type and partner."""
+    if (note := _missing(report, "activities", "områdesarbete")):
+        return note
+    start, end = _case_window(report)
+    period = f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+    activities = report.data.activities.assign(
+        term=period_label(report.data.activities["date"], "term"))
+    terms = sorted(set(period_label(pd.Series([start, end]), "term")) | set(
+        in_window(activities, "date", start, end)["term"]))
+    by_term = ap.case_crosstab(activities, report.evaluated.codes, "date", start, end,
+                               "activity_type", "term", codes.ACTIVITY_TYPE,
+                               {t: t for t in terms})
+    if by_term.empty:
+        return Note(f"Inga registrerade aktiviteter i {report.area_name} under {period}.")
+    caption = f"Aktiviteter i {report.area_name} efter typ och halvår, {period}"
+    levels = report.protector.counts(by_term, label=caption)
+    partners = ap.case_crosstab(report.data.activities, report.evaluated.codes, "date", start,
+                                end, "activity_type", "partners", codes.ACTIVITY_TYPE,
+                                codes.PARTNER, list_column=True)
+    parts = [count_table(levels, caption, index_label="Typ av aktivitet")]
+    if not partners.empty:
+        p_caption = f"Aktiviteter i {report.area_name} efter typ och samverkanspart, {period}"
+        protected = report.protector.counts(partners, label=p_caption, margins=False)
+        parts += [count_table(protected, p_caption, index_label="Typ av aktivitet"),
+                  Note("En aktivitet kan ha flera samverkansparter och räknas då under var "
+                       "och en, så kolumnerna summeras inte.")]
+    return Outputs(tuple(parts))
+
+
+# --- Sources and appendix --------------------------------------------------------------------
+
+def _years(frame: pd.DataFrame, column: str) -> str:
+    lo, hi = frame[column].min(), frame[column].max()
+    if hasattr(lo, "year"):
+        return f"{lo:%Y-%m-%d} – {hi:%Y-%m-%d}"
+    return str(int(lo)) if lo == hi else f"{int(lo)}–{int(hi)}"
+
+
+def sources(report: Report):
+    """Every source behind the report: statistics by source and table, boundaries, case data."""
+    rows = []
+    stats = report.data.area_statistics
+    if stats is not None:
+        catalogue = _catalogue(report)
+        present = stats[stats["value"].notna()]
+        by_source: dict[str, list[str]] = {}
+        for key, info in catalogue.items():
+            if key in set(present["indicator"]):
+                by_source.setdefault(info.source or "Källa ej angiven", []).append(key)
+        for source, keys in by_source.items():
+            labels = [catalogue[k].label for k in keys if not ap.is_age_sex(k)]
+            if any(ap.is_age_sex(k) for k in keys):
+                labels.append("Folkmängd efter kön och femårsgrupp")
+            years = _years(present[present["indicator"].isin(keys)], "year")
+            rows.append(f"{source}, {years}: {', '.join(labels)}.")
+    for sidecar in sorted(report.data.folder.rglob("*.source.json")):
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        fetched = meta.get("fetched") or meta.get("date") or MISSING
+        rows.append(f"{meta.get('source', 'Okänd källa')}, tabell "
+                    f"{meta.get('table_id', MISSING)}, hämtad {fetched} ({sidecar.name}).")
+    if report.data.areas is not None:
+        rows.append(f"Områdesgränser: {report.data.files.get('areas', 'areas')}, "
+                    f"{fmt_int(len(report.data.areas))} områden, ritade i SWEREF 99 TM "
+                    "(EPSG:3006).")
+    for table, what in (("interventions", "beslutade insatser"),
+                        ("activities", "aktiviteter på grupp- och områdesnivå")):
+        frame = report.data.table(table)
+        if frame is not None:
+            col = "decision_date" if table == "interventions" else "date"
+            rows.append(f"Kommunens verksamhetsdata (pseudonymiserade), "
+                        f"{report.data.files.get(table, table + '.csv')}, "
+                        f"{_years(frame, col)}: {what}.")
+    parts = [Note(text, kind="info") for text in rows]
+    if report.data.metadata.synthetic:
+        parts.append(Note("Datamappen är syntetisk: källorna anger var verkliga uppgifter "
+                          "hämtas, men siffrorna i rapporten är påhittade.", kind="warning"))
+    return Outputs(tuple(parts))
+
+
+def privacy_appendix(report: Report):
+    """What the privacy layer applied in this report: rules, thresholds and hidden cells."""
+    from evaluation.present.appendix import privacy_appendix as _appendix
+
+    return _appendix(report.protector)
