@@ -288,7 +288,8 @@ def response_rate_table(report: Report):
         return note
     s = scope(report)
     protected = _rates(report)
-    caption = f"Svarsfrekvens för {s.name} ({s.where}), 95 % intervall (Wilson)"
+    where = "" if s.where in s.name else f" ({s.where})"
+    caption = f"Svarsfrekvens för {s.name}{where}, 95 % intervall (Wilson)"
     if protected.withheld:
         return withheld_note(protected)
     rows = {}
