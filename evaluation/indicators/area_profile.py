@@ -131,17 +131,18 @@ def deviations(frame: pd.DataFrame, top: int = 5, threshold: float = 0.5) -> pd.
 
     ``frame`` has ``indicator``, ``z`` and ``higher_is_better`` (True, False or
     None). Adds ``direction`` ("högre"/"lägre") and ``judgement`` ("bättre",
-    "sämre" or None) and keeps at most ``top`` rows with |z| ≥ ``threshold``.
+    "sämre", or "" when the catalogue gives no direction) and keeps at most
+    ``top`` rows with |z| ≥ ``threshold``.
     """
     out = frame[frame["z"].notna() & (frame["z"].abs() >= threshold)].copy()
     out = out.reindex(out["z"].abs().sort_values(ascending=False, kind="stable").index)
     out = out.head(top)
     out["direction"] = np.where(out["z"] > 0, "högre", "lägre")
 
-    def judge(row) -> str | None:
+    def judge(row) -> str:
         better = row["higher_is_better"]
         if better is None or pd.isna(better):
-            return None
+            return ""
         return "bättre" if (row["z"] > 0) == bool(better) else "sämre"
 
     out["judgement"] = [judge(r) for _, r in out.iterrows()] if len(out) else []
