@@ -109,14 +109,28 @@ def validate(data_folder: Path = typer.Argument(..., help="Data folder to check.
     typer.echo(f"{data_folder}: valid" + (f" ({', '.join(tables)})" if tables else ""))
 
 
-try:  # the fetch commands live in their own module, written separately
-    from evaluation.cli_fetch import fetch_app
-except ModuleNotFoundError as exc:  # tolerate only the module itself being absent
-    if exc.name != "evaluation.cli_fetch":
-        raise
-    fetch_app = None
-if fetch_app is not None:
+_OWN_COMMANDS = {"run", "batch", "validate"}
+
+
+def _mount_fetch(argv: list[str]) -> None:
+    """Add ``evaluation fetch`` unless the command line names one of this module's commands.
+
+    The fetch module imports pandas and requests; skipping it keeps ``run``/``batch``
+    start-up (and the no-op batch re-run) fast.
+    """
+    first = next((arg for arg in argv[1:] if not arg.startswith("-")), None)
+    if first in _OWN_COMMANDS:
+        return
+    try:
+        from evaluation.cli_fetch import fetch_app
+    except ModuleNotFoundError as exc:  # tolerate only the module itself being absent
+        if exc.name != "evaluation.cli_fetch":
+            raise
+        return
     app.add_typer(fetch_app, name="fetch")
+
+
+_mount_fetch(sys.argv)
 
 
 def main() -> None:

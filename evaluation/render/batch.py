@@ -10,7 +10,6 @@ from evaluation.exceptions import EvaluationError, ParameterError
 from evaluation.fingerprint import data_fingerprint
 from evaluation.params import load_batch, load_params
 from evaluation.render.executors import get_executor
-from evaluation.render.index import write_index
 from evaluation.render.kinds import notebook_path
 from evaluation.render.manifest import input_key, is_up_to_date
 from evaluation.render.paths import area_slug, remove_stale_temp_files, report_paths
@@ -88,6 +87,8 @@ def run_batch(batch_path: str | Path, output_root: str | Path = "reports", *,
                 bar.add(result)
 
             runner.run(prepare, tasks, done)
+    from evaluation.render.index import write_index
+
     seconds = time.perf_counter() - started
     index = write_index(out / "index.html", batch.title or f"Rapporter: {batch.batch}",
                         results, seconds)
