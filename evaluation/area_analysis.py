@@ -323,11 +323,12 @@ def largest_deviations(report: Report, top: int = 5):
     rows = []
     for _, r in found.iterrows():
         info = catalogue[r["indicator"]]
-        verdict = r["direction"] + (f", {_judged(r)}" if _judged(r) else "")
+        sign = "+" if r["z"] > 0 else "−"
         rows.append({"Indikator": _label_with_unit(info),
                      report.area_name: _fmt(info, r["area"]),
                      MUNICIPALITY: _fmt(info, r["municipality"]),
-                     "Skillnad": fmt_number(r["z"], 1), "Tolkning": verdict})
+                     "Skillnad": sign + fmt_number(abs(r["z"]), 1),
+                     "Bedömning": _judged(r) or MISSING})
     cells = pd.DataFrame(rows).set_index("Indikator")
     cells.index.name = None
     years = sorted(set(found["year"]))
