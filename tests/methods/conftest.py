@@ -30,3 +30,15 @@ def prop99_long() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def panel() -> pd.DataFrame:
     return simulate_referral_panel(rate_ratio=0.8, seed=7)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _single_threaded_blas():
+    """Small dense fits run far slower with multithreaded BLAS on busy machines; use one thread."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - optional
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield
