@@ -1,4 +1,7 @@
-"""Causal estimates for outcome follow-ups: DiD, event study, interrupted time series, synthetic control."""
+"""Causal estimates for outcome follow-ups.
+
+Difference-in-differences, event study, interrupted time series and synthetic control.
+"""
 
 from evaluation.methods.describe import describe_effect
 from evaluation.methods.did import difference_in_differences, event_study

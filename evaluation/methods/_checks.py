@@ -27,7 +27,8 @@ def require_columns(frame: pd.DataFrame, frame_name: str, **columns: str | None)
             continue
         if col not in frame.columns:
             raise ParameterError(
-                f"column '{col}' is not in {frame_name} (columns: {', '.join(map(str, frame.columns))})",
+                f"column '{col}' is not in {frame_name} "
+                f"(columns: {', '.join(map(str, frame.columns))})",
                 parameter=arg)
 
 

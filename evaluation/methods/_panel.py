@@ -74,7 +74,8 @@ def build_panel(panel: pd.DataFrame, outcome: str, unit: str, time: str, treated
     _checks.require_frame(panel, "panel")
     _checks.require_columns(panel, "panel", outcome=outcome, unit=unit, time=time, offset=offset)
     if model == "poisson" and offset is None:
-        raise ParameterError("model='poisson' needs a population/exposure column", parameter="offset")
+        raise ParameterError("model='poisson' needs a population/exposure column",
+                             parameter="offset")
     if isinstance(treated_units, (str, int, np.integer)):
         treated_units = [treated_units]
     treated = list(treated_units)

@@ -51,16 +51,17 @@ def describe_effect(result: EffectResult, unit_phrase: str) -> str:
     if result.scale == RATE_RATIO:
         amount, direction = _percent_phrase(result.estimate)
         core = f"ungefär {amount} {direction} {unit_phrase} {reference}"
-        bounds = [((b - 1.0) * 100.0, " %") for b in (result.ci_low, result.ci_high)] if finite else []
+        bounds = [((b - 1.0) * 100.0, " %") for b in (result.ci_low, result.ci_high)]
         decimals = 0
     else:
         direction = "fler" if result.estimate >= 0 else "färre"
-        core = f"ungefär {format_number(abs(result.estimate))} {direction} {unit_phrase} {reference}"
-        bounds = [(b, "") for b in (result.ci_low, result.ci_high)] if finite else []
+        amount = format_number(abs(result.estimate))
+        core = f"ungefär {amount} {direction} {unit_phrase} {reference}"
+        bounds = [(b, "") for b in (result.ci_low, result.ci_high)]
         decimals = 1
     if finite:
         ci = _interval_text(bounds, decimals)
     ci_text = f"{level} osäkerhetsintervall {ci}" if finite else "osäkerhetsintervall saknas"
     if not finite or result.ci_covers_null:
-        return f"Ingen säkerställd skillnad: skattningen är {core} ({ci_text})."
+        return f"Det finns ingen säkerställd skillnad: skattningen är {core} ({ci_text})."
     return f"Skattningen visar {core} ({ci_text})."

@@ -83,7 +83,7 @@ def _common_warnings(p: TwfePanel, model: str, se: str) -> list[str]:
 
 
 def difference_in_differences(
-    panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_units, start, *,
+    panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_units, start,
     model: str = "linear", offset: str | None = None, se: str = "hac",
     maxlags: int | None = None, alpha: float = 0.05,
 ) -> DiDResult:
@@ -145,7 +145,7 @@ def _unit_dispersion(p: TwfePanel, model: str) -> np.ndarray:
 
 
 def event_study(
-    panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_units, start, *,
+    panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_units, start,
     model: str = "linear", offset: str | None = None, window: tuple[int, int] | None = None,
     alpha: float = 0.05,
 ) -> EventStudyResult:

@@ -12,7 +12,7 @@ DIFFERENCE = "difference"
 
 @dataclass(frozen=True, eq=False)
 class EffectResult:
-    """Common fields of every method's result: estimate, interval, p-value and plain-Swedish caveats.
+    """Fields every method's result has: estimate, interval, p-value and plain-Swedish caveats.
 
     ``scale`` is ``"rate_ratio"`` (1 means no effect) or ``"difference"`` (0 means no effect).
     """

@@ -31,7 +31,8 @@ def _predictor_rows(panel, predictors, unit, time, pre_times, units, outcome_sd)
     for col in predictors:
         _checks.require_columns(panel, "panel", predictors=col)
         pre = panel[panel[time].isin(pre_times)]
-        means = pre.assign(_v=_checks.numeric_column(pre, col, "predictors")).groupby(unit)["_v"].mean()
+        values = pre.assign(_v=_checks.numeric_column(pre, col, "predictors"))
+        means = values.groupby(unit)["_v"].mean()
         means = means.reindex(units)
         if means.isna().any():
             raise DataError(f"predictor '{col}' is missing for some units before the start",
@@ -57,7 +58,7 @@ def _fit(Y: pd.DataFrame, target, donors, pre: np.ndarray, extra: np.ndarray | N
 
 
 def synthetic_control(
-    panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_unit, start, *,
+    panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_unit, start,
     donors=None, predictors=None, placebos: bool = True, interval: bool = True,
     alpha: float = 0.05,
 ) -> SyntheticControlResult:
@@ -69,7 +70,8 @@ def synthetic_control(
     _checks.check_alpha(alpha)
     Y = _wide(panel, outcome, unit, time)
     if treated_unit not in Y.columns:
-        raise ParameterError(f"{treated_unit!r} is not in column '{unit}'", parameter="treated_unit")
+        raise ParameterError(f"{treated_unit!r} is not in column '{unit}'",
+                             parameter="treated_unit")
     if donors is None:
         donors = [u for u in Y.columns if u != treated_unit]
     donors = list(donors)
@@ -147,7 +149,8 @@ def _warnings(Y, treated, donors, pre, pre_rmspe, level, n_placebos) -> list[str
         out.append(f"Bara {n_pre} perioder före starten att anpassa vikterna på.")
     if level > 0 and pre_rmspe > POOR_FIT_SHARE * level:
         out.append(f"Den syntetiska kontrollen följer området dåligt före starten (avvikelse "
-                   f"{100 * pre_rmspe / level:.0f} % av nivån): skillnaden efteråt är svår att tolka.")
+                   f"{100 * pre_rmspe / level:.0f} % av nivån): skillnaden efteråt är svår "
+                   "att tolka.")
     pre_means = Y.loc[pre].mean()
     if not (pre_means[donors].min() <= pre_means[treated] <= pre_means[donors].max()):
         out.append("Området ligger utanför jämförelseområdenas nivåer före starten, så inget "

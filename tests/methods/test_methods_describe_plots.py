@@ -43,7 +43,7 @@ def test_describe_difference_and_rate_ratio():
 
 def test_describe_no_effect():
     text = describe_effect(_result(0.95, 0.85, 1.06, "rate_ratio"), "orosanmälningar")
-    assert "ingen säkerställd skillnad" in text.lower()
+    assert "ingen säkerställd skillnad" in text
     assert "från 15 % färre till 6 % fler" in text
     with pytest.raises(ParameterError, match="unit_phrase"):
         describe_effect(_result(1, 0, 2, "difference"), "")

@@ -32,7 +32,8 @@ def test_weights_and_gap_match_independent_solver(prop99, prop99_long):
     wide = prop99_long.pivot(index="Year", columns="state", values="cigsale")
     donors = list(prop99.weights.index)
     pre = wide.index < 1989
-    ref = _reference_weights(wide.loc[pre, donors].to_numpy(), wide.loc[pre, "California"].to_numpy())
+    ref = _reference_weights(wide.loc[pre, donors].to_numpy(),
+                             wide.loc[pre, "California"].to_numpy())
     assert np.abs(prop99.weights.to_numpy() - ref).max() < 1e-4
     assert prop99.weights.sum() == pytest.approx(1.0, abs=1e-12)
     assert (prop99.weights >= 0).all()
