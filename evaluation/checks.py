@@ -9,6 +9,7 @@ import pandas as pd
 from evaluation.codes import NATIONAL_CODE
 from evaluation.contract import TABLES
 from evaluation.exceptions import DataError
+from evaluation.fastops import isin
 from evaluation.schemas import first_row
 
 _AREA_TABLES = ("referrals", "assessments", "investigations", "interventions", "activities",
@@ -38,8 +39,8 @@ def _references(tables: dict, files: dict, folder: Path) -> None:
             target = tables.get(ref.table)
             if target is None:
                 continue
-            known = set(target[ref.target_column].dropna())
-            bad = frame[ref.column].notna() & ~frame[ref.column].isin(known)
+            known = target[ref.target_column].dropna().unique()
+            bad = frame[ref.column].notna() & ~isin(frame[ref.column], known)
             if bad.any():
                 raise DataError(f"refers to a {ref.target_column} that is not in "
                                 f"{files[ref.table]}", file=folder / files[name],
@@ -52,24 +53,24 @@ def _area_codes(tables: dict, files: dict, folder: Path) -> None:
     areas = tables.get("areas")
     if areas is None:
         return
-    known = set(areas["area_code"])
+    known = list(areas["area_code"])
     mapping = tables.get("area_mapping")
     if mapping is not None:
-        known |= set(mapping["from_code"]) | set(mapping["to_code"])
+        known += list(mapping["from_code"]) + list(mapping["to_code"])
+    known = pd.unique(pd.Series(known, dtype="string"))
     for name in _AREA_TABLES:
         frame = tables.get(name)
         if frame is None:
             continue
-        bad = frame["area_code"].notna() & ~frame["area_code"].isin(known)
+        bad = frame["area_code"].notna() & ~isin(frame["area_code"], known)
         if bad.any():
             raise DataError("unknown area code", file=folder / files[name], row=first_row(bad),
                             column="area_code", expected=f"a code in {files['areas']}",
                             found=repr(str(frame.loc[bad, "area_code"].iloc[0])[:20]))
     stats = tables.get("area_statistics")
     if stats is not None:
-        municipalities = set(areas["municipality_code"])
-        allowed = known | municipalities | {NATIONAL_CODE}
-        bad = ~stats["area_code"].isin(allowed)
+        allowed = [*known, *areas["municipality_code"], NATIONAL_CODE]
+        bad = ~isin(stats["area_code"], allowed)
         if bad.any():
             raise DataError("unknown area code", file=folder / files["area_statistics"],
                             row=first_row(bad), column="area_code",

@@ -65,9 +65,27 @@ def _text(s: pd.Series) -> pd.Series:
     return s.astype("string")
 
 
+def _arrow_float(s: pd.Series, decimal_comma: bool) -> pd.Series | None:
+    """Arrow's cast for clean numeric text (the common case); None if any cell needs care."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(s.astype("string[pyarrow]").array)
+    if decimal_comma:
+        arr = pc.replace_substring(arr, ",", ".")
+    try:
+        out = pc.cast(arr, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+
+
 def _numbers(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         out = s.astype("float64")
+    elif not pd.api.types.is_object_dtype(s) and (fast := _arrow_float(
+            s, raw.decimal_comma)) is not None:
+        out = fast
     else:
         text = s.astype("string").str.strip()
         text = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)  # thousands spaces
@@ -91,9 +109,32 @@ def _int(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     return out.astype("Int64")
 
 
+def _date_text(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
+    """Fast path for text cells (CSV): ISO dates and date-times, Excel serials as a fallback."""
+    text = s.astype("string").str.strip().replace("", pd.NA)
+    out = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    longer = text.str.len() > 10
+    if longer.any():  # date-times: check the whole value, not just its date part
+        full = pd.to_datetime(text[longer], format="ISO8601", errors="coerce")
+        out[longer] = full
+    failed = out.isna() & text.notna()
+    if failed.any():
+        serial = text[failed].str.fullmatch(r"\d{4,5}(\.\d+)?").fillna(False).astype(bool)
+        idx = serial[serial].index
+        if len(idx):
+            out[idx] = _EXCEL_EPOCH + pd.to_timedelta(pd.to_numeric(text[idx]), unit="D")
+        bad = out.isna() & text.notna()
+        if bad.any():
+            pos = int(np.flatnonzero(bad.to_numpy())[0])
+            raise _fail(raw, pos, col, s.iloc[pos])
+    return out.dt.normalize().astype("datetime64[ns]")
+
+
 def _date(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s):
         return s.dt.tz_localize(None).dt.normalize() if s.dt.tz else s.dt.normalize()
+    if not pd.api.types.is_object_dtype(s):
+        return _date_text(raw, s, col)
     values = s.copy()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     is_ts = values.map(lambda v: isinstance(v, (dt.datetime, dt.date, pd.Timestamp)))
@@ -127,10 +168,17 @@ def _date(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
 def _bool(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         return s.astype("boolean")
+    if not pd.api.types.is_object_dtype(s):
+        text = s.astype("string").str.strip().str.lower()
+        return _bool_from_text(raw, s, col, text)
     text = s.map(lambda v: pd.NA if v is None or (isinstance(v, float) and np.isnan(v))
                  else str(int(v)) if isinstance(v, (bool, np.bool_)) or (
                      isinstance(v, float) and v.is_integer()) else str(v))
     text = text.astype("string").str.strip().str.lower()
+    return _bool_from_text(raw, s, col, text)
+
+
+def _bool_from_text(raw: RawTable, s: pd.Series, col: Column, text: pd.Series) -> pd.Series:
     out = pd.Series(pd.NA, index=s.index, dtype="boolean")
     out[text.isin(_TRUE).fillna(False).astype(bool)] = True
     out[text.isin(_FALSE).fillna(False).astype(bool)] = False

@@ -15,6 +15,7 @@ import pandera.pandas as pa
 
 from evaluation.contract import TABLES, Column, TableSpec
 from evaluation.exceptions import DataError
+from evaluation.fastops import isin
 from evaluation.idnumbers import contains_identity_number
 
 FIRST_DATA_ROW = 2  # a spreadsheet shows the header as row 1
@@ -30,7 +31,9 @@ def _checks(col: Column) -> list[pa.Check]:
             ).fillna(True).astype(bool),
             error=f"each one of {', '.join(col.allowed)}"))
     elif col.allowed is not None:
-        checks.append(pa.Check.isin(list(col.allowed), error=f"one of {', '.join(col.allowed)}"))
+        allowed = list(col.allowed)
+        checks.append(pa.Check(lambda s, allowed=allowed: isin(s, allowed) | s.isna(),
+                               error=f"one of {', '.join(col.allowed)}"))
     if col.min is not None:
         checks.append(pa.Check.ge(col.min, error=f"at least {col.min:g}"))
     if col.max is not None:

@@ -73,15 +73,40 @@ def read_csv(path: Path) -> RawTable:
     text = _decode(raw, path)
     header = text.split("\n", 1)[0]
     sep = _separator(header, path)
+    data = raw if text is None else text.encode("utf-8")
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            na_values=[""], skipinitialspace=False, engine="c")
+        frame = _arrow_csv(data, sep)
+    except Exception:  # noqa: BLE001 - Arrow's message may quote the row; find it with pandas
+        frame = _pandas_csv(text, sep, path)
+    return RawTable(_normalise_columns(frame, path), path, decimal_comma=(sep == ";"),
+                    first_data_row=2)
+
+
+def _arrow_csv(data: bytes, sep: str) -> pd.DataFrame:
+    """Multi-threaded Arrow parse, every column as text (typing happens later)."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    header = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    names = next(iter(__import__("csv").reader([header], delimiter=sep)))
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=True,
+            null_values=[""], quoted_strings_can_be_null=True))
+    return table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow")
+                           if t == pa.string() else None)
+
+
+def _pandas_csv(text: str, sep: str, path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                           na_values=[""], skipinitialspace=False, engine="c")
     except pd.errors.ParserError as exc:
         row = _parser_error_row(str(exc))
         raise DataError("the row has a different number of fields than the header", file=path,
                         row=row, expected=f"fields separated by '{sep}'") from None
-    return RawTable(_normalise_columns(frame, path), path, decimal_comma=(sep == ";"),
-                    first_data_row=2)
 
 
 def _parser_error_row(message: str) -> int | None:
