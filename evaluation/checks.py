@@ -10,6 +10,7 @@ from evaluation.codes import NATIONAL_CODE
 from evaluation.contract import TABLES
 from evaluation.exceptions import DataError
 from evaluation.fastops import isin
+from evaluation.idnumbers import quote_safely
 from evaluation.schemas import first_row
 
 _AREA_TABLES = ("referrals", "assessments", "investigations", "interventions", "activities",
@@ -66,7 +67,7 @@ def _area_codes(tables: dict, files: dict, folder: Path) -> None:
         if bad.any():
             raise DataError("unknown area code", file=folder / files[name], row=first_row(bad),
                             column="area_code", expected=f"a code in {files['areas']}",
-                            found=repr(str(frame.loc[bad, "area_code"].iloc[0])[:20]))
+                            found=quote_safely(frame.loc[bad, "area_code"].iloc[0], 20))
     stats = tables.get("area_statistics")
     if stats is not None:
         allowed = [*known, *areas["municipality_code"], NATIONAL_CODE]
@@ -75,7 +76,7 @@ def _area_codes(tables: dict, files: dict, folder: Path) -> None:
             raise DataError("unknown area code", file=folder / files["area_statistics"],
                             row=first_row(bad), column="area_code",
                             expected="an area code, a municipality code or SE",
-                            found=repr(str(stats.loc[bad, "area_code"].iloc[0])[:20]))
+                            found=quote_safely(stats.loc[bad, "area_code"].iloc[0], 20))
 
 
 def _statistics_keys(tables: dict, files: dict, folder: Path) -> None:

@@ -14,7 +14,8 @@ import pandas as pd
 
 from evaluation.contract import Column, TableSpec
 from evaluation.exceptions import DataError, IdentityNumberError
-from evaluation.idnumbers import contains_identity_number, first_identity_number_row
+from evaluation.fastops import iso_dates
+from evaluation.idnumbers import first_identity_number_row, quote_safely
 from evaluation.io.tables import RawTable
 
 _TRUE = {"true", "1", "ja", "j", "yes", "y", "sant"}
@@ -31,19 +32,11 @@ _KIND_EXPECTED = {
 }
 
 
-def _safe(value: object) -> str:
-    """Quote a found value for an error message, unless it could identify a person."""
-    text = str(value)
-    if contains_identity_number(text):
-        return "a value shaped like a personal identity number (not shown)"
-    return repr(text[:40])
-
-
 def _fail(raw: RawTable, pos: int, col: Column, found: object, message: str | None = None,
           expected: str | None = None) -> DataError:
     return DataError(message or f"not {_KIND_EXPECTED[col.kind]}", file=raw.path,
                      row=raw.first_data_row + pos, column=col.name,
-                     expected=expected or _KIND_EXPECTED[col.kind], found=_safe(found))
+                     expected=expected or _KIND_EXPECTED[col.kind], found=quote_safely(found))
 
 
 def _is_blank(s: pd.Series) -> pd.Series:
@@ -112,8 +105,10 @@ def _int(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
 def _date_text(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     """Fast path for text cells (CSV): ISO dates and date-times, Excel serials as a fallback."""
     text = s.astype("string").str.strip().replace("", pd.NA)
-    out = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     longer = text.str.len() > 10
+    if not longer.any() and (fast := iso_dates(text)) is not None:
+        return fast
+    out = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     if longer.any():  # date-times: check the whole value, not just its date part
         full = pd.to_datetime(text[longer], format="ISO8601", errors="coerce")
         out[longer] = full
@@ -197,9 +192,19 @@ def _list(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
 _CONVERTERS = {"int": _int, "float": _numbers, "date": _date, "bool": _bool, "list": _list}
 
 
-def guard_identity_numbers(raw: RawTable) -> None:
-    """Reject the file if any cell holds a personal identity or coordination number."""
+def guard_identity_numbers(raw: RawTable, spec: TableSpec | None = None) -> None:
+    """Reject the file if any cell holds a personal identity or coordination number.
+
+    Dates, booleans and coded columns are left to their own parsers, which reject
+    such a value anyway and never echo it; every other column (ids, free text,
+    numbers, unknown extra columns) is scanned here.
+    """
+    typed = set() if spec is None else {
+        c.name for c in spec.columns
+        if c.kind in ("date", "bool") or (c.allowed is not None and c.kind == "text")}
     for name in raw.frame.columns:
+        if name in typed:
+            continue
         pos = first_identity_number_row(raw.frame[name])
         if pos is not None:
             raise IdentityNumberError(

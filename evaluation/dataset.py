@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,19 +72,22 @@ def read_contract_table(path: Path, name: str) -> pd.DataFrame:
     """Read, guard, type and validate one contract table file."""
     spec = TABLES[name]
     raw = read_raw(path)
-    guard_identity_numbers(raw)
+    guard_identity_numbers(raw, spec)
     frame = coerce_table(raw, spec)
     return validate_table(frame, spec, path)
 
 
 def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
-    tables: dict[str, object] = {}
     files: dict[str, str] = {}
     for name, spec in TABLES.items():
         path = _find(folder, spec.file_stems, TABLE_EXTENSIONS)
         if path is not None:
-            tables[name] = read_contract_table(path, name)
             files[name] = path.name
+    # Arrow parsing and most column kernels release the GIL, so two threads use both cores.
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        futures = {name: pool.submit(read_contract_table, folder / file, name)
+                   for name, file in files.items()}
+        tables: dict[str, object] = {name: futures[name].result() for name in files}
     area_path = _find(folder, ("areas",), tuple(Path(f).suffix for f in AREA_FILES))
     if area_path is not None:
         from evaluation.io.geo import read_areas

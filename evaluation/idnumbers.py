@@ -85,3 +85,11 @@ def first_identity_number_row(values: pd.Series) -> int | None:
 
 # The same digits shape as _PATTERN without look-arounds (RE2 has none); a superset of hits.
 _PREFILTER = r"(?:^|[^0-9])(?:19|20)?[0-9]{6}[-+ ]?[0-9]{4}(?:[^0-9]|$)"
+
+
+def quote_safely(value: object, limit: int = 40) -> str:
+    """Quote a value for an error message, unless it could identify a person."""
+    text = str(value)
+    if contains_identity_number(text):
+        return "a value shaped like a personal identity number (not shown)"
+    return repr(text[:limit])

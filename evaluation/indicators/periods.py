@@ -16,7 +16,8 @@ def period_label(dates: pd.Series, freq: Freq) -> pd.Series:
     d = pd.to_datetime(dates)
     year = d.dt.year.astype("Int64").astype("string")
     if freq == "month":
-        return d.dt.strftime("%Y-%m").astype("string")
+        month = d.dt.month.astype("Int64").astype("string").str.pad(2, fillchar="0")
+        return year + "-" + month
     if freq == "quarter":
         return year + "K" + d.dt.quarter.astype("Int64").astype("string")
     if freq == "term":

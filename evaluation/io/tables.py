@@ -34,6 +34,10 @@ def _decode(raw: bytes, path: Path) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    return _decode_legacy(raw)
+
+
+def _decode_legacy(raw: bytes) -> str:
     try:
         return raw.decode("cp1252")
     except UnicodeDecodeError:
@@ -66,31 +70,58 @@ def _normalise_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 
 def read_csv(path: Path) -> RawTable:
-    """Read a CSV file as text cells, detecting encoding, separator and decimal mark."""
-    raw = path.read_bytes()
-    if not raw.strip():
+    """Read a CSV file as text cells, detecting encoding, separator and decimal mark.
+
+    Arrow reads UTF-8 files straight from disk (it skips a BOM and rejects invalid
+    UTF-8); only legacy-encoded files are decoded in Python first.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    if not head.strip():
         raise DataError("the file is empty", file=path, expected="a header row and data rows")
-    text = _decode(raw, path)
-    header = text.split("\n", 1)[0]
-    sep = _separator(header, path)
-    data = raw if text is None else text.encode("utf-8")
+    first = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     try:
-        frame = _arrow_csv(data, sep)
+        header = first.decode("utf-8")
+        utf8 = True
+    except UnicodeDecodeError:
+        header, utf8 = _decode_legacy(first), False
+    sep = _separator(header, path)
+    if utf8:
+        try:
+            frame = _arrow_csv(path, sep, header)
+            return RawTable(_normalise_columns(frame, path), path, decimal_comma=(sep == ";"),
+                            first_data_row=2)
+        except Exception:  # noqa: BLE001 - not UTF-8 after all, or a broken row: look closer
+            pass
+    text = _decode(path.read_bytes(), path)
+    try:
+        frame = _arrow_csv(io.BytesIO(text.encode("utf-8")), sep, text.split("\n", 1)[0])
     except Exception:  # noqa: BLE001 - Arrow's message may quote the row; find it with pandas
         frame = _pandas_csv(text, sep, path)
     return RawTable(_normalise_columns(frame, path), path, decimal_comma=(sep == ";"),
                     first_data_row=2)
 
 
-def _arrow_csv(data: bytes, sep: str) -> pd.DataFrame:
-    """Multi-threaded Arrow parse, every column as text (typing happens later)."""
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _arrow_csv(source, sep: str, header: str) -> pd.DataFrame:
+    """Multi-threaded Arrow parse of a path or buffer, every column as text (typed later)."""
+    import csv as stdcsv
+
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
-    header = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    names = next(iter(__import__("csv").reader([header], delimiter=sep)))
+    names = next(stdcsv.reader([header.rstrip("\r")], delimiter=sep))
+
     table = pacsv.read_csv(
-        io.BytesIO(data),
+        source,
+        read_options=pacsv.ReadOptions(autogenerate_column_names=False),
         parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names}, strings_can_be_null=True,
