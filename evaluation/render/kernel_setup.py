@@ -35,6 +35,17 @@ def _configure_matplotlib() -> None:
         pass
 
 
+def _single_threaded_blas() -> None:
+    """One BLAS thread per report kernel: batch workers already use every core, and
+    oversubscribed OpenBLAS made model fits about ten times slower on two cores."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)
+    except ImportError:
+        pass
+
+
 def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> list[str]:
     """Import the report notebooks' modules; return those that could not be imported."""
     global _rc_snapshot, _warning_filters
@@ -48,6 +59,7 @@ def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> list[str]:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - optional modules may not exist yet
                 missing.append(name)
+    _single_threaded_blas()
     try:
         import matplotlib
 

@@ -96,6 +96,16 @@ def render_report(params_path: str | Path, output_dir: str | Path, *,
         result.status, result.seconds = "reused", float(manifest.get("render_seconds", 0.0))
         return result
 
+    if cache_dir is not None:
+        # Validate here, before any kernel starts: bad input fails fast with a clean error,
+        # no report is touched, and the notebook then reads the warm cache.
+        from evaluation.dataset import load_data
+
+        try:
+            load_data(params.data, cache_dir=cache_dir)
+        except EvaluationError:
+            forget(paths)
+            raise
     paths.folder.mkdir(parents=True, exist_ok=True)
     paths.failed_notebook.unlink(missing_ok=True)
     try:
