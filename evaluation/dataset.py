@@ -20,9 +20,10 @@ from evaluation.contract import AREA_FILES, TABLE_EXTENSIONS, TABLES
 from evaluation.exceptions import DataError
 from evaluation.fingerprint import DataMetadata, data_fingerprint, read_metadata
 from evaluation.io.tables import read_raw
+from evaluation.mapping import apply_mapping
 from evaluation.schemas import validate_table
 
-CACHE_FORMAT = "1"
+CACHE_FORMAT = "2"  # bump when canonical tables change shape
 CACHE_ENV = "EVALUATION_CACHE_DIR"
 
 
@@ -95,7 +96,7 @@ def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
         tables["areas"] = read_areas(area_path)
         files["areas"] = area_path.name
     check_references(tables, files, folder)
-    return tables, files
+    return apply_mapping(tables, folder), files
 
 
 def _cache_key(fingerprint: dict[str, str]) -> str:
