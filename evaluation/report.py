@@ -43,6 +43,11 @@ class Report:
         return self.groups[0]
 
     @property
+    def municipality_wide(self) -> bool:
+        """True when the evaluated unit is the whole municipality, not one area."""
+        return self.area_code == self.area_code[:4] and self.area_code.isdigit()
+
+    @property
     def area_groups(self) -> list[Group]:
         """The evaluated area and each comparison area: disjoint, so they can be totalled."""
         return [g for g in self.groups if g.role in ("evaluated", "comparison")]
@@ -116,12 +121,34 @@ def _check_dates(params: EvaluationParams, window, file) -> tuple[pd.Timestamp, 
     return start, end
 
 
+MUNICIPALITY_NAMES = {"hela kommunen", "kommunen"}
+
+
+def _municipality_wide(params: EvaluationParams, areas, file) -> tuple[str, str, list[Group]]:
+    """The whole municipality as the evaluated unit (e.g. a municipality-wide survey unit)."""
+    codes_ = set(areas["municipality_code"])
+    wanted = params.area.strip()
+    municipality = wanted if wanted in codes_ else (sorted(codes_)[0] if len(codes_) == 1
+                                                    else None)
+    if municipality is None:
+        raise ParameterError("the data hold several municipalities; give the 4-digit "
+                             "municipality code", file=file, parameter="area")
+    if params.comparison_areas:
+        raise ParameterError("a municipality-wide report has no comparison areas",
+                             file=file, parameter="comparison_areas")
+    all_codes = tuple(areas.loc[areas["municipality_code"] == municipality, "area_code"])
+    return municipality, "Hela kommunen", [Group("Hela kommunen", all_codes, "evaluated")]
+
+
 def build_groups(params: EvaluationParams, data: Dataset, file) -> tuple[str, str, list[Group]]:
     """The evaluated area, each comparison area, their union, and the municipality."""
     areas = data.areas
     if areas is None:
         raise ParameterError("the data folder has no areas.gpkg/areas.geojson, so areas "
                              "cannot be resolved", file=file, parameter="area")
+    if params.area.strip().casefold() in MUNICIPALITY_NAMES or (
+            params.area.strip() in set(areas["municipality_code"])):
+        return _municipality_wide(params, areas, file)
     code, name = _resolve_area(params.area, areas, file, "area")
     excluded = {_resolve_area(a, areas, file, "excluded_from_comparison")[0]
                 for a in params.excluded_from_comparison}

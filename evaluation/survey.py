@@ -97,7 +97,7 @@ def scope(report: Report) -> Scope:
                              f"'{sp.survey}'; its units are: " + ", ".join(units),
                              file=file, parameter="survey.unit")
     areas = set(pd.concat([inv["area_code"], resp["area_code"]]).dropna().astype(str))
-    if not areas:
+    if not areas or report.municipality_wide:
         area_code, where = None, "hela kommunen"
     elif report.area_code in areas:
         area_code, where = report.area_code, report.area_name

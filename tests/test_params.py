@@ -78,3 +78,10 @@ def test_invalid_yaml_names_the_line(tmp_path):
     path.write_text("kind: outcome_followup\narea: [unclosed\n", encoding="utf-8")
     with pytest.raises(ParameterError, match="line"):
         load_params(path)
+
+
+def test_the_whole_municipality_can_be_the_evaluated_unit(tmp_path, tiny_folder):
+    report = open_report(_write(tmp_path, tiny_folder, area="Hela kommunen"))
+    assert report.municipality_wide and report.area_code == "0999"
+    assert [g.role for g in report.groups] == ["evaluated"]
+    assert len(report.groups[0].codes) == 3

@@ -22,7 +22,7 @@ from evaluation.synthetic import surveys as synthetic
 ROOT = Path(__file__).resolve().parents[1]
 PARAMS = ROOT / "params" / "user_survey"
 UNITS = {"skaggetorp": "skaggetorp", "ryd": "ryd", "berga": "berga",
-         "familjehemsenheten": "innerstaden"}
+         "familjehemsenheten": "hela-kommunen"}
 
 
 def _responses(rows: list[tuple[str, str, str, str | None]]) -> pd.DataFrame:
