@@ -143,16 +143,9 @@ def _date(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
         out[is_num & ok.reindex(s.index, fill_value=False)] = (
             _EXCEL_EPOCH + pd.to_timedelta(days[ok], unit="D"))
     rest = ~(is_ts | is_num) & ~_is_blank(values)
-    if rest.any():
-        text = values[rest].astype(str).str.strip()
-        text = text.where(~text.str.fullmatch(r"\d+(\.0+)?"), None)  # serial as text below
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        serial = values[rest].astype(str).str.strip()
-        serial_mask = serial.str.fullmatch(r"\d{4,5}(\.\d+)?")
-        if serial_mask.any():
-            days = pd.to_numeric(serial[serial_mask]).astype(float)
-            parsed[serial_mask] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
-        out[rest] = parsed
+    if rest.any():  # text cells among Excel's own types: the same rules as a CSV's
+        text = values.where(rest).map(lambda v: pd.NA if pd.isna(v) else str(v))
+        out[rest] = _date_text(raw, text.astype("string"), col)[rest]
     bad = out.isna() & ~_is_blank(values)
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])

@@ -41,3 +41,15 @@ def count_by(rows: pd.DataFrame, keys: list[str], complete: pd.DataFrame) -> pd.
     out = complete.merge(counts, on=keys, how="left")
     out["count"] = out["count"].fillna(0).astype(int)
     return out
+
+
+def category_by_period(rows: pd.DataFrame, date_col: str, by: str, freq: Freq,
+                       labels: dict[str, str]) -> pd.DataFrame:
+    """Crosstab of rows: periods × ``by`` categories in code order, Swedish column labels."""
+    rows = rows.assign(period=period_label(rows[date_col], freq))
+    table = pd.crosstab(rows["period"], rows[by])
+    table = table.reindex(columns=[c for c in labels if c in table.columns], fill_value=0)
+    table.columns = [labels[c] for c in table.columns]
+    table.index.name = None
+    table.columns.name = None
+    return table

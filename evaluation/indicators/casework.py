@@ -20,16 +20,23 @@ def assessment_counts(assessments: pd.DataFrame, groups: list[Group], start, end
     return count_by(rows, ["group", "period"], grid(groups, start, end, freq))
 
 
+def _within_limit(rows: pd.DataFrame, start_col: str, end_col: str, days: int, data_end,
+                  groups: list[Group], start, end, freq: Freq) -> pd.DataFrame:
+    """Share done within ``days``, among those done or open longer than ``days`` at data end."""
+    took = (rows[end_col] - rows[start_col]).dt.days
+    open_days = (pd.Timestamp(data_end) - rows[start_col]).dt.days
+    eligible = rows[end_col].notna() | (open_days > days)
+    success = rows[end_col].notna() & (took <= days)
+    return share_by(rows, ["group", "period"], success, eligible,
+                    complete=grid(groups, start, end, freq))
+
+
 def assessments_within_limit(assessments: pd.DataFrame, groups: list[Group], start, end,
                              freq: Freq, data_end) -> pd.DataFrame:
     """Share decided within 14 days, among those decided or open longer than 14 days."""
     rows = grouped_periods(assessments, groups, "start_date", freq, start, end)
-    days = (rows["decision_date"] - rows["start_date"]).dt.days
-    open_days = (pd.Timestamp(data_end) - rows["start_date"]).dt.days
-    eligible = rows["decision_date"].notna() | (open_days > ASSESSMENT_DAYS)
-    success = rows["decision_date"].notna() & (days <= ASSESSMENT_DAYS)
-    return share_by(rows, ["group", "period"], success, eligible,
-                    complete=grid(groups, start, end, freq))
+    return _within_limit(rows, "start_date", "decision_date", ASSESSMENT_DAYS, data_end,
+                         groups, start, end, freq)
 
 
 def joint_assessment_share(assessments: pd.DataFrame, groups: list[Group], start, end,
@@ -45,12 +52,8 @@ def investigations_within_limit(investigations: pd.DataFrame, groups: list[Group
                                 freq: Freq, data_end) -> pd.DataFrame:
     """Share completed within 120 days, among completed or open longer than 120 days."""
     rows = grouped_periods(investigations, groups, "start_date", freq, start, end)
-    days = (rows["end_date"] - rows["start_date"]).dt.days
-    open_days = (pd.Timestamp(data_end) - rows["start_date"]).dt.days
-    eligible = rows["end_date"].notna() | (open_days > INVESTIGATION_DAYS)
-    success = rows["end_date"].notna() & (days <= INVESTIGATION_DAYS)
-    return share_by(rows, ["group", "period"], success, eligible,
-                    complete=grid(groups, start, end, freq))
+    return _within_limit(rows, "start_date", "end_date", INVESTIGATION_DAYS, data_end,
+                         groups, start, end, freq)
 
 
 def child_interviewed_share(investigations: pd.DataFrame, groups: list[Group], start, end,

@@ -5,10 +5,17 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluation import codes
-from evaluation.indicators.base import grid, grouped_periods, in_window
+from evaluation.indicators.base import (
+    category_by_period,
+    count_by,
+    grid,
+    grouped_periods,
+    in_window,
+)
 from evaluation.indicators.groups import Group
-from evaluation.indicators.periods import Freq, period_label
-from evaluation.indicators.shares import share_by
+from evaluation.indicators.periods import Freq
+from evaluation.indicators.population import exposure
+from evaluation.indicators.shares import add_rate, share_by
 
 EXECUTION_LIMIT = pd.DateOffset(months=3)  # IVO reporting of ej verkställda beslut
 
@@ -19,13 +26,7 @@ def intervention_crosstab(interventions: pd.DataFrame, codes_: tuple[str, ...], 
     rows = in_window(interventions[interventions["area_code"].isin(codes_)
                                    & interventions[by].isin(list(labels))], "decision_date",
                      start, end)
-    rows = rows.assign(period=period_label(rows["decision_date"], freq))
-    table = pd.crosstab(rows["period"], rows[by])
-    table = table.reindex(columns=[c for c in labels if c in table.columns], fill_value=0)
-    table.columns = [labels[c] for c in table.columns]
-    table.index.name = None
-    table.columns.name = None
-    return table
+    return category_by_period(rows, "decision_date", by, freq, labels)
 
 
 def placements_without_open_care(interventions: pd.DataFrame, groups: list[Group], start, end,
@@ -42,10 +43,6 @@ def placements_without_open_care(interventions: pd.DataFrame, groups: list[Group
 def placement_rates(interventions: pd.DataFrame, area_statistics: pd.DataFrame,
                     groups: list[Group], start, end, freq: Freq) -> pd.DataFrame:
     """Placements decided per 1 000 children 0–17 and year."""
-    from evaluation.indicators.base import count_by
-    from evaluation.indicators.population import exposure
-    from evaluation.indicators.shares import add_rate
-
     placed = interventions[interventions["intervention_type"].isin(codes.PLACEMENT_TYPES)]
     rows = grouped_periods(placed, groups, "decision_date", freq, start, end)
     counts = count_by(rows, ["group", "period"], grid(groups, start, end, freq))
