@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation import codes
 from evaluation.dataset import Dataset, load_data
 from evaluation.exceptions import ParameterError
 from evaluation.indicators.groups import Group
@@ -63,12 +62,14 @@ class HeaderOutput:
 
     def _repr_html_(self) -> str:
         r = self.report
-        kind = codes.REPORT_KIND[r.params.kind]
-        title = r.params.title or f"{kind}: {r.area_name}"
-        period = f"{r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}"
-        lines = [STYLE, f'<p class="ev-subtitle">{esc(title)}</p>',
-                 f"<p><strong>Område:</strong> {esc(r.area_name)} &nbsp; "
-                 f"<strong>Period:</strong> {esc(period)}</p>"]
+        stats = r.data.area_statistics
+        if r.params.kind == "area_analysis" and stats is not None:
+            when = (f"<strong>Statistikår:</strong> {int(stats['year'].min())}–"
+                    f"{int(stats['year'].max())}")
+        else:
+            when = f"<strong>Period:</strong> {r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}"
+        # The page title itself comes from the renderer (params.title or kind and area).
+        lines = [STYLE, f"<p><strong>Område:</strong> {esc(r.area_name)} &nbsp; {when}</p>"]
         comps = [g.label for g in r.groups if g.role == "comparison"]
         if comps:
             lines.append(f"<p><strong>Jämförelseområden:</strong> {esc(', '.join(comps))}</p>")
