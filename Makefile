@@ -31,7 +31,7 @@ lab: setup
 	$(BIN)/jupyter lab notebooks/
 
 sample: setup
-	$(BIN)/python -m evaluation.synthetic data/sample
+	$(BIN)/python -m evaluation.synthetic data/sample --readme data/README.md
 
 benchmark: setup
 	$(BIN)/python benchmarks/batch.py

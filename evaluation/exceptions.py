@@ -86,6 +86,10 @@ class PrivacyError(EvaluationError):
     """Output would break the disclosure rules (failed audit, identity number in a report)."""
 
 
+class FetchError(EvaluationError):
+    """A public statistics API (SCB, Kolada) could not be reached or answered with an error."""
+
+
 class RenderError(EvaluationError):
     """A notebook failed to execute or export; the executed notebook is kept for inspection."""
 

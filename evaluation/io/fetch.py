@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import requests
 
-from evaluation.exceptions import EvaluationError, ParameterError
+from evaluation.exceptions import FetchError, ParameterError
 from evaluation.io.kolada import next_link
 from evaluation.io.pxweb import read_pxweb, to_jsonstat2
 
@@ -34,10 +34,6 @@ SCB_API = "https://api.scb.se/OV0104/v2beta/api/v2"
 KOLADA_API = "https://api.kolada.se/v3"
 KOLADA_MAX_IDS = 25  # Kolada refuses more ids than this in one path parameter
 DEFAULT_CACHE = Path(".cache") / "public"
-
-
-class FetchError(EvaluationError):
-    """A public API could not be reached or answered with an error."""
 
 
 @dataclass(frozen=True)
