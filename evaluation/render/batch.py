@@ -11,7 +11,7 @@ from evaluation.fingerprint import data_fingerprint
 from evaluation.params import load_batch, load_params
 from evaluation.render.executors import get_executor
 from evaluation.render.kinds import notebook_path
-from evaluation.render.manifest import input_key, is_up_to_date
+from evaluation.render.manifest import input_key, is_up_to_date, read_manifest
 from evaluation.render.paths import area_slug, remove_stale_temp_files, report_paths
 from evaluation.render.progress import BatchProgress
 from evaluation.render.report import WARM_ENGINE, ReportResult
@@ -117,6 +117,7 @@ def _plan(evaluations, out: Path, cache: Path, force: bool, engine: str,
     prepare: dict[str, tuple[str, str, str]] = {}
     fingerprints: dict[Path, dict[str, str]] = {}
     claimed: dict[tuple[str, str], Path] = {}
+    expected: dict[str, float] = {}
     for params_file in evaluations:
         area = kind = None
         try:
@@ -145,5 +146,10 @@ def _plan(evaluations, out: Path, cache: Path, force: bool, engine: str,
             continue
         tasks.append(RenderTask(str(params_file), str(out), str(cache.resolve()), engine,
                                 timeout, fingerprint, commit))
+        expected[tasks[-1].params_file] = float(
+            (read_manifest(paths) or {}).get("render_seconds", 0.0))
         prepare.setdefault(str(params.data), (str(params.data), str(cache.resolve()), engine))
+    # Longest first (by the last render's time) so a slow report never starts last and
+    # leaves the other workers idle; stable, so a first batch keeps the file's order.
+    tasks.sort(key=lambda t: -expected[t.params_file])
     return results, tasks, list(prepare.values())

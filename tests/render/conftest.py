@@ -39,13 +39,19 @@ def params():
     return write_params
 
 
+def referrals_csv(referral_id: str, area: str) -> str:
+    """A contract-valid one-row referrals file (render validates the data first)."""
+    return ("referral_id,received_date,area_code,child_age,child_sex,reporter_category\n"
+            f"{referral_id},2024-01-05,{area},5,F,school\n")
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A folder with data/, parameters per kind and notebooks: ok, failing and leaking."""
     data = tmp_path / "data"
     data.mkdir()
     (data / "metadata.yaml").write_text("name: Testkommun\nsynthetic: true\n", encoding="utf-8")
-    (data / "referrals.csv").write_text("referral_id,area_code\nr1,A\n", encoding="utf-8")
+    (data / "referrals.csv").write_text(referrals_csv("r1", "A"), encoding="utf-8")
     nbdir = make_notebook_dir(tmp_path / "notebooks", outcome_followup="ok",
                               area_analysis="fails", user_survey="leak")
     monkeypatch.setenv("EVALUATION_NOTEBOOK_DIR", str(nbdir))

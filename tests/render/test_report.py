@@ -10,6 +10,7 @@ import pytest
 
 from evaluation.exceptions import DataError, PrivacyError, RenderError
 from evaluation.render import render_report
+from tests.render.conftest import referrals_csv
 
 COMMIT = "0123456789ab"  # fixed, so a parallel commit elsewhere cannot change the footer
 
@@ -64,7 +65,7 @@ def test_unchanged_inputs_are_reused_and_force_rerenders(project: Path) -> None:
     assert _render(project).status == "ok"
     assert _render(project).status == "reused"
     assert _render(project, force=True).status == "ok"
-    (project / "data" / "referrals.csv").write_text("referral_id,area_code\nr2,B\n")
+    (project / "data" / "referrals.csv").write_text(referrals_csv("r2", "B"))
     assert _render(project).status == "ok"
     (project / "ok.yaml").write_text((project / "ok.yaml").read_text() + "title: Ny titel\n")
     result = _render(project)
