@@ -43,6 +43,14 @@ def donor_pool(report) -> list[str]:
     return [c for c in report.groups[-1].codes if c not in excluded]
 
 
+def _panel(report, units: list[str], freq: str) -> pd.DataFrame:
+    """The area × period panel, built once per report for each set of areas and grain."""
+    key = ("area_panel", tuple(units), freq)
+    if key not in report.memo:
+        report.memo[key] = area_panel(report.data, units, report.start, report.end, freq)
+    return report.memo[key].copy()
+
+
 def _value(panel: pd.DataFrame, outcome: Outcome) -> pd.Series:
     num, den = panel[outcome.numerator].astype(float), panel[outcome.denominator].astype(float)
     scale = 1000.0 if outcome.kind == "rate" else 100.0
@@ -106,7 +114,7 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Group:
     start = pd.Timestamp(report.params.intervention_start)
     pool = donor_pool(report)
     units = [report.area_code, *pool]
-    panel = area_panel(report.data, units, report.start, report.end, "term")
+    panel = _panel(report, units, "term")
     panel["value"] = _value(panel, outcome)
     items: list = [Heading(outcome.label, level=3)]
     rows, sentences, notes = [], [], []
@@ -160,7 +168,7 @@ def _its(report, outcome, start):
         freq, family, season = "term", "linear", None
     else:
         freq, family, season = "month", "quasipoisson", "fourier"
-    series = area_panel(report.data, [report.area_code], report.start, report.end, freq)
+    series = _panel(report, [report.area_code], freq)
     if outcome.kind == "rate":
         return methods.interrupted_time_series(
             series, start, outcome=outcome.numerator, time="period_start",
@@ -212,7 +220,7 @@ def _plots(report, outcome, panel, results) -> list:
                         "bäst liknade området före starten."))
     its = results.get("Avbruten tidsserie")
     if its is not None and outcome.kind == "rate":
-        monthly = area_panel(report.data, [report.area_code], report.start, report.end, "month")
+        monthly = _panel(report, [report.area_code], "month")
         observed = _observed(report, monthly, outcome, f"Observerat per månad: {outcome.label}")
         out.append(_fig(methods.plot_its(its, observed=observed),
                         f"Avbruten tidsserie för {outcome.label.lower()}",

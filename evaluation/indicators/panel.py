@@ -5,63 +5,59 @@ from __future__ import annotations
 import pandas as pd
 
 from evaluation import codes
-from evaluation.indicators.base import count_by, grid, grouped_periods
+from evaluation.indicators.base import in_window
 from evaluation.indicators.groups import Group
-from evaluation.indicators.periods import Freq
+from evaluation.indicators.periods import Freq, period_frame, period_label
 from evaluation.indicators.population import exposure
 
+_SCHOOL = ("school", "preschool")
 
-def _count(frame: pd.DataFrame | None, groups, date_col, freq, start, end, name,
-           mask=None) -> pd.DataFrame | None:
+
+def _counts(frame: pd.DataFrame | None, date_col: str, freq: Freq, start, end,
+            columns: dict) -> pd.DataFrame | None:
+    """Counts per area and period for each named row mask (one pass per table)."""
     if frame is None:
         return None
-    data = frame if mask is None else frame[mask(frame)]
-    rows = grouped_periods(data, groups, date_col, freq, start, end)
-    return count_by(rows, ["group", "period"], grid(groups, start, end, freq)).rename(
-        columns={"count": name})
+    rows = in_window(frame, date_col, start, end)
+    keys = [rows["area_code"].astype(str), period_label(rows[date_col], freq)]
+    parts = {name: mask(rows).astype(int).groupby(keys).sum() for name, mask in columns.items()}
+    out = pd.DataFrame(parts)
+    out.index.names = ["area_code", "period"]
+    return out
 
 
 def area_panel(data, area_codes: list[str], start, end, freq: Freq) -> pd.DataFrame:
-    """One row per area and period: exposure and every count the outcomes need."""
+    """One row per area and period: child person-years and every count the outcomes need."""
+    periods = period_frame(pd.Timestamp(start), pd.Timestamp(end), freq)
+    index = pd.MultiIndex.from_product([list(area_codes), list(periods["period"])],
+                                       names=["area_code", "period"])
+    panel = pd.DataFrame(index=index)
+    every = lambda f: pd.Series(True, index=f.index)  # noqa: E731
+    is_placement = lambda f: f["intervention_type"].isin(codes.PLACEMENT_TYPES)  # noqa: E731
+    tables = [
+        (data.referrals, "received_date", {
+            "referrals": every,
+            "referrals_public": lambda f: f["reporter_category"] == "public",
+            "referrals_school": lambda f: f["reporter_category"].isin(_SCHOOL)}),
+        (data.assessments, "start_date", {
+            "joint_assessments": lambda f: f["joint_with_provider"].eq(True).fillna(False),
+            "assessments_known": lambda f: f["joint_with_provider"].notna()}),
+        (data.interventions, "decision_date", {
+            "placements": is_placement,
+            "placements_known": lambda f: is_placement(f) & f["prior_open_care"].notna(),
+            "placements_without_open_care": lambda f: is_placement(f) & f[
+                "prior_open_care"].eq(False).fillna(False)}),
+    ]
+    for frame, date_col, columns in tables:
+        counts = _counts(frame, date_col, freq, start, end, columns)
+        if counts is not None:
+            panel = panel.join(counts.reindex(index, fill_value=0))
     groups = [Group(code, (code,), "area") for code in area_codes]
-    panel = exposure(data.area_statistics, groups, start, end, freq).rename(
-        columns={"person_years": "person_years"})
-    parts = []
-    refs = data.referrals
-    if refs is not None:
-        school = {"school", "preschool"}
-        parts += [
-            _count(refs, groups, "received_date", freq, start, end, "referrals"),
-            _count(refs, groups, "received_date", freq, start, end, "referrals_public",
-                   lambda f: f["reporter_category"] == "public"),
-            _count(refs, groups, "received_date", freq, start, end, "referrals_school",
-                   lambda f: f["reporter_category"].isin(school)),
-        ]
-    a = data.assessments
-    if a is not None:
-        parts += [
-            _count(a, groups, "start_date", freq, start, end, "joint_assessments",
-                   lambda f: f["joint_with_provider"].eq(True).fillna(False).astype(bool)),
-            _count(a, groups, "start_date", freq, start, end, "assessments_known",
-                   lambda f: f["joint_with_provider"].notna()),
-        ]
-    iv = data.interventions
-    if iv is not None:
-        placed = iv["intervention_type"].isin(codes.PLACEMENT_TYPES)
-        parts += [
-            _count(iv, groups, "decision_date", freq, start, end, "placements",
-                   lambda f: f["intervention_type"].isin(codes.PLACEMENT_TYPES)),
-            _count(iv[placed], groups, "decision_date", freq, start, end, "placements_known",
-                   lambda f: f["prior_open_care"].notna()),
-            _count(iv[placed], groups, "decision_date", freq, start, end,
-                   "placements_without_open_care",
-                   lambda f: f["prior_open_care"].eq(False).fillna(False).astype(bool)),
-        ]
-    for part in parts:
-        panel = panel.merge(part.drop(columns="period_start"), on=["group", "period"],
-                            how="left")
-    starts = grid(groups, start, end, freq)[["period", "period_start"]].drop_duplicates()
-    panel = panel.merge(starts, on="period", how="left")
-    panel["group"] = panel["group"].astype(str)
-    return panel.rename(columns={"group": "area_code"}).sort_values(
-        ["area_code", "period"]).reset_index(drop=True)
+    expo = exposure(data.area_statistics, groups, start, end, freq).rename(
+        columns={"group": "area_code"}).set_index(["area_code", "period"])
+    panel = panel.join(expo[["person_years"]]).reset_index()
+    panel = panel.merge(periods[["period", "period_start"]], on="period", how="left")
+    count_cols = [c for c in panel.columns
+                  if c not in ("area_code", "period", "period_start", "person_years")]
+    panel[count_cols] = panel[count_cols].fillna(0).astype(int)
+    return panel.sort_values(["area_code", "period"]).reset_index(drop=True)

@@ -28,10 +28,15 @@ plt.rcParams.update({"font.size": 10, "axes.spines.top": False, "axes.spines.rig
                      "svg.hashsalt": "evaluation", "figure.dpi": 100})
 
 
-def to_png(fig) -> bytes:
-    """Encode a figure as PNG without timestamps or software tags, then close it."""
+def to_png(fig, tight: bool = True) -> bytes:
+    """Encode a figure as PNG without timestamps or software tags, then close it.
+
+    ``tight=False`` keeps the figure's own margins, saving the extra layout pass
+    for charts that set them (``trend_chart``).
+    """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight" if tight else None,
+                metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
 
@@ -69,8 +74,12 @@ def trend_chart(protected, *, title: str, ylabel: str, what: str, percent: bool 
         return withheld_note(protected)
     frame = protected.frame.copy()
     frame.loc[frame["suppressed"].astype(bool), ["value", "ci_low", "ci_high"]] = np.nan
-    fig, ax = plt.subplots(figsize=(8.5, 4.2))
     groups = list(dict.fromkeys(frame["group"].astype(str)))
+    legend_rows = -(-len(groups) // 4)
+    fig, ax = plt.subplots(figsize=(8.5, 4.2 + 0.25 * legend_rows))
+    # Fixed margins (no tight bounding box): one layout pass instead of two per chart.
+    fig.subplots_adjust(left=0.1, right=0.98, top=0.9,
+                        bottom=(0.13 + 0.06 * legend_rows) * 4.2 / (4.2 + 0.25 * legend_rows))
     for i, group in enumerate(groups):
         rows = frame[frame["group"].astype(str) == group].sort_values("period_start")
         colour = PALETTE[i % len(PALETTE)]
@@ -96,7 +105,7 @@ def trend_chart(protected, *, title: str, ylabel: str, what: str, percent: bool 
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, ncols=min(len(groups), 4), loc="upper left",
-              bbox_to_anchor=(0, -0.08))
+              bbox_to_anchor=(0, -0.07))
     latest = describe_latest(protected.frame, percent, decimals)
     n_hidden = int(protected.frame["suppressed"].sum())
     gap = (" Punkter som saknas är dolda eftersom underlaget är för litet."
@@ -104,7 +113,7 @@ def trend_chart(protected, *, title: str, ylabel: str, what: str, percent: bool 
     band = " Skuggade band visar 95 % osäkerhetsintervall." if ci else ""
     caption = f"Diagrammet visar {what} per grupp över tid.{band} {latest}{gap}"
     alt = f"Linjediagram: {title}. {latest}"
-    return Chart(to_png(fig), alt=alt, caption=caption)
+    return Chart(to_png(fig, tight=False), alt=alt, caption=caption)
 
 
 def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart | Note:
