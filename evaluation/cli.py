@@ -52,9 +52,9 @@ def run(params: Path = typer.Argument(..., help="Parameters YAML of one evaluati
         from evaluation.render import render_report
         from evaluation.render.paths import remove_stale_temp_files
 
-        output_dir.mkdir(parents=True, exist_ok=True)
-        for folder in [output_dir, *[p for p in output_dir.iterdir() if p.is_dir()]]:
-            remove_stale_temp_files(folder)
+        if output_dir.is_dir():  # nothing is created before the inputs have been read
+            for folder in [output_dir, *[p for p in output_dir.iterdir() if p.is_dir()]]:
+                remove_stale_temp_files(folder)
         result = render_report(params, output_dir, cache_dir=output_dir / ".cache", force=force)
     except Exception as exc:  # noqa: BLE001 - every failure is reported without a traceback
         _fail(exc, debug)

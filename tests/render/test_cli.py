@@ -20,8 +20,10 @@ def test_run_writes_report(project: Path) -> None:
     assert again.exit_code == 0 and ("Re-used" in again.output or "Wrote" in again.output)
 
 
-def test_missing_params_is_exit_2_without_traceback(project: Path) -> None:
+def test_missing_params_is_exit_2_without_traceback(project: Path, monkeypatch) -> None:
+    monkeypatch.chdir(project)
     result = runner.invoke(app, ["run", str(project / "nope.yaml")])
+    assert not (project / "reports").exists()  # a failed run creates no folders
     assert result.exit_code == 2
     assert "parameters file not found" in result.stderr
     assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) <= 2
@@ -43,7 +45,8 @@ def test_leak_is_exit_1_and_never_echoes_the_number(project: Path) -> None:
     assert "19121212" not in result.output and not list((project / "a").rglob("*.html"))
 
 
-def test_debug_shows_traceback(project: Path) -> None:
+def test_debug_shows_traceback(project: Path, monkeypatch) -> None:
+    monkeypatch.chdir(project)
     result = runner.invoke(app, ["run", str(project / "nope.yaml"), "--debug"])
     assert result.exit_code == 2 and "Traceback" in result.stderr
 
