@@ -477,8 +477,9 @@ def sources(report: Report):
         catalogue = _catalogue(report)
         present = stats[stats["value"].notna()]
         by_source: dict[str, list[str]] = {}
+        published = set(present["indicator"].unique())
         for key, info in catalogue.items():
-            if key in set(present["indicator"]):
+            if key in published:
                 by_source.setdefault(info.source or "Källa ej angiven", []).append(key)
         for source, keys in by_source.items():
             labels = [catalogue[k].label for k in keys if not ap.is_age_sex(k)]
