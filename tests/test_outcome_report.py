@@ -60,3 +60,9 @@ def test_joint_assessment_effect_is_visible_in_the_numbers(report):
     first, last = rows["2019H1"][0], rows["2025H1"][0]
     pct = lambda t: int(t.split("\u00a0%")[0])  # noqa: E731
     assert pct(first) < 25 and pct(last) > 40
+
+
+def test_method_warnings_carry_no_figures_from_raw_counts(report):
+    # A mean count per period times the number of periods would give a total back.
+    _, soup = report
+    assert not re.search(r"i genomsnitt \d", soup.get_text())

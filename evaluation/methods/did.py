@@ -77,8 +77,10 @@ def _common_warnings(p: TwfePanel, model: str, se: str) -> list[str]:
     if model == "poisson":
         treated_mean = float(np.mean(p.y[p.treated_mask]))
         if treated_mean < 5:
-            out.append(f"Antalen i det behandlade området är små (i genomsnitt {treated_mean:.1f} "
-                       "per period): skattningen blir osäker.")
+            # No figure from the raw counts here: a mean times the number of periods gives
+            # a total back, which may be a count the privacy rules would hide.
+            out.append("Antalen i det behandlade området är små (färre än fem per period i "
+                       "genomsnitt): skattningen blir osäker.")
     return out
 
 

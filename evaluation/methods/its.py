@@ -227,12 +227,14 @@ def _warnings(d: pd.DataFrame, start_t: float, res, family: str, se: str,
     if n_post < 6:
         out.append(f"Bara {n_post} mätpunkter efter starten: för tidigt för säkra slutsatser.")
     if family != "linear" and d["y"].mean() < 5:
-        out.append(f"Antalen är små (i genomsnitt {d['y'].mean():.1f} per period): "
-                   "skattningen blir osäker.")
+        # No figure from the raw counts (mean × periods would give a total back).
+        out.append("Antalen är små (färre än fem per period i genomsnitt): skattningen blir "
+                   "osäker.")
     if family == "poisson":
         dispersion = float(res.pearson_chi2 / res.df_resid)
         if dispersion > 1.5:
-            out.append(f"Variationen är {dispersion:.1f} gånger större än Poissonmodellen antar; "
+            out.append(f"Variationen är {dispersion:.1f}".replace(".", ",") + " gånger större "
+                       "än Poissonmodellen antar; "
                        "använd kvasi-Poisson så blir intervallet inte för smalt.")
     if family == "negbin" and hasattr(res, "mle_retvals"):
         if not res.mle_retvals.get("converged", True):
