@@ -136,7 +136,9 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Group:
             continue
         res = result[0] if isinstance(result, tuple) else result
         rows.append(_estimate_row(name, res, outcome))
-        sentences.append(Note(f"{name}: {methods.describe_effect(res, outcome.unit_phrase)} "
+        text = methods.describe_effect(res, outcome.unit_phrase, **(
+            outcome.wording if res.scale == "difference" else {}))
+        sentences.append(Note(f"{name}: {text} "
                               f"Antagande: {res.assumption}"))
         notes += [Note(f"{name}: {w}", kind="warning") for w in res.warnings]
     if rows:

@@ -17,6 +17,13 @@ class Outcome:
     unit_phrase: str  # completes "ungefär X fler ..." in describe_effect
     sensitive: bool = False
 
+    @property
+    def wording(self) -> dict:
+        """describe_effect's wording: counts are 'fler/färre', shares 'procentenheter högre'."""
+        if self.kind == "share":
+            return {"unit": "procentenheter", "words": ("högre", "lägre")}
+        return {}
+
 
 OUTCOMES: dict[str, Outcome] = {o.key: o for o in (
     Outcome("referrals_per_1000_children", "Orosanmälningar per 1 000 barn", "rate",
@@ -28,12 +35,11 @@ OUTCOMES: dict[str, Outcome] = {o.key: o for o in (
             "Orosanmälningar från skola och förskola per 1 000 barn", "rate", "referrals_school",
             "person_years", "orosanmälningar från skola och förskola per 1 000 barn"),
     Outcome("joint_assessment_share", "Andel gemensamma förhandsbedömningar", "share",
-            "joint_assessments", "assessments_known", "procentenheter i andelen gemensamma "
-            "förhandsbedömningar"),
+            "joint_assessments", "assessments_known", "andel gemensamma förhandsbedömningar"),
     Outcome("placements_per_1000_children", "Placeringar per 1 000 barn", "rate", "placements",
             "person_years", "placeringar per 1 000 barn", sensitive=True),
     Outcome("placements_without_prior_open_care_share",
             "Andel placeringar utan tidigare öppenvård", "share",
             "placements_without_open_care", "placements_known",
-            "procentenheter i andelen placeringar utan tidigare öppenvård", sensitive=True),
+            "andel placeringar utan tidigare öppenvård", sensitive=True),
 )}

@@ -18,14 +18,15 @@ def format_number(value: float, decimals: int = 1) -> str:
     return (MINUS if value < 0 and text.strip("0, ") else "") + text
 
 
-def _interval_text(bounds: list[tuple[float, str]], decimals: int) -> str:
+def _interval_text(bounds: list[tuple[float, str]], decimals: int,
+                   words: tuple[str, str] = ("fler", "färre")) -> str:
     """'1,1–7,3' when both bounds share a sign, else 'från 0,8 färre till 3,2 fler'."""
     (lo, unit), (hi, _) = bounds
     if lo >= 0 or hi <= 0:
         a, b = sorted([abs(lo), abs(hi)])
         return f"{format_number(a, decimals)}–{format_number(b, decimals)}{unit}"
-    return (f"från {format_number(-lo, decimals)}{unit} färre till "
-            f"{format_number(hi, decimals)}{unit} fler")
+    return (f"från {format_number(-lo, decimals)}{unit} {words[1]} till "
+            f"{format_number(hi, decimals)}{unit} {words[0]}")
 
 
 def _percent_phrase(ratio: float) -> tuple[str, str]:
@@ -34,9 +35,12 @@ def _percent_phrase(ratio: float) -> tuple[str, str]:
     return f"{format_number(abs(change), 0)} %", "fler" if change >= 0 else "färre"
 
 
-def describe_effect(result: EffectResult, unit_phrase: str) -> str:
+def describe_effect(result: EffectResult, unit_phrase: str, *, unit: str = "",
+                    words: tuple[str, str] = ("fler", "färre")) -> str:
     """Describe ``result`` in one sentence, e.g. 'ungefär 12 % färre orosanmälningar ...'.
 
+    For a difference in a share, pass ``unit="procentenheter"`` and
+    ``words=("högre", "lägre")``: 'ungefär 34 procentenheter högre andel ...'.
     Says "ingen säkerställd skillnad" when the interval includes no effect.
     """
     if not isinstance(result, EffectResult):
@@ -54,13 +58,13 @@ def describe_effect(result: EffectResult, unit_phrase: str) -> str:
         bounds = [((b - 1.0) * 100.0, " %") for b in (result.ci_low, result.ci_high)]
         decimals = 0
     else:
-        direction = "fler" if result.estimate >= 0 else "färre"
-        amount = format_number(abs(result.estimate))
+        direction = words[0] if result.estimate >= 0 else words[1]
+        amount = format_number(abs(result.estimate)) + (f" {unit}" if unit else "")
         core = f"ungefär {amount} {direction} {unit_phrase} {reference}"
         bounds = [(b, "") for b in (result.ci_low, result.ci_high)]
         decimals = 1
     if finite:
-        ci = _interval_text(bounds, decimals)
+        ci = _interval_text(bounds, decimals, words)
     ci_text = f"{level} osäkerhetsintervall {ci}" if finite else "osäkerhetsintervall saknas"
     if not finite or result.ci_covers_null:
         return f"Det finns ingen säkerställd skillnad: skattningen är {core} ({ci_text})."

@@ -97,3 +97,14 @@ def test_other_plots_are_figures_with_swedish_labels(fitted):
     plt.close(fig)
     with pytest.raises(ParameterError, match="result"):
         plot_its(sc)
+
+
+def test_describe_share_difference_in_percentage_points():
+    text = describe_effect(_result(33.7, 23.9, 43.5, "difference"),
+                           "andel gemensamma förhandsbedömningar", unit="procentenheter",
+                           words=("högre", "lägre"))
+    assert "ungefär 33,7 procentenheter högre andel gemensamma förhandsbedömningar" in text
+    assert "23,9–43,5" in text
+    crossing = describe_effect(_result(-32.3, -73.7, 9.1, "difference"), "andel placeringar",
+                               unit="procentenheter", words=("högre", "lägre"))
+    assert "från 73,7 lägre till 9,1 högre" in crossing and "ingen säkerställd" in crossing
