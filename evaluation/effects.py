@@ -34,12 +34,7 @@ HOW_TO_READ = (
 
 def donor_pool(report) -> list[str]:
     """Areas of the municipality other than the evaluated one and those with their own work."""
-    excluded = {report.area_code}
-    areas = report.data.areas
-    for name in report.params.excluded_from_comparison:
-        match = areas.loc[(areas["area_code"] == name) | (areas["area_name"].str.casefold()
-                                                          == name.casefold()), "area_code"]
-        excluded |= set(match)
+    excluded = {report.area_code, *report.excluded}
     return [c for c in report.groups[-1].codes if c not in excluded]
 
 

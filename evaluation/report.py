@@ -35,16 +35,13 @@ class Report:
     groups: list[Group]
     start: pd.Timestamp
     end: pd.Timestamp
+    excluded: tuple[str, ...] = ()  # resolved excluded_from_comparison codes
+    municipality_wide: bool = False  # the evaluated unit is the whole municipality
     memo: dict = field(default_factory=dict)  # protected outputs shown more than once
 
     @property
     def evaluated(self) -> Group:
         return self.groups[0]
-
-    @property
-    def municipality_wide(self) -> bool:
-        """True when the evaluated unit is the whole municipality, not one area."""
-        return self.area_code == self.area_code[:4] and self.area_code.isdigit()
 
     @property
     def area_groups(self) -> list[Group]:
@@ -54,6 +51,17 @@ class Report:
     def header(self) -> "HeaderOutput":
         """Title block with area, period and, for synthetic data, a visible warning."""
         return HeaderOutput(self)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is evaluated and against whom, resolved once from the parameters."""
+
+    area_code: str
+    area_name: str
+    groups: list[Group]
+    excluded: tuple[str, ...] = ()
+    municipality_wide: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,7 @@ def _check_dates(params: EvaluationParams, window, file) -> tuple[pd.Timestamp, 
 MUNICIPALITY_NAMES = {"hela kommunen", "kommunen"}
 
 
-def _municipality_wide(params: EvaluationParams, areas, file) -> tuple[str, str, list[Group]]:
+def _municipality_wide(params: EvaluationParams, areas, file) -> Scope:
     """The whole municipality as the evaluated unit (e.g. a municipality-wide survey unit)."""
     codes_ = set(areas["municipality_code"])
     wanted = params.area.strip()
@@ -138,10 +146,11 @@ def _municipality_wide(params: EvaluationParams, areas, file) -> tuple[str, str,
         raise ParameterError("a municipality-wide report has no comparison areas",
                              file=file, parameter="comparison_areas")
     all_codes = tuple(areas.loc[areas["municipality_code"] == municipality, "area_code"])
-    return municipality, "Hela kommunen", [Group("Hela kommunen", all_codes, "evaluated")]
+    return Scope(municipality, "Hela kommunen", [Group("Hela kommunen", all_codes, "evaluated")],
+                 municipality_wide=True)
 
 
-def build_groups(params: EvaluationParams, data: Dataset, file) -> tuple[str, str, list[Group]]:
+def build_groups(params: EvaluationParams, data: Dataset, file) -> Scope:
     """The evaluated area, each comparison area, their union, and the municipality."""
     areas = data.areas
     if areas is None:
@@ -151,8 +160,9 @@ def build_groups(params: EvaluationParams, data: Dataset, file) -> tuple[str, st
             params.area.strip() in set(areas["municipality_code"])):
         return _municipality_wide(params, areas, file)
     code, name = _resolve_area(params.area, areas, file, "area")
-    excluded = {_resolve_area(a, areas, file, "excluded_from_comparison")[0]
-                for a in params.excluded_from_comparison}
+    excluded = tuple(dict.fromkeys(
+        _resolve_area(a, areas, file, f"excluded_from_comparison.{i}")[0]
+        for i, a in enumerate(params.excluded_from_comparison)))
     groups = [Group(name, (code,), "evaluated")]
     comparison = []
     for i, a in enumerate(params.comparison_areas):
@@ -172,7 +182,7 @@ def build_groups(params: EvaluationParams, data: Dataset, file) -> tuple[str, st
     municipality = areas.loc[areas["area_code"] == code, "municipality_code"].iloc[0]
     all_codes = tuple(areas.loc[areas["municipality_code"] == municipality, "area_code"])
     groups.append(Group("Hela kommunen", all_codes, "municipality"))
-    return code, name, groups
+    return Scope(code, name, groups, excluded=excluded)
 
 
 def open_report(params_file: str | os.PathLike, cache_dir: str | os.PathLike | None = None
@@ -183,7 +193,7 @@ def open_report(params_file: str | os.PathLike, cache_dir: str | os.PathLike | N
     params = load_params(params_file)
     data = load_data(params.data, cache_dir=cache_dir)
     file = Path(params_file)
-    code, name, groups = build_groups(params, data, file)
+    scope = build_groups(params, data, file)
     window = _data_window(data)
     if window is None:
         stats = data.area_statistics
@@ -194,4 +204,5 @@ def open_report(params_file: str | os.PathLike, cache_dir: str | os.PathLike | N
                   pd.Timestamp(int(stats["year"].max()), 12, 31))
     start, end = _check_dates(params, window, file)
     protector = Protector(PrivacyRules.from_params(params.privacy))
-    return Report(params, data, protector, code, name, groups, start, end)
+    return Report(params, data, protector, scope.area_code, scope.area_name, scope.groups,
+                  start, end, excluded=scope.excluded, municipality_wide=scope.municipality_wide)

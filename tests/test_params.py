@@ -85,3 +85,17 @@ def test_the_whole_municipality_can_be_the_evaluated_unit(tmp_path, tiny_folder)
     assert report.municipality_wide and report.area_code == "0999"
     assert [g.role for g in report.groups] == ["evaluated"]
     assert len(report.groups[0].codes) == 3
+
+
+def test_excluded_areas_are_resolved_once_and_leave_the_donor_pool(tmp_path, tiny_folder):
+    from evaluation.effects import donor_pool
+
+    report = open_report(_write(tmp_path, tiny_folder, excluded_from_comparison=["lillby"]))
+    assert report.excluded == ("0999A003",) and not report.municipality_wide
+    assert donor_pool(report) == ["0999A002"]
+
+
+def test_unknown_excluded_area_is_named(tmp_path, tiny_folder):
+    with pytest.raises(ParameterError) as err:
+        open_report(_write(tmp_path, tiny_folder, excluded_from_comparison=["Söderby", "X"]))
+    assert err.value.parameter == "excluded_from_comparison.1"
