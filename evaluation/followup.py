@@ -13,7 +13,6 @@ from evaluation.indicators import activities as act
 from evaluation.indicators import casework as cw
 from evaluation.indicators import interventions as iv
 from evaluation.indicators import referrals as rf
-from evaluation.indicators.periods import Freq
 from evaluation.present.charts import stacked_bar_chart, trend_chart
 from evaluation.present.guard import select_rows
 from evaluation.present.output import Group as Outputs
@@ -24,8 +23,7 @@ from evaluation.report import Report
 RATE_UNIT = "per 1 000 barn 0–17 år och år"
 
 
-def _start_label(report: Report) -> str:
-    return "Start områdesbaserat arbete"
+START_LABEL = "Start områdesbaserat arbete"
 
 
 def _missing(report: Report, table: str, what: str) -> Note | None:
@@ -43,7 +41,7 @@ def _trend(report: Report, frame: pd.DataFrame, *, kind: str, title: str,
     protected = protect(frame, label=title, **extra)
     chart = trend_chart(protected, title=title, ylabel=ylabel, what=what, percent=percent,
                         decimals=decimals, start=report.params.intervention_start,
-                        start_label=_start_label(report), target=target)
+                        start_label=START_LABEL, target=target)
     return protected, chart
 
 
@@ -64,7 +62,7 @@ def referral_rate_chart(report: Report, reporters: tuple[str, ...] | None = None
     shown = select_rows(protected, ~protected.frame["group"].astype(str).isin(failing))
     chart = trend_chart(shown, title=title, ylabel=RATE_UNIT, decimals=0, ci=True,
                         what=f"antalet orosanmälningar{who} {RATE_UNIT}, månad för månad",
-                        start=report.params.intervention_start, start_label=_start_label(report))
+                        start=report.params.intervention_start, start_label=START_LABEL)
     if failing and not shown.withheld:
         chart = Outputs((chart, Note(
             f"{', '.join(sorted(failing))} visas inte per månad eftersom antalet någon månad är "
@@ -116,7 +114,7 @@ def reporter_share_chart(report: Report, reporter_class: str):
     return trend_chart(one, title=f"Andel orosanmälningar från {who}", ylabel="Andel",
                        what=f"hur stor andel av orosanmälningarna som kom från {who}",
                        percent=True, start=report.params.intervention_start,
-                       start_label=_start_label(report))
+                       start_label=START_LABEL)
 
 
 # --- Assessments ---------------------------------------------------------------------------

@@ -48,9 +48,9 @@ class Report:
         """The evaluated area and each comparison area: disjoint, so they can be totalled."""
         return [g for g in self.groups if g.role in ("evaluated", "comparison")]
 
-    def header(self) -> "HeaderOutput":
+    def header(self, details: tuple[tuple[str, str], ...] | None = None) -> "HeaderOutput":
         """Title block with area, period and, for synthetic data, a visible warning."""
-        return HeaderOutput(self)
+        return HeaderOutput(self, details)
 
 
 @dataclass(frozen=True)
@@ -66,28 +66,40 @@ class Scope:
 
 @dataclass(frozen=True)
 class HeaderOutput:
-    report: Report
+    """The block under the page title: what is evaluated, when, and a synthetic-data warning.
 
-    def _repr_html_(self) -> str:
+    ``details`` replaces the default lines (area, period, comparisons, start) for
+    report kinds that describe their scope differently, such as user surveys.
+    """
+
+    report: Report
+    details: tuple[tuple[str, str], ...] | None = None
+
+    def _default_details(self) -> tuple[tuple[str, str], ...]:
         r = self.report
         stats = r.data.area_statistics
         if r.params.kind == "area_analysis" and stats is not None:
-            when = (f"<strong>Statistikår:</strong> {int(stats['year'].min())}–"
-                    f"{int(stats['year'].max())}")
+            when = ("Statistikår", f"{int(stats['year'].min())}–{int(stats['year'].max())}")
         else:
-            when = f"<strong>Period:</strong> {r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}"
-        # The page title itself comes from the renderer (params.title or kind and area).
-        lines = [STYLE, f"<p><strong>Område:</strong> {esc(r.area_name)} &nbsp; {when}</p>"]
+            when = ("Period", f"{r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}")
+        lines = [("Område", r.area_name), when]
         comps = [g.label for g in r.groups if g.role == "comparison"]
         if comps:
-            lines.append(f"<p><strong>Jämförelseområden:</strong> {esc(', '.join(comps))}</p>")
+            lines.append(("Jämförelseområden", ", ".join(comps)))
         if r.params.intervention_start:
-            lines.append(f"<p><strong>Det områdesbaserade arbetet startade:</strong> "
-                         f"{r.params.intervention_start:%Y-%m-%d}</p>")
+            lines.append(("Det områdesbaserade arbetet startade",
+                          f"{r.params.intervention_start:%Y-%m-%d}"))
+        return tuple(lines)
+
+    def _repr_html_(self) -> str:
+        r = self.report
+        # The page title itself comes from the renderer (params.title or kind and area).
+        lines = [STYLE] + [f"<p><strong>{esc(k)}:</strong> {esc(v)}</p>"
+                           for k, v in (self.details or self._default_details())]
         if r.data.metadata.synthetic:
             lines.append(Note(f"Rapporten bygger på syntetiska exempeldata: {r.data.metadata.name}. "
-                              "Inga siffror beskriver verkliga personer, ärenden eller områden.",
-                              kind="warning")._repr_html_())
+                              "Inga siffror beskriver verkliga personer, ärenden, svar eller "
+                              "områden.", kind="warning")._repr_html_())
         return "\n".join(lines)
 
 

@@ -29,7 +29,7 @@ from evaluation.indicators import survey as si
 from evaluation.present.diverging import Segment, diverging_bar_chart
 from evaluation.present.format import HIDDEN, MISSING, fmt_int, fmt_interval, fmt_number, \
     fmt_percent
-from evaluation.present.output import STYLE, Group, Note, Table, esc
+from evaluation.present.output import Group, Heading, Note, Table
 from evaluation.present.tables import withheld_note
 from evaluation.report import Report
 
@@ -235,34 +235,16 @@ class _QuestionTable(Table):
 
 # --- Header and reading guide --------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Html:
-    html: str
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-
 def header(report: Report):
     """Title block: survey, unit, area (or the whole municipality), periods, synthetic warning."""
     if (note := _missing(report)):
-        return Group((_Html(STYLE), note))
+        return Group((report.header(), note))
     s = scope(report)
-    title = report.params.title or f"Brukarundersökning: {s.name}"
     where = (s.where if s.area_code is not None
              else "hela kommunen (enheten har inget eget område)")
-    lines = [STYLE, f'<p class="ev-subtitle">{esc(title)}</p>',
-             f"<p><strong>Enkät:</strong> {esc(s.survey)} &nbsp; "
-             f"<strong>Enhet:</strong> {esc(s.unit or 'alla enheter')}</p>",
-             f"<p><strong>Område:</strong> {esc(where)} &nbsp; "
-             f"<strong>Perioder:</strong> {esc(_periods_text(s.periods) if s.periods else MISSING)}"
-             "</p>"]
-    items = [_Html("\n".join(lines))]
-    if report.data.metadata.synthetic:
-        items.append(Note(f"Rapporten bygger på syntetiska exempeldata: "
-                          f"{report.data.metadata.name}. Inga siffror beskriver verkliga "
-                          "personer, svar eller enheter.", kind="warning"))
-    return Group(tuple(items))
+    return report.header(details=(
+        ("Enkät", s.survey), ("Enhet", s.unit or "alla enheter"), ("Område", where),
+        ("Perioder", _periods_text(s.periods) if s.periods else MISSING)))
 
 
 def reading_guide(report: Report):
@@ -437,7 +419,7 @@ def question_section(report: Report, q: si.Question):
                                 title=f"Fråga {q.number}. {q.text}",
                                 what=f"hur svaren på frågan ”{q.text}” fördelade sig")
     rows = _rows(_positive(report), q.question_id)
-    heading = _Html(f"<h3>{esc(f'Fråga {q.number}. {q.text}')}</h3>")
+    heading = Heading(f"Fråga {q.number}. {q.text}", level=3)
     if not any(_shown(r) for r in rows):
         return Group((heading, Note(f"Svarsfördelningen och andelen positiva svar {NOT_SHOWN}.",
                                     kind="withheld")))
