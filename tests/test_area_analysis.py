@@ -117,7 +117,7 @@ def test_map_draws_hidden_area_hatched_never_in_a_colour_class(monkeypatch):
     protected = Protector().shares(frame, label="Andel")
     layout = maps.map_layout(_squares(), "B")
     figures = []
-    monkeypatch.setattr(maps, "_png", lambda fig: figures.append(fig) or b"png")
+    monkeypatch.setattr(maps, "to_png", lambda fig, tight=True: figures.append(fig) or b"png")
     chart = maps.choropleth(protected, layout, title="Andel", legend_title="Procent",
                             fmt=lambda v: f"{100 * v:.0f}", unit="%", what="andelen", k=3)
     ax = figures[0].axes[0]

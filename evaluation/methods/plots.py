@@ -6,16 +6,14 @@ privacy-protected); NaN there is a gap and does not affect the axes.
 
 from __future__ import annotations
 
-import matplotlib
 
-matplotlib.use("Agg", force=False)
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
 
-from evaluation.exceptions import ParameterError  # noqa: E402
-from evaluation.methods.results import (  # noqa: E402
+from evaluation.exceptions import ParameterError
+from evaluation.methods.results import (
     RATE_RATIO,
     EventStudyResult,
     ITSResult,

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import FuncFormatter
 
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-
-from evaluation.present.format import fmt_number, fmt_percent  # noqa: E402
-from evaluation.present.guard import require_protected  # noqa: E402
-from evaluation.present.output import Chart, Note  # noqa: E402
-from evaluation.present.tables import withheld_note  # noqa: E402
+from evaluation.present.format import fmt_number, fmt_percent
+from evaluation.present.guard import require_protected
+from evaluation.present.output import Chart, Note
+from evaluation.present.tables import withheld_note
 
 PALETTE = sns.color_palette("colorblind")
 plt.rcParams.update({"font.size": 10, "axes.spines.top": False, "axes.spines.right": False,

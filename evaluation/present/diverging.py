@@ -15,20 +15,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
-from evaluation.present.charts import to_png  # noqa: E402
-from evaluation.present.format import HIDDEN, fmt_percent  # noqa: E402
-from evaluation.present.guard import require_protected  # noqa: E402
-from evaluation.present.output import Chart, Note  # noqa: E402
-from evaluation.present.tables import withheld_note  # noqa: E402
+from evaluation.present.charts import to_png
+from evaluation.present.format import HIDDEN, fmt_percent
+from evaluation.present.guard import require_protected
+from evaluation.present.output import Chart, Note
+from evaluation.present.tables import withheld_note
 
 NEGATIVE, POSITIVE = "negative", "positive"
 #: Colour-blind safe diverging colours (ColorBrewer PuOr): orange for the answers

@@ -11,27 +11,25 @@ TM, extents, label position, scale bar), so it is computed once per report.
 
 from __future__ import annotations
 
-import io
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import matplotlib
 
-matplotlib.use("Agg")
-import mapclassify  # noqa: E402
-import matplotlib.patheffects as pe  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.collections import PathCollection  # noqa: E402
-from matplotlib.patches import Patch, Rectangle  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
+import mapclassify
+import matplotlib.patheffects as pe
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.collections import PathCollection
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.path import Path as MplPath
 
-from evaluation.present.guard import require_protected  # noqa: E402
-from evaluation.present.output import Chart, Note  # noqa: E402
-from evaluation.present.tables import withheld_note  # noqa: E402
+from evaluation.present.charts import to_png
+from evaluation.present.guard import require_protected
+from evaluation.present.output import Chart, Note
+from evaluation.present.tables import withheld_note
 
 CRS = "EPSG:3006"  # SWEREF 99 TM: metres, the Swedish national grid
 PALETTE = "YlGnBu"  # ColorBrewer sequential, colour-blind safe; darker = higher
@@ -223,12 +221,6 @@ def choropleth(protected, layout: MapLayout, *, title: str, legend_title: str,
                f"brytpunkter); mörkare färg betyder högre värde. {layout.area_name} är "
                f"markerat med svart kant. {own_text}.{gap}")
     alt = f"Karta: {title}. {own_text}.{gap}"
-    return Chart(_png(fig), alt=alt, caption=caption)
+    return Chart(to_png(fig, tight=False), alt=alt, caption=caption)
 
 
-def _png(fig) -> bytes:
-    """PNG without timestamps or software tags; the layout is fixed, so no tight bbox pass."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=96, metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()

@@ -6,18 +6,16 @@ and the municipality compare on one scale. Hidden shares are not drawn (R5).
 
 from __future__ import annotations
 
-import matplotlib
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import FuncFormatter
 
-from evaluation.present.charts import PALETTE, to_png  # noqa: E402
-from evaluation.present.format import fmt_percent  # noqa: E402
-from evaluation.present.guard import require_protected  # noqa: E402
-from evaluation.present.output import Chart, Note  # noqa: E402
-from evaluation.present.tables import withheld_note  # noqa: E402
+from evaluation.present.charts import PALETTE, to_png
+from evaluation.present.format import fmt_percent
+from evaluation.present.guard import require_protected
+from evaluation.present.output import Chart, Note
+from evaluation.present.tables import withheld_note
 
 LEFT, RIGHT = "Män", "Kvinnor"
 
