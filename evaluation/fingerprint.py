@@ -41,9 +41,27 @@ def contract_files(folder: Path) -> list[Path]:
     return sorted(folder / n for n in names if (folder / n).is_file())
 
 
+#: File hashes already computed in this process, keyed by the file's stat identity.
+_HASHES: dict[tuple, str] = {}
+
+
+def _hash_once(path: Path) -> str:
+    """SHA-256 of a data file, computed once per process for each version of the file.
+
+    Every report loads its data folder (in the render process and in the kernel);
+    re-reading gigabytes per report would be the slowest step of a national batch.
+    A changed file has a new inode, size or nanosecond mtime, so it is hashed again.
+    """
+    st = path.stat()
+    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = sha256_file(path)
+    return _HASHES[key]
+
+
 def data_fingerprint(folder: str | Path) -> dict[str, str]:
     """Map each contract file's name to the SHA-256 of its content."""
-    return {p.name: sha256_file(p) for p in contract_files(Path(folder))}
+    return {p.name: _hash_once(p) for p in contract_files(Path(folder))}
 
 
 def read_metadata(folder: str | Path) -> DataMetadata:

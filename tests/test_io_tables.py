@@ -115,3 +115,18 @@ def test_area_code_leading_zeros_survive_excel(tmp_path):
                   "value": [1.0]}).to_excel(path, index=False)
     frame = read_contract_table(path, "area_statistics")
     assert frame.loc[0, "area_code"] == "580"  # numeric cells keep their digits, no ".0"
+
+
+def test_changed_file_gets_a_new_fingerprint(tiny_folder, tmp_path):
+    from evaluation.fingerprint import data_fingerprint
+
+    folder = tmp_path / "copy"
+    shutil.copytree(tiny_folder, folder)
+    before = data_fingerprint(folder)
+    assert data_fingerprint(folder) == before  # memoised, same answer
+    path = folder / "referrals.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "", encoding="utf-8")  # same bytes
+    assert data_fingerprint(folder) == before
+    path.write_text(path.read_text(encoding="utf-8").replace("school", "police", 1),
+                    encoding="utf-8")
+    assert data_fingerprint(folder)["referrals.csv"] != before["referrals.csv"]
