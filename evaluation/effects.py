@@ -21,6 +21,9 @@ from evaluation.present.charts import to_png
 from evaluation.present.format import fmt_number
 from evaluation.present.output import Chart, Group, Heading, Note, Table
 
+#: Failures of model fitting (numpy, scipy, statsmodels) that mean "not estimable here".
+NUMERICAL_FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
+
 HOW_TO_READ = (
     "Så läser du effektskattningarna: Varje metod jämför hur det gick i området efter starten "
     "med hur det sannolikt hade gått utan arbetet. Skillnad-i-skillnader jämför förändringen "
@@ -126,6 +129,12 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Group:
                 results[name] = run()
         except EvaluationError as exc:
             notes.append(Note(f"{name} kunde inte skattas: {exc}", kind="warning"))
+        except NUMERICAL_FAILURES as exc:
+            # A model that cannot be fitted on these data (a singular design, an
+            # all-zero series) costs one method, not the report. Only the error's type
+            # is shown: a library's message may quote data values.
+            notes.append(Note(f"{name} kunde inte skattas på dessa data "
+                              f"({type(exc).__name__}).", kind="warning"))
     for name, result in results.items():
         if result is None:
             continue

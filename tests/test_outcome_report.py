@@ -66,3 +66,20 @@ def test_method_warnings_carry_no_figures_from_raw_counts(report):
     # A mean count per period times the number of periods would give a total back.
     _, soup = report
     assert not re.search(r"i genomsnitt \d", soup.get_text())
+
+
+def test_a_method_that_cannot_be_fitted_costs_one_method_not_the_report(monkeypatch):
+    import numpy as np
+
+    from evaluation import effects, methods
+    from evaluation.report import open_report
+
+    def singular(*args, **kwargs):
+        raise np.linalg.LinAlgError("Singular matrix at value 4711")
+
+    monkeypatch.setattr(methods, "synthetic_control", singular)
+    report = open_report(ROOT / "params" / "skaggetorp_outcome_followup.yaml")
+    html = effects.outcome_effects(report, "joint_assessment_share", plots=False)._repr_html_()
+    assert "Syntetisk kontroll kunde inte skattas på dessa data (LinAlgError)" in html
+    assert "4711" not in html  # library messages may quote data; only the type is shown
+    assert "Skillnad-i-skillnader" in html and "Avbruten tidsserie" in html
