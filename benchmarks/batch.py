@@ -32,7 +32,7 @@ def _run(cmd: list[str]) -> float:
 def naive(batch: Path, out: Path) -> tuple[float, int]:
     """papermill CLI then ``jupyter nbconvert --to html --no-input``, one evaluation at a time."""
     from evaluation.params import load_batch, load_params
-    from evaluation.render.kinds import notebook_path
+    from evaluation.metadata.kinds import notebook_path
 
     out.mkdir(parents=True, exist_ok=True)
     total, count = 0.0, 0

@@ -9,8 +9,8 @@ except PackageNotFoundError:  # running from a source tree without installation
 
 
 def load_data(folder, cache_dir=None):
-    """Load and validate a data folder; see :func:`evaluation.dataset.load_data`."""
-    from evaluation.dataset import load_data as _load
+    """Load and validate a data folder; see :func:`evaluation.load.dataset.load_data`."""
+    from evaluation.load.dataset import load_data as _load
 
     return _load(folder, cache_dir=cache_dir)
 

@@ -112,7 +112,7 @@ class EvaluationParams(_Model):
     @field_validator("outcomes")
     @classmethod
     def _known_outcomes(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        from evaluation.outcomes import OUTCOMES
+        from evaluation.metadata.outcomes import OUTCOMES
 
         unknown = [o for o in v if o not in OUTCOMES]
         if unknown:

@@ -13,7 +13,7 @@ from bs4 import BeautifulSoup
 
 from evaluation.exceptions import PrivacyError
 from evaluation.indicators import area_profile as ap
-from evaluation.io.catalogue import load_catalogue
+from evaluation.metadata.catalogue import load_catalogue
 from evaluation.present import maps, pyramid
 from evaluation.privacy import Protector
 

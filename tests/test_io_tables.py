@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import evaluation
-from evaluation.dataset import read_contract_table
+from evaluation.load.dataset import read_contract_table
 from evaluation.exceptions import DataError
 
 TABLES = ["referrals", "assessments", "investigations", "interventions", "activities",
@@ -118,7 +118,7 @@ def test_area_code_leading_zeros_survive_excel(tmp_path):
 
 
 def test_changed_file_gets_a_new_fingerprint(tiny_folder, tmp_path):
-    from evaluation.fingerprint import data_fingerprint
+    from evaluation.load.fingerprint import data_fingerprint
 
     folder = tmp_path / "copy"
     shutil.copytree(tiny_folder, folder)

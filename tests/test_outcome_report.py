@@ -71,8 +71,9 @@ def test_method_warnings_carry_no_figures_from_raw_counts(report):
 def test_a_method_that_cannot_be_fitted_costs_one_method_not_the_report(monkeypatch):
     import numpy as np
 
-    from evaluation import effects, methods
-    from evaluation.report import open_report
+    from evaluation import methods
+    from evaluation.reports import effects
+    from evaluation.reports.context import open_report
 
     def singular(*args, **kwargs):
         raise np.linalg.LinAlgError("Singular matrix at value 4711")

@@ -7,7 +7,7 @@ import yaml
 
 from evaluation.exceptions import ParameterError
 from evaluation.params import load_batch, load_params
-from evaluation.report import open_report
+from evaluation.reports.context import open_report
 
 
 def _write(tmp_path, data_folder, **params):
@@ -88,7 +88,7 @@ def test_the_whole_municipality_can_be_the_evaluated_unit(tmp_path, tiny_folder)
 
 
 def test_excluded_areas_are_resolved_once_and_leave_the_donor_pool(tmp_path, tiny_folder):
-    from evaluation.effects import donor_pool
+    from evaluation.reports.effects import donor_pool
 
     report = open_report(_write(tmp_path, tiny_folder, excluded_from_comparison=["lillby"]))
     assert report.excluded == ("0999A003",) and not report.municipality_wide

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from statsmodels.stats import proportion as smp
 
-from evaluation import survey as sections
+from evaluation.reports import user_survey as sections
 from evaluation.exceptions import DataError, ParameterError
 from evaluation.indicators import survey as si
 from evaluation.present.diverging import Segment, diverging_bar_chart
 from evaluation.privacy import Protector
-from evaluation.report import open_report
-from evaluation.survey_scales import SCALES, scale
+from evaluation.reports.context import open_report
+from evaluation.metadata.scales import SCALES, scale
 from evaluation.synthetic import surveys as synthetic
 
 ROOT = Path(__file__).resolve().parents[1]

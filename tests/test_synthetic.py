@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from evaluation.codes import NATIONAL_CODE, PLACEMENT_TYPES
-from evaluation.contract import TABLES
-from evaluation.fingerprint import read_metadata
-from evaluation.idnumbers import contains_identity_number
+from evaluation.metadata.codes import NATIONAL_CODE, PLACEMENT_TYPES
+from evaluation.metadata.contract import TABLES
+from evaluation.load.fingerprint import read_metadata
+from evaluation.load.idnumbers import contains_identity_number
 from evaluation.synthetic import EFFECT_AREA, EFFECT_START, KNOWN_EFFECTS, docs, surveys
 from evaluation.synthetic import write_sample
 from evaluation.synthetic.geography import MUNICIPALITY_CODE, SMALL_AREA
@@ -23,7 +23,7 @@ from evaluation.synthetic.geography import MUNICIPALITY_CODE, SMALL_AREA
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 README = ROOT / "data" / "README.md"
-CATALOGUE = ROOT / "evaluation" / "indicators.yaml"
+CATALOGUE = ROOT / "evaluation" / "metadata" / "indicators.yaml"
 START = str(EFFECT_START)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evaluation import codes
+from evaluation.metadata import codes
 from evaluation.indicators.base import category_by_period, in_window
 from evaluation.indicators.periods import Freq
 

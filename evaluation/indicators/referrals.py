@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evaluation import codes
+from evaluation.metadata import codes
 from evaluation.indicators.base import count_by, grid, grouped_periods
 from evaluation.indicators.groups import Group
 from evaluation.indicators.periods import Freq

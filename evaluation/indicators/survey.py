@@ -16,7 +16,7 @@ import pandas as pd
 
 from evaluation.indicators.shares import add_share
 from evaluation.stats import two_proportion_test
-from evaluation.survey_scales import Scale, check_answers, is_free_text, scale
+from evaluation.metadata.scales import Scale, check_answers, is_free_text, scale
 
 POSITIVE, NEGATIVE = "positive", "negative"
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from evaluation.codes import NATIONAL_CODE
+from evaluation.metadata.codes import NATIONAL_CODE
 from evaluation.exceptions import DataError
 
 TARGET_CRS = "EPSG:3006"  # SWEREF 99 TM, what reports draw in

@@ -2,7 +2,7 @@
 
 Encoding, separator and decimal mark of CSV files are detected, not configured:
 UTF-8 with or without BOM, and the "Swedish Excel" variant (``;`` separator,
-decimal comma, Windows-1252). Typing happens later, in ``evaluation.coerce``.
+decimal comma, Windows-1252). Typing happens later, in ``evaluation.load.coerce``.
 """
 
 from __future__ import annotations

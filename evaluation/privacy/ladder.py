@@ -35,7 +35,7 @@ from evaluation.privacy.symbols import (
     TOTAL_ONLY_SENTENCE,
     merged_sentence,
 )
-from evaluation.privacy.tables import Layout, label_for, merge_rows, with_margins
+from evaluation.privacy.margins import Layout, label_for, merge_rows, with_margins
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from evaluation.privacy.rules import PrivacyRules
-from evaluation.privacy.tables import Layout
+from evaluation.privacy.margins import Layout
 
 
 def small_counts(values: np.ndarray, rules: PrivacyRules) -> np.ndarray:

@@ -22,7 +22,7 @@ from evaluation.privacy.results import ProtectedFrame, ProtectedTable
 from evaluation.privacy.rules import PrivacyRules
 from evaluation.privacy.series import GRAINS, protect_series
 from evaluation.privacy.symbols import HIDDEN, MISSING, OTHERS
-from evaluation.privacy.tables import validate_counts
+from evaluation.privacy.margins import validate_counts
 
 VALUE_COLS = ("value", "ci_low", "ci_high")
 _GRAIN_SV = {"month": "månad", "quarter": "kvartal", "term": "halvår", "year": "år"}

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from evaluation.privacy.tables import Layout, Line, Pos
+from evaluation.privacy.margins import Layout, Line, Pos
 
 
 def _needs_more(full: np.ndarray, hidden: np.ndarray, line: Line, min_count: int) -> bool:

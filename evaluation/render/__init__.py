@@ -6,9 +6,9 @@ writes it atomically; ``run_batch`` does that for every evaluation of a batch,
 in parallel and incrementally, and writes the index page.
 """
 
-from evaluation.render.kinds import REPORT_NOTEBOOKS, notebook_path, register_report_kind
+from evaluation.metadata.kinds import REPORT_NOTEBOOKS, notebook_path, register_report_kind
 from evaluation.render.paths import area_slug
-from evaluation.render.report import ReportResult, render_report
+from evaluation.render.single import ReportResult, render_report
 
 __all__ = ["REPORT_NOTEBOOKS", "ReportResult", "area_slug", "notebook_path",
            "register_report_kind", "render_report", "run_batch", "BatchResult", "EXECUTORS"]

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluation.exceptions import EvaluationError, ParameterError
-from evaluation.fingerprint import data_fingerprint
+from evaluation.load.fingerprint import data_fingerprint
 from evaluation.params import load_batch, load_params
 from evaluation.render.executors import get_executor
-from evaluation.render.kinds import notebook_path
+from evaluation.metadata.kinds import notebook_path
 from evaluation.render.manifest import input_key, is_up_to_date, read_manifest
 from evaluation.render.paths import area_slug, remove_stale_temp_files, report_paths
 from evaluation.render.progress import BatchProgress
-from evaluation.render.report import WARM_ENGINE, ReportResult
+from evaluation.render.single import WARM_ENGINE, ReportResult
 from evaluation.render.task import RenderTask, failed_result
 
 CACHE_FOLDER = ".cache"

@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from evaluation.exceptions import ParameterError
-from evaluation.render.report import ReportResult
+from evaluation.render.single import ReportResult
 from evaluation.render.task import (RenderTask, failed_result, prepare_task, render_task,
                                     warm_worker)
 

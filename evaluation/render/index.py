@@ -7,10 +7,10 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from evaluation.codes import REPORT_KIND
-from evaluation.render.kinds import REPORT_NOTEBOOKS
+from evaluation.metadata.codes import REPORT_KIND
+from evaluation.metadata.kinds import REPORT_NOTEBOOKS
 from evaluation.render.paths import atomic_write_text
-from evaluation.render.report import ReportResult, redact
+from evaluation.render.single import ReportResult, redact
 from evaluation.render.scan import check_text
 
 STATUS_LABEL = {"ok": "OK", "reused": "återanvänd", "failed": "misslyckades"}

@@ -47,7 +47,7 @@ def _imports_of(source: str) -> set[str]:
 def warm_modules() -> tuple[str, ...]:
     """Modules to import at kernel start: the set-up's own plus every report notebook's imports."""
     from evaluation.render.kernel_setup import WARM_MODULES
-    from evaluation.render.kinds import REPORT_NOTEBOOKS, notebook_dir
+    from evaluation.metadata.kinds import REPORT_NOTEBOOKS, notebook_dir
 
     found = set(WARM_MODULES)
     for name in REPORT_NOTEBOOKS.values():

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from evaluation.fingerprint import sha256_file
+from evaluation.load.fingerprint import sha256_file
 from evaluation.render.paths import ReportPaths, atomic_write_text
 
 FORMAT = 1

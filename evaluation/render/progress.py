@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from evaluation.render.report import ReportResult
+from evaluation.render.single import ReportResult
 
 
 class BatchProgress:

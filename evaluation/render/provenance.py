@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from evaluation.codes import REPORT_KIND
-from evaluation.fingerprint import data_fingerprint, read_metadata, sha256_file
+from evaluation.metadata.codes import REPORT_KIND
+from evaluation.load.fingerprint import data_fingerprint, read_metadata, sha256_file
 from evaluation.params import EvaluationParams
 
 #: Distributions whose versions are listed in every report (PRIVACY.md R10).

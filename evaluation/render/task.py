@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evaluation.exceptions import EvaluationError
-from evaluation.render.report import ReportResult, one_line, render_report
+from evaluation.render.single import ReportResult, one_line, render_report
 
 
 @dataclass(frozen=True)

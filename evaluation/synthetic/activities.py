@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.codes import PARTNER
+from evaluation.metadata.codes import PARTNER
 from evaluation.synthetic import effects, timeline
 from evaluation.synthetic.geography import AREAS
 

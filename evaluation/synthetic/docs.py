@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evaluation.contract import AREA_COLUMNS, TABLES, Column
+from evaluation.metadata.contract import AREA_COLUMNS, TABLES, Column
 from evaluation.synthetic import effects, surveys, timeline
 from evaluation.synthetic.geography import AREAS, MUNICIPALITY_CODE, SMALL_AREA
 from evaluation.synthetic.write import DEFAULT_SEED, METADATA, generate
@@ -121,7 +121,7 @@ TEMPLATE = """\
 
 A data folder holds the input of every evaluation: area boundaries, area
 statistics, pseudonymised case records and user surveys. The toolkit reads it,
-validates it against the data contract (`evaluation/contract.py`,
+validates it against the data contract (`evaluation/metadata/contract.py`,
 `DATA_CONTRACT.md`) and never writes to it.
 
     data/
@@ -141,7 +141,7 @@ Also read by the toolkit when present: `metadata.yaml` (`name`, `synthetic`,
 
 ## Data dictionary
 
-Generated from `evaluation/contract.py` by `evaluation/synthetic/docs.py`.
+Generated from `evaluation/metadata/contract.py` by `evaluation/synthetic/docs.py`.
 Booleans are read as true/false, 1/0, ja/nej or j/n; empty means unknown.
 In `area_statistics.csv` shares are in percent (0–100) and rates per 1 000;
 `numerator` and `denominator` are the counts behind a share or rate.

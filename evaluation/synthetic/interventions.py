@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.codes import PLACEMENT_TYPES
+from evaluation.metadata.codes import PLACEMENT_TYPES
 from evaluation.synthetic import effects, timeline
 from evaluation.synthetic.casework import random_bools, as_dates, whole_days
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.codes import NATIONAL_CODE
+from evaluation.metadata.codes import NATIONAL_CODE
 from evaluation.synthetic.geography import AREAS, MUNICIPALITY_CODE, AreaProfile
 from evaluation.synthetic.timeline import STAT_YEARS
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pyogrio
 import yaml
 
-from evaluation.contract import TABLES
+from evaluation.metadata.contract import TABLES
 from evaluation.synthetic import activities, casework, geography, interventions, population
 from evaluation.synthetic import referrals, surveys
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from evaluation.exceptions import ParameterError
-from evaluation.io.catalogue import load_catalogue
+from evaluation.metadata.catalogue import load_catalogue
 
 
 def test_packaged_catalogue_has_contract_keys():

@@ -13,7 +13,7 @@ import socket
 import pytest
 from typer.testing import CliRunner
 
-from evaluation.cli_fetch import fetch_app
+from evaluation.cli.fetch import fetch_app
 from evaluation.io import fetch as fetch_module
 from evaluation.io.fetch import FetchError, fetch_kolada, fetch_scb, split_selection
 from evaluation.io.kolada import read_kolada

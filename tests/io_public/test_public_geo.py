@@ -12,7 +12,7 @@ import pytest
 from shapely.geometry import LineString, box
 
 from evaluation.exceptions import DataError
-from evaluation.io.catalogue import load_catalogue
+from evaluation.metadata.catalogue import load_catalogue
 from evaluation.io.geo import aggregate_areas, aggregate_statistics, read_areas
 
 GPKG = Path(__file__).resolve().parent.parent / "fixtures" / "geo" / "scb_deso_regso_2025.gpkg"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from evaluation.cli import app
+from evaluation.cli.main import app
 from evaluation.render import run_batch
 
 runner = CliRunner()
@@ -96,7 +96,7 @@ def test_killed_pool_batch_leaves_no_partial_report_and_next_run_completes(
     out = project / "reports"
     env = {**os.environ, "EVALUATION_NOTEBOOK_DIR": str(nbdir), "EVALUATION_TEST_SLEEP": "120"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from evaluation.cli import app; app()", "batch", str(batch),
+        [sys.executable, "-c", "from evaluation.cli.main import app; app()", "batch", str(batch),
          "-o", str(out), "--workers", "1", "--no-progress"],
         env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     done = out / "term" / "skaggetorp" / "outcome_followup.html"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from evaluation.cli import app
+from evaluation.cli.main import app
 
 runner = CliRunner()
 

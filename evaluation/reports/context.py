@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.dataset import Dataset, load_data
+from evaluation.load.dataset import Dataset, load_data
 from evaluation.exceptions import ParameterError
 from evaluation.indicators.groups import Group
 from evaluation.params import EvaluationParams, load_params

@@ -16,7 +16,7 @@ import pandas as pd
 from evaluation import methods
 from evaluation.exceptions import EvaluationError
 from evaluation.indicators.panel import area_panel
-from evaluation.outcomes import OUTCOMES, Outcome
+from evaluation.metadata.outcomes import OUTCOMES, Outcome
 from evaluation.present.charts import to_png
 from evaluation.present.format import fmt_number
 from evaluation.present.output import Chart, Group, Heading, Note, Table

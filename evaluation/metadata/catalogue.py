@@ -61,7 +61,7 @@ def load_catalogue(extra: Path | str | None = None) -> dict[str, IndicatorInfo]:
 
     Raises ParameterError naming the file and the key of an invalid entry.
     """
-    packaged = resources.files("evaluation").joinpath("indicators.yaml")
+    packaged = resources.files("evaluation.metadata").joinpath("indicators.yaml")
     base = _read(None, packaged.read_text("utf-8"), "indicators.yaml")
     entries = {key: (dict(value or {}), "indicators.yaml") for key, value in base.items()}
     if extra is not None:

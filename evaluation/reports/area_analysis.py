@@ -14,11 +14,11 @@ import json
 
 import pandas as pd
 
-from evaluation import codes
+from evaluation.metadata import codes
 from evaluation.indicators import area_profile as ap
 from evaluation.indicators.base import in_window
 from evaluation.indicators.periods import period_label
-from evaluation.io.catalogue import IndicatorInfo, load_catalogue
+from evaluation.metadata.catalogue import IndicatorInfo, load_catalogue
 from evaluation.present.charts import trend_chart
 from evaluation.present.format import HIDDEN, MISSING, fmt_int, fmt_number, fmt_percent
 from evaluation.present.guard import select_rows
@@ -28,7 +28,7 @@ from evaluation.present.output import Note, Table
 from evaluation.present.pyramid import pyramid_chart
 from evaluation.present.tables import count_table
 from evaluation.privacy import ProtectedFrame
-from evaluation.report import Report
+from evaluation.reports.context import Report
 
 MUNICIPALITY = "Hela kommunen"
 NATIONAL = "Riket"

@@ -31,7 +31,7 @@ from evaluation.present.format import HIDDEN, MISSING, fmt_int, fmt_interval, fm
     fmt_percent
 from evaluation.present.output import Group, Heading, Note, Table
 from evaluation.present.tables import withheld_note
-from evaluation.report import Report
+from evaluation.reports.context import Report
 
 CHANGE_ALPHA = 0.05
 CHANGE_TEST = "score-test för två oberoende andelar"

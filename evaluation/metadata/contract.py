@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from evaluation import codes
+from evaluation.metadata import codes
 
 Kind = Literal["text", "int", "float", "date", "bool", "list"]
 

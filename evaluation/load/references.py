@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.codes import NATIONAL_CODE
-from evaluation.contract import TABLES
+from evaluation.metadata.codes import NATIONAL_CODE
+from evaluation.metadata.contract import TABLES
 from evaluation.exceptions import DataError
-from evaluation.fastops import isin
-from evaluation.idnumbers import quote_safely
-from evaluation.schemas import first_row
+from evaluation.load.fastops import isin
+from evaluation.load.idnumbers import quote_safely
+from evaluation.load.schemas import first_row
 
 _AREA_TABLES = ("referrals", "assessments", "investigations", "interventions", "activities",
                 "survey_invitations", "survey_responses")

@@ -14,14 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation import __version__
-from evaluation.checks import check_references
-from evaluation.coerce import coerce_table, guard_identity_numbers
-from evaluation.contract import AREA_FILES, TABLE_EXTENSIONS, TABLES
+from evaluation.load.references import check_references
+from evaluation.load.coerce import coerce_table, guard_identity_numbers
+from evaluation.metadata.contract import AREA_FILES, TABLE_EXTENSIONS, TABLES
 from evaluation.exceptions import DataError
-from evaluation.fingerprint import DataMetadata, data_fingerprint, read_metadata
+from evaluation.load.fingerprint import DataMetadata, data_fingerprint, read_metadata
 from evaluation.io.tables import read_raw
-from evaluation.mapping import apply_mapping
-from evaluation.schemas import validate_table
+from evaluation.load.mapping import apply_mapping
+from evaluation.load.schemas import validate_table
 
 CACHE_FORMAT = "2"  # bump when canonical tables change shape
 CACHE_ENV = "EVALUATION_CACHE_DIR"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.io.catalogue import load_catalogue
+from evaluation.metadata.catalogue import load_catalogue
 from evaluation.io.geo import aggregate_areas, aggregate_statistics
 
 _CASE_TABLES = ("referrals", "assessments", "investigations", "interventions", "activities",

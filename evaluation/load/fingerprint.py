@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from evaluation.contract import AREA_FILES, METADATA_FILE, TABLE_EXTENSIONS, TABLES
+from evaluation.metadata.contract import AREA_FILES, METADATA_FILE, TABLE_EXTENSIONS, TABLES
 from evaluation.exceptions import DataError
 
 _EXTRA_FILES = ("indicators.yaml", METADATA_FILE)

@@ -27,7 +27,7 @@ def _exit_code(exc: BaseException) -> int:
 
 def _fail(exc: BaseException, debug: bool) -> None:
     """Print ``exc`` for a person (one or two lines) and exit with its code."""
-    from evaluation.render.report import one_line
+    from evaluation.render.single import one_line
 
     if debug:
         traceback.print_exception(exc, file=sys.stderr)
@@ -122,9 +122,9 @@ def _mount_fetch(argv: list[str]) -> None:
     if first in _OWN_COMMANDS:
         return
     try:
-        from evaluation.cli_fetch import fetch_app
+        from evaluation.cli.fetch import fetch_app
     except ModuleNotFoundError as exc:  # tolerate only the module itself being absent
-        if exc.name != "evaluation.cli_fetch":
+        if exc.name != "evaluation.cli.fetch":
             raise
         return
     app.add_typer(fetch_app, name="fetch")
@@ -134,7 +134,7 @@ _mount_fetch(sys.argv)
 
 
 def main() -> None:
-    """Entry point for ``python -m evaluation.cli``."""
+    """Entry point for ``python -m evaluation.cli.main``."""
     app()
 
 

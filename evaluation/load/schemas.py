@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from evaluation.contract import TABLES, Column, TableSpec
+from evaluation.metadata.contract import TABLES, Column, TableSpec
 from evaluation.exceptions import DataError
-from evaluation.fastops import all_unique, isin
-from evaluation.idnumbers import quote_safely
+from evaluation.load.fastops import all_unique, isin
+from evaluation.load.idnumbers import quote_safely
 
 FIRST_DATA_ROW = 2  # a spreadsheet shows the header as row 1
 

@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from evaluation.exceptions import EvaluationError, PrivacyError, RenderError
-from evaluation.fingerprint import data_fingerprint
+from evaluation.load.fingerprint import data_fingerprint
 from evaluation.params import load_params
-from evaluation.render.kinds import notebook_path
+from evaluation.metadata.kinds import notebook_path
 from evaluation.render.manifest import forget, input_key, is_up_to_date, write_manifest
 from evaluation.render.paths import atomic_write_text, report_paths
 
@@ -54,7 +54,7 @@ def one_line(exc: BaseException) -> str:
 
 def redact(text: str) -> str:
     """Replace anything shaped like an identity number with '[dolt]' (R8: never echo one)."""
-    from evaluation.idnumbers import find_identity_numbers
+    from evaluation.load.idnumbers import find_identity_numbers
 
     for start, end in reversed(find_identity_numbers(text)):
         text = text[:start] + "[dolt]" + text[end:]
@@ -99,7 +99,7 @@ def render_report(params_path: str | Path, output_dir: str | Path, *,
     if cache_dir is not None:
         # Validate here, before any kernel starts: bad input fails fast with a clean error,
         # no report is touched, and the notebook then reads the warm cache.
-        from evaluation.dataset import load_data
+        from evaluation.load.dataset import load_data
 
         try:
             load_data(params.data, cache_dir=cache_dir)

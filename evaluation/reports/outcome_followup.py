@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evaluation import codes
+from evaluation.metadata import codes
 from evaluation.indicators import activities as act
 from evaluation.indicators import casework as cw
 from evaluation.indicators import interventions as iv
@@ -18,7 +18,7 @@ from evaluation.present.guard import select_rows
 from evaluation.present.output import Group as Outputs
 from evaluation.present.output import Note
 from evaluation.present.tables import count_table, statistic_table, value_table
-from evaluation.report import Report
+from evaluation.reports.context import Report
 
 RATE_UNIT = "per 1 000 barn 0–17 år och år"
 
@@ -314,8 +314,8 @@ def activity_mix(report: Report, by: str):
 # --- Effects and appendix ------------------------------------------------------------------
 
 def effect_estimates(report: Report):
-    """Causal estimates against the comparison areas (see evaluation.effects)."""
-    from evaluation.effects import effect_section
+    """Causal estimates against the comparison areas (see evaluation.reports.effects)."""
+    from evaluation.reports.effects import effect_section
 
     return effect_section(report)
 

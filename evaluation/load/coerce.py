@@ -12,10 +12,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from evaluation.contract import Column, TableSpec
+from evaluation.metadata.contract import Column, TableSpec
 from evaluation.exceptions import DataError, IdentityNumberError
-from evaluation.fastops import iso_dates
-from evaluation.idnumbers import first_identity_number_row, quote_safely
+from evaluation.load.fastops import iso_dates
+from evaluation.load.idnumbers import first_identity_number_row, quote_safely
 from evaluation.io.tables import RawTable
 
 _TRUE = {"true", "1", "ja", "j", "yes", "y", "sant"}

@@ -1,0 +1,5 @@
+"""Command line: ``evaluation run``, ``batch``, ``validate`` and ``fetch``."""
+
+from evaluation.cli.main import app
+
+__all__ = ["app"]
