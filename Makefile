@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 BATCH ?= params/batch_sample.yaml
 WORKERS ?=
 
-.PHONY: setup report test test-slow lab sample benchmark clean
+.PHONY: setup report test test-slow lint format lab sample benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
@@ -26,6 +26,18 @@ test: setup
 
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
+
+# Lint: ruff rules and formatting everywhere, mypy on the layers below the reports.
+TYPED := evaluation/privacy evaluation/methods evaluation/indicators evaluation/present \
+	evaluation/io evaluation/load evaluation/metadata
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(TYPED)
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 lab: setup
 	$(BIN)/jupyter lab notebooks/

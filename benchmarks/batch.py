@@ -24,34 +24,43 @@ BIN = Path(sys.executable).parent
 
 def _run(cmd: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run(cmd, check=False, cwd=ROOT, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, check=False, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
 
 def naive(batch: Path, out: Path) -> tuple[float, int]:
-    """papermill CLI then ``jupyter nbconvert --to html --no-input``, one evaluation at a time."""
-    from evaluation.params import load_batch, load_params
+    """Papermill CLI then ``jupyter nbconvert --to html --no-input``, one evaluation at a time."""
     from evaluation.metadata.kinds import notebook_path
+    from evaluation.params import load_batch, load_params
 
     out.mkdir(parents=True, exist_ok=True)
     total, count = 0.0, 0
     for params_file in load_batch(batch).evaluations:
         params = load_params(params_file)
         executed = out / f"{params_file.stem}.ipynb"
-        total += _run([str(BIN / "papermill"), str(notebook_path(params.kind)), str(executed),
-                       "-p", "params_file", str(params_file), "--cwd",
-                       str(notebook_path(params.kind).parent), "--no-progress-bar"])
-        total += _run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                       str(executed)])
+        total += _run(
+            [
+                str(BIN / "papermill"),
+                str(notebook_path(params.kind)),
+                str(executed),
+                "-p",
+                "params_file",
+                str(params_file),
+                "--cwd",
+                str(notebook_path(params.kind).parent),
+                "--no-progress-bar",
+            ]
+        )
+        total += _run(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)]
+        )
         count += 1
     return total, count
 
 
 def ours(batch: Path, out: Path, workers: int | None, force: bool) -> float:
     """The ``evaluation batch`` command as a user runs it (cold interpreter included)."""
-    cmd = [str(BIN / "evaluation"), "batch", str(batch), "--output-root", str(out),
-           "--no-progress"]
+    cmd = [str(BIN / "evaluation"), "batch", str(batch), "--output-root", str(out), "--no-progress"]
     if workers:
         cmd += ["--workers", str(workers)]
     if force:

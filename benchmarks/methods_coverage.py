@@ -38,26 +38,51 @@ def one_replication(seed: int, rate_ratio: float, n_areas: int = 12) -> list[dic
     rows = []
 
     def record(method, result, truth):
-        rows.append({"method": method, "seed": seed, "rate_ratio": rate_ratio,
-                     "covered": result.ci_low <= truth <= result.ci_high,
-                     "rejected_null": not result.ci_covers_null,
-                     "width": result.ci_high - result.ci_low})
+        rows.append(
+            {
+                "method": method,
+                "seed": seed,
+                "rate_ratio": rate_ratio,
+                "covered": result.ci_low <= truth <= result.ci_high,
+                "rejected_null": not result.ci_covers_null,
+                "width": result.ci_high - result.ci_low,
+            }
+        )
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for se in ("hac", "cluster"):
-            r = difference_in_differences(df, "referrals", "area", "month", "A01", START,
-                                          model="poisson", offset="children", se=se)
+            r = difference_in_differences(
+                df,
+                "referrals",
+                "area",
+                "month",
+                "A01",
+                START,
+                model="poisson",
+                offset="children",
+                se=se,
+            )
             record(f"DiD Poisson, se={se}", r, rate_ratio)
         r = difference_in_differences(df, "rate_per_1000", "area", "month", "A01", START)
         record("DiD linjär (andel per 1 000), se=hac", r, diff)
-        es = event_study(df, "referrals", "area", "month", "A01", START, model="poisson",
-                         offset="children", window=(-24, 24))
+        es = event_study(
+            df,
+            "referrals",
+            "area",
+            "month",
+            "A01",
+            START,
+            model="poisson",
+            offset="children",
+            window=(-24, 24),
+        )
         record("Händelsestudie Poisson (medel efter − före)", es, rate_ratio)
         rows[-1]["pretrend_rejected"] = es.pretrend_p_value < 0.05
         area = df[df["area"] == "A01"]
-        r = interrupted_time_series(area, START, outcome="referrals", time="month",
-                                    offset="children")
+        r = interrupted_time_series(
+            area, START, outcome="referrals", time="month", offset="children"
+        )
         record("ITS kvasi-Poisson (nivåförändring)", r, rate_ratio)
         r = synthetic_control(df, "rate_per_1000", "area", "month", "A01", START)
         record("Syntetisk kontroll (konformt intervall)", r, diff)
@@ -69,20 +94,22 @@ def run(reps: int, workers: int, seed: int = 20220901) -> pd.DataFrame:
     """All replications for a true rate ratio of 0.8 and for no effect (1.0)."""
     jobs = [(seed + i, rr) for rr in (0.8, 1.0) for i in range(reps)]
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(one_replication, *zip(*jobs), chunksize=4)
+        results = pool.map(one_replication, *zip(*jobs, strict=False), chunksize=4)
         return pd.DataFrame([row for rows in results for row in rows])
 
 
 def summarise(raw: pd.DataFrame) -> pd.DataFrame:
     """Coverage under a true effect (RR 0.8) and false-positive rate under no effect."""
     eff, null = raw[raw["rate_ratio"] != 1.0], raw[raw["rate_ratio"] == 1.0]
-    out = pd.DataFrame({
-        "coverage_effect": eff.groupby("method")["covered"].mean(),
-        "coverage_null": null.groupby("method")["covered"].mean(),
-        "false_positive": null.groupby("method")["rejected_null"].mean(),
-        "power_rr_0.8": eff.groupby("method")["rejected_null"].mean(),
-        "reps": null.groupby("method").size(),
-    })
+    out = pd.DataFrame(
+        {
+            "coverage_effect": eff.groupby("method")["covered"].mean(),
+            "coverage_null": null.groupby("method")["covered"].mean(),
+            "false_positive": null.groupby("method")["rejected_null"].mean(),
+            "power_rr_0.8": eff.groupby("method")["rejected_null"].mean(),
+            "reps": null.groupby("method").size(),
+        }
+    )
     return out.round(3)
 
 
@@ -97,10 +124,13 @@ def main() -> None:
     null = raw[raw["rate_ratio"] == 1.0]
     es = null[null["method"].str.startswith("Händelsestudie")]
     sc = null[null["method"].str.startswith("Syntetisk")]
-    print(f"\nHändelsestudie: förtrendstest förkastat (p < 0,05) utan effekt: "
-          f"{es['pretrend_rejected'].mean():.3f}")
-    print(f"Syntetisk kontroll: placebo-p ≤ 0,10 utan effekt: "
-          f"{sc['placebo_p_below_10'].mean():.3f}")
+    print(
+        f"\nHändelsestudie: förtrendstest förkastat (p < 0,05) utan effekt: "
+        f"{es['pretrend_rejected'].mean():.3f}"
+    )
+    print(
+        f"Syntetisk kontroll: placebo-p ≤ 0,10 utan effekt: {sc['placebo_p_below_10'].mean():.3f}"
+    )
 
 
 if __name__ == "__main__":

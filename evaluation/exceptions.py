@@ -65,8 +65,9 @@ class IdentityNumberError(DataError):
 class ParameterError(EvaluationError):
     """A parameters or batch file is wrong: unknown key, wrong type, unknown area."""
 
-    def __init__(self, message: str, *, file: str | Path | None = None,
-                 parameter: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, file: str | Path | None = None, parameter: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.file = str(file) if file is not None else None
@@ -93,8 +94,9 @@ class FetchError(EvaluationError):
 class RenderError(EvaluationError):
     """A notebook failed to execute or export; the executed notebook is kept for inspection."""
 
-    def __init__(self, message: str, *, notebook: str | Path | None = None,
-                 cell: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, notebook: str | Path | None = None, cell: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.notebook = str(notebook) if notebook is not None else None

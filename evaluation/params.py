@@ -34,12 +34,13 @@ class _Model(BaseModel):
 
 
 class PrivacyParams(_Model):
-    """Disclosure thresholds (PRIVACY.md); they may be raised, never lowered."""
+    """Disclosure thresholds (docs/privacy.md); they may be raised, never lowered."""
 
     min_count: int = Field(5, description="Counts from 1 to min_count-1 are hidden.")
     min_n: int = Field(10, description="Least denominator behind a share, rate, mean or median.")
     sensitive_min_n: int = Field(
-        20, description="0 % and 100 % of sensitive outcomes are hidden below this denominator.")
+        20, description="0 % and 100 % of sensitive outcomes are hidden below this denominator."
+    )
 
     @field_validator("min_count")
     @classmethod
@@ -98,7 +99,8 @@ class EvaluationParams(_Model):
     title: str | None = None
     comparison_areas: tuple[str, ...] = ()
     excluded_from_comparison: tuple[str, ...] = Field(
-        (), description="Areas with their own area-based work, kept out of comparisons.")
+        (), description="Areas with their own area-based work, kept out of comparisons."
+    )
     intervention_start: date | None = None
     period_start: date | None = None
     period_end: date | None = None
@@ -116,8 +118,7 @@ class EvaluationParams(_Model):
 
         unknown = [o for o in v if o not in OUTCOMES]
         if unknown:
-            raise ValueError(f"unknown outcome {unknown[0]!r}; choose from "
-                             f"{', '.join(OUTCOMES)}")
+            raise ValueError(f"unknown outcome {unknown[0]!r}; choose from {', '.join(OUTCOMES)}")
         return v
 
     @field_validator("comparison_areas", "excluded_from_comparison", mode="before")
@@ -175,11 +176,13 @@ def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
     if not data.is_dir():
         raise ParameterError(f"data folder {data} does not exist", file=path, parameter="data")
     if params.kind == "user_survey" and params.survey is None:
-        raise ParameterError("a user_survey report needs a 'survey' section", file=path,
-                             parameter="survey")
-    if (params.period_start and params.period_end and params.period_start > params.period_end):
-        raise ParameterError("period_start is after period_end", file=path,
-                             parameter="period_start")
+        raise ParameterError(
+            "a user_survey report needs a 'survey' section", file=path, parameter="survey"
+        )
+    if params.period_start and params.period_end and params.period_start > params.period_end:
+        raise ParameterError(
+            "period_start is after period_end", file=path, parameter="period_start"
+        )
     return params.model_copy(update={"data": data, "source_file": path})
 
 
@@ -192,5 +195,6 @@ def load_batch(path: str | Path) -> BatchParams:
     except ValidationError as exc:
         raise _explain(exc, BatchParams, path) from None
     evaluations = tuple(
-        p if p.is_absolute() else (path.parent / p).resolve() for p in batch.evaluations)
+        p if p.is_absolute() else (path.parent / p).resolve() for p in batch.evaluations
+    )
     return batch.model_copy(update={"evaluations": evaluations, "source_file": path})

@@ -49,8 +49,11 @@ def rate_ci(count, exposure, per: float = 1000.0, level: float = 0.95):
     low, high = poisson_ci(count, level)
     exp = np.asarray(exposure, dtype=float)
     scale = np.where(exp > 0, per / np.where(exp > 0, exp, 1), np.nan)
-    return (np.asarray(count, dtype=float) * scale, np.asarray(low) * scale,
-            np.asarray(high) * scale)
+    return (
+        np.asarray(count, dtype=float) * scale,
+        np.asarray(low) * scale,
+        np.asarray(high) * scale,
+    )
 
 
 def two_proportion_test(k1, n1, k2, n2) -> float:

@@ -9,8 +9,9 @@ import typer
 from evaluation.exceptions import EvaluationError
 from evaluation.io.fetch import DEFAULT_CACHE, KOLADA_API, SCB_API, Fetched, fetch_kolada, fetch_scb
 
-fetch_app = typer.Typer(help="Fetch public statistics (SCB, Kolada) into a local cache.",
-                        no_args_is_help=True)
+fetch_app = typer.Typer(
+    help="Fetch public statistics (SCB, Kolada) into a local cache.", no_args_is_help=True
+)
 
 
 def _selection(items: list[str]) -> dict[str, list[str]]:
@@ -42,8 +43,9 @@ def _run(call, debug: bool) -> None:
 @fetch_app.command("scb")
 def scb(
     table: str = typer.Argument(..., help="SCB table id, e.g. TAB638."),
-    select: list[str] = typer.Option(..., "--select", "-s",
-                                     help="VARIABLE=code1,code2 (repeat per variable; * for all)."),
+    select: list[str] = typer.Option(
+        ..., "--select", "-s", help="VARIABLE=code1,code2 (repeat per variable; * for all)."
+    ),
     cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cache folder."),
     base_url: str = typer.Option(SCB_API, help="PxWeb API v2 base URL."),
     lang: str = typer.Option("sv", help="Language of labels."),
@@ -52,15 +54,20 @@ def scb(
 ) -> None:
     """Fetch an SCB table as json-stat2, within the API's own cell and rate limits."""
     selection = _selection(select)
-    _run(lambda: fetch_scb(table, selection, cache_dir=cache_dir, base_url=base_url, lang=lang,
-                           refresh=refresh), debug)
+    _run(
+        lambda: fetch_scb(
+            table, selection, cache_dir=cache_dir, base_url=base_url, lang=lang, refresh=refresh
+        ),
+        debug,
+    )
 
 
 @fetch_app.command("kolada")
 def kolada(
     kpi: list[str] = typer.Option(..., "--kpi", "-k", help="KPI id (repeat or comma-separate)."),
-    municipality: list[str] = typer.Option(..., "--municipality", "-m",
-                                           help="Municipality code; 0000 for Sweden."),
+    municipality: list[str] = typer.Option(
+        ..., "--municipality", "-m", help="Municipality code; 0000 for Sweden."
+    ),
     year: list[str] = typer.Option(..., "--year", "-y", help="Year (repeat or comma-separate)."),
     cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cache folder."),
     base_url: str = typer.Option(KOLADA_API, help="Kolada API v3 base URL."),
@@ -68,8 +75,18 @@ def kolada(
     debug: bool = typer.Option(False, help="Show tracebacks."),
 ) -> None:
     """Fetch Kolada values (all pages; at most 25 ids per request)."""
+
     def split(values: list[str]) -> list[str]:
         return [v.strip() for item in values for v in item.split(",") if v.strip()]
 
-    _run(lambda: fetch_kolada(split(kpi), split(municipality), split(year), cache_dir=cache_dir,
-                              base_url=base_url, refresh=refresh), debug)
+    _run(
+        lambda: fetch_kolada(
+            split(kpi),
+            split(municipality),
+            split(year),
+            cache_dir=cache_dir,
+            base_url=base_url,
+            refresh=refresh,
+        ),
+        debug,
+    )

@@ -15,8 +15,12 @@ import typer
 
 from evaluation.exceptions import DataError, EvaluationError, ParameterError
 
-app = typer.Typer(help="Utvärdering av områdesbaserat socialt arbete: rapporter och batchar.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Utvärdering av områdesbaserat socialt arbete: rapporter och batchar.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 DEBUG_HELP = "Show the full traceback on errors."
 
@@ -42,11 +46,14 @@ def _fail(exc: BaseException, debug: bool) -> None:
 
 
 @app.command()
-def run(params: Path = typer.Argument(..., help="Parameters YAML of one evaluation."),
-        output_dir: Path = typer.Option(Path("reports/adhoc"), "--output-dir", "-o",
-                                        help="Folder for <area>/<kind>.html."),
-        force: bool = typer.Option(False, "--force", help="Re-render even if nothing changed."),
-        debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP)) -> None:
+def run(
+    params: Path = typer.Argument(..., help="Parameters YAML of one evaluation."),
+    output_dir: Path = typer.Option(
+        Path("reports/adhoc"), "--output-dir", "-o", help="Folder for <area>/<kind>.html."
+    ),
+    force: bool = typer.Option(False, "--force", help="Re-render even if nothing changed."),
+    debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
+) -> None:
     """Render one evaluation's report."""
     try:
         from evaluation.render import render_report
@@ -63,28 +70,44 @@ def run(params: Path = typer.Argument(..., help="Parameters YAML of one evaluati
 
 
 @app.command()
-def batch(batch_file: Path = typer.Argument(..., metavar="BATCH", help="Batch YAML."),
-          output_root: Path = typer.Option(Path("reports"), "--output-root", "-o",
-                                           help="Folder for <batch>/index.html and reports."),
-          workers: int = typer.Option(None, "--workers", "-w", min=1,
-                                      help="Parallel workers (default: one per core)."),
-          executor: str = typer.Option("local", "--executor", help="local (process pool), dask, or serial (this process)."),
-          scheduler: str = typer.Option(None, "--scheduler",
-                                        help="Dask scheduler address (default: a local cluster)."),
-          force: bool = typer.Option(False, "--force", help="Re-render unchanged reports."),
-          progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
-          debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP)) -> None:
+def batch(
+    batch_file: Path = typer.Argument(..., metavar="BATCH", help="Batch YAML."),
+    output_root: Path = typer.Option(
+        Path("reports"), "--output-root", "-o", help="Folder for <batch>/index.html and reports."
+    ),
+    workers: int = typer.Option(
+        None, "--workers", "-w", min=1, help="Parallel workers (default: one per core)."
+    ),
+    executor: str = typer.Option(
+        "local", "--executor", help="local (process pool), dask, or serial (this process)."
+    ),
+    scheduler: str = typer.Option(
+        None, "--scheduler", help="Dask scheduler address (default: a local cluster)."
+    ),
+    force: bool = typer.Option(False, "--force", help="Re-render unchanged reports."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
+) -> None:
     """Render every evaluation of a batch and write the index page."""
     try:
         from evaluation.render.batch import run_batch
 
-        result = run_batch(batch_file, output_root, workers=workers, executor=executor,
-                           scheduler=scheduler, force=force, progress=progress)
+        result = run_batch(
+            batch_file,
+            output_root,
+            workers=workers,
+            executor=executor,
+            scheduler=scheduler,
+            force=force,
+            progress=progress,
+        )
     except Exception as exc:  # noqa: BLE001
         _fail(exc, debug)
-    typer.echo(f"{len(result.results)} reports: {result.count('ok')} rendered, "
-               f"{result.count('reused')} re-used, {result.count('failed')} failed "
-               f"in {result.seconds:.1f} s. Index: {result.index}")
+    typer.echo(
+        f"{len(result.results)} reports: {result.count('ok')} rendered, "
+        f"{result.count('reused')} re-used, {result.count('failed')} failed "
+        f"in {result.seconds:.1f} s. Index: {result.index}"
+    )
     for failed in result.failed:
         where = f"{failed.area} / {failed.kind}" if failed.area else Path(failed.params_file).name
         typer.echo(f"Failed: {where}: {failed.message}", err=True)
@@ -93,8 +116,10 @@ def batch(batch_file: Path = typer.Argument(..., metavar="BATCH", help="Batch YA
 
 
 @app.command()
-def validate(data_folder: Path = typer.Argument(..., help="Data folder to check."),
-             debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP)) -> None:
+def validate(
+    data_folder: Path = typer.Argument(..., help="Data folder to check."),
+    debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
+) -> None:
     """Load and validate a data folder against the data contract."""
     try:
         from evaluation import load_data
@@ -104,8 +129,15 @@ def validate(data_folder: Path = typer.Argument(..., help="Data folder to check.
         _fail(EvaluationError(f"data loading is not available: {exc}"), debug)
     except Exception as exc:  # noqa: BLE001
         _fail(exc, debug)
-    tables = [name for name, value in sorted(vars(data).items())
-              if not name.startswith("_") and value is not None] if hasattr(data, "__dict__") else []
+    tables = (
+        [
+            name
+            for name, value in sorted(vars(data).items())
+            if not name.startswith("_") and value is not None
+        ]
+        if hasattr(data, "__dict__")
+        else []
+    )
     typer.echo(f"{data_folder}: valid" + (f" ({', '.join(tables)})" if tables else ""))
 
 

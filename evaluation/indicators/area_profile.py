@@ -34,8 +34,7 @@ def band_label(lower: int, upper: str) -> str:
     return f"{lower}+" if upper == "plus" else f"{lower}–{upper}"
 
 
-def indicator_rows(stats: pd.DataFrame, catalogue: dict, places: dict[str, str]
-                   ) -> pd.DataFrame:
+def indicator_rows(stats: pd.DataFrame, catalogue: dict, places: dict[str, str]) -> pd.DataFrame:
     """Catalogue indicators (pyramid keys excepted) for ``places`` (code → name), every year.
 
     Columns: ``area_code``, ``group`` (place name), ``indicator``, ``year``,
@@ -48,8 +47,7 @@ def indicator_rows(stats: pd.DataFrame, catalogue: dict, places: dict[str, str]
     """
     keys = [k for k in catalogue if not is_age_sex(k)]
     rows = stats[stats["indicator"].isin(keys) & stats["area_code"].isin(list(places))].copy()
-    pop = (stats[stats["indicator"] == "population_total"]
-           .set_index(["area_code", "year"])["value"])
+    pop = stats[stats["indicator"] == "population_total"].set_index(["area_code", "year"])["value"]
     rows["group"] = rows["area_code"].map(places)
     rows["period"] = rows["year"].astype(int).astype(str)
     rows["period_start"] = pd.to_datetime(rows["period"] + "-01-01")
@@ -57,10 +55,13 @@ def indicator_rows(stats: pd.DataFrame, catalogue: dict, places: dict[str, str]
     has_base = rows["numerator"].notna() & rows["denominator"].notna() & (rows["denominator"] > 0)
     rows["protection"] = np.select(
         [kind == "count", (kind == "share") & has_base, (kind == "rate") & has_base],
-        ["count", "share", "rate"], "statistic")
+        ["count", "share", "rate"],
+        "statistic",
+    )
     idx = pd.MultiIndex.from_arrays([rows["area_code"], rows["year"]])
-    rows["n"] = np.where(rows["protection"] == "count", rows["value"],
-                         pop.reindex(idx).to_numpy(dtype=float))
+    rows["n"] = np.where(
+        rows["protection"] == "count", rows["value"], pop.reindex(idx).to_numpy(dtype=float)
+    )
     published_share = (kind == "share") & (rows["protection"] == "statistic")
     rows.loc[published_share, "value"] = rows.loc[published_share, "value"] / 100.0
     rows["ci_low"], rows["ci_high"] = np.nan, np.nan
@@ -72,18 +73,36 @@ def indicator_rows(stats: pd.DataFrame, catalogue: dict, places: dict[str, str]
             part = add_rate(part)
         parts.append(part)
     out = pd.concat(parts) if parts else rows
-    cols = ["area_code", "group", "indicator", "year", "period", "period_start", "protection",
-            "numerator", "denominator", "n", "value", "ci_low", "ci_high"]
+    cols = [
+        "area_code",
+        "group",
+        "indicator",
+        "year",
+        "period",
+        "period_start",
+        "protection",
+        "numerator",
+        "denominator",
+        "n",
+        "value",
+        "ci_low",
+        "ci_high",
+    ]
     order = {k: i for i, k in enumerate(keys)}
-    out = out.assign(_k=out["indicator"].map(order), _p=out["area_code"].map(
-        {c: i for i, c in enumerate(places)}))
+    out = out.assign(
+        _k=out["indicator"].map(order),
+        _p=out["area_code"].map({c: i for i, c in enumerate(places)}),
+    )
     return out.sort_values(["_k", "_p", "year"])[cols].reset_index(drop=True)
 
 
 def latest_year(stats: pd.DataFrame, indicator: str, codes) -> int | None:
     """The last year with a value for ``indicator`` in any of ``codes``."""
-    sel = stats[(stats["indicator"] == indicator) & stats["area_code"].isin(list(codes))
-                & stats["value"].notna()]
+    sel = stats[
+        (stats["indicator"] == indicator)
+        & stats["area_code"].isin(list(codes))
+        & stats["value"].notna()
+    ]
     return None if sel.empty else int(sel["year"].max())
 
 
@@ -94,19 +113,34 @@ def age_sex_shares(stats: pd.DataFrame, places: dict[str, str], year: int) -> pd
     ``numerator``, ``denominator`` (the sum of all bands), ``value``, ``ci_low``,
     ``ci_high``. Empty when the data have no pyramid keys for that year.
     """
-    rows = stats[stats["indicator"].map(is_age_sex) & (stats["year"] == year)
-                 & stats["area_code"].isin(list(places))].copy()
+    rows = stats[
+        stats["indicator"].map(is_age_sex)
+        & (stats["year"] == year)
+        & stats["area_code"].isin(list(places))
+    ].copy()
     if rows.empty:
-        return pd.DataFrame(columns=["group", "sex", "age", "age_order", "numerator",
-                                     "denominator", "value", "ci_low", "ci_high"])
+        return pd.DataFrame(
+            columns=[
+                "group",
+                "sex",
+                "age",
+                "age_order",
+                "numerator",
+                "denominator",
+                "value",
+                "ci_low",
+                "ci_high",
+            ]
+        )
     parts = rows["indicator"].str.extract(AGE_SEX_KEY)
     rows["sex"] = parts[0].map(SEX_LABEL)
     rows["age_order"] = parts[1].astype(int)
-    rows["age"] = [band_label(int(lo), hi) for lo, hi in zip(parts[1], parts[2])]
+    rows["age"] = [band_label(int(lo), hi) for lo, hi in zip(parts[1], parts[2], strict=False)]
     rows["numerator"] = rows["value"].astype(float)
     rows["denominator"] = rows.groupby("area_code")["numerator"].transform("sum")
-    rows["group"] = pd.Categorical(rows["area_code"].map(places), categories=list(
-        dict.fromkeys(places.values())), ordered=True)
+    rows["group"] = pd.Categorical(
+        rows["area_code"].map(places), categories=list(dict.fromkeys(places.values())), ordered=True
+    )
     out = add_share(rows[["group", "sex", "age", "age_order", "numerator", "denominator"]])
     return out.sort_values(["group", "sex", "age_order"]).reset_index(drop=True)
 
@@ -116,8 +150,7 @@ def ranks(values: pd.Series, higher_first: bool = True) -> pd.Series:
     return values.rank(ascending=not higher_first, method="min")
 
 
-def standardised_difference(area_value: float, reference: float, area_values: pd.Series
-                            ) -> float:
+def standardised_difference(area_value: float, reference: float, area_values: pd.Series) -> float:
     """(area − reference) in standard deviations of the areas' values (NaN when undefined)."""
     shown = pd.Series(area_values, dtype=float).dropna()
     if len(shown) < 3 or pd.isna(area_value) or pd.isna(reference):
@@ -149,9 +182,18 @@ def deviations(frame: pd.DataFrame, top: int = 5, threshold: float = 0.5) -> pd.
     return out.reset_index(drop=True)
 
 
-def case_crosstab(frame: pd.DataFrame, codes_: tuple[str, ...], date_col: str, start, end,
-                  row: str, column: str, row_labels: dict[str, str],
-                  column_labels: dict[str, str], list_column: bool = False) -> pd.DataFrame:
+def case_crosstab(
+    frame: pd.DataFrame,
+    codes_: tuple[str, ...],
+    date_col: str,
+    start,
+    end,
+    row: str,
+    column: str,
+    row_labels: dict[str, str],
+    column_labels: dict[str, str],
+    list_column: bool = False,
+) -> pd.DataFrame:
     """Records in ``codes_`` areas within [start, end]: rows × columns of counts (Swedish).
 
     With ``list_column``, ``column`` holds ';'-separated lists and a record is
@@ -163,13 +205,25 @@ def case_crosstab(frame: pd.DataFrame, codes_: tuple[str, ...], date_col: str, s
         rows = rows[rows[column].notna() & (rows[column] != "")]
     rows = rows[rows[row].isin(list(row_labels)) & rows[column].isin(list(column_labels))]
     table = pd.crosstab(rows[row], rows[column])
-    table = table.reindex(index=[r for r in row_labels if r in table.index],
-                          columns=[c for c in column_labels if c in table.columns],
-                          fill_value=0)
+    table = table.reindex(
+        index=[r for r in row_labels if r in table.index],
+        columns=[c for c in column_labels if c in table.columns],
+        fill_value=0,
+    )
     table.index = [row_labels[r] for r in table.index]
     table.columns = [column_labels[c] for c in table.columns]
     return table.astype(int)
 
 
-__all__ = ["AGE_SEX_KEY", "age_sex_shares", "band_label", "case_crosstab", "deviations",
-           "indicator_rows", "is_age_sex", "latest_year", "ranks", "standardised_difference"]
+__all__ = [
+    "AGE_SEX_KEY",
+    "age_sex_shares",
+    "band_label",
+    "case_crosstab",
+    "deviations",
+    "indicator_rows",
+    "is_age_sex",
+    "latest_year",
+    "ranks",
+    "standardised_difference",
+]

@@ -14,21 +14,27 @@ def in_window(frame: pd.DataFrame, date_col: str, start, end) -> pd.DataFrame:
     return frame[(d >= pd.Timestamp(start)) & (d <= pd.Timestamp(end))]
 
 
-def grouped_periods(frame: pd.DataFrame, groups: list[Group], date_col: str, freq: Freq,
-                    start, end) -> pd.DataFrame:
+def grouped_periods(
+    frame: pd.DataFrame, groups: list[Group], date_col: str, freq: Freq, start, end
+) -> pd.DataFrame:
     """Window the rows, stack them per group and label each with its period."""
     rows = assign_groups(in_window(frame, date_col, start, end), groups)
     rows["period"] = period_label(rows[date_col], freq)
     return rows
 
 
-def grid(groups: list[Group], start, end, freq: Freq, extra: dict[str, list] | None = None
-         ) -> pd.DataFrame:
+def grid(
+    groups: list[Group], start, end, freq: Freq, extra: dict[str, list] | None = None
+) -> pd.DataFrame:
     """Every group × period (× extra categories) combination, so zeros are explicit."""
     periods = period_frame(pd.Timestamp(start), pd.Timestamp(end), freq)
-    frame = pd.DataFrame({"group": pd.Categorical([g.label for g in groups],
-                                                  categories=[g.label for g in groups],
-                                                  ordered=True)})
+    frame = pd.DataFrame(
+        {
+            "group": pd.Categorical(
+                [g.label for g in groups], categories=[g.label for g in groups], ordered=True
+            )
+        }
+    )
     frame = frame.merge(periods[["period", "period_start"]], how="cross")
     for name, values in (extra or {}).items():
         frame = frame.merge(pd.DataFrame({name: values}), how="cross")
@@ -43,8 +49,9 @@ def count_by(rows: pd.DataFrame, keys: list[str], complete: pd.DataFrame) -> pd.
     return out
 
 
-def category_by_period(rows: pd.DataFrame, date_col: str, by: str, freq: Freq,
-                       labels: dict[str, str]) -> pd.DataFrame:
+def category_by_period(
+    rows: pd.DataFrame, date_col: str, by: str, freq: Freq, labels: dict[str, str]
+) -> pd.DataFrame:
     """Crosstab of rows: periods × ``by`` categories in code order, Swedish column labels."""
     rows = rows.assign(period=period_label(rows[date_col], freq))
     table = pd.crosstab(rows["period"], rows[by])

@@ -16,8 +16,9 @@ class Group:
     role: str  # "evaluated", "comparison", "comparison_total", "municipality"
 
 
-def assign_groups(frame: pd.DataFrame, groups: list[Group], area_col: str = "area_code"
-                  ) -> pd.DataFrame:
+def assign_groups(
+    frame: pd.DataFrame, groups: list[Group], area_col: str = "area_code"
+) -> pd.DataFrame:
     """Stack one copy of the rows per group they belong to, with a ``group`` column.
 
     A row can belong to several groups (an area and the municipality it lies in).

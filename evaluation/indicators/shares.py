@@ -8,8 +8,9 @@ import pandas as pd
 from evaluation.stats import rate_ci, wilson_ci
 
 
-def add_share(frame: pd.DataFrame, numerator: str = "numerator",
-              denominator: str = "denominator") -> pd.DataFrame:
+def add_share(
+    frame: pd.DataFrame, numerator: str = "numerator", denominator: str = "denominator"
+) -> pd.DataFrame:
     """Add ``value``, ``ci_low``, ``ci_high`` (as fractions) from counts, Wilson intervals."""
     out = frame.copy()
     k = out[numerator].astype(float).to_numpy()
@@ -21,26 +22,37 @@ def add_share(frame: pd.DataFrame, numerator: str = "numerator",
     return out
 
 
-def add_rate(frame: pd.DataFrame, count: str = "numerator", exposure: str = "denominator",
-             per: float = 1000.0) -> pd.DataFrame:
+def add_rate(
+    frame: pd.DataFrame,
+    count: str = "numerator",
+    exposure: str = "denominator",
+    per: float = 1000.0,
+) -> pd.DataFrame:
     """Add ``value``, ``ci_low``, ``ci_high`` for a rate per ``per`` with Garwood intervals."""
     out = frame.copy()
-    value, low, high = rate_ci(out[count].astype(float).to_numpy(),
-                               out[exposure].astype(float).to_numpy(), per=per)
+    value, low, high = rate_ci(
+        out[count].astype(float).to_numpy(), out[exposure].astype(float).to_numpy(), per=per
+    )
     out["value"], out["ci_low"], out["ci_high"] = value, low, high
     return out
 
 
-def share_by(frame: pd.DataFrame, keys: list[str], success: pd.Series,
-             eligible: pd.Series | None = None, complete: pd.DataFrame | None = None
-             ) -> pd.DataFrame:
+def share_by(
+    frame: pd.DataFrame,
+    keys: list[str],
+    success: pd.Series,
+    eligible: pd.Series | None = None,
+    complete: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Share of ``success`` among ``eligible`` rows per ``keys`` (zeros kept via ``complete``)."""
     eligible = pd.Series(True, index=frame.index) if eligible is None else eligible
     work = frame.loc[eligible.fillna(False).astype(bool), keys].copy()
     work["numerator"] = success[work.index].fillna(False).astype(int)
-    out = (work.groupby(keys, observed=True, sort=True)
-           .agg(numerator=("numerator", "sum"), denominator=("numerator", "size"))
-           .reset_index())
+    out = (
+        work.groupby(keys, observed=True, sort=True)
+        .agg(numerator=("numerator", "sum"), denominator=("numerator", "size"))
+        .reset_index()
+    )
     if complete is not None:
         out = complete.merge(out, on=keys, how="left")
         out[["numerator", "denominator"]] = out[["numerator", "denominator"]].fillna(0)

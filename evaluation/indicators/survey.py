@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from evaluation.indicators.shares import add_share
-from evaluation.stats import two_proportion_test
 from evaluation.metadata.scales import Scale, check_answers, is_free_text, scale
+from evaluation.stats import two_proportion_test
 
 POSITIVE, NEGATIVE = "positive", "negative"
 
@@ -32,10 +32,12 @@ class Question:
 
     @property
     def free_text(self) -> bool:
+        """Whether answers are free text (never shown, only counted)."""
         return is_free_text(self.scale_code)
 
     @property
     def scale(self) -> Scale:
+        """The answer scale of this question."""
         return scale(self.scale_code, question=self.question_id)
 
 
@@ -51,8 +53,9 @@ def questions_of(questions: pd.DataFrame, survey: str) -> list[Question]:
     return out
 
 
-def select(frame: pd.DataFrame, survey: str, unit: str | None,
-           area_code: str | None) -> pd.DataFrame:
+def select(
+    frame: pd.DataFrame, survey: str, unit: str | None, area_code: str | None
+) -> pd.DataFrame:
     """Rows of one survey, one unit (None: all units) and one area (None: any area)."""
     keep = frame["survey"] == survey
     if unit is not None:
@@ -69,8 +72,9 @@ def periods_of(invitations: pd.DataFrame, responses: pd.DataFrame) -> list[str]:
     return sorted(found)
 
 
-def response_rates(invitations: pd.DataFrame, responses: pd.DataFrame,
-                   periods: list[str]) -> pd.DataFrame:
+def response_rates(
+    invitations: pd.DataFrame, responses: pd.DataFrame, periods: list[str]
+) -> pd.DataFrame:
     """Respondents / invited per period, Wilson intervals.
 
     ``numerator`` is the number of distinct respondents (anyone who returned
@@ -85,8 +89,12 @@ def response_rates(invitations: pd.DataFrame, responses: pd.DataFrame,
     if (frame["numerator"] > frame["denominator"]).any():
         bad = frame.loc[frame["numerator"] > frame["denominator"], "period"].iloc[0]
         from evaluation.exceptions import DataError
-        raise DataError(f"more respondents than invited in period {bad}",
-                        file="survey_invitations.csv", column="invited")
+
+        raise DataError(
+            f"more respondents than invited in period {bad}",
+            file="survey_invitations.csv",
+            column="invited",
+        )
     known = frame["denominator"].notna()
     out = frame.copy()
     out["value"] = np.nan
@@ -95,7 +103,8 @@ def response_rates(invitations: pd.DataFrame, responses: pd.DataFrame,
     if known.any():
         shares = add_share(frame[known].astype({"denominator": int}))
         out.loc[known, ["value", "ci_low", "ci_high"]] = shares[
-            ["value", "ci_low", "ci_high"]].to_numpy()
+            ["value", "ci_low", "ci_high"]
+        ].to_numpy()
     return out
 
 
@@ -104,12 +113,12 @@ def _answers(responses: pd.DataFrame, q: Question) -> pd.DataFrame:
     rows = responses[responses["question_id"] == q.question_id]
     answers = q.scale.normalise(rows["answer"])
     check_answers(answers.dropna().unique(), q.scale, q.question_id)
-    return pd.DataFrame({"period": rows["period"].astype("string"),
-                         "answer": answers}).dropna(subset=["answer"])
+    return pd.DataFrame({"period": rows["period"].astype("string"), "answer": answers}).dropna(
+        subset=["answer"]
+    )
 
 
-def answer_distribution(responses: pd.DataFrame, q: Question, periods: list[str]
-                        ) -> pd.DataFrame:
+def answer_distribution(responses: pd.DataFrame, q: Question, periods: list[str]) -> pd.DataFrame:
     """Each answer's share of the period's answers, plus the two sides of the scale.
 
     One row per period × segment. ``kind`` is "answer" (one answer code, in the
@@ -125,21 +134,47 @@ def answer_distribution(responses: pd.DataFrame, q: Question, periods: list[str]
     for period in periods:
         n = int(totals.get(period, 0))
         for code in sc.answers:
-            rows.append({"period": period, "kind": "answer", "segment": code,
-                         "side": POSITIVE if code in sc.positive else NEGATIVE,
-                         "numerator": int(counts.get((period, code), 0)), "denominator": n})
+            rows.append(
+                {
+                    "period": period,
+                    "kind": "answer",
+                    "segment": code,
+                    "side": POSITIVE if code in sc.positive else NEGATIVE,
+                    "numerator": int(counts.get((period, code), 0)),
+                    "denominator": n,
+                }
+            )
         k = sum(int(counts.get((period, code), 0)) for code in sc.positive)
-        rows.append({"period": period, "kind": "side", "segment": NEGATIVE, "side": NEGATIVE,
-                     "numerator": n - k, "denominator": n})
-        rows.append({"period": period, "kind": "side", "segment": POSITIVE, "side": POSITIVE,
-                     "numerator": k, "denominator": n})
-    frame = pd.DataFrame(rows).astype({"period": "string", "kind": "string",
-                                       "segment": "string", "side": "string"})
+        rows.append(
+            {
+                "period": period,
+                "kind": "side",
+                "segment": NEGATIVE,
+                "side": NEGATIVE,
+                "numerator": n - k,
+                "denominator": n,
+            }
+        )
+        rows.append(
+            {
+                "period": period,
+                "kind": "side",
+                "segment": POSITIVE,
+                "side": POSITIVE,
+                "numerator": k,
+                "denominator": n,
+            }
+        )
+    frame = pd.DataFrame(rows).astype(
+        {"period": "string", "kind": "string", "segment": "string", "side": "string"}
+    )
     out = frame.copy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["value"] = np.where(out["denominator"] > 0,
-                                out["numerator"] / out["denominator"].where(
-                                    out["denominator"] > 0, 1), np.nan)
+        out["value"] = np.where(
+            out["denominator"] > 0,
+            out["numerator"] / out["denominator"].where(out["denominator"] > 0, 1),
+            np.nan,
+        )
     return out
 
 
@@ -156,8 +191,9 @@ def change_p_value(k1: int, n1: int, k2: int, n2: int) -> float:
     return two_proportion_test(k2, n2, k1, n1)
 
 
-def positive_shares(questions: list[Question], responses: pd.DataFrame,
-                    periods: list[str]) -> pd.DataFrame:
+def positive_shares(
+    questions: list[Question], responses: pd.DataFrame, periods: list[str]
+) -> pd.DataFrame:
     """Share of positive answers per closed question and period, with Wilson intervals.
 
     ``p_change`` (on every period but the first) is the score test's p-value
@@ -175,17 +211,27 @@ def positive_shares(questions: list[Question], responses: pd.DataFrame,
         for period in periods:
             kk, nn = int(k.get(period, 0)), int(n.get(period, 0))
             p = change_p_value(*previous, kk, nn) if previous is not None else np.nan
-            rows.append({"question_id": q.question_id, "question": f"{q.number}. {q.text}",
-                         "period": period, "numerator": kk, "denominator": nn, "p_change": p})
+            rows.append(
+                {
+                    "question_id": q.question_id,
+                    "question": f"{q.number}. {q.text}",
+                    "period": period,
+                    "numerator": kk,
+                    "denominator": nn,
+                    "p_change": p,
+                }
+            )
             previous = (kk, nn)
     columns = ["question_id", "question", "period", "numerator", "denominator", "p_change"]
     frame = pd.DataFrame(rows, columns=columns).astype(
-        {"question_id": "string", "question": "string", "period": "string"})
+        {"question_id": "string", "question": "string", "period": "string"}
+    )
     return add_share(frame)
 
 
-def free_text_counts(questions: list[Question], responses: pd.DataFrame,
-                     periods: list[str]) -> pd.DataFrame:
+def free_text_counts(
+    questions: list[Question], responses: pd.DataFrame, periods: list[str]
+) -> pd.DataFrame:
     """How many respondents wrote something in each free-text question, per period.
 
     Only the count leaves this function, never the text. ``denominator`` is the
@@ -201,9 +247,16 @@ def free_text_counts(questions: list[Question], responses: pd.DataFrame,
         wrote = text["answer"].astype("string").str.strip().fillna("").ne("")
         per_period = text.loc[wrote.to_numpy()].groupby("period", observed=True).size()
         for period in periods:
-            rows.append({"question_id": q.question_id, "question": f"{q.number}. {q.text}",
-                         "period": period, "numerator": int(per_period.get(period, 0)),
-                         "denominator": int(respondents.get(period, 0))})
+            rows.append(
+                {
+                    "question_id": q.question_id,
+                    "question": f"{q.number}. {q.text}",
+                    "period": period,
+                    "numerator": int(per_period.get(period, 0)),
+                    "denominator": int(respondents.get(period, 0)),
+                }
+            )
     columns = ["question_id", "question", "period", "numerator", "denominator"]
     return pd.DataFrame(rows, columns=columns).astype(
-        {"question_id": "string", "question": "string", "period": "string"})
+        {"question_id": "string", "question": "string", "period": "string"}
+    )

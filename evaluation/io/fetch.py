@@ -48,9 +48,16 @@ class Fetched:
 class Http:
     """Requests with a calls-per-window throttle and retry with backoff on HTTP 429/503."""
 
-    def __init__(self, session: Any = None, *, retries: int = 5, backoff: float = 1.0,
-                 timeout: float = 60.0, sleep: Callable[[float], None] | None = None,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        session: Any = None,
+        *,
+        retries: int = 5,
+        backoff: float = 1.0,
+        timeout: float = 60.0,
+        sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.session = session if session is not None else requests.Session()
         self.retries, self.backoff, self.timeout = retries, backoff, timeout
         self.sleep, self.clock = sleep or time.sleep, clock or time.monotonic
@@ -82,18 +89,25 @@ class Http:
             try:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except requests.RequestException as exc:
-                raise FetchError(f"cannot reach {url} ({type(exc).__name__}); check the "
-                                 "network or use the cached files") from None
+                raise FetchError(
+                    f"cannot reach {url} ({type(exc).__name__}); check the "
+                    "network or use the cached files"
+                ) from None
             self.count += 1
             if response.status_code in (429, 503) and attempt < self.retries:
                 retry_after = (response.headers or {}).get("Retry-After")
-                wait = (float(retry_after) if retry_after and retry_after.isdigit()
-                        else self.backoff * 2 ** attempt)
+                wait = (
+                    float(retry_after)
+                    if retry_after and retry_after.isdigit()
+                    else self.backoff * 2**attempt
+                )
                 self.sleep(wait)
                 continue
             if response.status_code >= 400:
-                raise FetchError(f"{url} answered HTTP {response.status_code}"
-                                 + (" after retries" if response.status_code == 429 else ""))
+                raise FetchError(
+                    f"{url} answered HTTP {response.status_code}"
+                    + (" after retries" if response.status_code == 429 else "")
+                )
             return response
         raise FetchError(f"{url}: no answer after {self.retries} retries")  # pragma: no cover
 
@@ -127,6 +141,7 @@ def _cached(path: Path, sidecar: Path, refresh: bool) -> Fetched | None:
 
 # --- SCB -------------------------------------------------------------------------------------
 
+
 def scb_limits(http: Http, base_url: str = SCB_API) -> dict[str, int]:
     """Read cell and request-rate limits from the API's own ``/config``."""
     url = f"{base_url.rstrip('/')}/config"
@@ -148,36 +163,46 @@ def split_selection(selection: dict[str, list[str]], max_cells: int) -> list[dic
     size = max(1, max_cells // rest)
     parts = []
     for start in range(0, len(selection[dim]), size):
-        part = {**selection, dim: selection[dim][start:start + size]}
+        part = {**selection, dim: selection[dim][start : start + size]}
         parts.extend(split_selection(part, max_cells))
     return parts
 
 
-def _expand_wildcards(selection: dict[str, list[str]], http: Http, base: str, table: str,
-                      lang: str) -> dict[str, list[str]]:
+def _expand_wildcards(
+    selection: dict[str, list[str]], http: Http, base: str, table: str, lang: str
+) -> dict[str, list[str]]:
     """Replace ``*`` by every code of that variable from the table's json-stat2 metadata."""
     if not any("*" in codes for codes in selection.values()):
         return selection
     url = f"{base}/tables/{table}/metadata"
-    meta = _json(http.request("GET", url, params={"lang": lang, "outputFormat": "json-stat2"}),
-                 url)
+    meta = _json(http.request("GET", url, params={"lang": lang, "outputFormat": "json-stat2"}), url)
     expanded = {}
     for dim, codes in selection.items():
         if "*" in codes:
             try:
                 index = meta["dimension"][dim]["category"]["index"]
             except (KeyError, TypeError):
-                raise ParameterError(f"table {table} has no variable '{dim}'",
-                                     parameter="select") from None
+                raise ParameterError(
+                    f"table {table} has no variable '{dim}'", parameter="select"
+                ) from None
             codes = list(index) if isinstance(index, list) else sorted(index, key=index.get)
         expanded[dim] = codes
     return expanded
 
 
-def fetch_scb(table_id: str, selection: dict[str, list[str]], *,
-              cache_dir: Path = DEFAULT_CACHE, session: Any = None, base_url: str = SCB_API,
-              lang: str = "sv", refresh: bool = False, sleep: Callable | None = None,
-              clock: Callable | None = None, today: dt.date | None = None) -> Fetched:
+def fetch_scb(
+    table_id: str,
+    selection: dict[str, list[str]],
+    *,
+    cache_dir: Path = DEFAULT_CACHE,
+    session: Any = None,
+    base_url: str = SCB_API,
+    lang: str = "sv",
+    refresh: bool = False,
+    sleep: Callable | None = None,
+    clock: Callable | None = None,
+    today: dt.date | None = None,
+) -> Fetched:
     """Fetch one SCB table as json-stat2, split under the API's cell limit, into the cache.
 
     ``selection`` maps variable codes to value codes (``["*"]`` for all).
@@ -196,16 +221,30 @@ def fetch_scb(table_id: str, selection: dict[str, list[str]], *,
     docs = []
     for part in parts:
         body = {"selection": [{"variableCode": k, "valueCodes": v} for k, v in part.items()]}
-        docs.append(_json(http.request("POST", url, json=body,
-                                       params={"lang": lang, "outputFormat": "json-stat2"}), url))
+        docs.append(
+            _json(
+                http.request(
+                    "POST", url, json=body, params={"lang": lang, "outputFormat": "json-stat2"}
+                ),
+                url,
+            )
+        )
     document = docs[0] if len(docs) == 1 else _merge_jsonstat2(docs)
     _write_atomic(path, document)
-    _write_atomic(sidecar, {
-        "source": "SCB", "api": base, "table_id": table_id,
-        "label": document.get("label", ""), "updated": document.get("updated"),
-        "selection": selection, "fetched": (today or dt.date.today()).isoformat(),
-        "format": "json-stat2", "requests": len(parts),
-    })
+    _write_atomic(
+        sidecar,
+        {
+            "source": "SCB",
+            "api": base,
+            "table_id": table_id,
+            "label": document.get("label", ""),
+            "updated": document.get("updated"),
+            "selection": selection,
+            "fetched": (today or dt.date.today()).isoformat(),
+            "format": "json-stat2",
+            "requests": len(parts),
+        },
+    )
     return Fetched(path, sidecar, False)
 
 
@@ -215,8 +254,12 @@ def _merge_jsonstat2(docs: list[dict]) -> dict:
     first = docs[0]
     metric = ((first.get("role") or {}).get("metric") or ["ContentsCode"])[0]
     codes = first.get("dimension", {}).get(metric, {}).get("category", {}).get("index", {})
-    merged = to_jsonstat2(frame, label=first.get("label", ""), source=first.get("source", "SCB"),
-                          metric_codes=list(codes))
+    merged = to_jsonstat2(
+        frame,
+        label=first.get("label", ""),
+        source=first.get("source", "SCB"),
+        metric_codes=list(codes),
+    )
     if "updated" in first:
         merged["updated"] = first["updated"]
     return merged
@@ -224,15 +267,24 @@ def _merge_jsonstat2(docs: list[dict]) -> dict:
 
 # --- Kolada ----------------------------------------------------------------------------------
 
+
 def _chunks(ids: Iterable[str], size: int = KOLADA_MAX_IDS) -> list[list[str]]:
     ids = list(dict.fromkeys(str(i) for i in ids))
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
-def fetch_kolada(kpis: list[str], municipalities: list[str], years: list[int | str], *,
-                 cache_dir: Path = DEFAULT_CACHE, session: Any = None,
-                 base_url: str = KOLADA_API, refresh: bool = False,
-                 sleep: Callable | None = None, today: dt.date | None = None) -> Fetched:
+def fetch_kolada(
+    kpis: list[str],
+    municipalities: list[str],
+    years: list[int | str],
+    *,
+    cache_dir: Path = DEFAULT_CACHE,
+    session: Any = None,
+    base_url: str = KOLADA_API,
+    refresh: bool = False,
+    sleep: Callable | None = None,
+    today: dt.date | None = None,
+) -> Fetched:
     """Fetch Kolada values for KPIs × municipalities × years, following ``next_url``.
 
     Each path parameter holds at most 25 ids, so long lists become several requests.
@@ -240,17 +292,23 @@ def fetch_kolada(kpis: list[str], municipalities: list[str], years: list[int | s
     if not kpis or not municipalities or not years:
         raise ParameterError("name at least one KPI, municipality and year", parameter="kolada")
     base = base_url.rstrip("/")
-    request = {"api": base, "kpis": sorted(kpis), "municipalities": sorted(municipalities),
-               "years": sorted(map(str, years))}
+    request = {
+        "api": base,
+        "kpis": sorted(kpis),
+        "municipalities": sorted(municipalities),
+        "years": sorted(map(str, years)),
+    }
     path, sidecar = _cache_paths(cache_dir, "kolada", "_".join(sorted(kpis))[:40], request)
     if hit := _cached(path, sidecar, refresh):
         return hit
     http = Http(session, sleep=sleep)
     values: list[dict] = []
-    for kpi, muni, year in itertools.product(_chunks(kpis), _chunks(municipalities),
-                                             _chunks(years)):
-        url: str | None = (f"{base}/data/kpi/{','.join(kpi)}/municipality/{','.join(muni)}"
-                           f"/year/{','.join(year)}")
+    for kpi, muni, year in itertools.product(
+        _chunks(kpis), _chunks(municipalities), _chunks(years)
+    ):
+        url: str | None = (
+            f"{base}/data/kpi/{','.join(kpi)}/municipality/{','.join(muni)}/year/{','.join(year)}"
+        )
         seen: set[str] = set()
         while url and url not in seen:  # a server repeating a link must not loop forever
             seen.add(url)
@@ -260,10 +318,17 @@ def fetch_kolada(kpis: list[str], municipalities: list[str], years: list[int | s
             values.extend(page["values"])
             url = next_link(page)
     _write_atomic(path, {"count": len(values), "next_url": None, "values": values})
-    _write_atomic(sidecar, {
-        "source": "Kolada", "api": base, "table_id": ",".join(request["kpis"]),
-        "municipalities": request["municipalities"], "years": request["years"],
-        "fetched": (today or dt.date.today()).isoformat(), "format": "kolada-v3",
-        "requests": http.count,
-    })
+    _write_atomic(
+        sidecar,
+        {
+            "source": "Kolada",
+            "api": base,
+            "table_id": ",".join(request["kpis"]),
+            "municipalities": request["municipalities"],
+            "years": request["years"],
+            "fetched": (today or dt.date.today()).isoformat(),
+            "format": "kolada-v3",
+            "requests": http.count,
+        },
+    )
     return Fetched(path, sidecar, False)

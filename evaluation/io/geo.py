@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from evaluation.metadata.codes import NATIONAL_CODE
 from evaluation.exceptions import DataError
+from evaluation.metadata.codes import NATIONAL_CODE
 
 TARGET_CRS = "EPSG:3006"  # SWEREF 99 TM, what reports draw in
 CONTRACT = ["area_code", "area_name", "municipality_code"]
@@ -34,21 +34,29 @@ def _layer(path: Path, layer: str | None) -> str | None:
     try:
         layers = [name for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # GDAL raises its own types for unreadable files
-        raise DataError(f"cannot open as a map file: {exc}", file=path,
-                        expected="a GeoPackage or GeoJSON file") from None
+        raise DataError(
+            f"cannot open as a map file: {exc}", file=path, expected="a GeoPackage or GeoJSON file"
+        ) from None
     if layer is not None:
         if layer not in layers:
-            raise DataError(f"no layer '{layer}'", file=path, expected=", ".join(layers),
-                            found=layer)
+            raise DataError(
+                f"no layer '{layer}'", file=path, expected=", ".join(layers), found=layer
+            )
         return layer
     if len(layers) <= 1:
         return layers[0] if layers else None
-    for preferred in ("areas", *sorted(n for n in layers if n.lower().startswith("deso")),
-                      *sorted(n for n in layers if n.lower().startswith("regso"))):
+    for preferred in (
+        "areas",
+        *sorted(n for n in layers if n.lower().startswith("deso")),
+        *sorted(n for n in layers if n.lower().startswith("regso")),
+    ):
         if preferred in layers:
             return preferred
-    raise DataError("the file has several layers; name one with layer=", file=path,
-                    expected="one of " + ", ".join(layers))
+    raise DataError(
+        "the file has several layers; name one with layer=",
+        file=path,
+        expected="one of " + ", ".join(layers),
+    )
 
 
 def _division(frame: pd.DataFrame, layer: str | None) -> pd.Series | None:
@@ -75,8 +83,9 @@ def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
         raise DataError("file not found", file=path)
     layer = _layer(path, layer)
     frame = gpd.read_file(path, layer=layer, engine="pyogrio")
-    frame = frame.rename(columns={c: c.strip().lower() for c in frame.columns
-                                  if c != frame.geometry.name})
+    frame = frame.rename(
+        columns={c: c.strip().lower() for c in frame.columns if c != frame.geometry.name}
+    )
     prefer_regso = bool(layer and layer.lower().startswith("regso"))
     chosen = {}
     for target, sources in _SOURCES.items():
@@ -86,17 +95,25 @@ def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
         if present is None and target == "area_name":
             present = chosen.get("area_code")  # DeSO have no names: show the code
         if present is None:
-            raise DataError(f"missing column '{target}'", file=path, column=target,
-                            expected=" or ".join(sources),
-                            found=", ".join(c for c in frame.columns if c != "geometry"))
+            raise DataError(
+                f"missing column '{target}'",
+                file=path,
+                column=target,
+                expected=" or ".join(sources),
+                found=", ".join(c for c in frame.columns if c != "geometry"),
+            )
         chosen[target] = present
-    out = gpd.GeoDataFrame({t: frame[s] for t, s in chosen.items()}, geometry=frame.geometry,
-                           crs=frame.crs)
+    out = gpd.GeoDataFrame(
+        {t: frame[s] for t, s in chosen.items()}, geometry=frame.geometry, crs=frame.crs
+    )
     division = _division(frame, layer)
     if division is not None:
         out.insert(3, "division", division.to_numpy())
-    extra = [c for c in frame.columns if c not in (*chosen.values(), "geometry", "division",
-                                                   frame.geometry.name)]
+    extra = [
+        c
+        for c in frame.columns
+        if c not in (*chosen.values(), "geometry", "division", frame.geometry.name)
+    ]
     for col in extra:
         out[col] = frame[col].to_numpy()
     _validate(out, path, chosen)
@@ -106,9 +123,13 @@ def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
 def _validate(frame: gpd.GeoDataFrame, path: Path, chosen: dict[str, str]) -> None:
     """Contract rules for the areas layer; rows as a spreadsheet shows them (header = 1)."""
     if frame.crs is None:
-        raise DataError("the file has no coordinate reference system", file=path,
-                        column="geometry", expected="a CRS stored with the file (e.g. EPSG:3006)",
-                        found="none")
+        raise DataError(
+            "the file has no coordinate reference system",
+            file=path,
+            column="geometry",
+            expected="a CRS stored with the file (e.g. EPSG:3006)",
+            found="none",
+        )
     code = chosen["municipality_code"]
     muni = frame["municipality_code"]
     if pd.api.types.is_numeric_dtype(muni):  # GeoJSON numbers drop the leading zero
@@ -118,27 +139,47 @@ def _validate(frame: gpd.GeoDataFrame, path: Path, chosen: dict[str, str]) -> No
     frame["area_name"] = frame["area_name"].astype("string")
     for i, value in enumerate(frame["area_code"]):
         if pd.isna(value) or value == "":
-            raise DataError("empty area code", file=path, row=i + 2, column=chosen["area_code"],
-                            expected="a code")
+            raise DataError(
+                "empty area code",
+                file=path,
+                row=i + 2,
+                column=chosen["area_code"],
+                expected="a code",
+            )
     duplicated = frame["area_code"].duplicated()
     if duplicated.any():
         i = int(np.flatnonzero(duplicated.to_numpy())[0])
-        raise DataError("area code is not unique", file=path, row=i + 2,
-                        column=chosen["area_code"], expected="each code once",
-                        found=str(frame["area_code"].iloc[i]))
+        raise DataError(
+            "area code is not unique",
+            file=path,
+            row=i + 2,
+            column=chosen["area_code"],
+            expected="each code once",
+            found=str(frame["area_code"].iloc[i]),
+        )
     bad = ~frame["municipality_code"].fillna("").str.fullmatch(r"\d{4}")
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError("municipality code is not 4 digits", file=path, row=i + 2, column=code,
-                        expected="4 digits such as 0880",
-                        found=str(frame["municipality_code"].iloc[i]))
+        raise DataError(
+            "municipality code is not 4 digits",
+            file=path,
+            row=i + 2,
+            column=code,
+            expected="4 digits such as 0880",
+            found=str(frame["municipality_code"].iloc[i]),
+        )
     kinds = frame.geometry.geom_type
     wrong = ~kinds.isin(["Polygon", "MultiPolygon"]) | frame.geometry.is_empty
     if wrong.any():
         i = int(np.flatnonzero(wrong.to_numpy())[0])
-        raise DataError("geometry is not a polygon", file=path, row=i + 2, column="geometry",
-                        expected="Polygon or MultiPolygon",
-                        found=str(kinds.iloc[i]) if kinds.iloc[i] else "no geometry")
+        raise DataError(
+            "geometry is not a polygon",
+            file=path,
+            row=i + 2,
+            column="geometry",
+            expected="Polygon or MultiPolygon",
+            found=str(kinds.iloc[i]) if kinds.iloc[i] else "no geometry",
+        )
 
 
 def _mapping(mapping: pd.DataFrame) -> pd.DataFrame:
@@ -146,9 +187,13 @@ def _mapping(mapping: pd.DataFrame) -> pd.DataFrame:
     mapping = mapping.rename(columns={c: str(c).strip().lower() for c in mapping.columns})
     for col in ("from_code", "to_code"):
         if col not in mapping.columns:
-            raise DataError(f"area_mapping lacks column '{col}'", file="area_mapping",
-                            column=col, expected="from_code, to_code",
-                            found=", ".join(map(str, mapping.columns)))
+            raise DataError(
+                f"area_mapping lacks column '{col}'",
+                file="area_mapping",
+                column=col,
+                expected="from_code, to_code",
+                found=", ".join(map(str, mapping.columns)),
+            )
     mapping = mapping.copy()
     for col in ("from_code", "to_code"):
         mapping[col] = mapping[col].astype("string").str.strip()
@@ -156,9 +201,14 @@ def _mapping(mapping: pd.DataFrame) -> pd.DataFrame:
     if (targets > 1).any():
         code = targets[targets > 1].index[0]
         row = int(np.flatnonzero((mapping["from_code"] == code).to_numpy())[1]) + 2
-        raise DataError("a statistical area maps to two evaluated areas", file="area_mapping",
-                        row=row, column="from_code", expected="each from_code once",
-                        found=str(code))
+        raise DataError(
+            "a statistical area maps to two evaluated areas",
+            file="area_mapping",
+            row=row,
+            column="from_code",
+            expected="each from_code once",
+            found=str(code),
+        )
     return mapping.drop_duplicates(["from_code", "to_code"])
 
 
@@ -171,30 +221,57 @@ def aggregate_areas(areas: gpd.GeoDataFrame, mapping: pd.DataFrame) -> gpd.GeoDa
     known = set(areas["area_code"])
     for i, code in enumerate(mapping["from_code"]):
         if code not in known:
-            raise DataError("mapping code matches no area in the areas file",
-                            file="area_mapping", row=i + 2, column="from_code",
-                            expected="a code in the areas file", found=str(code))
+            raise DataError(
+                "mapping code matches no area in the areas file",
+                file="area_mapping",
+                row=i + 2,
+                column="from_code",
+                expected="a code in the areas file",
+                found=str(code),
+            )
     joined = areas.merge(mapping, left_on="area_code", right_on="from_code", how="inner")
     munis = joined.groupby("to_code")["municipality_code"].nunique()
     if (munis > 1).any():
-        raise DataError("an evaluated area spans several municipalities", file="area_mapping",
-                        column="to_code", expected="areas within one municipality",
-                        found=str(munis[munis > 1].index[0]))
-    dissolved = joined.dissolve(by="to_code", aggfunc={"municipality_code": "first"},
-                                as_index=False)
-    names = (mapping.dropna(subset=["to_name"]).drop_duplicates("to_code")
-             .set_index("to_code")["to_name"] if "to_name" in mapping.columns else pd.Series())
-    out = gpd.GeoDataFrame({
-        "area_code": dissolved["to_code"].astype("string"),
-        "area_name": dissolved["to_code"].map(names).fillna(dissolved["to_code"]).astype("string"),
-        "municipality_code": dissolved["municipality_code"].astype("string"),
-    }, geometry=dissolved.geometry, crs=areas.crs)
+        raise DataError(
+            "an evaluated area spans several municipalities",
+            file="area_mapping",
+            column="to_code",
+            expected="areas within one municipality",
+            found=str(munis[munis > 1].index[0]),
+        )
+    dissolved = joined.dissolve(
+        by="to_code", aggfunc={"municipality_code": "first"}, as_index=False
+    )
+    names = (
+        mapping.dropna(subset=["to_name"])
+        .drop_duplicates("to_code")
+        .set_index("to_code")["to_name"]
+        if "to_name" in mapping.columns
+        else pd.Series()
+    )
+    out = gpd.GeoDataFrame(
+        {
+            "area_code": dissolved["to_code"].astype("string"),
+            "area_name": dissolved["to_code"]
+            .map(names)
+            .fillna(dissolved["to_code"])
+            .astype("string"),
+            "municipality_code": dissolved["municipality_code"].astype("string"),
+        },
+        geometry=dissolved.geometry,
+        crs=areas.crs,
+    )
     return out
 
 
-def aggregate_statistics(area_statistics: pd.DataFrame, mapping: pd.DataFrame,
-                         catalogue: Mapping, *, strict: bool = False,
-                         unmapped: str = "error") -> pd.DataFrame:
+def aggregate_statistics(
+    area_statistics: pd.DataFrame,
+    mapping: pd.DataFrame,
+    catalogue: Mapping,
+    *,
+    strict: bool = False,
+    unmapped: str = "error",
+) -> pd.DataFrame:
     """Combine area_statistics of statistical areas into evaluated areas, honestly.
 
     Counts are summed; shares, rates and means are recomputed from summed numerators and
@@ -210,42 +287,70 @@ def aggregate_statistics(area_statistics: pd.DataFrame, mapping: pd.DataFrame,
             stats[col] = np.nan
     unknown = sorted(set(stats["indicator"]) - set(catalogue))
     if unknown:
-        raise DataError(f"indicator {unknown[0]} is not in the indicator catalogue",
-                        column="indicator", expected="a key in indicators.yaml",
-                        found=", ".join(unknown))
+        raise DataError(
+            f"indicator {unknown[0]} is not in the indicator catalogue",
+            column="indicator",
+            expected="a key in indicators.yaml",
+            found=", ".join(unknown),
+        )
     stats["area_code"] = stats["area_code"].astype("string")
     mapped = stats["area_code"].isin(mapping["from_code"])
     passthrough = stats["area_code"].str.fullmatch(r"\d{4}") | (stats["area_code"] == NATIONAL_CODE)
     stray = stats[~mapped & ~passthrough]
     if len(stray) and unmapped == "error":
-        raise DataError("area code in the statistics maps to no evaluated area",
-                        file="area_statistics", row=int(stray.index[0]) + 2, column="area_code",
-                        expected="a from_code in area_mapping (or pass unmapped='drop')",
-                        found=str(stray["area_code"].iloc[0]))
+        raise DataError(
+            "area code in the statistics maps to no evaluated area",
+            file="area_statistics",
+            row=int(stray.index[0]) + 2,
+            column="area_code",
+            expected="a from_code in area_mapping (or pass unmapped='drop')",
+            found=str(stray["area_code"].iloc[0]),
+        )
     absent = sorted(set(mapping["from_code"]) - set(stats["area_code"]))
     if absent:
-        raise DataError("mapping code has no rows in the statistics", file="area_mapping",
-                        column="from_code", expected="statistics for every mapped area",
-                        found=", ".join(absent[:5]))
+        raise DataError(
+            "mapping code has no rows in the statistics",
+            file="area_mapping",
+            column="from_code",
+            expected="statistics for every mapped area",
+            found=", ".join(absent[:5]),
+        )
     members = mapping.groupby("to_code")["from_code"].nunique()
-    parts = stats[mapped].merge(mapping[["from_code", "to_code"]], left_on="area_code",
-                                right_on="from_code")
+    parts = stats[mapped].merge(
+        mapping[["from_code", "to_code"]], left_on="area_code", right_on="from_code"
+    )
     rows = []
     for (to_code, year, key), group in parts.groupby(["to_code", "year", "indicator"], sort=True):
         rows.append(_combine(group, catalogue[key], members[to_code], to_code, year, key))
-    out = pd.DataFrame(rows, columns=["area_code", "year", "indicator", "value", "numerator",
-                                      "denominator", "flag"])
+    out = pd.DataFrame(
+        rows,
+        columns=["area_code", "year", "indicator", "value", "numerator", "denominator", "flag"],
+    )
     if strict and out["flag"].notna().any():
         bad = out[out["flag"].notna()].iloc[0]
-        raise DataError(f"indicator {bad['indicator']} cannot be aggregated for "
-                        f"{bad['area_code']} {bad['year']}", column="indicator",
-                        expected="values that combine honestly", found=bad["flag"])
-    keep = stats.loc[passthrough & ~mapped, ["area_code", "year", "indicator", "value",
-                                             "numerator", "denominator"]]
+        raise DataError(
+            f"indicator {bad['indicator']} cannot be aggregated for "
+            f"{bad['area_code']} {bad['year']}",
+            column="indicator",
+            expected="values that combine honestly",
+            found=bad["flag"],
+        )
+    keep = stats.loc[
+        passthrough & ~mapped,
+        ["area_code", "year", "indicator", "value", "numerator", "denominator"],
+    ]
     out = pd.concat([out, keep.assign(flag=None)], ignore_index=True)
-    return out.astype({"area_code": "string", "indicator": "string", "flag": "string",
-                       "year": "int64", "value": "float64", "numerator": "float64",
-                       "denominator": "float64"})
+    return out.astype(
+        {
+            "area_code": "string",
+            "indicator": "string",
+            "flag": "string",
+            "year": "int64",
+            "value": "float64",
+            "numerator": "float64",
+            "denominator": "float64",
+        }
+    )
 
 
 def _combine(group: pd.DataFrame, info, n_members: int, to_code, year, key) -> tuple:

@@ -37,8 +37,16 @@ def read_kolada(source: str | Path | dict | list) -> pd.DataFrame:
     for number, page in enumerate(pages, start=1):
         records.extend(_page_records(page, number, file))
     frame = pd.DataFrame.from_records(records, columns=COLUMNS)
-    frame = frame.astype({"kpi": "string", "municipality": "string", "period": "int64",
-                          "gender": "string", "value": "float64", "status": "string"})
+    frame = frame.astype(
+        {
+            "kpi": "string",
+            "municipality": "string",
+            "period": "int64",
+            "gender": "string",
+            "value": "float64",
+            "status": "string",
+        }
+    )
     return frame
 
 
@@ -50,11 +58,19 @@ def next_link(page: dict) -> str | None:
 def _page_records(page: Any, number: int, file) -> list[tuple]:
     if not isinstance(page, dict) or not isinstance(page.get("values"), list):
         found = f"keys {sorted(page)[:6]}" if isinstance(page, dict) else type(page).__name__
-        raise DataError(f"page {number} is not a Kolada data response", file=file,
-                        column="values", expected="an object with a 'values' list", found=found)
+        raise DataError(
+            f"page {number} is not a Kolada data response",
+            file=file,
+            column="values",
+            expected="an object with a 'values' list",
+            found=found,
+        )
     if next_link(page) and isinstance(file, Path):
-        warnings.warn(f"{file.name}: page {number} links to a next page that is not in the "
-                      "file; the data may be incomplete", stacklevel=3)
+        warnings.warn(
+            f"{file.name}: page {number} links to a next page that is not in the "
+            "file; the data may be incomplete",
+            stacklevel=3,
+        )
     records = []
     for i, item in enumerate(page["values"]):
         where = f"values[{i}]"
@@ -63,25 +79,41 @@ def _page_records(page: Any, number: int, file) -> list[tuple]:
         missing = [k for k in ("kpi", "municipality", "period", "values") if k not in item]
         if missing:
             what = " (organisational-unit data?)" if "ou" in item else ""
-            raise DataError(f"{where} lacks {missing}{what}", file=file, column=where,
-                            expected="kpi, municipality, period, values",
-                            found=", ".join(sorted(item)))
+            raise DataError(
+                f"{where} lacks {missing}{what}",
+                file=file,
+                column=where,
+                expected="kpi, municipality, period, values",
+                found=", ".join(sorted(item)),
+            )
         try:
             period = int(str(item["period"])[:4])
         except ValueError:
-            raise DataError(f"{where}.period is not a year", file=file, column=where,
-                            expected="a year such as 2024", found=str(item["period"])) from None
+            raise DataError(
+                f"{where}.period is not a year",
+                file=file,
+                column=where,
+                expected="a year such as 2024",
+                found=str(item["period"]),
+            ) from None
         for cell in item["values"]:
             value = cell.get("value")
-            records.append((str(item["kpi"]), str(item["municipality"]).zfill(4), period,
-                            str(cell.get("gender", "T")),
-                            np.nan if value is None else float(value),
-                            cell.get("status") or None))
+            records.append(
+                (
+                    str(item["kpi"]),
+                    str(item["municipality"]).zfill(4),
+                    period,
+                    str(cell.get("gender", "T")),
+                    np.nan if value is None else float(value),
+                    cell.get("status") or None,
+                )
+            )
     return records
 
 
-def kolada_to_area_statistics(frame: pd.DataFrame, kpi_to_indicator: dict[str, str], *,
-                              gender: str = "T") -> pd.DataFrame:
+def kolada_to_area_statistics(
+    frame: pd.DataFrame, kpi_to_indicator: dict[str, str], *, gender: str = "T"
+) -> pd.DataFrame:
     """Turn a Kolada frame into area_statistics rows (municipality codes, ``0000`` -> ``SE``).
 
     Only the KPIs in ``kpi_to_indicator`` are kept; a mapped KPI absent from the frame is a
@@ -89,17 +121,22 @@ def kolada_to_area_statistics(frame: pd.DataFrame, kpi_to_indicator: dict[str, s
     """
     absent = sorted(set(kpi_to_indicator) - set(frame["kpi"]))
     if absent:
-        raise DataError(f"KPI {', '.join(absent)} not in the Kolada data", column="kpi",
-                        expected=", ".join(sorted(kpi_to_indicator)),
-                        found=", ".join(sorted(frame["kpi"].unique())))
+        raise DataError(
+            f"KPI {', '.join(absent)} not in the Kolada data",
+            column="kpi",
+            expected=", ".join(sorted(kpi_to_indicator)),
+            found=", ".join(sorted(frame["kpi"].unique())),
+        )
     chosen = frame[frame["kpi"].isin(list(kpi_to_indicator)) & (frame["gender"] == gender)]
     area = chosen["municipality"].where(chosen["municipality"] != NATIONAL, "SE")
-    return pd.DataFrame({
-        "area_code": area.astype("string").to_numpy(),
-        "year": chosen["period"].to_numpy(dtype="int64"),
-        "indicator": pd.array(chosen["kpi"].map(kpi_to_indicator).to_numpy(), dtype="string"),
-        "value": chosen["value"].to_numpy(dtype="float64"),
-        "numerator": np.nan,
-        "denominator": np.nan,
-        "division": pd.array([""] * len(chosen), dtype="string"),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "area_code": area.astype("string").to_numpy(),
+            "year": chosen["period"].to_numpy(dtype="int64"),
+            "indicator": pd.array(chosen["kpi"].map(kpi_to_indicator).to_numpy(), dtype="string"),
+            "value": chosen["value"].to_numpy(dtype="float64"),
+            "numerator": np.nan,
+            "denominator": np.nan,
+            "division": pd.array([""] * len(chosen), dtype="string"),
+        }
+    ).reset_index(drop=True)

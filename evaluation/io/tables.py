@@ -52,9 +52,13 @@ def _separator(header: str, path: Path) -> str:
         try:
             return csv.Sniffer().sniff(header).delimiter
         except csv.Error:
-            raise DataError("cannot tell the column separator from the header row", file=path,
-                            row=1, expected="columns separated by ';' or ','",
-                            found="a single column") from None
+            raise DataError(
+                "cannot tell the column separator from the header row",
+                file=path,
+                row=1,
+                expected="columns separated by ';' or ','",
+                found="a single column",
+            ) from None
     return sep
 
 
@@ -89,8 +93,9 @@ def read_csv(path: Path) -> RawTable:
     if utf8:
         try:
             frame = _arrow_csv(path, sep, header)
-            return RawTable(_normalise_columns(frame, path), path, decimal_comma=(sep == ";"),
-                            first_data_row=2)
+            return RawTable(
+                _normalise_columns(frame, path), path, decimal_comma=(sep == ";"), first_data_row=2
+            )
         except Exception:  # noqa: BLE001 - not UTF-8 after all, or a broken row: look closer
             pass
     text = _decode(path.read_bytes(), path)
@@ -98,8 +103,9 @@ def read_csv(path: Path) -> RawTable:
         frame = _arrow_csv(io.BytesIO(text.encode("utf-8")), sep, text.split("\n", 1)[0])
     except Exception:  # noqa: BLE001 - Arrow's message may quote the row; find it with pandas
         frame = _pandas_csv(text, sep, path)
-    return RawTable(_normalise_columns(frame, path), path, decimal_comma=(sep == ";"),
-                    first_data_row=2)
+    return RawTable(
+        _normalise_columns(frame, path), path, decimal_comma=(sep == ";"), first_data_row=2
+    )
 
 
 def _is_utf8(raw: bytes) -> bool:
@@ -124,20 +130,36 @@ def _arrow_csv(source, sep: str, header: str) -> pd.DataFrame:
         read_options=pacsv.ReadOptions(autogenerate_column_names=False),
         parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names}, strings_can_be_null=True,
-            null_values=[""], quoted_strings_can_be_null=True))
-    return table.to_pandas(types_mapper=lambda t: pd.StringDtype("pyarrow")
-                           if t == pa.string() else None)
+            column_types={n: pa.string() for n in names},
+            strings_can_be_null=True,
+            null_values=[""],
+            quoted_strings_can_be_null=True,
+        ),
+    )
+    return table.to_pandas(
+        types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None
+    )
 
 
 def _pandas_csv(text: str, sep: str, path: Path) -> pd.DataFrame:
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                           na_values=[""], skipinitialspace=False, engine="c")
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype=str,
+            keep_default_na=False,
+            na_values=[""],
+            skipinitialspace=False,
+            engine="c",
+        )
     except pd.errors.ParserError as exc:
         row = _parser_error_row(str(exc))
-        raise DataError("the row has a different number of fields than the header", file=path,
-                        row=row, expected=f"fields separated by '{sep}'") from None
+        raise DataError(
+            "the row has a different number of fields than the header",
+            file=path,
+            row=row,
+            expected=f"fields separated by '{sep}'",
+        ) from None
 
 
 def _parser_error_row(message: str) -> int | None:
@@ -177,6 +199,10 @@ def read_raw(path: str | Path) -> RawTable:
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
-        raise DataError("unsupported file type", file=path,
-                        expected=", ".join(READERS), found=path.suffix or "no suffix")
+        raise DataError(
+            "unsupported file type",
+            file=path,
+            expected=", ".join(READERS),
+            found=path.suffix or "no suffix",
+        )
     return reader(path)

@@ -12,11 +12,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from evaluation.metadata.contract import Column, TableSpec
 from evaluation.exceptions import DataError, IdentityNumberError
+from evaluation.io.tables import RawTable
 from evaluation.load.fastops import iso_dates
 from evaluation.load.idnumbers import first_identity_number_row, quote_safely
-from evaluation.io.tables import RawTable
+from evaluation.metadata.contract import Column, TableSpec
 
 _TRUE = {"true", "1", "ja", "j", "yes", "y", "sant"}
 _FALSE = {"false", "0", "nej", "n", "no", "falskt"}
@@ -32,11 +32,22 @@ _KIND_EXPECTED = {
 }
 
 
-def _fail(raw: RawTable, pos: int, col: Column, found: object, message: str | None = None,
-          expected: str | None = None) -> DataError:
-    return DataError(message or f"not {_KIND_EXPECTED[col.kind]}", file=raw.path,
-                     row=raw.first_data_row + pos, column=col.name,
-                     expected=expected or _KIND_EXPECTED[col.kind], found=quote_safely(found))
+def _fail(
+    raw: RawTable,
+    pos: int,
+    col: Column,
+    found: object,
+    message: str | None = None,
+    expected: str | None = None,
+) -> DataError:
+    return DataError(
+        message or f"not {_KIND_EXPECTED[col.kind]}",
+        file=raw.path,
+        row=raw.first_data_row + pos,
+        column=col.name,
+        expected=expected or _KIND_EXPECTED[col.kind],
+        found=quote_safely(found),
+    )
 
 
 def _is_blank(s: pd.Series) -> pd.Series:
@@ -76,8 +87,10 @@ def _arrow_float(s: pd.Series, decimal_comma: bool) -> pd.Series | None:
 def _numbers(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         out = s.astype("float64")
-    elif not pd.api.types.is_object_dtype(s) and (fast := _arrow_float(
-            s, raw.decimal_comma)) is not None:
+    elif (
+        not pd.api.types.is_object_dtype(s)
+        and (fast := _arrow_float(s, raw.decimal_comma)) is not None
+    ):
         out = fast
     else:
         text = s.astype("string").str.strip()
@@ -135,13 +148,19 @@ def _date(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     is_ts = values.map(lambda v: isinstance(v, (dt.datetime, dt.date, pd.Timestamp)))
     if is_ts.any():
         out[is_ts] = pd.to_datetime(values[is_ts].astype(object), errors="coerce")
-    is_num = values.map(lambda v: isinstance(v, (int, float, np.integer, np.floating))
-                        and not isinstance(v, bool) and not pd.isna(v))
+    is_num = values.map(
+        lambda v: (
+            isinstance(v, (int, float, np.integer, np.floating))
+            and not isinstance(v, bool)
+            and not pd.isna(v)
+        )
+    )
     if is_num.any():  # Excel serial dates
         days = pd.to_numeric(values[is_num]).astype(float)
         ok = days.between(1, 2958465)
-        out[is_num & ok.reindex(s.index, fill_value=False)] = (
-            _EXCEL_EPOCH + pd.to_timedelta(days[ok], unit="D"))
+        out[is_num & ok.reindex(s.index, fill_value=False)] = _EXCEL_EPOCH + pd.to_timedelta(
+            days[ok], unit="D"
+        )
     rest = ~(is_ts | is_num) & ~_is_blank(values)
     if rest.any():  # text cells among Excel's own types: the same rules as a CSV's
         text = values.where(rest).map(lambda v: pd.NA if pd.isna(v) else str(v))
@@ -159,9 +178,15 @@ def _bool(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     if not pd.api.types.is_object_dtype(s):
         text = s.astype("string").str.strip().str.lower()
         return _bool_from_text(raw, s, col, text)
-    text = s.map(lambda v: pd.NA if v is None or (isinstance(v, float) and np.isnan(v))
-                 else str(int(v)) if isinstance(v, (bool, np.bool_)) or (
-                     isinstance(v, float) and v.is_integer()) else str(v))
+    text = s.map(
+        lambda v: (
+            pd.NA
+            if v is None or (isinstance(v, float) and np.isnan(v))
+            else str(int(v))
+            if isinstance(v, (bool, np.bool_)) or (isinstance(v, float) and v.is_integer())
+            else str(v)
+        )
+    )
     text = text.astype("string").str.strip().str.lower()
     return _bool_from_text(raw, s, col, text)
 
@@ -192,9 +217,15 @@ def guard_identity_numbers(raw: RawTable, spec: TableSpec | None = None) -> None
     such a value anyway and never echo it; every other column (ids, free text,
     numbers, unknown extra columns) is scanned here.
     """
-    typed = set() if spec is None else {
-        c.name for c in spec.columns
-        if c.kind in ("date", "bool") or (c.allowed is not None and c.kind == "text")}
+    typed = (
+        set()
+        if spec is None
+        else {
+            c.name
+            for c in spec.columns
+            if c.kind in ("date", "bool") or (c.allowed is not None and c.kind == "text")
+        }
+    )
     for name in raw.frame.columns:
         if name in typed:
             continue
@@ -202,9 +233,13 @@ def guard_identity_numbers(raw: RawTable, spec: TableSpec | None = None) -> None
         if pos is not None:
             raise IdentityNumberError(
                 "the file holds a value shaped like a Swedish personal identity or coordination "
-                "number; ids must be pseudonyms", file=raw.path, row=raw.first_data_row + pos,
-                column=name, expected="an opaque pseudonymous id",
-                found="a personal identity number (not shown)")
+                "number; ids must be pseudonyms",
+                file=raw.path,
+                row=raw.first_data_row + pos,
+                column=name,
+                expected="an opaque pseudonymous id",
+                found="a personal identity number (not shown)",
+            )
 
 
 def coerce_table(raw: RawTable, spec: TableSpec) -> pd.DataFrame:
@@ -216,9 +251,14 @@ def coerce_table(raw: RawTable, spec: TableSpec) -> pd.DataFrame:
     frame = raw.frame
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     if missing:
-        raise DataError("a required column is missing", file=raw.path, row=1, column=missing[0],
-                        expected=f"columns {', '.join(c.name for c in spec.columns if c.required)}",
-                        found=", ".join(map(str, frame.columns)) or "no columns")
+        raise DataError(
+            "a required column is missing",
+            file=raw.path,
+            row=1,
+            column=missing[0],
+            expected=f"columns {', '.join(c.name for c in spec.columns if c.required)}",
+            found=", ".join(map(str, frame.columns)) or "no columns",
+        )
     out = {}
     for col in spec.columns:
         if col.name not in frame.columns:
@@ -234,5 +274,6 @@ def coerce_table(raw: RawTable, spec: TableSpec) -> pd.DataFrame:
 
 
 def _empty_dtype(col: Column) -> str:
-    return {"int": "Int64", "float": "float64", "date": "datetime64[ns]",
-            "bool": "boolean"}.get(col.kind, "string")
+    return {"int": "Int64", "float": "float64", "date": "datetime64[ns]", "bool": "boolean"}.get(
+        col.kind, "string"
+    )

@@ -14,14 +14,14 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation import __version__
-from evaluation.load.references import check_references
-from evaluation.load.coerce import coerce_table, guard_identity_numbers
-from evaluation.metadata.contract import AREA_FILES, TABLE_EXTENSIONS, TABLES
 from evaluation.exceptions import DataError
-from evaluation.load.fingerprint import DataMetadata, data_fingerprint, read_metadata
 from evaluation.io.tables import read_raw
+from evaluation.load.coerce import coerce_table, guard_identity_numbers
+from evaluation.load.fingerprint import DataMetadata, data_fingerprint, read_metadata
 from evaluation.load.mapping import apply_mapping
+from evaluation.load.references import check_references
 from evaluation.load.schemas import validate_table
+from evaluation.metadata.contract import AREA_FILES, TABLE_EXTENSIONS, TABLES
 
 CACHE_FORMAT = "2"  # bump when canonical tables change shape
 CACHE_ENV = "EVALUATION_CACHE_DIR"
@@ -55,17 +55,22 @@ class Dataset:
         """Raise a DataError naming the missing file when ``purpose`` needs these tables."""
         for name in names:
             if getattr(self, name) is None:
-                raise DataError(f"{purpose} needs this file, and the data folder lacks it",
-                                file=self.folder / f"{name}.csv")
+                raise DataError(
+                    f"{purpose} needs this file, and the data folder lacks it",
+                    file=self.folder / f"{name}.csv",
+                )
 
 
 def _find(folder: Path, stems: tuple[str, ...], suffixes: tuple[str, ...]) -> Path | None:
     by_lower = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
     found = [by_lower[f"{s}{x}"] for s in stems for x in suffixes if f"{s}{x}" in by_lower]
     if len(found) > 1:
-        raise DataError("more than one file holds the same table; keep one",
-                        file=folder / found[1].name, expected=found[0].name,
-                        found=", ".join(p.name for p in found))
+        raise DataError(
+            "more than one file holds the same table; keep one",
+            file=folder / found[1].name,
+            expected=found[0].name,
+            found=", ".join(p.name for p in found),
+        )
     return found[0] if found else None
 
 
@@ -86,8 +91,10 @@ def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
             files[name] = path.name
     # Arrow parsing and most column kernels release the GIL, so two threads use both cores.
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        futures = {name: pool.submit(read_contract_table, folder / file, name)
-                   for name, file in files.items()}
+        futures = {
+            name: pool.submit(read_contract_table, folder / file, name)
+            for name, file in files.items()
+        }
         tables: dict[str, object] = {name: futures[name].result() for name in files}
     area_path = _find(folder, ("areas",), tuple(Path(f).suffix for f in AREA_FILES))
     if area_path is not None:
@@ -100,8 +107,9 @@ def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
 
 
 def _cache_key(fingerprint: dict[str, str]) -> str:
-    blob = json.dumps({"files": fingerprint, "version": __version__, "format": CACHE_FORMAT},
-                      sort_keys=True)
+    blob = json.dumps(
+        {"files": fingerprint, "version": __version__, "format": CACHE_FORMAT}, sort_keys=True
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
@@ -159,5 +167,4 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
         tables, files = _read_all(folder)
         if cached is not None:
             _write_cache(cached, tables, files)
-    return Dataset(folder=folder, metadata=metadata, fingerprint=fingerprint, files=files,
-                   **tables)
+    return Dataset(folder=folder, metadata=metadata, fingerprint=fingerprint, files=files, **tables)

@@ -18,8 +18,12 @@ def isin(values: pd.Series, allowed) -> pd.Series:
     if not len(values):
         return pd.Series(np.zeros(0, dtype=bool), index=values.index)
     arr = pa.array(values.astype("string[pyarrow]").array)
-    allowed_arr = pa.array(pd.Series(allowed if isinstance(allowed, (pd.Series, pd.Index))
-                                     else pd.array(allowed), dtype="string[pyarrow]").array)
+    allowed_arr = pa.array(
+        pd.Series(
+            allowed if isinstance(allowed, (pd.Series, pd.Index)) else pd.array(allowed),
+            dtype="string[pyarrow]",
+        ).array
+    )
     mask = pc.is_in(arr, value_set=allowed_arr, skip_nulls=True).fill_null(False)
     return pd.Series(np.asarray(mask, dtype=bool), index=values.index)
 
@@ -42,4 +46,5 @@ def iso_dates(values: pd.Series) -> pd.Series | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     return pd.Series(dates.to_numpy(zero_copy_only=False), index=values.index).astype(
-        "datetime64[ns]")
+        "datetime64[ns]"
+    )

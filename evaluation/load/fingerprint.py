@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from evaluation.metadata.contract import AREA_FILES, METADATA_FILE, TABLE_EXTENSIONS, TABLES
 from evaluation.exceptions import DataError
+from evaluation.metadata.contract import AREA_FILES, METADATA_FILE, TABLE_EXTENSIONS, TABLES
 
 _EXTRA_FILES = ("indicators.yaml", METADATA_FILE)
 
@@ -35,8 +35,12 @@ def sha256_file(path: Path) -> str:
 def contract_files(folder: Path) -> list[Path]:
     """Every file in ``folder`` that the loaders read, in a stable order."""
     folder = Path(folder)
-    names = [f"{stem}{ext}" for spec in TABLES.values() for stem in spec.file_stems
-             for ext in TABLE_EXTENSIONS]
+    names = [
+        f"{stem}{ext}"
+        for spec in TABLES.values()
+        for stem in spec.file_stems
+        for ext in TABLE_EXTENSIONS
+    ]
     names += list(AREA_FILES) + list(_EXTRA_FILES)
     return sorted(folder / n for n in names if (folder / n).is_file())
 
@@ -78,7 +82,15 @@ def read_metadata(folder: str | Path) -> DataMetadata:
         raise DataError("expected a mapping", file=path)
     synthetic = raw.get("synthetic", False)
     if not isinstance(synthetic, bool):
-        raise DataError("must be true or false", file=path, column="synthetic",
-                        expected="true/false", found=repr(synthetic))
-    return DataMetadata(name=str(raw.get("name", folder.name)), synthetic=synthetic,
-                        description=str(raw.get("description", "")))
+        raise DataError(
+            "must be true or false",
+            file=path,
+            column="synthetic",
+            expected="true/false",
+            found=repr(synthetic),
+        )
+    return DataMetadata(
+        name=str(raw.get("name", folder.name)),
+        synthetic=synthetic,
+        description=str(raw.get("description", "")),
+    )

@@ -1,4 +1,4 @@
-"""Detection of Swedish personal identity and coordination numbers (PRIVACY.md R8).
+"""Detection of Swedish personal identity and coordination numbers (docs/privacy.md R8).
 
 Written by hand because python-stdnum's validator rejects coordination numbers
 (samordningsnummer, day + 60) and does not search inside free text.

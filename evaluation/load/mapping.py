@@ -12,19 +12,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.metadata.catalogue import load_catalogue
 from evaluation.io.geo import aggregate_areas, aggregate_statistics
+from evaluation.metadata.catalogue import load_catalogue
 
-_CASE_TABLES = ("referrals", "assessments", "investigations", "interventions", "activities",
-                "survey_invitations", "survey_responses")
+_CASE_TABLES = (
+    "referrals",
+    "assessments",
+    "investigations",
+    "interventions",
+    "activities",
+    "survey_invitations",
+    "survey_responses",
+)
 
 
 def _complete_mapping(areas: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
     """The mapping plus one identity row for every area it does not name."""
     mapped = set(mapping["from_code"])
     rest = areas.loc[~areas["area_code"].isin(mapped), ["area_code", "area_name"]]
-    identity = pd.DataFrame({"from_code": rest["area_code"], "to_code": rest["area_code"],
-                             "to_name": rest["area_name"]})
+    identity = pd.DataFrame(
+        {"from_code": rest["area_code"], "to_code": rest["area_code"], "to_name": rest["area_name"]}
+    )
     base = mapping.copy()
     if "to_name" not in base.columns:
         base["to_name"] = pd.NA

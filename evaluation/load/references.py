@@ -6,15 +6,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.metadata.codes import NATIONAL_CODE
-from evaluation.metadata.contract import TABLES
 from evaluation.exceptions import DataError
 from evaluation.load.fastops import isin
 from evaluation.load.idnumbers import quote_safely
 from evaluation.load.schemas import first_row
+from evaluation.metadata.codes import NATIONAL_CODE
+from evaluation.metadata.contract import TABLES
 
-_AREA_TABLES = ("referrals", "assessments", "investigations", "interventions", "activities",
-                "survey_invitations", "survey_responses")
+_AREA_TABLES = (
+    "referrals",
+    "assessments",
+    "investigations",
+    "interventions",
+    "activities",
+    "survey_invitations",
+    "survey_responses",
+)
 
 
 def _date_order(tables: dict, files: dict, folder: Path) -> None:
@@ -25,10 +32,14 @@ def _date_order(tables: dict, files: dict, folder: Path) -> None:
         for earlier, later in spec.date_order:
             bad = (frame[later] < frame[earlier]).fillna(False).astype(bool)
             if bad.any():
-                raise DataError(f"{later} is before {earlier}", file=folder / files[name],
-                                row=first_row(bad), column=later,
-                                expected=f"a date on or after {earlier}",
-                                found="an earlier date")
+                raise DataError(
+                    f"{later} is before {earlier}",
+                    file=folder / files[name],
+                    row=first_row(bad),
+                    column=later,
+                    expected=f"a date on or after {earlier}",
+                    found="an earlier date",
+                )
 
 
 def _references(tables: dict, files: dict, folder: Path) -> None:
@@ -43,11 +54,14 @@ def _references(tables: dict, files: dict, folder: Path) -> None:
             known = target[ref.target_column].dropna().unique()
             bad = frame[ref.column].notna() & ~isin(frame[ref.column], known)
             if bad.any():
-                raise DataError(f"refers to a {ref.target_column} that is not in "
-                                f"{files[ref.table]}", file=folder / files[name],
-                                row=first_row(bad), column=ref.column,
-                                expected=f"an id present in {files[ref.table]}",
-                                found="an unknown id")
+                raise DataError(
+                    f"refers to a {ref.target_column} that is not in {files[ref.table]}",
+                    file=folder / files[name],
+                    row=first_row(bad),
+                    column=ref.column,
+                    expected=f"an id present in {files[ref.table]}",
+                    found="an unknown id",
+                )
 
 
 def _area_codes(tables: dict, files: dict, folder: Path) -> None:
@@ -65,18 +79,27 @@ def _area_codes(tables: dict, files: dict, folder: Path) -> None:
             continue
         bad = frame["area_code"].notna() & ~isin(frame["area_code"], known)
         if bad.any():
-            raise DataError("unknown area code", file=folder / files[name], row=first_row(bad),
-                            column="area_code", expected=f"a code in {files['areas']}",
-                            found=quote_safely(frame.loc[bad, "area_code"].iloc[0], 20))
+            raise DataError(
+                "unknown area code",
+                file=folder / files[name],
+                row=first_row(bad),
+                column="area_code",
+                expected=f"a code in {files['areas']}",
+                found=quote_safely(frame.loc[bad, "area_code"].iloc[0], 20),
+            )
     stats = tables.get("area_statistics")
     if stats is not None:
         allowed = [*known, *areas["municipality_code"], NATIONAL_CODE]
         bad = ~isin(stats["area_code"], allowed)
         if bad.any():
-            raise DataError("unknown area code", file=folder / files["area_statistics"],
-                            row=first_row(bad), column="area_code",
-                            expected="an area code, a municipality code or SE",
-                            found=quote_safely(stats.loc[bad, "area_code"].iloc[0], 20))
+            raise DataError(
+                "unknown area code",
+                file=folder / files["area_statistics"],
+                row=first_row(bad),
+                column="area_code",
+                expected="an area code, a municipality code or SE",
+                found=quote_safely(stats.loc[bad, "area_code"].iloc[0], 20),
+            )
 
 
 def _statistics_keys(tables: dict, files: dict, folder: Path) -> None:
@@ -85,9 +108,13 @@ def _statistics_keys(tables: dict, files: dict, folder: Path) -> None:
         return
     dup = stats.duplicated(["area_code", "year", "indicator"], keep="first")
     if dup.any():
-        raise DataError("the same area, year and indicator appear twice",
-                        file=folder / files["area_statistics"], row=first_row(dup),
-                        column="indicator", expected="one value per area, year and indicator")
+        raise DataError(
+            "the same area, year and indicator appear twice",
+            file=folder / files["area_statistics"],
+            row=first_row(dup),
+            column="indicator",
+            expected="one value per area, year and indicator",
+        )
 
 
 def _survey(tables: dict, files: dict, folder: Path) -> None:
@@ -98,10 +125,14 @@ def _survey(tables: dict, files: dict, folder: Path) -> None:
     keys = pd.MultiIndex.from_frame(responses[["survey", "question_id"]])
     bad = pd.Series(~keys.isin(known), index=responses.index)
     if bad.any():
-        raise DataError("answers a question that is not in " + files["survey_questions"],
-                        file=folder / files["survey_responses"], row=first_row(bad),
-                        column="question_id", expected="a survey and question_id pair listed "
-                        "in " + files["survey_questions"], found="an unknown question")
+        raise DataError(
+            "answers a question that is not in " + files["survey_questions"],
+            file=folder / files["survey_responses"],
+            row=first_row(bad),
+            column="question_id",
+            expected="a survey and question_id pair listed in " + files["survey_questions"],
+            found="an unknown question",
+        )
 
 
 def check_references(tables: dict, files: dict, folder: Path) -> None:

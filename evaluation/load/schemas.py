@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from evaluation.metadata.contract import TABLES, Column, TableSpec
 from evaluation.exceptions import DataError
 from evaluation.load.fastops import all_unique, isin
 from evaluation.load.idnumbers import quote_safely
+from evaluation.metadata.contract import TABLES, Column, TableSpec
 
 FIRST_DATA_ROW = 2  # a spreadsheet shows the header as row 1
 
@@ -25,15 +25,25 @@ def _checks(col: Column) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if col.allowed is not None and col.kind == "list":
         allowed = set(col.allowed)
-        checks.append(pa.Check(
-            lambda s, allowed=allowed: s.str.split(";").map(
-                lambda parts: all(p in allowed for p in parts), na_action="ignore"
-            ).fillna(True).astype(bool),
-            error=f"each one of {', '.join(col.allowed)}"))
+        checks.append(
+            pa.Check(
+                lambda s, allowed=allowed: (
+                    s.str.split(";")
+                    .map(lambda parts: all(p in allowed for p in parts), na_action="ignore")
+                    .fillna(True)
+                    .astype(bool)
+                ),
+                error=f"each one of {', '.join(col.allowed)}",
+            )
+        )
     elif col.allowed is not None:
         allowed = list(col.allowed)
-        checks.append(pa.Check(lambda s, allowed=allowed: isin(s, allowed) | s.isna(),
-                               error=f"one of {', '.join(col.allowed)}"))
+        checks.append(
+            pa.Check(
+                lambda s, allowed=allowed: isin(s, allowed) | s.isna(),
+                error=f"one of {', '.join(col.allowed)}",
+            )
+        )
     if col.min is not None:
         checks.append(pa.Check.ge(col.min, error=f"at least {col.min:g}"))
     if col.max is not None:
@@ -46,8 +56,14 @@ def schema_for(spec_name: str) -> pa.DataFrameSchema:
     """The pandera schema of one contract table (types already coerced)."""
     spec = TABLES[spec_name]
     columns = {
-        col.name: pa.Column(None, checks=_checks(col), nullable=col.nullable, unique=False,
-                            required=True, coerce=False)
+        col.name: pa.Column(
+            None,
+            checks=_checks(col),
+            nullable=col.nullable,
+            unique=False,
+            required=True,
+            coerce=False,
+        )
         for col in spec.columns
     }
     return pa.DataFrameSchema(columns, strict=False, name=spec.name)
@@ -64,14 +80,20 @@ def validate_table(frame: pd.DataFrame, spec: TableSpec, file: Path) -> pd.DataF
     for col in spec.columns:
         if col.unique and not all_unique(frame[col.name]):
             repeat = frame[col.name].duplicated(keep="first") & frame[col.name].notna()
-            raise DataError("ids must be unique", file=file, row=first_row(repeat),
-                            column=col.name, expected="a value not used on an earlier row",
-                            found=quote_safely(frame.loc[repeat, col.name].iloc[0]))
+            raise DataError(
+                "ids must be unique",
+                file=file,
+                row=first_row(repeat),
+                column=col.name,
+                expected="a value not used on an earlier row",
+                found=quote_safely(frame.loc[repeat, col.name].iloc[0]),
+            )
     return validated
 
 
-def _first_error(cases: pd.DataFrame, spec: TableSpec, file: Path, frame: pd.DataFrame
-                 ) -> DataError:
+def _first_error(
+    cases: pd.DataFrame, spec: TableSpec, file: Path, frame: pd.DataFrame
+) -> DataError:
     cases = cases.copy()
     cases["index"] = pd.to_numeric(cases["index"], errors="coerce")
     cases = cases.sort_values(["index"], na_position="first", kind="stable")
@@ -82,21 +104,34 @@ def _first_error(cases: pd.DataFrame, spec: TableSpec, file: Path, frame: pd.Dat
     found = case.get("failure_case")
     found_text = quote_safely(found)
     if check == "not_nullable":
-        return DataError("a value is required", file=file, row=row, column=column,
-                         expected="a non-empty cell", found="an empty cell")
+        return DataError(
+            "a value is required",
+            file=file,
+            row=row,
+            column=column,
+            expected="a non-empty cell",
+            found="an empty cell",
+        )
     if check in ("field_uniqueness", "unique"):
         # pandera lists every copy; the row to fix is the first repeat of an earlier one
         repeat = frame[column].duplicated(keep="first") & frame[column].notna()
-        return DataError("ids must be unique", file=file, row=first_row(repeat), column=column,
-                         expected="a value not used on an earlier row", found=found_text)
+        return DataError(
+            "ids must be unique",
+            file=file,
+            row=first_row(repeat),
+            column=column,
+            expected="a value not used on an earlier row",
+            found=found_text,
+        )
     col = spec.column(column) if column in {c.name for c in spec.columns} else None
     expected = check
     if col is not None:
         for c in _checks(col):
             if c.error and (c.error == check or check.startswith(c.error)):
                 expected = c.error
-    return DataError("value not allowed", file=file, row=row, column=column,
-                     expected=expected, found=found_text)
+    return DataError(
+        "value not allowed", file=file, row=row, column=column, expected=expected, found=found_text
+    )
 
 
 def first_row(mask: pd.Series) -> int:

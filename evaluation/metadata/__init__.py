@@ -1,2 +1,5 @@
-"""Everything defined once: the data contract, codes and labels, survey scales, outcomes,
-the indicator catalogue and the registry of report kinds."""
+"""Everything defined once.
+
+The data contract, codes and Swedish labels, survey scales, outcomes, the
+indicator catalogue and the registry of report kinds.
+"""

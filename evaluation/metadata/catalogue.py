@@ -35,8 +35,10 @@ class IndicatorInfo(BaseModel):
     def _aggregation_fits_kind(self) -> IndicatorInfo:
         allowed = {"count": {"sum", "none"}}.get(self.kind, {"ratio", "none"})
         if self.aggregation not in allowed:
-            raise ValueError(f"aggregation '{self.aggregation}' does not fit kind "
-                             f"'{self.kind}' (use {' or '.join(sorted(allowed))})")
+            raise ValueError(
+                f"aggregation '{self.aggregation}' does not fit kind "
+                f"'{self.kind}' (use {' or '.join(sorted(allowed))})"
+            )
         return self
 
     @property
@@ -51,8 +53,7 @@ def _read(path: Path | None, text: str, name: str) -> dict:
     except yaml.YAMLError as exc:
         raise ParameterError(f"not valid YAML: {exc}", file=path or name) from None
     if not isinstance(data, dict):
-        raise ParameterError("expected a mapping of indicator keys to entries",
-                             file=path or name)
+        raise ParameterError("expected a mapping of indicator keys to entries", file=path or name)
     return data
 
 
@@ -70,8 +71,9 @@ def load_catalogue(extra: Path | str | None = None) -> dict[str, IndicatorInfo]:
             raise ParameterError("indicator file not found", file=path)
         for key, value in _read(path, path.read_text(encoding="utf-8"), path.name).items():
             if not isinstance(value, dict):
-                raise ParameterError("an indicator entry must be a mapping", file=path,
-                                     parameter=str(key))
+                raise ParameterError(
+                    "an indicator entry must be a mapping", file=path, parameter=str(key)
+                )
             base = entries.get(str(key), ({}, path))[0]
             entries[str(key)] = ({**base, **value}, path)
     catalogue = {}
@@ -79,9 +81,14 @@ def load_catalogue(extra: Path | str | None = None) -> dict[str, IndicatorInfo]:
         try:
             catalogue[key] = IndicatorInfo(**value)
         except (ValidationError, TypeError) as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}"
-                                 for e in exc.errors()) if isinstance(exc, ValidationError) \
+            problems = (
+                "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors()
+                )
+                if isinstance(exc, ValidationError)
                 else str(exc)
-            raise ParameterError(f"invalid indicator entry: {problems}", file=origin,
-                                 parameter=key) from None
+            )
+            raise ParameterError(
+                f"invalid indicator entry: {problems}", file=origin, parameter=key
+            ) from None
     return catalogue

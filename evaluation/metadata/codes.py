@@ -1,4 +1,4 @@
-"""Enumerated codes of the data contract, defined once (DATA_CONTRACT.md).
+"""Enumerated codes of the data contract, defined once (docs/data-contract.md).
 
 Swedish labels for report text live next to the codes so that a code and its
 label cannot drift apart.

@@ -1,7 +1,7 @@
 """The input data contract as data: every table, column, type and rule, once.
 
 Loaders, pandera schemas, the synthetic generator and the data dictionary in
-``data/README.md`` are all derived from these definitions (DATA_CONTRACT.md).
+``data/README.md`` are all derived from these definitions (docs/data-contract.md).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class TableSpec:
 
     @property
     def file_stems(self) -> tuple[str, ...]:
+        """File names (without suffix) that may supply this table, in order of preference."""
         return self.stems or (self.name,)
 
 
@@ -81,7 +82,9 @@ AREA_STATISTICS = TableSpec(
         Column("indicator", "text", "Key in the indicator catalogue"),
         Column("value", "float", "Value", nullable=True),
         Column("numerator", "float", "Numerator of a share or rate", required=False, nullable=True),
-        Column("denominator", "float", "Denominator of a share or rate", required=False, nullable=True),
+        Column(
+            "denominator", "float", "Denominator of a share or rate", required=False, nullable=True
+        ),
     ),
 )
 
@@ -104,8 +107,12 @@ REFERRALS = TableSpec(
         AREA_CODE,
         AGE_COL,
         SEX_COL,
-        Column("reporter_category", "text", "Who made the referral",
-               allowed=_codes(codes.REPORTER_CATEGORY)),
+        Column(
+            "reporter_category",
+            "text",
+            "Who made the referral",
+            allowed=_codes(codes.REPORTER_CATEGORY),
+        ),
     ),
 )
 
@@ -118,10 +125,19 @@ ASSESSMENTS = TableSpec(
         AREA_CODE,
         Column("start_date", "date", "Start of the assessment"),
         Column("decision_date", "date", "Decision; empty while open", nullable=True),
-        Column("joint_with_provider", "bool", "Done together with the provider's support unit",
-               nullable=True),
-        Column("decision", "text", "Decision; empty while open", nullable=True,
-               allowed=_codes(codes.ASSESSMENT_DECISION)),
+        Column(
+            "joint_with_provider",
+            "bool",
+            "Done together with the provider's support unit",
+            nullable=True,
+        ),
+        Column(
+            "decision",
+            "text",
+            "Decision; empty while open",
+            nullable=True,
+            allowed=_codes(codes.ASSESSMENT_DECISION),
+        ),
     ),
     references=(Reference("referral_id", "referrals", "referral_id"),),
     date_order=(("start_date", "decision_date"),),
@@ -137,8 +153,13 @@ INVESTIGATIONS = TableSpec(
         SEX_COL,
         Column("start_date", "date", "Start of the investigation"),
         Column("end_date", "date", "End; empty while ongoing", nullable=True),
-        Column("outcome", "text", "Outcome; empty while ongoing", nullable=True,
-               allowed=_codes(codes.INVESTIGATION_OUTCOME)),
+        Column(
+            "outcome",
+            "text",
+            "Outcome; empty while ongoing",
+            nullable=True,
+            allowed=_codes(codes.INVESTIGATION_OUTCOME),
+        ),
         Column("child_interviewed", "bool", "The child was interviewed", nullable=True),
     ),
     date_order=(("start_date", "end_date"),),
@@ -157,8 +178,13 @@ INTERVENTIONS = TableSpec(
         Column("decision_date", "date", "Decision date"),
         Column("start_date", "date", "Start; empty if not yet executed", nullable=True),
         Column("end_date", "date", "End; empty while ongoing", nullable=True),
-        Column("end_reason", "text", "Why it ended; empty while ongoing", nullable=True,
-               allowed=_codes(codes.END_REASON)),
+        Column(
+            "end_reason",
+            "text",
+            "Why it ended; empty while ongoing",
+            nullable=True,
+            allowed=_codes(codes.END_REASON),
+        ),
         Column("consent", "bool", "Consent given", nullable=True),
         Column("prior_open_care", "bool", "For placements: had open care before", nullable=True),
     ),
@@ -174,8 +200,13 @@ ACTIVITIES = TableSpec(
         AREA_CODE,
         Column("date", "date", "Date"),
         Column("activity_type", "text", "Type", allowed=_codes(codes.ACTIVITY_TYPE)),
-        Column("partners", "list", "';'-separated partners", nullable=True,
-               allowed=_codes(codes.PARTNER)),
+        Column(
+            "partners",
+            "list",
+            "';'-separated partners",
+            nullable=True,
+            allowed=_codes(codes.PARTNER),
+        ),
         Column("participants", "int", "Number of participants", nullable=True, min=0),
         Column("level", "text", "Individual, group or area level", allowed=_codes(codes.LEVEL)),
     ),

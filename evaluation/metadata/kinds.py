@@ -23,7 +23,10 @@ def register_report_kind(kind: str, notebook: str) -> None:
 
 
 def notebook_dir() -> Path:
-    """Folder holding the report notebooks: ``$EVALUATION_NOTEBOOK_DIR`` or the repo's ``notebooks/``."""
+    """Folder holding the report notebooks.
+
+    ``$EVALUATION_NOTEBOOK_DIR`` when set, else the repository's ``notebooks/``.
+    """
     override = os.environ.get(NOTEBOOK_DIR_ENV)
     if override:
         return Path(override).resolve()
@@ -35,10 +38,12 @@ def notebook_path(kind: str) -> Path:
     try:
         name = REPORT_NOTEBOOKS[kind]
     except KeyError:
-        raise ParameterError(f"no notebook is registered for report kind '{kind}'",
-                             parameter="kind") from None
+        raise ParameterError(
+            f"no notebook is registered for report kind '{kind}'", parameter="kind"
+        ) from None
     path = notebook_dir() / name
     if not path.is_file():
-        raise ParameterError(f"notebook {name} for report kind '{kind}' not found in {path.parent}",
-                             parameter="kind")
+        raise ParameterError(
+            f"notebook {name} for report kind '{kind}' not found in {path.parent}", parameter="kind"
+        )
     return path

@@ -1,6 +1,6 @@
 """Answer scales of user surveys: codes in scale order, Swedish labels, what counts as positive.
 
-The one place these codes live (DATA_CONTRACT.md, data/README.md "Survey answer
+The one place these codes live (docs/data-contract.md, data/README.md "Survey answer
 codes"). Every scale lists its answers from the most negative to the most
 positive; the positive answers are the last ones, so a diverging chart can put
 the rest left of zero and the positive answers right of it in this order.
@@ -59,6 +59,7 @@ class Scale:
         return self.answers[: len(self.answers) - len(self.positive)]
 
     def label(self, answer: str) -> str:
+        """Swedish label of an answer code."""
         return self.labels[answer]
 
     def normalise(self, answers: pd.Series) -> pd.Series:
@@ -75,20 +76,47 @@ class Scale:
         return text.map(lambda v: v if pd.isna(v) else lookup.get(v.casefold(), v))
 
 
-SCALES: dict[str, Scale] = {s.code: s for s in (
-    Scale("agree5", ("1", "2", "3", "4", "5"),
-          {"1": "Instämmer inte alls", "2": "Instämmer till liten del",
-           "3": "Instämmer delvis", "4": "Instämmer till stor del", "5": "Instämmer helt"},
-          ("4", "5"), "instämmer helt eller till stor del", "instämde helt eller till stor del"),
-    Scale("satisfied4", ("1", "2", "3", "4"),
-          {"1": "Inte alls nöjd", "2": "Inte särskilt nöjd", "3": "Ganska nöjd",
-           "4": "Mycket nöjd"},
-          ("3", "4"), "mycket eller ganska nöjd", "var mycket eller ganska nöjda"),
-    Scale("often4", ("1", "2", "3", "4"),
-          {"1": "Nej, aldrig", "2": "Nej, sällan", "3": "Ja, oftast", "4": "Ja, alltid"},
-          ("3", "4"), "ja, alltid eller oftast", "svarade ja, alltid eller oftast"),
-    Scale("yesno", ("nej", "ja"), {"nej": "Nej", "ja": "Ja"}, ("ja",), "ja", "svarade ja"),
-)}
+SCALES: dict[str, Scale] = {
+    s.code: s
+    for s in (
+        Scale(
+            "agree5",
+            ("1", "2", "3", "4", "5"),
+            {
+                "1": "Instämmer inte alls",
+                "2": "Instämmer till liten del",
+                "3": "Instämmer delvis",
+                "4": "Instämmer till stor del",
+                "5": "Instämmer helt",
+            },
+            ("4", "5"),
+            "instämmer helt eller till stor del",
+            "instämde helt eller till stor del",
+        ),
+        Scale(
+            "satisfied4",
+            ("1", "2", "3", "4"),
+            {
+                "1": "Inte alls nöjd",
+                "2": "Inte särskilt nöjd",
+                "3": "Ganska nöjd",
+                "4": "Mycket nöjd",
+            },
+            ("3", "4"),
+            "mycket eller ganska nöjd",
+            "var mycket eller ganska nöjda",
+        ),
+        Scale(
+            "often4",
+            ("1", "2", "3", "4"),
+            {"1": "Nej, aldrig", "2": "Nej, sällan", "3": "Ja, oftast", "4": "Ja, alltid"},
+            ("3", "4"),
+            "ja, alltid eller oftast",
+            "svarade ja, alltid eller oftast",
+        ),
+        Scale("yesno", ("nej", "ja"), {"nej": "Nej", "ja": "Ja"}, ("ja",), "ja", "svarade ja"),
+    )
+}
 
 
 def scale(code: str, *, question: str | None = None) -> Scale:
@@ -97,12 +125,17 @@ def scale(code: str, *, question: str | None = None) -> Scale:
         return SCALES[code]
     except KeyError:
         where = f" (question {question})" if question else ""
-        raise DataError(f"unknown answer scale '{code}'{where}", file="survey_questions.csv",
-                        column="scale", expected=", ".join([*SCALES, FREE_TEXT]),
-                        found=str(code)) from None
+        raise DataError(
+            f"unknown answer scale '{code}'{where}",
+            file="survey_questions.csv",
+            column="scale",
+            expected=", ".join([*SCALES, FREE_TEXT]),
+            found=str(code),
+        ) from None
 
 
 def is_free_text(code: str) -> bool:
+    """Whether a scale code collects free text."""
     return code == FREE_TEXT
 
 
@@ -114,6 +147,10 @@ def check_answers(answers: Iterable, sc: Scale, question: str) -> None:
     """
     unknown = {a for a in answers if not pd.isna(a) and a not in sc.answers}
     if unknown:
-        raise DataError(f"question {question} has {len(unknown)} answer value(s) that are not "
-                        f"codes of the scale {sc.code}", file="survey_responses.csv",
-                        column="answer", expected=", ".join(sc.answers))
+        raise DataError(
+            f"question {question} has {len(unknown)} answer value(s) that are not "
+            f"codes of the scale {sc.code}",
+            file="survey_responses.csv",
+            column="answer",
+            expected=", ".join(sc.answers),
+        )

@@ -13,8 +13,9 @@ from evaluation.exceptions import DataError, ParameterError
 def require_frame(obj: object, name: str) -> pd.DataFrame:
     """Return ``obj`` if it is a non-empty DataFrame, else raise ParameterError naming ``name``."""
     if not isinstance(obj, pd.DataFrame):
-        raise ParameterError(f"must be a pandas DataFrame, got {type(obj).__name__}",
-                             parameter=name)
+        raise ParameterError(
+            f"must be a pandas DataFrame, got {type(obj).__name__}", parameter=name
+        )
     if obj.empty:
         raise DataError(f"'{name}' has no rows")
     return obj
@@ -29,7 +30,8 @@ def require_columns(frame: pd.DataFrame, frame_name: str, **columns: str | None)
             raise ParameterError(
                 f"column '{col}' is not in {frame_name} "
                 f"(columns: {', '.join(map(str, frame.columns))})",
-                parameter=arg)
+                parameter=arg,
+            )
 
 
 def require_choice(value: object, name: str, options: Iterable[object]) -> None:
@@ -39,19 +41,27 @@ def require_choice(value: object, name: str, options: Iterable[object]) -> None:
         raise ParameterError(f"must be one of {options}, got {value!r}", parameter=name)
 
 
-def numeric_column(frame: pd.DataFrame, col: str, arg: str, *, positive: bool = False,
-                   nonnegative: bool = False) -> np.ndarray:
+def numeric_column(
+    frame: pd.DataFrame, col: str, arg: str, *, positive: bool = False, nonnegative: bool = False
+) -> np.ndarray:
     """Return a column as float array; missing or non-numeric values raise DataError."""
     values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(values).any():
-        raise DataError(f"column '{col}' (argument '{arg}') has missing or non-numeric values",
-                        column=col, expected="numbers in every row")
+        raise DataError(
+            f"column '{col}' (argument '{arg}') has missing or non-numeric values",
+            column=col,
+            expected="numbers in every row",
+        )
     if positive and (values <= 0).any():
-        raise DataError(f"column '{col}' (argument '{arg}') must be positive",
-                        column=col, expected="values > 0")
+        raise DataError(
+            f"column '{col}' (argument '{arg}') must be positive", column=col, expected="values > 0"
+        )
     if nonnegative and (values < 0).any():
-        raise DataError(f"column '{col}' (argument '{arg}') must not be negative",
-                        column=col, expected="values >= 0")
+        raise DataError(
+            f"column '{col}' (argument '{arg}') must not be negative",
+            column=col,
+            expected="values >= 0",
+        )
     return values
 
 
@@ -69,8 +79,9 @@ def coerce_start(start: object, times: pd.Series, arg: str = "start") -> object:
             raise ParameterError(f"cannot read {start!r} as a period", parameter=arg) from exc
     if pd.api.types.is_numeric_dtype(times):
         if not isinstance(start, (int, float, np.integer, np.floating)):
-            raise ParameterError(f"must be a number like the time column, got {start!r}",
-                                 parameter=arg)
+            raise ParameterError(
+                f"must be a number like the time column, got {start!r}", parameter=arg
+            )
         return start
     return start
 

@@ -23,13 +23,19 @@ def conformal_p_value(y1: np.ndarray, Y0: np.ndarray, post: np.ndarray, theta: f
     T = len(u)
     # Statistic |Σ post residuals|/√T*; the post block is the last n_post periods.
     observed = abs(u[post.astype(bool)].sum()) / np.sqrt(n_post)
-    stats = np.array([abs(np.roll(u, -j)[T - n_post:].sum()) / np.sqrt(n_post)
-                      for j in range(T)])
+    stats = np.array([abs(np.roll(u, -j)[T - n_post :].sum()) / np.sqrt(n_post) for j in range(T)])
     return float(np.mean(stats >= observed - 1e-12))
 
 
-def conformal_interval(y1: np.ndarray, Y0: np.ndarray, post: np.ndarray, center: float,
-                       step: float, alpha: float, tol: float | None = None) -> tuple[float, float]:
+def conformal_interval(
+    y1: np.ndarray,
+    Y0: np.ndarray,
+    post: np.ndarray,
+    center: float,
+    step: float,
+    alpha: float,
+    tol: float | None = None,
+) -> tuple[float, float]:
     """Invert the conformal test around ``center``: the θ with p-value > ``alpha``.
 
     Searches outwards from ``center`` in multiples of ``step`` and bisects each boundary;

@@ -68,14 +68,24 @@ class TwfePanel:
         return pd.DataFrame(np.hstack([u, t[:, 1:]]), columns=cols)
 
 
-def build_panel(panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_units,
-                start, *, offset: str | None = None, model: str = "linear") -> TwfePanel:
+def build_panel(
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated_units,
+    start,
+    *,
+    offset: str | None = None,
+    model: str = "linear",
+) -> TwfePanel:
     """Validate a long panel and return it sorted by unit then time as arrays."""
     _checks.require_frame(panel, "panel")
     _checks.require_columns(panel, "panel", outcome=outcome, unit=unit, time=time, offset=offset)
     if model == "poisson" and offset is None:
-        raise ParameterError("model='poisson' needs a population/exposure column",
-                             parameter="offset")
+        raise ParameterError(
+            "model='poisson' needs a population/exposure column", parameter="offset"
+        )
     if isinstance(treated_units, (str, int, np.integer)):
         treated_units = [treated_units]
     treated = list(treated_units)
@@ -85,8 +95,9 @@ def build_panel(panel: pd.DataFrame, outcome: str, unit: str, time: str, treated
     if df[[unit, time]].isna().any().any():
         raise DataError(f"columns '{unit}'/'{time}' have missing values")
     if df.duplicated([unit, time]).any():
-        raise DataError(f"more than one row per {unit} and {time}",
-                        expected="one row per unit and period")
+        raise DataError(
+            f"more than one row per {unit} and {time}", expected="one row per unit and period"
+        )
     units = pd.Index(pd.unique(df[unit]))
     missing = [u for u in treated if u not in set(units)]
     if missing:
@@ -105,7 +116,14 @@ def build_panel(panel: pd.DataFrame, outcome: str, unit: str, time: str, treated
     is_treated = df[unit].isin(treated).to_numpy()
     post = (df[time] >= start).to_numpy()
     return TwfePanel(
-        y=y, unit_codes=unit_codes, time_codes=time_codes, units=units, times=times,
-        treated_mask=is_treated, treated_post=(is_treated & post).astype(float),
-        log_offset=log_offset, start=start, start_code=int((times < start).sum()),
+        y=y,
+        unit_codes=unit_codes,
+        time_codes=time_codes,
+        units=units,
+        times=times,
+        treated_mask=is_treated,
+        treated_post=(is_treated & post).astype(float),
+        log_offset=log_offset,
+        start=start,
+        start_code=int((times < start).sum()),
     )

@@ -63,10 +63,16 @@ def _is_optimal(G: np.ndarray, h: np.ndarray, w: np.ndarray, tol: float = 1e-9) 
 
 
 def _slsqp(G: np.ndarray, h: np.ndarray, n: int) -> np.ndarray:
-    res = minimize(lambda w: (_loss(G, h, w), 2 * (G @ w - h)), np.full(n, 1.0 / n), jac=True,
-                   method="SLSQP", bounds=[(0.0, 1.0)] * n,
-                   constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0,
-                                 "jac": lambda w: np.ones_like(w)}],
-                   options={"ftol": 1e-15, "maxiter": 2000})
+    res = minimize(
+        lambda w: (_loss(G, h, w), 2 * (G @ w - h)),
+        np.full(n, 1.0 / n),
+        jac=True,
+        method="SLSQP",
+        bounds=[(0.0, 1.0)] * n,
+        constraints=[
+            {"type": "eq", "fun": lambda w: w.sum() - 1.0, "jac": lambda w: np.ones_like(w)}
+        ],
+        options={"ftol": 1e-15, "maxiter": 2000},
+    )
     w = np.clip(res.x, 0.0, None)
     return w / w.sum()

@@ -18,15 +18,18 @@ def format_number(value: float, decimals: int = 1) -> str:
     return (MINUS if value < 0 and text.strip("0, ") else "") + text
 
 
-def _interval_text(bounds: list[tuple[float, str]], decimals: int,
-                   words: tuple[str, str] = ("fler", "färre")) -> str:
+def _interval_text(
+    bounds: list[tuple[float, str]], decimals: int, words: tuple[str, str] = ("fler", "färre")
+) -> str:
     """'1,1–7,3' when both bounds share a sign, else 'från 0,8 färre till 3,2 fler'."""
     (lo, unit), (hi, _) = bounds
     if lo >= 0 or hi <= 0:
         a, b = sorted([abs(lo), abs(hi)])
         return f"{format_number(a, decimals)}–{format_number(b, decimals)}{unit}"
-    return (f"från {format_number(-lo, decimals)}{unit} {words[1]} till "
-            f"{format_number(hi, decimals)}{unit} {words[0]}")
+    return (
+        f"från {format_number(-lo, decimals)}{unit} {words[1]} till "
+        f"{format_number(hi, decimals)}{unit} {words[0]}"
+    )
 
 
 def _percent_phrase(ratio: float) -> tuple[str, str]:
@@ -35,8 +38,13 @@ def _percent_phrase(ratio: float) -> tuple[str, str]:
     return f"{format_number(abs(change), 0)} %", "fler" if change >= 0 else "färre"
 
 
-def describe_effect(result: EffectResult, unit_phrase: str, *, unit: str = "",
-                    words: tuple[str, str] = ("fler", "färre")) -> str:
+def describe_effect(
+    result: EffectResult,
+    unit_phrase: str,
+    *,
+    unit: str = "",
+    words: tuple[str, str] = ("fler", "färre"),
+) -> str:
     """Describe ``result`` in one sentence, e.g. 'ungefär 12 % färre orosanmälningar ...'.
 
     For a difference in a share, pass ``unit="procentenheter"`` and
@@ -46,10 +54,14 @@ def describe_effect(result: EffectResult, unit_phrase: str, *, unit: str = "",
     if not isinstance(result, EffectResult):
         raise ParameterError("must be a result from evaluation.methods", parameter="result")
     if not isinstance(unit_phrase, str) or not unit_phrase.strip():
-        raise ParameterError("must be a non-empty text such as 'orosanmälningar'",
-                             parameter="unit_phrase")
-    reference = ("än väntat utifrån utvecklingen före starten" if isinstance(result, ITSResult)
-                 else "än jämförelseområdena")
+        raise ParameterError(
+            "must be a non-empty text such as 'orosanmälningar'", parameter="unit_phrase"
+        )
+    reference = (
+        "än väntat utifrån utvecklingen före starten"
+        if isinstance(result, ITSResult)
+        else "än jämförelseområdena"
+    )
     level = f"{round(100 * result.confidence)} %"
     finite = all(math.isfinite(x) for x in (result.ci_low, result.ci_high))
     if result.scale == RATE_RATIO:

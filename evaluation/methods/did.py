@@ -16,17 +16,25 @@ MODELS = ("linear", "poisson")
 SE_TYPES = ("hac", "cluster")
 
 _ASSUMPTION = {
-    "poisson": ("Utan insatsen hade antalet per invånare i det behandlade området förändrats "
-                "i samma takt (procentuellt) som i jämförelseområdena."),
-    "linear": ("Utan insatsen hade utfallet i det behandlade området utvecklats parallellt "
-               "med jämförelseområdena (samma förändring i utfallets enheter)."),
+    "poisson": (
+        "Utan insatsen hade antalet per invånare i det behandlade området förändrats "
+        "i samma takt (procentuellt) som i jämförelseområdena."
+    ),
+    "linear": (
+        "Utan insatsen hade utfallet i det behandlade området utvecklats parallellt "
+        "med jämförelseområdena (samma förändring i utfallets enheter)."
+    ),
 }
 _INFERENCE = {
-    "hac": ("HAC-standardfel inom varje område (Newey–West, {lags} laggar), dvs. osäkerheten "
-            "skattas från variationen över tid eftersom områdena är för få för klusterrobusta fel; "
-            "kritiskt värde enligt fixed-b (Kiefer & Vogelsang 2005)"),
-    "cluster": ("klusterrobusta standardfel per område (CR1, G/(G−1)·(N−1)/(N−K), K inklusive "
-                "fixa effekter); t-fördelning med G−1 = {df} frihetsgrader"),
+    "hac": (
+        "HAC-standardfel inom varje område (Newey–West, {lags} laggar), dvs. osäkerheten "
+        "skattas från variationen över tid eftersom områdena är för få för klusterrobusta fel; "
+        "kritiskt värde enligt fixed-b (Kiefer & Vogelsang 2005)"
+    ),
+    "cluster": (
+        "klusterrobusta standardfel per område (CR1, G/(G−1)·(N−1)/(N−K), K inklusive "
+        "fixa effekter); t-fördelning med G−1 = {df} frihetsgrader"
+    ),
 }
 
 
@@ -46,11 +54,17 @@ def fixed_b_critical_value(b: float, alpha: float = 0.05) -> float:
 
 def _fit(p: TwfePanel, X: pd.DataFrame, model: str, se: str, maxlags: int):
     if se == "cluster":
-        cov = {"cov_type": "cluster", "cov_kwds": {"groups": p.unit_codes, "use_correction": True,
-                                                    "df_correction": True}, "use_t": True}
+        cov = {
+            "cov_type": "cluster",
+            "cov_kwds": {"groups": p.unit_codes, "use_correction": True, "df_correction": True},
+            "use_t": True,
+        }
     else:
-        cov = {"cov_type": "hac-panel", "cov_kwds": {"groups": p.unit_codes, "maxlags": maxlags},
-               "use_t": False}
+        cov = {
+            "cov_type": "hac-panel",
+            "cov_kwds": {"groups": p.unit_codes, "maxlags": maxlags},
+            "use_t": False,
+        }
     if model == "poisson":
         mod = sm.GLM(p.y, X, family=sm.families.Poisson(), offset=p.log_offset)
     else:
@@ -63,31 +77,47 @@ def _common_warnings(p: TwfePanel, model: str, se: str) -> list[str]:
     n_pre = int(p.n_pre_periods)
     n_controls = p.n_units - p.n_treated
     if n_pre < 4:
-        out.append(f"Bara {n_pre} perioder före starten: det går knappt att bedöma om "
-                   "områdena utvecklades parallellt innan insatsen.")
+        out.append(
+            f"Bara {n_pre} perioder före starten: det går knappt att bedöma om "
+            "områdena utvecklades parallellt innan insatsen."
+        )
     if n_controls < 5:
         out.append(f"Bara {n_controls} jämförelseområden: jämförelsen vilar på mycket få områden.")
     if se == "cluster" and (p.n_treated < 5 or p.n_units < 30):
-        out.append(f"Klusterrobusta standardfel med {p.n_treated} behandlat/behandlade och "
-                   f"{p.n_units} områden totalt blir ofta för små (Conley & Taber 2011; "
-                   "MacKinnon & Webb 2017): osäkerhetsintervallet är troligen för snävt.")
+        out.append(
+            f"Klusterrobusta standardfel med {p.n_treated} behandlat/behandlade och "
+            f"{p.n_units} områden totalt blir ofta för små (Conley & Taber 2011; "
+            "MacKinnon & Webb 2017): osäkerhetsintervallet är troligen för snävt."
+        )
     elif se == "hac" and p.n_units < 30:
-        out.append(f"Med {p.n_units} områden går osäkerheten inte att skatta från variationen "
-                   "mellan områden; den bygger i stället på variationen över tid inom områdena.")
+        out.append(
+            f"Med {p.n_units} områden går osäkerheten inte att skatta från variationen "
+            "mellan områden; den bygger i stället på variationen över tid inom områdena."
+        )
     if model == "poisson":
         treated_mean = float(np.mean(p.y[p.treated_mask]))
         if treated_mean < 5:
             # No figure from the raw counts here: a mean times the number of periods gives
             # a total back, which may be a count the privacy rules would hide.
-            out.append("Antalen i det behandlade området är små (färre än fem per period i "
-                       "genomsnitt): skattningen blir osäker.")
+            out.append(
+                "Antalen i det behandlade området är små (färre än fem per period i "
+                "genomsnitt): skattningen blir osäker."
+            )
     return out
 
 
 def difference_in_differences(
-    panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_units, start,
-    model: str = "linear", offset: str | None = None, se: str = "hac",
-    maxlags: int | None = None, alpha: float = 0.05,
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated_units,
+    start,
+    model: str = "linear",
+    offset: str | None = None,
+    se: str = "hac",
+    maxlags: int | None = None,
+    alpha: float = 0.05,
 ) -> DiDResult:
     """Two-way fixed-effects DiD of ``outcome`` on unit and time dummies plus a treated×post dummy.
 
@@ -119,13 +149,22 @@ def difference_in_differences(
         estimate = coef
     label = "Poisson med befolkningen som exponering" if model == "poisson" else "linjär"
     return DiDResult(
-        estimate=float(estimate), ci_low=float(low), ci_high=float(high), p_value=pval,
+        estimate=float(estimate),
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=pval,
         method=f"Skillnad-i-skillnader (fixa effekter för område och tid, {label})",
         inference=_INFERENCE[se].format(lags=lags, df=p.n_units - 1),
-        assumption=_ASSUMPTION[model], scale=scale,
-        warnings=_common_warnings(p, model, se), confidence=1 - alpha,
-        se=bse, n_units=p.n_units, n_treated=p.n_treated, n_periods=p.n_periods,
-        start=p.start, model_result=res,
+        assumption=_ASSUMPTION[model],
+        scale=scale,
+        warnings=_common_warnings(p, model, se),
+        confidence=1 - alpha,
+        se=bse,
+        n_units=p.n_units,
+        n_treated=p.n_treated,
+        n_periods=p.n_periods,
+        start=p.start,
+        model_result=res,
     )
 
 
@@ -139,7 +178,7 @@ def _unit_dispersion(p: TwfePanel, model: str) -> np.ndarray:
         res = sm.OLS(p.y, X).fit()
         resid = np.asarray(res.resid)
     df_share = res.df_resid / len(p.y)
-    frame = pd.DataFrame({"code": p.unit_codes, "r2": resid ** 2})
+    frame = pd.DataFrame({"code": p.unit_codes, "r2": resid**2})
     sums = frame.groupby("code")["r2"].sum()
     counts = frame.groupby("code")["r2"].size()
     phi = (sums / (counts * df_share)).clip(lower=1e-8 if model == "linear" else 1.0)
@@ -147,8 +186,15 @@ def _unit_dispersion(p: TwfePanel, model: str) -> np.ndarray:
 
 
 def event_study(
-    panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_units, start,
-    model: str = "linear", offset: str | None = None, window: tuple[int, int] | None = None,
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated_units,
+    start,
+    model: str = "linear",
+    offset: str | None = None,
+    window: tuple[int, int] | None = None,
     alpha: float = 0.05,
 ) -> EventStudyResult:
     """Leads and lags of treatment relative to ``start`` (reference: the period just before).
@@ -163,8 +209,9 @@ def event_study(
     lo, hi = int(np.nanmin(rel[p.treated_mask])), int(np.nanmax(rel[p.treated_mask]))
     if window is not None:
         if len(window) != 2 or window[0] > -2 or window[1] < 0:
-            raise ParameterError("must be (first, last) with first ≤ −2 and last ≥ 0",
-                                 parameter="window")
+            raise ParameterError(
+                "must be (first, last) with first ≤ −2 and last ≥ 0", parameter="window"
+            )
         lo, hi = max(lo, int(window[0])), min(hi, int(window[1]))
     if lo > -2:
         raise DataError("event study needs at least two periods before the start")
@@ -178,35 +225,52 @@ def event_study(
     X = pd.concat([E, p.fixed_effects()], axis=1)
     phi = _unit_dispersion(p, model)
     if model == "poisson":
-        res = sm.GLM(p.y, X, family=sm.families.Poisson(), offset=p.log_offset,
-                     var_weights=1.0 / phi).fit(scale=1.0)
+        res = sm.GLM(
+            p.y, X, family=sm.families.Poisson(), offset=p.log_offset, var_weights=1.0 / phi
+        ).fit(scale=1.0)
     else:
-        res = sm.WLS(p.y, X, weights=1.0 / phi).fit(cov_type="fixed scale",
-                                                     cov_kwds={"scale": 1.0})
+        res = sm.WLS(p.y, X, weights=1.0 / phi).fit(cov_type="fixed scale", cov_kwds={"scale": 1.0})
     z = stats.norm.ppf(1 - alpha / 2)
     names = list(E.columns)
     b, s = res.params[names].to_numpy(float), res.bse[names].to_numpy(float)
     ks = np.array([int(n[1:]) for n in names])
-    coefs = pd.DataFrame({"event_time": ks, "coef": b, "se": s, "ci_low": b - z * s,
-                          "ci_high": b + z * s, "p_value": 2 * stats.norm.sf(np.abs(b / s))})
-    ref = pd.DataFrame({"event_time": [-1], "coef": [0.0], "se": [0.0], "ci_low": [0.0],
-                        "ci_high": [0.0], "p_value": [np.nan]})
+    coefs = pd.DataFrame(
+        {
+            "event_time": ks,
+            "coef": b,
+            "se": s,
+            "ci_low": b - z * s,
+            "ci_high": b + z * s,
+            "p_value": 2 * stats.norm.sf(np.abs(b / s)),
+        }
+    )
+    ref = pd.DataFrame(
+        {
+            "event_time": [-1],
+            "coef": [0.0],
+            "se": [0.0],
+            "ci_low": [0.0],
+            "ci_high": [0.0],
+            "p_value": [np.nan],
+        }
+    )
     coefs = pd.concat([coefs, ref]).sort_values("event_time").reset_index(drop=True)
     coefs["period"] = [p.period_for_event_time(k) for k in coefs["event_time"]]
     coefs["binned"] = ((coefs["event_time"] == lo) & (lo > p.min_event_time)) | (
-        (coefs["event_time"] == hi) & (hi < p.max_event_time))
+        (coefs["event_time"] == hi) & (hi < p.max_event_time)
+    )
     scale = RATE_RATIO if model == "poisson" else DIFFERENCE
     if scale == RATE_RATIO:
         for c in ("coef", "ci_low", "ci_high"):
             coefs[c] = np.exp(coefs[c])
 
-    leads = [n for n, k in zip(names, ks) if k <= -2]
+    leads = [n for n, k in zip(names, ks, strict=False) if k <= -2]
     R = np.zeros((len(leads), len(res.params)))
     for i, n in enumerate(leads):
         R[i, list(res.params.index).index(n)] = 1.0
     pre_p = float(res.wald_test(R, scalar=True, use_f=False).pvalue)
     # Summary: mean post coefficient minus mean pre coefficient (the reference counts as 0).
-    post = [n for n, k in zip(names, ks) if k >= 0]
+    post = [n for n, k in zip(names, ks, strict=False) if k >= 0]
     c = np.zeros(len(res.params))
     c[[list(res.params.index).index(n) for n in post]] = 1.0 / len(post)
     c[[list(res.params.index).index(n) for n in leads]] = -1.0 / (len(leads) + 1)
@@ -217,16 +281,28 @@ def event_study(
         est, low, high = np.exp(est), np.exp(low), np.exp(high)
     warnings = _common_warnings(p, model, "event")
     if pre_p < 0.05:
-        warnings.append(f"Skillnaden mot jämförelseområdena varierade redan före starten "
-                        f"(gemensamt test av perioderna före, p = {pre_p:.3f}): antagandet om "
-                        "parallella trender är tveksamt.")
+        warnings.append(
+            f"Skillnaden mot jämförelseområdena varierade redan före starten "
+            f"(gemensamt test av perioderna före, p = {pre_p:.3f}): antagandet om "
+            "parallella trender är tveksamt."
+        )
     label = "Poisson" if model == "poisson" else "linjär"
     return EventStudyResult(
-        estimate=float(est), ci_low=float(low), ci_high=float(high),
+        estimate=float(est),
+        ci_low=float(low),
+        ci_high=float(high),
         p_value=float(2 * stats.norm.sf(abs(np.squeeze(tt.effect)) / sd)),
         method=f"Händelsestudie (fixa effekter för område och tid, {label})",
-        inference=("modellbaserade standardfel med egen överspridning per område (skattad från "
-                   "skillnad-i-skillnader-modellen); normalfördelning; perioderna antas oberoende"),
-        assumption=_ASSUMPTION[model], scale=scale, warnings=warnings, confidence=1 - alpha,
-        coefficients=coefs, pretrend_p_value=pre_p, start=p.start, model_result=res,
+        inference=(
+            "modellbaserade standardfel med egen överspridning per område (skattad från "
+            "skillnad-i-skillnader-modellen); normalfördelning; perioderna antas oberoende"
+        ),
+        assumption=_ASSUMPTION[model],
+        scale=scale,
+        warnings=warnings,
+        confidence=1 - alpha,
+        coefficients=coefs,
+        pretrend_p_value=pre_p,
+        start=p.start,
+        model_result=res,
     )

@@ -18,8 +18,10 @@ FAMILIES = ("quasipoisson", "negbin", "poisson", "linear")
 SEASONALITY = ("fourier", "month", None)
 SE_TYPES = ("model", "hac")
 _EFFECT_TERMS = ("level_change", "slope_change")
-NO_DISPERSION = ("Ingen överspridning kunde skattas, så den negativa binomialmodellen ersattes "
-                 "av en Poissonmodell.")
+NO_DISPERSION = (
+    "Ingen överspridning kunde skattas, så den negativa binomialmodellen ersattes "
+    "av en Poissonmodell."
+)
 
 _FAMILY_TEXT = {
     "quasipoisson": "kvasi-Poisson (överspridning skattad med Pearsons χ²/df)",
@@ -29,8 +31,9 @@ _FAMILY_TEXT = {
 }
 
 
-def _series_frame(series: pd.DataFrame | pd.Series, outcome: str, time: str | None,
-                  offset: str | None, name: str) -> pd.DataFrame:
+def _series_frame(
+    series: pd.DataFrame | pd.Series, outcome: str, time: str | None, offset: str | None, name: str
+) -> pd.DataFrame:
     """Return columns ``y``, ``t`` (numeric trend), ``when`` (original time) and ``offset``."""
     if isinstance(series, pd.Series):
         series = series.rename(outcome).to_frame()
@@ -40,8 +43,9 @@ def _series_frame(series: pd.DataFrame | pd.Series, outcome: str, time: str | No
     elif isinstance(series.index, (pd.DatetimeIndex, pd.PeriodIndex)):
         when = series.index.to_series()
     else:
-        raise ParameterError(f"column '{time}' is not in {name} and its index holds no dates",
-                             parameter="time")
+        raise ParameterError(
+            f"column '{time}' is not in {name} and its index holds no dates", parameter="time"
+        )
     _checks.require_columns(series, name, outcome=outcome, offset=offset)
     out = pd.DataFrame({"when": when.to_numpy()})
     out["y"] = _checks.numeric_column(series, outcome, "outcome")
@@ -51,8 +55,11 @@ def _series_frame(series: pd.DataFrame | pd.Series, outcome: str, time: str | No
         out["t"] = out["when"].astype(float)
         out["month"] = ((out["t"] - out["t"].min()) % 12).astype(int) + 1
     else:
-        stamps = pd.PeriodIndex(out["when"], freq="M") if not isinstance(
-            out["when"].dtype, pd.PeriodDtype) else pd.PeriodIndex(out["when"])
+        stamps = (
+            pd.PeriodIndex(out["when"], freq="M")
+            if not isinstance(out["when"].dtype, pd.PeriodDtype)
+            else pd.PeriodIndex(out["when"])
+        )
         out["t"] = (stamps.year * 12 + stamps.month).astype(float)
         out["t"] -= out["t"].min() - 1
         out["month"] = stamps.month
@@ -61,8 +68,15 @@ def _series_frame(series: pd.DataFrame | pd.Series, outcome: str, time: str | No
     return out.sort_values("t").reset_index(drop=True)
 
 
-def _design(d: pd.DataFrame, start_t: float, seasonality: str | None, harmonics: int,
-            period: float, slope_change: bool, group: np.ndarray | None) -> pd.DataFrame:
+def _design(
+    d: pd.DataFrame,
+    start_t: float,
+    seasonality: str | None,
+    harmonics: int,
+    period: float,
+    slope_change: bool,
+    group: np.ndarray | None,
+) -> pd.DataFrame:
     post = (d["t"] >= start_t).astype(float)
     X = pd.DataFrame({"const": 1.0, "trend": d["t"] - start_t}, index=d.index)
     X["level_change"] = post
@@ -101,14 +115,19 @@ def _fit(y, X, offset, family: str, se: str, maxlags: int):
             # that case is reported in plain Swedish by _warnings instead.
             warnings.simplefilter("ignore")
             res = sm.NegativeBinomial(y, X, offset=log_off, loglike_method="nb2").fit(
-                start_params=np.r_[np.asarray(pois.params), alpha0], method="bfgs",
-                maxiter=2000, disp=0, **cov)
+                start_params=np.r_[np.asarray(pois.params), alpha0],
+                method="bfgs",
+                maxiter=2000,
+                disp=0,
+                **cov,
+            )
         if float(np.asarray(res.params)[-1]) < 1e-4 or res.normalized_cov_params is None:
             return model_poisson(y, X, log_off, cov), NO_DISPERSION
         return res, None
     if family == "quasipoisson":
         return sm.GLM(y, X, family=sm.families.Poisson(), offset=log_off).fit(
-            scale="X2", **cov), None
+            scale="X2", **cov
+        ), None
     return model_poisson(y, X, log_off, cov), None
 
 
@@ -118,11 +137,22 @@ def model_poisson(y, X, log_off, cov):
 
 
 def interrupted_time_series(
-    series: pd.DataFrame | pd.Series, start, *, outcome: str = "count", time: str | None = "time",
-    offset: str | None = None, seasonality: str | None = "fourier", harmonics: int = 2,
-    period: float = 12, family: str = "quasipoisson", slope_change: bool = True,
-    comparison: pd.DataFrame | None = None, se: str = "model", maxlags: int | None = None,
-    per: float | None = None, alpha: float = 0.05,
+    series: pd.DataFrame | pd.Series,
+    start,
+    *,
+    outcome: str = "count",
+    time: str | None = "time",
+    offset: str | None = None,
+    seasonality: str | None = "fourier",
+    harmonics: int = 2,
+    period: float = 12,
+    family: str = "quasipoisson",
+    slope_change: bool = True,
+    comparison: pd.DataFrame | None = None,
+    se: str = "model",
+    maxlags: int | None = None,
+    per: float | None = None,
+    alpha: float = 0.05,
 ) -> ITSResult:
     """Segmented regression of one area's series: level change at ``start`` and slope change.
 
@@ -136,8 +166,11 @@ def interrupted_time_series(
     if seasonality == "fourier" and (not isinstance(harmonics, int) or harmonics < 1):
         raise ParameterError("must be a positive integer", parameter="harmonics")
     if family == "linear" and offset is not None:
-        raise ParameterError("family='linear' models the outcome directly; pass a rate as "
-                             "outcome instead of an offset", parameter="offset")
+        raise ParameterError(
+            "family='linear' models the outcome directly; pass a rate as "
+            "outcome instead of an offset",
+            parameter="offset",
+        )
     d = _series_frame(series, outcome, time, offset, "series")
     start_when = _checks.coerce_start(start, d["when"])
     _checks.check_start_inside(d["when"], start_when)
@@ -147,7 +180,7 @@ def interrupted_time_series(
     fit_data = d
     if comparison is not None:
         c = _series_frame(comparison, outcome, time, offset, "comparison")
-        c["t"] = c["when"].map(dict(zip(d["when"], d["t"])))
+        c["t"] = c["when"].map(dict(zip(d["when"], d["t"], strict=False)))
         if c["t"].isna().any():
             raise DataError("comparison has time points the series lacks", column=time)
         fit_data = pd.concat([d, c], ignore_index=True)
@@ -187,8 +220,11 @@ def interrupted_time_series(
         fitted["counterfactual_high"] = link_cf + z * se_cf
     else:
         # Fitted values are rates per unit of offset times `per`, or expected counts.
-        shift = np.log(per) if (per is not None and offset is not None) else (
-            np.log(d["offset"].to_numpy()) if offset is not None else 0.0)
+        shift = (
+            np.log(per)
+            if (per is not None and offset is not None)
+            else (np.log(d["offset"].to_numpy()) if offset is not None else 0.0)
+        )
         fitted["fitted"] = np.exp(link_fit + shift)
         fitted["counterfactual"] = np.exp(link_cf + shift)
         fitted["counterfactual_low"] = np.exp(link_cf - z * se_cf + shift)
@@ -198,44 +234,69 @@ def interrupted_time_series(
     if fit_note:
         warnings.append(fit_note)
     scale = DIFFERENCE if family == "linear" else RATE_RATIO
-    season_text = {"fourier": f"{harmonics} harmoniska par (period {period:g})",
-                   "month": "månadsdummies", None: "ingen säsongsjustering"}[seasonality]
+    season_text = {
+        "fourier": f"{harmonics} harmoniska par (period {period:g})",
+        "month": "månadsdummies",
+        None: "ingen säsongsjustering",
+    }[seasonality]
     kind = "Kontrollerad avbruten tidsserie" if comparison is not None else "Avbruten tidsserie"
-    se_text = (f"HAC-standardfel (Newey–West, {lags} laggar)" if se == "hac"
-               else "modellbaserade standardfel")
+    se_text = (
+        f"HAC-standardfel (Newey–West, {lags} laggar)"
+        if se == "hac"
+        else "modellbaserade standardfel"
+    )
     return ITSResult(
-        estimate=est, ci_low=low, ci_high=high, p_value=pval,
+        estimate=est,
+        ci_low=low,
+        ci_high=high,
+        p_value=pval,
         method=f"{kind} (segmenterad regression, {season_text})",
         inference=f"{se_text} från {_FAMILY_TEXT[family]}; normalfördelning",
-        assumption=("Utan insatsen hade områdets trend och säsongsmönster från tiden före "
-                    "fortsatt oförändrade" + (" (eller förändrats som i jämförelseserien)"
-                                               if comparison is not None else "") + "."),
-        scale=scale, warnings=warnings, confidence=1 - alpha,
-        slope_change=s_est, slope_ci_low=s_low, slope_ci_high=s_high, slope_p_value=s_p,
-        fitted=fitted, start=start_when, model_result=res,
+        assumption=(
+            "Utan insatsen hade områdets trend och säsongsmönster från tiden före "
+            "fortsatt oförändrade"
+            + (" (eller förändrats som i jämförelseserien)" if comparison is not None else "")
+            + "."
+        ),
+        scale=scale,
+        warnings=warnings,
+        confidence=1 - alpha,
+        slope_change=s_est,
+        slope_ci_low=s_low,
+        slope_ci_high=s_high,
+        slope_p_value=s_p,
+        fitted=fitted,
+        start=start_when,
+        model_result=res,
     )
 
 
-def _warnings(d: pd.DataFrame, start_t: float, res, family: str, se: str,
-              period: float) -> list[str]:
+def _warnings(
+    d: pd.DataFrame, start_t: float, res, family: str, se: str, period: float
+) -> list[str]:
     out = []
     n_pre = int((d["t"] < start_t).sum())
     n_post = int((d["t"] >= start_t).sum())
     if n_pre < 2 * period:
-        out.append(f"Bara {n_pre} mätpunkter före starten: trend och säsong före insatsen "
-                   "skattas osäkert (helst minst två år).")
+        out.append(
+            f"Bara {n_pre} mätpunkter före starten: trend och säsong före insatsen "
+            "skattas osäkert (helst minst två år)."
+        )
     if n_post < 6:
         out.append(f"Bara {n_post} mätpunkter efter starten: för tidigt för säkra slutsatser.")
     if family != "linear" and d["y"].mean() < 5:
         # No figure from the raw counts (mean × periods would give a total back).
-        out.append("Antalen är små (färre än fem per period i genomsnitt): skattningen blir "
-                   "osäker.")
+        out.append(
+            "Antalen är små (färre än fem per period i genomsnitt): skattningen blir osäker."
+        )
     if family == "poisson":
         dispersion = float(res.pearson_chi2 / res.df_resid)
         if dispersion > 1.5:
-            out.append(f"Variationen är {dispersion:.1f}".replace(".", ",") + " gånger större "
-                       "än Poissonmodellen antar; "
-                       "använd kvasi-Poisson så blir intervallet inte för smalt.")
+            out.append(
+                f"Variationen är {dispersion:.1f}".replace(".", ",") + " gånger större "
+                "än Poissonmodellen antar; "
+                "använd kvasi-Poisson så blir intervallet inte för smalt."
+            )
     if family == "negbin" and hasattr(res, "mle_retvals"):
         if not res.mle_retvals.get("converged", True):
             out.append("Modellen konvergerade inte; tolka skattningen med stor försiktighet.")
@@ -244,6 +305,8 @@ def _warnings(d: pd.DataFrame, start_t: float, res, family: str, se: str,
     if se == "model" and lags >= 1:
         lb = acorr_ljungbox(resid, lags=[lags])
         if float(lb["lb_pvalue"].iloc[0]) < 0.05:
-            out.append("Residualerna är autokorrelerade (Ljung–Box p < 0,05): intervallet kan "
-                       "vara för smalt; överväg se='hac'.")
+            out.append(
+                "Residualerna är autokorrelerade (Ljung–Box p < 0,05): intervallet kan "
+                "vara för smalt; överväg se='hac'."
+            )
     return out

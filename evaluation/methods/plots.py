@@ -6,7 +6,6 @@ privacy-protected); NaN there is a gap and does not affect the axes.
 
 from __future__ import annotations
 
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -26,14 +25,21 @@ OBSERVED, MODEL, COUNTERFACTUAL, GREY = PALETTE[0], PALETTE[1], PALETTE[2], "#9a
 
 def _require(result, kind, name="result"):
     if not isinstance(result, kind):
-        raise ParameterError(f"must be a {kind.__name__}, got {type(result).__name__}",
-                             parameter=name)
+        raise ParameterError(
+            f"must be a {kind.__name__}, got {type(result).__name__}", parameter=name
+        )
 
 
 def _mark_start(ax, start, label="Start"):
     ax.axvline(start, color="black", linestyle=":", linewidth=1.2)
-    ax.annotate(label, xy=(start, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -12),
-                textcoords="offset points", fontsize=9)
+    ax.annotate(
+        label,
+        xy=(start, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -12),
+        textcoords="offset points",
+        fontsize=9,
+    )
 
 
 def _observed_points(ax, observed, label="Observerat (skyddade värden)"):
@@ -42,8 +48,15 @@ def _observed_points(ax, observed, label="Observerat (skyddade värden)"):
     if not isinstance(observed, pd.Series):
         raise ParameterError("must be a pandas Series indexed by time", parameter="observed")
     shown = pd.to_numeric(observed, errors="coerce").dropna()
-    ax.plot(shown.index, shown.to_numpy(), linestyle="none", marker="o", markersize=3.5,
-            color=OBSERVED, label=label)
+    ax.plot(
+        shown.index,
+        shown.to_numpy(),
+        linestyle="none",
+        marker="o",
+        markersize=3.5,
+        color=OBSERVED,
+        label=label,
+    )
 
 
 def plot_event_study(result: EventStudyResult) -> plt.Figure:
@@ -52,16 +65,32 @@ def plot_event_study(result: EventStudyResult) -> plt.Figure:
     c = result.coefficients
     fig, ax = plt.subplots(figsize=(9, 4.5))
     yerr = np.vstack([c["coef"] - c["ci_low"], c["ci_high"] - c["coef"]])
-    ax.errorbar(c["event_time"], c["coef"], yerr=yerr, fmt="o", markersize=3.5, color=MODEL,
-                ecolor=MODEL, elinewidth=1, capsize=0, label="Skattning med osäkerhetsintervall")
+    ax.errorbar(
+        c["event_time"],
+        c["coef"],
+        yerr=yerr,
+        fmt="o",
+        markersize=3.5,
+        color=MODEL,
+        ecolor=MODEL,
+        elinewidth=1,
+        capsize=0,
+        label="Skattning med osäkerhetsintervall",
+    )
     ax.axhline(result.null_value, color=GREY, linewidth=1)
     _mark_start(ax, -0.5)
     ax.set_xlabel("Perioder i förhållande till start (−1 = referensperiod)")
-    ax.set_ylabel("Kvot mot jämförelseområdena (1 = ingen skillnad)" if result.scale == RATE_RATIO
-                  else "Skillnad mot jämförelseområdena")
+    ax.set_ylabel(
+        "Kvot mot jämförelseområdena (1 = ingen skillnad)"
+        if result.scale == RATE_RATIO
+        else "Skillnad mot jämförelseområdena"
+    )
     pre = result.pretrend_p_value
-    ax.set_title("Händelsestudie: skillnad mot jämförelseområdena per period\n"
-                 f"Test av perioderna före start: p = {pre:.2f}".replace(".", ","), fontsize=11)
+    ax.set_title(
+        "Händelsestudie: skillnad mot jämförelseområdena per period\n"
+        f"Test av perioderna före start: p = {pre:.2f}".replace(".", ","),
+        fontsize=11,
+    )
     ax.legend(loc="best", fontsize=9, frameon=False)
     fig.tight_layout()
     return fig
@@ -73,10 +102,21 @@ def plot_its(result: ITSResult, observed: pd.Series | None = None) -> plt.Figure
     f = result.fitted
     fig, ax = plt.subplots(figsize=(9, 4.5))
     post = f["post"].to_numpy()
-    ax.fill_between(f["time"][post], f["counterfactual_low"][post], f["counterfactual_high"][post],
-                    color=COUNTERFACTUAL, alpha=0.2, linewidth=0)
-    ax.plot(f["time"][post], f["counterfactual"][post], color=COUNTERFACTUAL, linestyle="--",
-            label="Utan insatsen (kontrafaktiskt)")
+    ax.fill_between(
+        f["time"][post],
+        f["counterfactual_low"][post],
+        f["counterfactual_high"][post],
+        color=COUNTERFACTUAL,
+        alpha=0.2,
+        linewidth=0,
+    )
+    ax.plot(
+        f["time"][post],
+        f["counterfactual"][post],
+        color=COUNTERFACTUAL,
+        linestyle="--",
+        label="Utan insatsen (kontrafaktiskt)",
+    )
     ax.plot(f["time"], f["fitted"], color=MODEL, label="Modellens anpassning")
     _observed_points(ax, observed)
     _mark_start(ax, result.start)
@@ -88,19 +128,28 @@ def plot_its(result: ITSResult, observed: pd.Series | None = None) -> plt.Figure
     return fig
 
 
-def plot_synthetic_control(result: SyntheticControlResult,
-                           observed: pd.Series | None = None) -> plt.Figure:
+def plot_synthetic_control(
+    result: SyntheticControlResult, observed: pd.Series | None = None
+) -> plt.Figure:
     """Synthetic control over time (with observed points if given) and the gap below."""
     _require(result, SyntheticControlResult)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True,
-                                      gridspec_kw={"height_ratios": [2, 1]})
-    top.plot(result.synthetic.index, result.synthetic.to_numpy(), color=COUNTERFACTUAL,
-             linestyle="--", label="Syntetisk kontroll")
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(9, 6.5), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
+    )
+    top.plot(
+        result.synthetic.index,
+        result.synthetic.to_numpy(),
+        color=COUNTERFACTUAL,
+        linestyle="--",
+        label="Syntetisk kontroll",
+    )
     _observed_points(top, observed, label=f"{result.treated_unit} (skyddade värden)")
     _mark_start(top, result.start)
     top.set_ylabel("Utfall")
-    top.set_title("Syntetisk kontroll: området jämfört med ett viktat genomsnitt av "
-                  "jämförelseområden", fontsize=11)
+    top.set_title(
+        "Syntetisk kontroll: området jämfört med ett viktat genomsnitt av jämförelseområden",
+        fontsize=11,
+    )
     top.legend(loc="best", fontsize=9, frameon=False)
     bottom.plot(result.gap.index, result.gap.to_numpy(), color=MODEL)
     bottom.axhline(0, color=GREY, linewidth=1)
@@ -120,11 +169,22 @@ def plot_placebos(result: SyntheticControlResult) -> plt.Figure:
     for col in gaps.columns:
         if col == result.treated_unit:
             continue
-        ax.plot(gaps.index, gaps[col].to_numpy(), color=GREY, linewidth=0.8, alpha=0.7,
-                label="Jämförelseområden som placebo" if first else None)
+        ax.plot(
+            gaps.index,
+            gaps[col].to_numpy(),
+            color=GREY,
+            linewidth=0.8,
+            alpha=0.7,
+            label="Jämförelseområden som placebo" if first else None,
+        )
         first = False
-    ax.plot(result.gap.index, result.gap.to_numpy(), color=MODEL, linewidth=2,
-            label=str(result.treated_unit))
+    ax.plot(
+        result.gap.index,
+        result.gap.to_numpy(),
+        color=MODEL,
+        linewidth=2,
+        label=str(result.treated_unit),
+    )
     ax.axhline(0, color="black", linewidth=0.8)
     _mark_start(ax, result.start)
     ax.set_xlabel("Tid")

@@ -38,7 +38,7 @@ def simulate_referral_panel(
     # The treated area sits inside the donors' range of levels so a synthetic control can reach it.
     level = np.exp(rng.normal(0.0, 0.3, n_areas))
     level[0] = np.exp(np.median(np.log(level[1:])))
-    t_years = (np.arange(n_t) / 12.0)
+    t_years = np.arange(n_t) / 12.0
     season = 0.15 * np.cos(2 * np.pi * (months.month.to_numpy() - 3) / 12)
     shock = rng.normal(0.0, 0.04, n_t)
     common = np.exp(0.02 * t_years + season + shock)
@@ -50,20 +50,23 @@ def simulate_referral_panel(
     gamma = rng.gamma(1.0 / dispersion, dispersion, size=mu1.shape) if dispersion > 0 else 1.0
     counts = rng.poisson(mu1 * gamma)
 
-    frame = pd.DataFrame({
-        "area": np.repeat(names, n_t),
-        "month": np.tile(months, n_areas),
-        "children": np.repeat(children, n_t),
-        "referrals": counts.ravel(),
-        "expected": mu1.ravel(),
-        "expected_untreated": mu0.ravel(),
-    })
+    frame = pd.DataFrame(
+        {
+            "area": np.repeat(names, n_t),
+            "month": np.tile(months, n_areas),
+            "children": np.repeat(children, n_t),
+            "referrals": counts.ravel(),
+            "expected": mu1.ravel(),
+            "expected_untreated": mu0.ravel(),
+        }
+    )
     frame["rate_per_1000"] = frame["referrals"] / frame["children"] * 1000.0
     return frame
 
 
-def true_rate_difference(frame: pd.DataFrame, start: str = "2022-09-01",
-                         treated: str = "A01") -> float:
+def true_rate_difference(
+    frame: pd.DataFrame, start: str = "2022-09-01", treated: str = "A01"
+) -> float:
     """Mean post-period difference in expected rate per 1 000 (treated minus untreated)."""
     sel = (frame["area"] == treated) & (frame["month"] >= pd.Timestamp(start))
     sub = frame.loc[sel]

@@ -19,8 +19,9 @@ def _wide(panel: pd.DataFrame, outcome: str, unit: str, time: str) -> pd.DataFra
     _checks.require_frame(panel, "panel")
     _checks.require_columns(panel, "panel", outcome=outcome, unit=unit, time=time)
     if panel.duplicated([unit, time]).any():
-        raise DataError(f"more than one row per {unit} and {time}",
-                        expected="one row per unit and period")
+        raise DataError(
+            f"more than one row per {unit} and {time}", expected="one row per unit and period"
+        )
     values = panel.assign(_y=_checks.numeric_column(panel, outcome, "outcome"))
     return values.pivot(index=time, columns=unit, values="_y").sort_index()
 
@@ -35,8 +36,9 @@ def _predictor_rows(panel, predictors, unit, time, pre_times, units, outcome_sd)
         means = values.groupby(unit)["_v"].mean()
         means = means.reindex(units)
         if means.isna().any():
-            raise DataError(f"predictor '{col}' is missing for some units before the start",
-                            column=col)
+            raise DataError(
+                f"predictor '{col}' is missing for some units before the start", column=col
+            )
         sd = means.std() or 1.0
         rows.append(means.to_numpy() / sd * outcome_sd)
     return np.array(rows)
@@ -58,8 +60,16 @@ def _fit(Y: pd.DataFrame, target, donors, pre: np.ndarray, extra: np.ndarray | N
 
 
 def synthetic_control(
-    panel: pd.DataFrame, outcome: str, unit: str, time: str, treated_unit, start,
-    donors=None, predictors=None, placebos: bool = True, interval: bool = True,
+    panel: pd.DataFrame,
+    outcome: str,
+    unit: str,
+    time: str,
+    treated_unit,
+    start,
+    donors=None,
+    predictors=None,
+    placebos: bool = True,
+    interval: bool = True,
     alpha: float = 0.05,
 ) -> SyntheticControlResult:
     """Synthetic control for ``treated_unit`` from ``donors`` (default: all other units).
@@ -70,8 +80,9 @@ def synthetic_control(
     _checks.check_alpha(alpha)
     Y = _wide(panel, outcome, unit, time)
     if treated_unit not in Y.columns:
-        raise ParameterError(f"{treated_unit!r} is not in column '{unit}'",
-                             parameter="treated_unit")
+        raise ParameterError(
+            f"{treated_unit!r} is not in column '{unit}'", parameter="treated_unit"
+        )
     if donors is None:
         donors = [u for u in Y.columns if u != treated_unit]
     donors = list(donors)
@@ -85,8 +96,11 @@ def synthetic_control(
     Y = Y[[treated_unit, *donors]]
     if Y.isna().any().any():
         bad = list(Y.columns[Y.isna().any()])
-        raise DataError(f"outcome is missing for some periods in units {bad}; synthetic control "
-                        "needs a balanced panel", column=outcome)
+        raise DataError(
+            f"outcome is missing for some periods in units {bad}; synthetic control "
+            "needs a balanced panel",
+            column=outcome,
+        )
     start = _checks.coerce_start(start, Y.index.to_series())
     _checks.check_start_inside(Y.index.to_series(), start)
     pre = np.asarray(Y.index < start)
@@ -99,8 +113,9 @@ def synthetic_control(
     w, synthetic, gap, pre_rmspe, post_rmspe = _fit(Y, treated_unit, donors, pre, extra)
     estimate = float(gap[~pre].mean())
 
-    placebo_rows = [{"unit": treated_unit, "is_treated": True, "pre_rmspe": pre_rmspe,
-                     "post_rmspe": post_rmspe}]
+    placebo_rows = [
+        {"unit": treated_unit, "is_treated": True, "pre_rmspe": pre_rmspe, "post_rmspe": post_rmspe}
+    ]
     placebo_gaps = {treated_unit: gap}
     if placebos and len(donors) >= 2:
         for d in donors:
@@ -124,21 +139,34 @@ def synthetic_control(
     level = float(np.mean(np.abs(Y.loc[pre, treated_unit])))
     warnings = _warnings(Y, treated_unit, donors, pre, pre_rmspe, level, len(table) - 1)
     return SyntheticControlResult(
-        estimate=estimate, ci_low=low, ci_high=high, p_value=p_value,
+        estimate=estimate,
+        ci_low=low,
+        ci_high=high,
+        p_value=p_value,
         method="Syntetisk kontroll (viktat genomsnitt av jämförelseområden)",
-        inference=("konformt intervall för den genomsnittliga skillnaden efter starten "
-                   "(Chernozhukov, Wüthrich & Zhu 2021, blockpermutationer över tid); p-värdet "
-                   "är placebotestets (varje jämförelseområde som behandlat, kvot mellan RMSPE "
-                   "efter och före)"),
-        assumption=("Ett viktat genomsnitt av jämförelseområdena som följde området före starten "
-                    "visar hur det hade gått utan insatsen."),
-        scale=DIFFERENCE, warnings=warnings, confidence=1 - alpha,
+        inference=(
+            "konformt intervall för den genomsnittliga skillnaden efter starten "
+            "(Chernozhukov, Wüthrich & Zhu 2021, blockpermutationer över tid); p-värdet "
+            "är placebotestets (varje jämförelseområde som behandlat, kvot mellan RMSPE "
+            "efter och före)"
+        ),
+        assumption=(
+            "Ett viktat genomsnitt av jämförelseområdena som följde området före starten "
+            "visar hur det hade gått utan insatsen."
+        ),
+        scale=DIFFERENCE,
+        warnings=warnings,
+        confidence=1 - alpha,
         weights=pd.Series(w, index=pd.Index(donors, name=unit), name="weight"),
         gap=pd.Series(gap, index=Y.index, name="gap"),
         synthetic=pd.Series(synthetic, index=Y.index, name="synthetic"),
-        pre_rmspe=pre_rmspe, post_rmspe=post_rmspe, placebos=table,
-        placebo_gaps=pd.DataFrame(placebo_gaps, index=Y.index), conformal_p_value=conf_p,
-        treated_unit=treated_unit, start=start,
+        pre_rmspe=pre_rmspe,
+        post_rmspe=post_rmspe,
+        placebos=table,
+        placebo_gaps=pd.DataFrame(placebo_gaps, index=Y.index),
+        conformal_p_value=conf_p,
+        treated_unit=treated_unit,
+        start=start,
     )
 
 
@@ -148,16 +176,23 @@ def _warnings(Y, treated, donors, pre, pre_rmspe, level, n_placebos) -> list[str
     if n_pre < 5:
         out.append(f"Bara {n_pre} perioder före starten att anpassa vikterna på.")
     if level > 0 and pre_rmspe > POOR_FIT_SHARE * level:
-        out.append(f"Den syntetiska kontrollen följer området dåligt före starten (avvikelse "
-                   f"{100 * pre_rmspe / level:.0f} % av nivån): skillnaden efteråt är svår "
-                   "att tolka.")
+        out.append(
+            f"Den syntetiska kontrollen följer området dåligt före starten (avvikelse "
+            f"{100 * pre_rmspe / level:.0f} % av nivån): skillnaden efteråt är svår "
+            "att tolka."
+        )
     pre_means = Y.loc[pre].mean()
     if not (pre_means[donors].min() <= pre_means[treated] <= pre_means[donors].max()):
-        out.append("Området ligger utanför jämförelseområdenas nivåer före starten, så inget "
-                   "viktat genomsnitt kan efterlikna det.")
+        out.append(
+            "Området ligger utanför jämförelseområdenas nivåer före starten, så inget "
+            "viktat genomsnitt kan efterlikna det."
+        )
     if len(donors) < MIN_DONORS:
         out.append(f"Bara {len(donors)} jämförelseområden: för få för en syntetisk kontroll.")
     if 0 < n_placebos < 19:
-        out.append(f"Med {n_placebos} placeboområden kan placebotestets p-värde inte bli lägre "
-                   f"än {1 / (n_placebos + 1):.2f}".replace(".", ",") + ".")
+        out.append(
+            f"Med {n_placebos} placeboområden kan placebotestets p-värde inte bli lägre "
+            f"än {1 / (n_placebos + 1):.2f}".replace(".", ",")
+            + "."
+        )
     return out

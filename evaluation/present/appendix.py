@@ -1,4 +1,4 @@
-"""The report's closing appendix on disclosure control (PRIVACY.md R10)."""
+"""The report's closing appendix on disclosure control (docs/privacy.md R10)."""
 
 from __future__ import annotations
 
@@ -15,5 +15,13 @@ def privacy_appendix(protector) -> Group:
     cells = ledger.set_index(ledger.columns[0])
     for col in ("Uppgifter", "Dolda"):
         cells[col] = [fmt_int(v) for v in cells[col]]
-    return Group((*parts, Table(cells, "Skyddade tabeller och diagram i rapporten",
-                                index_label="Tabell eller diagram")))
+    return Group(
+        (
+            *parts,
+            Table(
+                cells,
+                "Skyddade tabeller och diagram i rapporten",
+                index_label="Tabell eller diagram",
+            ),
+        )
+    )

@@ -1,7 +1,7 @@
 """Seaborn/matplotlib charts of protected outputs, with Swedish labels, alt text and caption.
 
 Hidden values are never drawn: they are NaN, so lines break there, bands stop,
-and axis limits come from shown values only (PRIVACY.md R5).
+and axis limits come from shown values only (docs/privacy.md R5).
 """
 
 from __future__ import annotations
@@ -21,8 +21,15 @@ from evaluation.present.output import Chart, Note
 from evaluation.present.tables import withheld_note
 
 PALETTE = sns.color_palette("colorblind")
-plt.rcParams.update({"font.size": 10, "axes.spines.top": False, "axes.spines.right": False,
-                     "svg.hashsalt": "evaluation", "figure.dpi": 100})
+plt.rcParams.update(
+    {
+        "font.size": 10,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "svg.hashsalt": "evaluation",
+        "figure.dpi": 100,
+    }
+)
 
 
 def to_png(fig, tight: bool = True) -> bytes:
@@ -32,8 +39,13 @@ def to_png(fig, tight: bool = True) -> bytes:
     for charts that set them (``trend_chart``).
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight" if tight else None,
-                metadata={"Software": None})
+    fig.savefig(
+        buf,
+        format="png",
+        dpi=96,
+        bbox_inches="tight" if tight else None,
+        metadata={"Software": None},
+    )
     plt.close(fig)
     return buf.getvalue()
 
@@ -48,8 +60,7 @@ def _fmt(v: float, percent: bool, decimals: int) -> str:
     return fmt_percent(v, decimals) if percent else fmt_number(v, decimals)
 
 
-def describe_latest(frame: pd.DataFrame, percent: bool, decimals: int, x: str = "period"
-                    ) -> str:
+def describe_latest(frame: pd.DataFrame, percent: bool, decimals: int, x: str = "period") -> str:
     """A sentence naming each group's latest shown value (read from the protected frame)."""
     parts = []
     for group, rows in frame.groupby("group", observed=True, sort=False):
@@ -62,9 +73,19 @@ def describe_latest(frame: pd.DataFrame, percent: bool, decimals: int, x: str = 
     return "Senast redovisade värden: " + "; ".join(parts) + "."
 
 
-def trend_chart(protected, *, title: str, ylabel: str, what: str, percent: bool = False,
-                decimals: int = 1, start=None, start_label: str = "Start",
-                target: float | None = None, ci: bool = True) -> Chart | Note:
+def trend_chart(
+    protected,
+    *,
+    title: str,
+    ylabel: str,
+    what: str,
+    percent: bool = False,
+    decimals: int = 1,
+    start=None,
+    start_label: str = "Start",
+    target: float | None = None,
+    ci: bool = True,
+) -> Chart | Note:
     """Lines per group over time with interval bands, intervention start and target marked."""
     require_protected(protected)
     if protected.withheld:
@@ -75,25 +96,49 @@ def trend_chart(protected, *, title: str, ylabel: str, what: str, percent: bool 
     legend_rows = -(-len(groups) // 4)
     fig, ax = plt.subplots(figsize=(8.5, 4.2 + 0.25 * legend_rows))
     # Fixed margins (no tight bounding box): one layout pass instead of two per chart.
-    fig.subplots_adjust(left=0.1, right=0.98, top=0.9,
-                        bottom=(0.13 + 0.06 * legend_rows) * 4.2 / (4.2 + 0.25 * legend_rows))
+    fig.subplots_adjust(
+        left=0.1,
+        right=0.98,
+        top=0.9,
+        bottom=(0.13 + 0.06 * legend_rows) * 4.2 / (4.2 + 0.25 * legend_rows),
+    )
     for i, group in enumerate(groups):
         rows = frame[frame["group"].astype(str) == group].sort_values("period_start")
         colour = PALETTE[i % len(PALETTE)]
-        ax.plot(rows["period_start"], rows["value"], marker="o", ms=3, lw=1.8, color=colour,
-                label=group)
+        ax.plot(
+            rows["period_start"], rows["value"], marker="o", ms=3, lw=1.8, color=colour, label=group
+        )
         if ci and "ci_low" in rows:
-            ax.fill_between(rows["period_start"], rows["ci_low"], rows["ci_high"],
-                            color=colour, alpha=0.15, lw=0)
+            ax.fill_between(
+                rows["period_start"],
+                rows["ci_low"],
+                rows["ci_high"],
+                color=colour,
+                alpha=0.15,
+                lw=0,
+            )
     if start is not None:
         ax.axvline(pd.Timestamp(start), color="#444", ls="--", lw=1)
-        ax.annotate(start_label, (pd.Timestamp(start), 1.0), xycoords=("data", "axes fraction"),
-                    xytext=(4, -12), textcoords="offset points", fontsize=9, color="#444")
+        ax.annotate(
+            start_label,
+            (pd.Timestamp(start), 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(4, -12),
+            textcoords="offset points",
+            fontsize=9,
+            color="#444",
+        )
     if target is not None:
         ax.axhline(target, color=PALETTE[3], ls=":", lw=1.5)
-        ax.annotate(f"Mål {_fmt(target, percent, 0)}", (0, target),
-                    xycoords=("axes fraction", "data"), xytext=(4, 4),
-                    textcoords="offset points", fontsize=9, color=PALETTE[3])
+        ax.annotate(
+            f"Mål {_fmt(target, percent, 0)}",
+            (0, target),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 4),
+            textcoords="offset points",
+            fontsize=9,
+            color=PALETTE[3],
+        )
     ax.set_title(title, loc="left", fontsize=12)
     ax.set_ylabel(ylabel)
     ax.set_xlabel("")
@@ -101,12 +146,10 @@ def trend_chart(protected, *, title: str, ylabel: str, what: str, percent: bool 
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_ylim(bottom=0)
-    ax.legend(frameon=False, ncols=min(len(groups), 4), loc="upper left",
-              bbox_to_anchor=(0, -0.07))
+    ax.legend(frameon=False, ncols=min(len(groups), 4), loc="upper left", bbox_to_anchor=(0, -0.07))
     latest = describe_latest(protected.frame, percent, decimals)
     n_hidden = int(protected.frame["suppressed"].sum())
-    gap = (" Punkter som saknas är dolda eftersom underlaget är för litet."
-           if n_hidden else "")
+    gap = " Punkter som saknas är dolda eftersom underlaget är för litet." if n_hidden else ""
     band = " Skuggade band visar 95 % osäkerhetsintervall." if ci else ""
     caption = f"Diagrammet visar {what} per grupp över tid.{band} {latest}{gap}"
     alt = f"Linjediagram: {title}. {latest}"
@@ -122,7 +165,8 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart
     if protected.withheld:
         return withheld_note(protected)
     values = protected.values.drop(index="Totalt", errors="ignore").drop(
-        columns="Totalt", errors="ignore")
+        columns="Totalt", errors="ignore"
+    )
     hidden = protected.hidden.loc[values.index, values.columns]
     shown = values.mask(hidden).T  # one bar per period
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
@@ -130,8 +174,14 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart
     x = np.arange(len(shown))
     for i, col in enumerate(shown.columns):
         heights = shown[col].to_numpy(dtype=float)
-        ax.bar(x, np.nan_to_num(heights), bottom=bottom, color=PALETTE[i % len(PALETTE)],
-               label=str(col), width=0.75)
+        ax.bar(
+            x,
+            np.nan_to_num(heights),
+            bottom=bottom,
+            color=PALETTE[i % len(PALETTE)],
+            label=str(col),
+            width=0.75,
+        )
         bottom = bottom + np.nan_to_num(heights)
     ax.set_xticks(x, [str(i) for i in shown.index], rotation=45, ha="right")
     ax.set_title(title, loc="left", fontsize=12)
@@ -139,12 +189,16 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart
     ax.yaxis.set_major_formatter(_value_formatter(False, 0))
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     n_hidden = int(hidden.to_numpy().sum())
-    gap = (f" {n_hidden} celler är dolda eftersom underlaget är för litet och ingår inte i "
-           "staplarna." if n_hidden else "")
+    gap = (
+        f" {n_hidden} celler är dolda eftersom underlaget är för litet och ingår inte i staplarna."
+        if n_hidden
+        else ""
+    )
     biggest = None
     if "Totalt" in protected.values.columns:  # read the published totals, never re-add cells
         totals = protected.values.loc[values.index, "Totalt"].mask(
-            protected.hidden.loc[values.index, "Totalt"])
+            protected.hidden.loc[values.index, "Totalt"]
+        )
         biggest = totals.idxmax() if totals.notna().any() else None
     lead = f" Största kategorin över hela perioden är {biggest}." if biggest is not None else ""
     caption = f"Diagrammet visar {what} per år.{lead}{gap}"

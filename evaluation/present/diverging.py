@@ -4,7 +4,7 @@ One bar per row (period); the answers not counted as positive are stacked to the
 left of zero and the positive answers to the right, each side in the scale's own
 order, so the length right of zero is the share of positive answers.
 
-Hidden values are never drawn (PRIVACY.md R5). A bar is drawn only when both
+Hidden values are never drawn (docs/privacy.md R5). A bar is drawn only when both
 sides of it may be shown; when an answer on one side must be hidden, that side
 is drawn as one merged block (the side's protected share) instead of its
 answers, so the hidden answer cannot be read as a difference. A bar that may
@@ -14,7 +14,6 @@ not be shown at all is marked "..".
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -49,39 +48,51 @@ def _colours(segments: list[Segment]) -> dict[str, str]:
     """Darkest furthest from zero on both sides."""
     neg = [s.code for s in segments if s.side == NEGATIVE]
     pos = [s.code for s in segments if s.side == POSITIVE]
-    neg_c = _NEGATIVE_COLOURS[1:2] if len(neg) == 1 else _NEGATIVE_COLOURS[:len(neg)]
-    pos_c = _POSITIVE_COLOURS[2:3] if len(pos) == 1 else _POSITIVE_COLOURS[-len(pos):]
+    neg_c = _NEGATIVE_COLOURS[1:2] if len(neg) == 1 else _NEGATIVE_COLOURS[: len(neg)]
+    pos_c = _POSITIVE_COLOURS[2:3] if len(pos) == 1 else _POSITIVE_COLOURS[-len(pos) :]
     if len(neg) > len(_NEGATIVE_COLOURS) or len(pos) > len(_POSITIVE_COLOURS):
         raise ValueError("at most four answers on each side of a diverging chart")
     return dict(zip(neg, neg_c, strict=True)) | dict(zip(pos, pos_c, strict=True))
 
 
-def _bar_parts(rows: pd.DataFrame, segments: list[Segment], side_labels: dict[str, str]
-               ) -> list[tuple[str, str, float, bool]] | None:
+def _bar_parts(
+    rows: pd.DataFrame, segments: list[Segment], side_labels: dict[str, str]
+) -> list[tuple[str, str, float, bool]] | None:
     """(label, colour key, width, merged) per drawn part of one bar, left to right by side.
 
     None when the bar may not be drawn (its sides are hidden or missing).
     """
     sides = rows[rows["kind"] == "side"].set_index("segment")
-    if any(s not in sides.index or bool(sides.loc[s, "suppressed"])
-           or pd.isna(sides.loc[s, "value"]) for s in (NEGATIVE, POSITIVE)):
+    if any(
+        s not in sides.index or bool(sides.loc[s, "suppressed"]) or pd.isna(sides.loc[s, "value"])
+        for s in (NEGATIVE, POSITIVE)
+    ):
         return None
     answers = rows[rows["kind"] == "answer"].set_index("segment")
     parts = []
     for side in (NEGATIVE, POSITIVE):
         members = [s for s in segments if s.side == side]
-        ok = all(s.code in answers.index and not bool(answers.loc[s.code, "suppressed"])
-                 for s in members)
+        ok = all(
+            s.code in answers.index and not bool(answers.loc[s.code, "suppressed"]) for s in members
+        )
         if ok:
-            parts += [(s.label, s.code, float(answers.loc[s.code, "value"]), False)
-                      for s in members]
+            parts += [
+                (s.label, s.code, float(answers.loc[s.code, "value"]), False) for s in members
+            ]
         else:
             parts.append((side_labels[side], side, float(sides.loc[side, "value"]), True))
     return parts
 
 
-def diverging_bar_chart(protected, *, segments: list[Segment], side_labels: dict[str, str],
-                        title: str, what: str, row: str = "period") -> Chart | Note:
+def diverging_bar_chart(
+    protected,
+    *,
+    segments: list[Segment],
+    side_labels: dict[str, str],
+    title: str,
+    what: str,
+    row: str = "period",
+) -> Chart | Note:
     """Draw a protected answer distribution as diverging stacked bars.
 
     Parameters
@@ -105,8 +116,7 @@ def diverging_bar_chart(protected, *, segments: list[Segment], side_labels: dict
     bars = list(dict.fromkeys(frame[row].astype(str)))
     colours = _colours(segments)
     colours[NEGATIVE], colours[POSITIVE] = _NEGATIVE_COLOURS[1], _POSITIVE_COLOURS[2]
-    drawn = {b: _bar_parts(frame[frame[row].astype(str) == b], segments, side_labels)
-             for b in bars}
+    drawn = {b: _bar_parts(frame[frame[row].astype(str) == b], segments, side_labels) for b in bars}
     if all(p is None for p in drawn.values()):
         return withheld_note(protected)
 
@@ -116,24 +126,55 @@ def diverging_bar_chart(protected, *, segments: list[Segment], side_labels: dict
     for yi, bar in zip(y, bars, strict=True):
         parts = drawn[bar]
         if parts is None:
-            ax.text(0, yi, f"{HIDDEN}  för få svar för att visas", ha="center", va="center",
-                    fontsize=9, color="#444")
+            ax.text(
+                0,
+                yi,
+                f"{HIDDEN}  för få svar för att visas",
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#444",
+            )
             continue
-        neg = [p for p in parts if (p[1] == NEGATIVE) or any(
-            s.code == p[1] and s.side == NEGATIVE for s in segments)]
+        neg = [
+            p
+            for p in parts
+            if (p[1] == NEGATIVE) or any(s.code == p[1] and s.side == NEGATIVE for s in segments)
+        ]
         pos = [p for p in parts if p not in neg]
         left = -sum(p[2] for p in neg)
         for label, key, width, merged in [*neg, *pos]:
-            ax.barh(yi, width, left=left, height=0.62, color=colours[key],
-                    edgecolor="white", linewidth=0.8, hatch="///" if merged else None)
+            ax.barh(
+                yi,
+                width,
+                left=left,
+                height=0.62,
+                color=colours[key],
+                edgecolor="white",
+                linewidth=0.8,
+                hatch="///" if merged else None,
+            )
             if width >= _MIN_LABELLED:
-                dark = colours[key] in (_NEGATIVE_COLOURS[0], _POSITIVE_COLOURS[2],
-                                        _POSITIVE_COLOURS[3])
-                box = (dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none",
-                            alpha=0.85) if merged else None)
-                ax.text(left + width / 2, yi, fmt_percent(width), ha="center", va="center",
-                        fontsize=8.5, color="white" if dark and not merged else "#222",
-                        bbox=box)
+                dark = colours[key] in (
+                    _NEGATIVE_COLOURS[0],
+                    _POSITIVE_COLOURS[2],
+                    _POSITIVE_COLOURS[3],
+                )
+                box = (
+                    dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85)
+                    if merged
+                    else None
+                )
+                ax.text(
+                    left + width / 2,
+                    yi,
+                    fmt_percent(width),
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    color="white" if dark and not merged else "#222",
+                    bbox=box,
+                )
             used.setdefault(key, (label, merged))
             left += width
     ax.axvline(0, color="#333", lw=1)
@@ -144,17 +185,45 @@ def diverging_bar_chart(protected, *, segments: list[Segment], side_labels: dict
     ax.set_xticks(np.linspace(-1, 1, 9))
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
-    ax.text(-0.04, 1.0, "← övriga svar", transform=ax.get_xaxis_transform(), ha="right",
-            va="bottom", fontsize=8.5, color="#555")
-    ax.text(0.04, 1.0, "positiva svar →", transform=ax.get_xaxis_transform(), ha="left",
-            va="bottom", fontsize=8.5, color="#555")
-    order = [s.code for s in segments if s.side == NEGATIVE] + [NEGATIVE] + [
-        s.code for s in segments if s.side == POSITIVE] + [POSITIVE]
-    handles = [Patch(facecolor=colours[k], edgecolor="white", hatch="///" if used[k][1] else None,
-                     label=used[k][0] + (" (sammanslaget)" if used[k][1] else ""))
-               for k in order if k in used]
-    ax.legend(handles=handles, frameon=False, loc="center left", bbox_to_anchor=(1.02, 0.5),
-              fontsize=8.5)
+    ax.text(
+        -0.04,
+        1.0,
+        "← övriga svar",
+        transform=ax.get_xaxis_transform(),
+        ha="right",
+        va="bottom",
+        fontsize=8.5,
+        color="#555",
+    )
+    ax.text(
+        0.04,
+        1.0,
+        "positiva svar →",
+        transform=ax.get_xaxis_transform(),
+        ha="left",
+        va="bottom",
+        fontsize=8.5,
+        color="#555",
+    )
+    order = (
+        [s.code for s in segments if s.side == NEGATIVE]
+        + [NEGATIVE]
+        + [s.code for s in segments if s.side == POSITIVE]
+        + [POSITIVE]
+    )
+    handles = [
+        Patch(
+            facecolor=colours[k],
+            edgecolor="white",
+            hatch="///" if used[k][1] else None,
+            label=used[k][0] + (" (sammanslaget)" if used[k][1] else ""),
+        )
+        for k in order
+        if k in used
+    ]
+    ax.legend(
+        handles=handles, frameon=False, loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8.5
+    )
 
     described = []
     for bar in bars:
@@ -162,13 +231,17 @@ def diverging_bar_chart(protected, *, segments: list[Segment], side_labels: dict
         if parts is None:
             described.append(f"{bar}: visas inte ({HIDDEN})")
             continue
-        described.append(f"{bar}: " + ", ".join(f"{label.lower()} {fmt_percent(width)}"
-                                                for label, _, width, _ in parts))
+        described.append(
+            f"{bar}: "
+            + ", ".join(f"{label.lower()} {fmt_percent(width)}" for label, _, width, _ in parts)
+        )
     merged = any(p[3] for parts in drawn.values() if parts for p in parts)
     caption = f"Diagrammet visar {what} per period."
     if merged:
-        caption += (" Randiga fält är svarsalternativ som slagits samman eftersom något av dem "
-                    "hade för få svar för att visas för sig.")
+        caption += (
+            " Randiga fält är svarsalternativ som slagits samman eftersom något av dem "
+            "hade för få svar för att visas för sig."
+        )
     if any(p is None for p in drawn.values()):
         caption += f" {HIDDEN} = för få svar för att visas."
     alt = f"Divergerande stapeldiagram: {title}. " + "; ".join(described) + "."

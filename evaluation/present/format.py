@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-HIDDEN = ".."  # hidden for confidentiality (PRIVACY.md R9)
+HIDDEN = ".."  # hidden for confidentiality (docs/privacy.md R9)
 MISSING = "–"  # no value
 NBSP = "\u00a0"
 
@@ -40,8 +40,7 @@ def fmt_percent(share, decimals: int = 0, hidden: bool = False) -> str:
     return f"{fmt_number(100 * float(share), decimals)}{NBSP}%"
 
 
-def fmt_interval(low, high, decimals: int = 0, percent: bool = False,
-                 hidden: bool = False) -> str:
+def fmt_interval(low, high, decimals: int = 0, percent: bool = False, hidden: bool = False) -> str:
     """An interval ``38–52 %`` or ``4,1–7,3``."""
     if hidden:
         return HIDDEN

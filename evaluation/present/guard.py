@@ -12,7 +12,8 @@ def require_protected(obj) -> None:
     if not isinstance(obj, (ProtectedFrame, ProtectedTable)):
         raise PrivacyError(
             f"only protected outputs may be shown; got {type(obj).__name__}. "
-            "Pass the data through the report's Protector first.")
+            "Pass the data through the report's Protector first."
+        )
 
 
 def select_rows(protected, mask):
@@ -28,5 +29,9 @@ def select_rows(protected, mask):
     require_protected(protected)
     frame = protected.frame[mask.to_numpy() if hasattr(mask, "to_numpy") else mask]
     withheld = bool(frame["suppressed"].all()) if len(frame) else True
-    return dataclasses.replace(protected, frame=frame.reset_index(drop=True), withheld=withheld,
-                               note=SUPPRESSED_SENTENCE if withheld else protected.note)
+    return dataclasses.replace(
+        protected,
+        frame=frame.reset_index(drop=True),
+        withheld=withheld,
+        note=SUPPRESSED_SENTENCE if withheld else protected.note,
+    )

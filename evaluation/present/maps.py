@@ -1,4 +1,4 @@
-"""Choropleth maps of protected area values (PRIVACY.md R6).
+"""Choropleth maps of protected area values (docs/privacy.md R6).
 
 Colours come only from shown values of a protected frame: classes are computed
 on shown values (mapclassify, Fisher–Jenks), and an area whose value is hidden
@@ -14,7 +14,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-
 
 import mapclassify
 import matplotlib.patheffects as pe
@@ -73,9 +72,11 @@ def _path(geom) -> MplPath:
 
 
 def map_layout(areas, area_code: str, neighbours: int = 8) -> MapLayout:
-    """Project once and choose the frames: the whole municipality, and a close-up of
-    the evaluated area with its nearest ``neighbours`` (areas much larger than the
-    typical area, such as a rural remainder, are left out of the close-up)."""
+    """Project once and choose the frames: the municipality and a close-up.
+
+    The close-up shows the evaluated area with its nearest ``neighbours`` (areas much
+    larger than the typical area, such as a rural remainder, are left out of it).
+    """
     gdf = areas.to_crs(CRS) if areas.crs is not None and areas.crs.to_epsg() != 3006 else areas
     gdf = gdf.set_index(gdf["area_code"].astype(str))
     own = gdf.loc[area_code]
@@ -89,11 +90,20 @@ def map_layout(areas, area_code: str, neighbours: int = 8) -> MapLayout:
     zoom_area = (zoom[2] - zoom[0]) * (zoom[3] - zoom[1])
     whole = (overview[2] - overview[0]) * (overview[3] - overview[1])
     point = own.geometry.representative_point()
-    points = {c: (p.x, p.y) for c, p in zip(gdf.index, gdf.geometry.representative_point())}
-    paths = {c: _path(g) for c, g in zip(gdf.index, gdf.geometry)}
-    return MapLayout(gdf, area_code, str(own["area_name"]), overview,
-                     zoom if zoom_area < 0.4 * whole else None, (point.x, point.y), points,
-                     paths)
+    points = {
+        c: (p.x, p.y) for c, p in zip(gdf.index, gdf.geometry.representative_point(), strict=False)
+    }
+    paths = {c: _path(g) for c, g in zip(gdf.index, gdf.geometry, strict=False)}
+    return MapLayout(
+        gdf,
+        area_code,
+        str(own["area_name"]),
+        overview,
+        zoom if zoom_area < 0.4 * whole else None,
+        (point.x, point.y),
+        points,
+        paths,
+    )
 
 
 def classify(values: pd.Series, k: int = 5) -> np.ndarray:
@@ -123,34 +133,77 @@ def _scale_bar(ax, extent) -> None:
     bx, by = x1 - width * 0.05 - length, y0 + (y1 - y0) * 0.04
     ax.plot([bx, bx + length], [by, by], color="#222", lw=3, solid_capstyle="butt")
     text = f"{length // 1000} km" if length >= 1000 else f"{length} m"
-    ax.text(bx + length / 2, by + (y1 - y0) * 0.015, text, ha="center", va="bottom",
-            fontsize=8, path_effects=_HALO)
+    ax.text(
+        bx + length / 2,
+        by + (y1 - y0) * 0.015,
+        text,
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        path_effects=_HALO,
+    )
 
 
-def _panel(ax, layout: MapLayout, colours: pd.Series, hidden: pd.Series, extent,
-           title: str | None, label: bool) -> None:
+def _panel(
+    ax,
+    layout: MapLayout,
+    colours: pd.Series,
+    hidden: pd.Series,
+    extent,
+    title: str | None,
+    label: bool,
+) -> None:
     gdf = layout.areas
     is_hidden = hidden.reindex(gdf.index, fill_value=True)
     shown = [c for c in gdf.index if not is_hidden[c]]
     if shown:
-        ax.add_collection(PathCollection([layout.paths[c] for c in shown],
-                                         facecolors=[colours[c] for c in shown],
-                                         edgecolors="white", linewidths=0.6))
+        ax.add_collection(
+            PathCollection(
+                [layout.paths[c] for c in shown],
+                facecolors=[colours[c] for c in shown],
+                edgecolors="white",
+                linewidths=0.6,
+            )
+        )
     missing = [c for c in gdf.index if is_hidden[c]]
     if missing:
-        ax.add_collection(PathCollection([layout.paths[c] for c in missing], facecolors="white",
-                                         edgecolors="#777", linewidths=0.6, hatch=HATCH))
-    ax.add_collection(PathCollection([layout.paths[layout.area_code]], facecolors="none",
-                                     edgecolors="black", linewidths=2.2))
+        ax.add_collection(
+            PathCollection(
+                [layout.paths[c] for c in missing],
+                facecolors="white",
+                edgecolors="#777",
+                linewidths=0.6,
+                hatch=HATCH,
+            )
+        )
+    ax.add_collection(
+        PathCollection(
+            [layout.paths[layout.area_code]], facecolors="none", edgecolors="black", linewidths=2.2
+        )
+    )
     if label:
         x0, y0, x1, y1 = extent
         for code, (x, y) in layout.points.items():
             name = str(gdf.loc[code, "area_name"])
             if code != layout.area_code and x0 < x < x1 and y0 < y < y1 and len(name) < 16:
-                ax.annotate(name, (x, y), ha="center", va="center", fontsize=7,
-                            color="#333", path_effects=_HALO)
-        ax.annotate(layout.area_name, layout.label_xy, ha="center", va="center", fontsize=10,
-                    fontweight="bold", path_effects=_HALO)
+                ax.annotate(
+                    name,
+                    (x, y),
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="#333",
+                    path_effects=_HALO,
+                )
+        ax.annotate(
+            layout.area_name,
+            layout.label_xy,
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+            path_effects=_HALO,
+        )
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
     ax.set_aspect("equal")
@@ -160,9 +213,17 @@ def _panel(ax, layout: MapLayout, colours: pd.Series, hidden: pd.Series, extent,
         ax.set_title(title, fontsize=9, loc="left", color="#333")
 
 
-def choropleth(protected, layout: MapLayout, *, title: str, legend_title: str,
-               fmt: Callable[[float], str], unit: str, what: str, k: int = 5
-               ) -> Chart | Note:
+def choropleth(
+    protected,
+    layout: MapLayout,
+    *,
+    title: str,
+    legend_title: str,
+    fmt: Callable[[float], str],
+    unit: str,
+    what: str,
+    k: int = 5,
+) -> Chart | Note:
     """A classed map of a protected frame with ``area_code`` and ``value`` (one row per area).
 
     Hidden (``suppressed``) and missing values are drawn hatched in their own
@@ -183,27 +244,54 @@ def choropleth(protected, layout: MapLayout, *, title: str, legend_title: str,
     colours = classes.map(lambda c: palette[c] if c >= 0 else None)
 
     panels = 2 if layout.zoom is not None else 1
-    fig, axes = plt.subplots(1, panels, figsize=(9.5 if panels == 2 else 6.5, 5.2),
-                             gridspec_kw={"width_ratios": [1, 1.35]} if panels == 2 else None)
+    fig, axes = plt.subplots(
+        1,
+        panels,
+        figsize=(9.5 if panels == 2 else 6.5, 5.2),
+        gridspec_kw={"width_ratios": [1, 1.35]} if panels == 2 else None,
+    )
     axes = np.atleast_1d(axes)
-    _panel(axes[0], layout, colours, hidden, layout.overview,
-           "Hela kommunen" if panels == 2 else None, label=panels == 1)
+    _panel(
+        axes[0],
+        layout,
+        colours,
+        hidden,
+        layout.overview,
+        "Hela kommunen" if panels == 2 else None,
+        label=panels == 1,
+    )
     if panels == 2:
         z = layout.zoom
-        axes[0].add_patch(Rectangle((z[0], z[1]), z[2] - z[0], z[3] - z[1], fill=False,
-                                    edgecolor="#d55e00", lw=1.2))
-        _panel(axes[1], layout, colours, hidden, z, f"Närområdet kring {layout.area_name}",
-               label=True)
+        axes[0].add_patch(
+            Rectangle(
+                (z[0], z[1]), z[2] - z[0], z[3] - z[1], fill=False, edgecolor="#d55e00", lw=1.2
+            )
+        )
+        _panel(
+            axes[1], layout, colours, hidden, z, f"Närområdet kring {layout.area_name}", label=True
+        )
     lows = [values.min()] + list(bins[:-1])
-    handles = [Patch(facecolor=palette[i], edgecolor="#999", label=f"{fmt(lows[i])}–{fmt(b)}")
-               for i, b in enumerate(bins)]
+    handles = [
+        Patch(facecolor=palette[i], edgecolor="#999", label=f"{fmt(lows[i])}–{fmt(b)}")
+        for i, b in enumerate(bins)
+    ]
     if hidden.any():
-        handles.append(Patch(facecolor="white", edgecolor="#777", hatch=HATCH,
-                             label=MISSING_CLASS.capitalize()))
+        handles.append(
+            Patch(
+                facecolor="white", edgecolor="#777", hatch=HATCH, label=MISSING_CLASS.capitalize()
+            )
+        )
     handles.append(Patch(facecolor="none", edgecolor="black", lw=2, label=layout.area_name))
-    fig.legend(handles=handles, title=legend_title, loc="lower center", frameon=False,
-               ncols=min(len(handles), 4), fontsize=8, title_fontsize=9,
-               bbox_to_anchor=(0.5, -0.02))
+    fig.legend(
+        handles=handles,
+        title=legend_title,
+        loc="lower center",
+        frameon=False,
+        ncols=min(len(handles), 4),
+        fontsize=8,
+        title_fontsize=9,
+        bbox_to_anchor=(0.5, -0.02),
+    )
     fig.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontsize=12)
     fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.16, wspace=0.04)
 
@@ -212,15 +300,21 @@ def choropleth(protected, layout: MapLayout, *, title: str, legend_title: str,
         own_text = f"{layout.area_name}: uppgift saknas eller är dold"
     else:
         c = int(classes[layout.area_code])
-        own_text = (f"{layout.area_name}: {fmt(own)} {unit}, klass {c + 1} av {len(bins)} "
-                    f"({fmt(lows[c])}–{fmt(bins[c])} {unit})")
+        own_text = (
+            f"{layout.area_name}: {fmt(own)} {unit}, klass {c + 1} av {len(bins)} "
+            f"({fmt(lows[c])}–{fmt(bins[c])} {unit})"
+        )
     n_hidden = int(hidden.sum())
-    gap = (f" {n_hidden} område{'n' if n_hidden > 1 else ''} saknar uppgift eller har för få "
-           "uppgifter och visas streckade." if n_hidden else "")
-    caption = (f"Kartan visar {what} i kommunens områden, i {len(bins)} klasser (naturliga "
-               f"brytpunkter); mörkare färg betyder högre värde. {layout.area_name} är "
-               f"markerat med svart kant. {own_text}.{gap}")
+    gap = (
+        f" {n_hidden} område{'n' if n_hidden > 1 else ''} saknar uppgift eller har för få "
+        "uppgifter och visas streckade."
+        if n_hidden
+        else ""
+    )
+    caption = (
+        f"Kartan visar {what} i kommunens områden, i {len(bins)} klasser (naturliga "
+        f"brytpunkter); mörkare färg betyder högre värde. {layout.area_name} är "
+        f"markerat med svart kant. {own_text}.{gap}"
+    )
     alt = f"Karta: {title}. {own_text}.{gap}"
     return Chart(to_png(fig, tight=False), alt=alt, caption=caption)
-
-

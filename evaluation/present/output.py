@@ -1,4 +1,4 @@
-"""Display objects a notebook cell returns: tables, charts, notes (HTML for Jupyter and nbconvert)."""
+"""Display objects a notebook cell returns: tables, charts, notes (HTML for Jupyter, nbconvert)."""
 
 from __future__ import annotations
 
@@ -43,10 +43,12 @@ class Table:
             cells = "".join(f"<td>{esc(v)}</td>" for v in row)
             rows.append(f"<tr{cls}><th>{esc(idx)}</th>{cells}</tr>")
         note = f'<p class="ev-caption">{esc(self.note)}</p>' if self.note else ""
-        return (f'<figure class="ev-table" data-kind="{esc(self.kind)}"><table>'
-                f"<caption>{esc(self.caption)}</caption>"
-                f"<thead><tr><th>{esc(self.index_label)}</th>{head}</tr></thead>"
-                f"<tbody>{''.join(rows)}</tbody></table>{note}</figure>")
+        return (
+            f'<figure class="ev-table" data-kind="{esc(self.kind)}"><table>'
+            f"<caption>{esc(self.caption)}</caption>"
+            f"<thead><tr><th>{esc(self.index_label)}</th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>{note}</figure>"
+        )
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,10 @@ class Chart:
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
-        return (f'<figure class="ev-chart"><img src="data:image/png;base64,{data}" '
-                f'alt="{esc(self.alt)}"/><figcaption>{esc(self.caption)}</figcaption></figure>')
+        return (
+            f'<figure class="ev-chart"><img src="data:image/png;base64,{data}" '
+            f'alt="{esc(self.alt)}"/><figcaption>{esc(self.caption)}</figcaption></figure>'
+        )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ and the municipality compare on one scale. Hidden shares are not drawn (R5).
 
 from __future__ import annotations
 
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter
@@ -20,8 +19,7 @@ from evaluation.present.tables import withheld_note
 LEFT, RIGHT = "Män", "Kvinnor"
 
 
-def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
-                  ) -> Chart | Note:
+def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int) -> Chart | Note:
     """Horizontal bars (men left, women right) for ``area``; ``reference`` as a step line.
 
     ``protected`` is a protected share frame with ``group``, ``sex``, ``age``,
@@ -32,8 +30,7 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
         return withheld_note(protected)
     frame = protected.frame.copy()
     frame.loc[frame["suppressed"].astype(bool), "value"] = np.nan
-    ages = (frame[["age", "age_order"]].drop_duplicates().sort_values("age_order")["age"]
-            .tolist())
+    ages = frame[["age", "age_order"]].drop_duplicates().sort_values("age_order")["age"].tolist()
     y = np.arange(len(ages))
 
     def series(group: str, sex: str) -> np.ndarray:
@@ -46,15 +43,34 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
     limit = 0.0
     for sex in (LEFT, RIGHT):
         own, ref = series(area, sex), series(reference, sex)
-        ax.barh(y, sign[sex] * np.nan_to_num(own), height=0.85, color=colours[sex], alpha=0.85,
-                label=f"{area}, {sex.lower()}")
+        ax.barh(
+            y,
+            sign[sex] * np.nan_to_num(own),
+            height=0.85,
+            color=colours[sex],
+            alpha=0.85,
+            label=f"{area}, {sex.lower()}",
+        )
         for i in np.flatnonzero(np.isnan(own)):
-            ax.text(sign[sex] * 0.002, y[i], "..", va="center",
-                    ha="left" if sign[sex] > 0 else "right", fontsize=8, color="#555")
+            ax.text(
+                sign[sex] * 0.002,
+                y[i],
+                "..",
+                va="center",
+                ha="left" if sign[sex] > 0 else "right",
+                fontsize=8,
+                color="#555",
+            )
         edges = np.r_[y - 0.5, y[-1] + 0.5]
         steps = sign[sex] * np.r_[ref, ref[-1]]
-        ax.step(steps, edges, where="post", color="#222", lw=1.3,
-                label=reference if sex == RIGHT else None)
+        ax.step(
+            steps,
+            edges,
+            where="post",
+            color="#222",
+            lw=1.3,
+            label=reference if sex == RIGHT else None,
+        )
         limit = max(limit, np.nanmax(np.r_[own, ref, 0.0]))
     ax.axvline(0, color="#444", lw=0.8)
     ax.set_yticks(y, ages)
@@ -62,19 +78,44 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
     ax.set_xlim(-limit * 1.12, limit * 1.12)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_percent(abs(v), 0)))
     ax.set_xlabel("Andel av hela befolkningen")
-    ax.text(0.02, 0.98, LEFT, transform=ax.transAxes, ha="left", va="top", fontsize=11,
-            color=colours[LEFT], fontweight="bold")
-    ax.text(0.98, 0.98, RIGHT, transform=ax.transAxes, ha="right", va="top", fontsize=11,
-            color=colours[RIGHT], fontweight="bold")
+    ax.text(
+        0.02,
+        0.98,
+        LEFT,
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=11,
+        color=colours[LEFT],
+        fontweight="bold",
+    )
+    ax.text(
+        0.98,
+        0.98,
+        RIGHT,
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize=11,
+        color=colours[RIGHT],
+        fontweight="bold",
+    )
     ax.set_title(title, loc="left", fontsize=12)
     ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.1), ncols=3)
     n_hidden = int(protected.frame["suppressed"].sum())
-    gap = (f" {n_hidden} åldersgrupper är dolda (..) eftersom underlaget är för litet."
-           if n_hidden else "")
-    caption = (f"Diagrammet visar hur stor andel av befolkningen i {area} {year} som finns i "
-               f"varje åldersgrupp, män till vänster och kvinnor till höger. Den svarta "
-               f"linjen visar samma fördelning för {reference.lower()}. Andelar gör att "
-               f"områden av olika storlek går att jämföra.{gap}")
-    alt = (f"Befolkningspyramid: {title}. Staplar för {area}, linje för {reference.lower()}; "
-           "andel av befolkningen per femårsgrupp och kön.")
+    gap = (
+        f" {n_hidden} åldersgrupper är dolda (..) eftersom underlaget är för litet."
+        if n_hidden
+        else ""
+    )
+    caption = (
+        f"Diagrammet visar hur stor andel av befolkningen i {area} {year} som finns i "
+        f"varje åldersgrupp, män till vänster och kvinnor till höger. Den svarta "
+        f"linjen visar samma fördelning för {reference.lower()}. Andelar gör att "
+        f"områden av olika storlek går att jämföra.{gap}"
+    )
+    alt = (
+        f"Befolkningspyramid: {title}. Staplar för {area}, linje för {reference.lower()}; "
+        "andel av befolkningen per femårsgrupp och kön."
+    )
     return Chart(to_png(fig), alt=alt, caption=caption)

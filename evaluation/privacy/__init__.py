@@ -1,4 +1,4 @@
-"""Privacy layer: every number in a report passes through here (PRIVACY.md).
+"""Privacy layer: every number in a report passes through here (docs/privacy.md).
 
 Use one :class:`Protector` per report::
 

@@ -1,4 +1,4 @@
-"""Independent audit of a protected table (PRIVACY.md R3).
+"""Independent audit of a protected table (docs/privacy.md R3).
 
 Shares no code with the suppression modules: it sees a table only as a reader
 does — shown numbers, hidden cells, and the "Totalt" row/column found by their
@@ -51,8 +51,10 @@ class AuditFailure:
     def __str__(self) -> str:
         where = f"cell ({self.row!r}, {self.column!r})"
         if self.kind == "interval":
-            return (f"{where}: hidden value can be narrowed to {self.lower:g}…{self.upper:g} "
-                    "from the figures shown")
+            return (
+                f"{where}: hidden value can be narrowed to {self.lower:g}…{self.upper:g} "
+                "from the figures shown"
+            )
         if self.kind == "shown_small":
             return f"{where}: a count of {self.lower:g} is shown"
         return f"{where}: the figures shown do not add up"
@@ -70,8 +72,9 @@ def _total_position(index: pd.Index) -> int | None:
     return where[0] if where else None
 
 
-def _relations(shape: tuple[int, int], total_row: int | None,
-               total_col: int | None) -> list[tuple[list[tuple[int, int]], tuple[int, int]]]:
+def _relations(
+    shape: tuple[int, int], total_row: int | None, total_col: int | None
+) -> list[tuple[list[tuple[int, int]], tuple[int, int]]]:
     """Every (members, total) relation a reader can use (a total with no members is none)."""
     rows, cols = shape
     out = []
@@ -134,8 +137,9 @@ def _bounds(values: np.ndarray, hidden: np.ndarray, relations) -> tuple[dict, bo
     return bounds, consistent
 
 
-def audit_table(values: pd.DataFrame, hidden: pd.DataFrame, min_count: int, *,
-                margins: bool = True) -> list[AuditFailure]:
+def audit_table(
+    values: pd.DataFrame, hidden: pd.DataFrame, min_count: int, *, margins: bool = True
+) -> list[AuditFailure]:
     """Audit a protected table; an empty list means it passes.
 
     Parameters
@@ -162,8 +166,9 @@ def audit_table(values: pd.DataFrame, hidden: pd.DataFrame, min_count: int, *,
     failures = []
 
     def failure(p, kind, lo, hi):
-        return AuditFailure(values.index[p[0]], values.columns[p[1]], kind, lo, hi,
-                            int(p[0]), int(p[1]))
+        return AuditFailure(
+            values.index[p[0]], values.columns[p[1]], kind, lo, hi, int(p[0]), int(p[1])
+        )
 
     for p in np.argwhere(~hid & (val > _TOL) & (val < min_count - _TOL)):
         failures.append(failure(tuple(p), "shown_small", val[tuple(p)], val[tuple(p)]))
@@ -195,8 +200,9 @@ def _parse(cell: object) -> float:
     return float(text.replace(",", "."))
 
 
-def audit_shown_table(shown: pd.DataFrame, min_count: int, *,
-                      margins: bool = True) -> list[AuditFailure]:
+def audit_shown_table(
+    shown: pd.DataFrame, min_count: int, *, margins: bool = True
+) -> list[AuditFailure]:
     """Audit a table as a reader sees it, e.g. parsed back from a rendered report.
 
     ``shown`` holds numbers (or number strings with spaces as thousands

@@ -1,4 +1,4 @@
-"""Protecting tidy frames: shares, rates and statistics (PRIVACY.md R2, R4).
+"""Protecting tidy frames: shares, rates and statistics (docs/privacy.md R2, R4).
 
 Each row carries one value with the counts behind it. Rows that fail the
 rules get NaN in every value column and in the counts, and ``suppressed=True``.
@@ -19,41 +19,51 @@ from evaluation.exceptions import PrivacyError
 from evaluation.privacy.symbols import SUPPRESSED_SENTENCE
 
 SUPPRESSED = "suppressed"
-TIME_KEYS = frozenset({"year", "år", "month", "månad", "quarter", "kvartal", "term",
-                       "termin", "period"})
+TIME_KEYS = frozenset(
+    {"year", "år", "month", "månad", "quarter", "kvartal", "term", "termin", "period"}
+)
 """Numeric columns accepted as keys without being named in ``keys``."""
 
 _EXTREME = re.compile(r"^(min|max|minimum|maximum|p0*[0-5]|p9[5-9]|p100|q0|q100)$", re.I)
 
 
-def check_columns(frame: pd.DataFrame, measured: Sequence[str], keys: Sequence[str],
-                  label: str) -> None:
+def check_columns(
+    frame: pd.DataFrame, measured: Sequence[str], keys: Sequence[str], label: str
+) -> None:
     """Refuse frames already protected, extremes, and numeric columns nobody named."""
     if not isinstance(frame, pd.DataFrame):
         raise PrivacyError(f"{label}: expected a DataFrame, got {type(frame).__name__}")
     if SUPPRESSED in frame.columns:
-        raise PrivacyError(f"{label}: the frame already has a '{SUPPRESSED}' column; "
-                           "each output is protected once, from the unprotected frame (R1)")
+        raise PrivacyError(
+            f"{label}: the frame already has a '{SUPPRESSED}' column; "
+            "each output is protected once, from the unprotected frame (R1)"
+        )
     for col in frame.columns:
         if isinstance(col, str) and _EXTREME.match(col):
-            raise PrivacyError(f"{label}: column {col!r} looks like a minimum, maximum or "
-                               "extreme percentile, which is never shown (R4)")
+            raise PrivacyError(
+                f"{label}: column {col!r} looks like a minimum, maximum or "
+                "extreme percentile, which is never shown (R4)"
+            )
         if col in measured or col in keys:
             continue
         dt = frame[col].dtype
         if is_numeric_dtype(dt) and not is_bool_dtype(dt) and str(col).lower() not in TIME_KEYS:
-            raise PrivacyError(f"{label}: numeric column {col!r} is not named as a value, "
-                               "count or key; name it in value_cols or keys, or drop it")
+            raise PrivacyError(
+                f"{label}: numeric column {col!r} is not named as a value, "
+                "count or key; name it in value_cols or keys, or drop it"
+            )
 
 
 def require(frame: pd.DataFrame, columns: Sequence[str], label: str) -> None:
+    """Raise ValueError when a frame lacks columns the protection needs."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise PrivacyError(f"{label}: column {missing[0]!r} is missing")
 
 
-def complement(frame: pd.DataFrame, hide: np.ndarray, column: str | None,
-               measured: Sequence[str], label: str) -> np.ndarray:
+def complement(
+    frame: pd.DataFrame, hide: np.ndarray, column: str | None, measured: Sequence[str], label: str
+) -> np.ndarray:
     """R4: rows differing only in ``column`` form a group; one hidden hides all."""
     if column is None:
         return hide
@@ -66,8 +76,14 @@ def complement(frame: pd.DataFrame, hide: np.ndarray, column: str | None,
     return grouped.to_numpy(dtype=bool)
 
 
-def apply(frame: pd.DataFrame, hide: np.ndarray, blanked: Sequence[str], label: str,
-          kind: str, grain: str | None = None):
+def apply(
+    frame: pd.DataFrame,
+    hide: np.ndarray,
+    blanked: Sequence[str],
+    label: str,
+    kind: str,
+    grain: str | None = None,
+):
     """NaN in ``blanked`` where hidden, add ``suppressed``, wrap as a ProtectedFrame."""
     from evaluation.privacy.results import ProtectedFrame
 
@@ -77,20 +93,27 @@ def apply(frame: pd.DataFrame, hide: np.ndarray, blanked: Sequence[str], label: 
         out.loc[hide, col] = np.nan
     out[SUPPRESSED] = np.asarray(hide, dtype=bool)
     withheld = bool(np.all(hide))
-    return ProtectedFrame(frame=out, label=label, kind=kind, withheld=withheld,
-                          note=SUPPRESSED_SENTENCE if withheld else None, grain=grain)
+    return ProtectedFrame(
+        frame=out,
+        label=label,
+        kind=kind,
+        withheld=withheld,
+        note=SUPPRESSED_SENTENCE if withheld else None,
+        grain=grain,
+    )
 
 
 def value_columns(frame: pd.DataFrame, value_cols: Sequence[str]) -> list[str]:
+    """Columns holding values to protect (the given ones, or all but the keys)."""
     if isinstance(value_cols, str):
         value_cols = (value_cols,)
     return [c for c in value_cols if c in frame.columns]
 
 
 def counts_of(frame: pd.DataFrame, column: str, label: str) -> np.ndarray:
+    """Integer counts of one column, refusing negative or fractional values."""
     try:
-        arr = pd.to_numeric(frame[column], errors="raise").to_numpy(dtype=float,
-                                                                    na_value=np.nan)
+        arr = pd.to_numeric(frame[column], errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):
         raise PrivacyError(f"{label}: column {column!r} must hold numbers") from None
     if (arr[~np.isnan(arr)] < 0).any():

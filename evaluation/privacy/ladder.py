@@ -1,6 +1,6 @@
 """Protecting a crosstab of counts: suppress, audit, and step down the R9 ladder.
 
-Order (PRIVACY.md R2, R3, R9):
+Order (docs/privacy.md R2, R3, R9):
 
 1. primary suppression of inner cells and totals (1 … min_count − 1), plus
    0 %/100 % of small groups when ``sensitive``;
@@ -25,6 +25,7 @@ import pandas as pd
 
 from evaluation.exceptions import PrivacyError
 from evaluation.privacy.audit import audit_table
+from evaluation.privacy.margins import Layout, label_for, merge_rows, with_margins
 from evaluation.privacy.primary import sensitive_extremes, small_counts
 from evaluation.privacy.results import ProtectedTable
 from evaluation.privacy.rules import PrivacyRules
@@ -35,7 +36,6 @@ from evaluation.privacy.symbols import (
     TOTAL_ONLY_SENTENCE,
     merged_sentence,
 )
-from evaluation.privacy.margins import Layout, label_for, merge_rows, with_margins
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,17 @@ class _Suppressed:
         inner = self.layout.inner_mask()
         if self.layout.shape == (1, 1):
             return not self.hidden[0, 0]
-        return (self.hidden[inner].sum() <= inner.sum() / 4
-                and not self.hidden[~inner].any())
+        return self.hidden[inner].sum() <= inner.sum() / 4 and not self.hidden[~inner].any()
 
 
-def suppress(table: pd.DataFrame, rules: PrivacyRules, *, sensitive: bool,
-             label: str, early_exit: bool = True) -> _Suppressed:
+def suppress(
+    table: pd.DataFrame,
+    rules: PrivacyRules,
+    *,
+    sensitive: bool,
+    label: str,
+    early_exit: bool = True,
+) -> _Suppressed:
     """Primary and secondary suppression until the independent audit passes.
 
     With ``early_exit``, returns unaudited as soon as the pattern hides too much
@@ -80,26 +85,45 @@ def suppress(table: pd.DataFrame, rules: PrivacyRules, *, sensitive: bool,
             raise PrivacyError(f"{label}: audit failed after suppression: {odd[0]}")
         more = hide_more(full, hidden, layout, [(f.row_pos, f.col_pos) for f in failures])
         if more is None:
-            raise PrivacyError(f"{label}: no suppression pattern passes the audit: "
-                               f"{failures[0]}")
+            raise PrivacyError(f"{label}: no suppression pattern passes the audit: {failures[0]}")
         hidden = more
     raise PrivacyError(f"{label}: suppression did not settle")  # pragma: no cover
 
 
-def _result(s: _Suppressed, label: str, *, margins: bool, rung: str, note: str | None,
-            merged_rows: tuple = ()) -> ProtectedTable:
-    values = s.values.mask(pd.DataFrame(s.hidden, index=s.values.index,
-                                        columns=s.values.columns))
+def _result(
+    s: _Suppressed,
+    label: str,
+    *,
+    margins: bool,
+    rung: str,
+    note: str | None,
+    merged_rows: tuple = (),
+) -> ProtectedTable:
+    values = s.values.mask(pd.DataFrame(s.hidden, index=s.values.index, columns=s.values.columns))
     hidden = values.isna()
     if not margins:
         values = values.iloc[: s.layout.n, : s.layout.m]
         hidden = hidden.iloc[: s.layout.n, : s.layout.m]
-    return ProtectedTable(values=values, hidden=hidden, label=label, withheld=False,
-                          note=note, rung=rung, merged_rows=merged_rows)
+    return ProtectedTable(
+        values=values,
+        hidden=hidden,
+        label=label,
+        withheld=False,
+        note=note,
+        rung=rung,
+        merged_rows=merged_rows,
+    )
 
 
-def protect_counts(table: pd.DataFrame, rules: PrivacyRules, *, label: str, margins: bool,
-                   sensitive: bool, merge_label: str) -> ProtectedTable:
+def protect_counts(
+    table: pd.DataFrame,
+    rules: PrivacyRules,
+    *,
+    label: str,
+    margins: bool,
+    sensitive: bool,
+    merge_label: str,
+) -> ProtectedTable:
     """The R9 ladder over ``suppress``; ``table`` is a validated int64 crosstab."""
     first = suppress(table, rules, sensitive=sensitive, label=label)
     if first.acceptable():
@@ -112,8 +136,14 @@ def protect_counts(table: pd.DataFrame, rules: PrivacyRules, *, label: str, marg
         merged = merge_rows(table, rows, merge_label)
         attempt = suppress(merged, rules, sensitive=sensitive, label=label)
         if attempt.acceptable():
-            return _result(attempt, label, margins=margins, rung="merged",
-                           note=merged_sentence(merge_label), merged_rows=rows)
+            return _result(
+                attempt,
+                label,
+                margins=margins,
+                rung="merged",
+                note=merged_sentence(merge_label),
+                merged_rows=rows,
+            )
 
     grand = int(table.to_numpy().sum())
     column = table.columns[0] if table.shape[1] == 1 else label_for(table.columns, TOTAL)
@@ -122,9 +152,24 @@ def protect_counts(table: pd.DataFrame, rules: PrivacyRules, *, label: str, marg
         nan = values.mask(values.notna())
         if not margins:
             nan = nan.iloc[: table.shape[0], : table.shape[1]]
-        return ProtectedTable(values=nan, hidden=nan.isna(), label=label, withheld=True,
-                              note=SUPPRESSED_SENTENCE, rung="withheld")
-    total = pd.DataFrame([[float(grand)]], index=pd.Index([label_for(table.index, TOTAL)]),
-                         columns=pd.Index([column]))
-    return ProtectedTable(values=total, hidden=total.isna(), label=label, withheld=False,
-                          note=TOTAL_ONLY_SENTENCE, rung="total")
+        return ProtectedTable(
+            values=nan,
+            hidden=nan.isna(),
+            label=label,
+            withheld=True,
+            note=SUPPRESSED_SENTENCE,
+            rung="withheld",
+        )
+    total = pd.DataFrame(
+        [[float(grand)]],
+        index=pd.Index([label_for(table.index, TOTAL)]),
+        columns=pd.Index([column]),
+    )
+    return ProtectedTable(
+        values=total,
+        hidden=total.isna(),
+        label=label,
+        withheld=False,
+        note=TOTAL_ONLY_SENTENCE,
+        rung="total",
+    )

@@ -31,6 +31,7 @@ class Line:
 
     @property
     def cells(self) -> tuple[Pos, ...]:
+        """Positions of every cell, inner cells and totals alike."""
         return (*self.members, self.total)
 
 
@@ -47,27 +48,34 @@ class Layout:
 
     @property
     def has_total_col(self) -> bool:
+        """Whether the last column is a row total."""
         return self.m > 1
 
     @property
     def has_total_row(self) -> bool:
+        """Whether the last row is a column total."""
         return self.n > 1
 
     @property
     def shape(self) -> tuple[int, int]:
+        """Rows and columns of the table including margins."""
         return self.n + self.has_total_row, self.m + self.has_total_col
 
     def is_total(self, pos: Pos) -> bool:
+        """Whether a position is a margin (total) cell."""
         return (self.has_total_row and pos[0] == self.n) or (
-            self.has_total_col and pos[1] == self.m)
+            self.has_total_col and pos[1] == self.m
+        )
 
     def inner_mask(self) -> np.ndarray:
+        """Boolean mask of the inner (non-total) cells."""
         mask = np.zeros(self.shape, dtype=bool)
         mask[: self.n, : self.m] = True
         return mask
 
     @cached_property
     def lines(self) -> tuple[Line, ...]:
+        """Every row and column that sums to a published total."""
         rows, cols = self.shape
         out = []
         if self.has_total_col:
@@ -98,6 +106,7 @@ def _head(label: Hashable) -> Hashable:
 
 
 def append_label(index: pd.Index, label: Hashable) -> pd.Index:
+    """Index with one more label appended (a total or an 'övriga' row)."""
     if isinstance(index, pd.MultiIndex):
         return index.append(pd.MultiIndex.from_tuples([label], names=index.names))
     return pd.Index([*index.tolist(), label], name=index.name)
@@ -113,15 +122,19 @@ def validate_counts(table: pd.DataFrame, label: str) -> pd.DataFrame:
         if not index.is_unique:
             raise PrivacyError(f"{label}: {axis} labels must be unique")
         if any(_head(x) == TOTAL for x in index):
-            raise PrivacyError(f"{label}: the table already has a {TOTAL!r} {axis}; "
-                               "pass the counts without margins, they are added here")
+            raise PrivacyError(
+                f"{label}: the table already has a {TOTAL!r} {axis}; "
+                "pass the counts without margins, they are added here"
+            )
     bad = [c for c, dt in table.dtypes.items() if is_bool_dtype(dt) or not is_numeric_dtype(dt)]
     if bad:
         raise PrivacyError(f"{label}: column {bad[0]!r} does not hold counts (numbers)")
     arr = table.to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(arr).any():
-        raise PrivacyError(f"{label}: the table of counts has missing values; fill them "
-                           "with 0 where there were no cases")
+        raise PrivacyError(
+            f"{label}: the table of counts has missing values; fill them "
+            "with 0 where there were no cases"
+        )
     if (arr < 0).any() or (arr != np.round(arr)).any():
         raise PrivacyError(f"{label}: counts must be non-negative whole numbers")
     return pd.DataFrame(arr.astype(np.int64), index=table.index, columns=table.columns)

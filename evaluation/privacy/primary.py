@@ -1,4 +1,4 @@
-"""Primary suppression (PRIVACY.md R2, R4): which values are too small to show.
+"""Primary suppression (docs/privacy.md R2, R4): which values are too small to show.
 
 Pure functions on numpy arrays returning boolean masks (True = hide). They do
 not look at neighbouring cells; that is ``secondary.py``'s job.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from evaluation.privacy.rules import PrivacyRules
 from evaluation.privacy.margins import Layout
+from evaluation.privacy.rules import PrivacyRules
 
 
 def small_counts(values: np.ndarray, rules: PrivacyRules) -> np.ndarray:
@@ -36,8 +36,9 @@ def sensitive_extremes(full: np.ndarray, layout: Layout, rules: PrivacyRules) ->
     return mask
 
 
-def hide_shares(numerator: np.ndarray, denominator: np.ndarray, rules: PrivacyRules,
-                *, sensitive: bool = False) -> np.ndarray:
+def hide_shares(
+    numerator: np.ndarray, denominator: np.ndarray, rules: PrivacyRules, *, sensitive: bool = False
+) -> np.ndarray:
     """Shares that must not be shown (R2, R4); missing inputs are hidden too."""
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)

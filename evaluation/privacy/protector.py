@@ -1,4 +1,4 @@
-"""The Protector: one per report, every output passes through it (PRIVACY.md R1, R10).
+"""The Protector: one per report, every output passes through it (docs/privacy.md R1, R10).
 
 It applies the rules, refuses to protect one output twice with different data,
 and keeps a ledger for the report's appendix.
@@ -17,17 +17,22 @@ import scipy
 from evaluation.exceptions import PrivacyError
 from evaluation.privacy import frames
 from evaluation.privacy.ladder import protect_counts
+from evaluation.privacy.margins import validate_counts
 from evaluation.privacy.primary import hide_rates, hide_shares, hide_statistics
 from evaluation.privacy.results import ProtectedFrame, ProtectedTable
 from evaluation.privacy.rules import PrivacyRules
 from evaluation.privacy.series import GRAINS, protect_series
 from evaluation.privacy.symbols import HIDDEN, MISSING, OTHERS
-from evaluation.privacy.margins import validate_counts
 
 VALUE_COLS = ("value", "ci_low", "ci_high")
 _GRAIN_SV = {"month": "månad", "quarter": "kvartal", "term": "halvår", "year": "år"}
-_KIND_SV = {"counts": "antal", "shares": "andelar", "rates": "kvoter per 1 000",
-            "statistics": "medelvärden/medianer", "series": "tidsserie"}
+_KIND_SV = {
+    "counts": "antal",
+    "shares": "andelar",
+    "rates": "kvoter per 1 000",
+    "statistics": "medelvärden/medianer",
+    "series": "tidsserie",
+}
 
 
 def _fingerprint(kind: str, data: pd.DataFrame, options: dict[str, Any]) -> str:
@@ -68,8 +73,14 @@ class Protector:
         self._entries: dict[str, _Entry] = {}
 
     # -- bookkeeping ---------------------------------------------------------------
-    def _once(self, label: str, kind: str, data: pd.DataFrame, options: dict[str, Any],
-              compute: Callable[[], ProtectedTable | ProtectedFrame]):
+    def _once(
+        self,
+        label: str,
+        kind: str,
+        data: pd.DataFrame,
+        options: dict[str, Any],
+        compute: Callable[[], ProtectedTable | ProtectedFrame],
+    ):
         if not isinstance(label, str) or not label.strip():
             raise PrivacyError("every protected output needs a non-empty label")
         if not isinstance(data, pd.DataFrame):
@@ -79,15 +90,24 @@ class Protector:
         if known is not None:
             if known.fingerprint == fp:
                 return known.result
-            raise PrivacyError(f"{label}: this output was already protected with other data "
-                               "or options; each output is protected once (R1)")
+            raise PrivacyError(
+                f"{label}: this output was already protected with other data "
+                "or options; each output is protected once (R1)"
+            )
         result = compute()
         self._entries[label] = _Entry(fp, kind, result)
         return result
 
     # -- outputs -------------------------------------------------------------------
-    def counts(self, table: pd.DataFrame, *, label: str, margins: bool = True,
-               sensitive: bool = False, merge_label: str = OTHERS) -> ProtectedTable:
+    def counts(
+        self,
+        table: pd.DataFrame,
+        *,
+        label: str,
+        margins: bool = True,
+        sensitive: bool = False,
+        merge_label: str = OTHERS,
+    ) -> ProtectedTable:
         """Protect a crosstab of counts of people or cases (R2, R3, R9).
 
         Parameters
@@ -110,14 +130,29 @@ class Protector:
 
         def compute() -> ProtectedTable:
             checked = validate_counts(table, label)
-            return protect_counts(checked, self.rules, label=label, margins=margins,
-                                  sensitive=sensitive, merge_label=merge_label)
+            return protect_counts(
+                checked,
+                self.rules,
+                label=label,
+                margins=margins,
+                sensitive=sensitive,
+                merge_label=merge_label,
+            )
+
         return self._once(label, "counts", table, options, compute)
 
-    def shares(self, frame: pd.DataFrame, *, label: str, numerator: str = "numerator",
-               denominator: str = "denominator", value_cols: Sequence[str] = VALUE_COLS,
-               sensitive: bool = False, complementary: str | None = None,
-               keys: Sequence[str] = ()) -> ProtectedFrame:
+    def shares(
+        self,
+        frame: pd.DataFrame,
+        *,
+        label: str,
+        numerator: str = "numerator",
+        denominator: str = "denominator",
+        value_cols: Sequence[str] = VALUE_COLS,
+        sensitive: bool = False,
+        complementary: str | None = None,
+        keys: Sequence[str] = (),
+    ) -> ProtectedFrame:
         """Protect one share per row (R2, R4).
 
         A row is hidden when ``denominator < min_n``, or the numerator or the
@@ -127,9 +162,14 @@ class Protector:
         only in that column are hidden together. ``keys`` names numeric key
         columns other than year/month/quarter/term/period.
         """
-        options = {"numerator": numerator, "denominator": denominator,
-                   "value_cols": tuple(value_cols), "sensitive": sensitive,
-                   "complementary": complementary, "keys": tuple(keys)}
+        options = {
+            "numerator": numerator,
+            "denominator": denominator,
+            "value_cols": tuple(value_cols),
+            "sensitive": sensitive,
+            "complementary": complementary,
+            "keys": tuple(keys),
+        }
 
         def compute() -> ProtectedFrame:
             frames.require(frame, [numerator, denominator], label)
@@ -143,34 +183,68 @@ class Protector:
             hide = hide_shares(num, den, self.rules, sensitive=sensitive)
             hide = frames.complement(frame, hide, complementary, measured, label)
             return frames.apply(frame, hide, [*vals, numerator, denominator], label, "shares")
+
         return self._once(label, "shares", frame, options, compute)
 
-    def rates(self, frame: pd.DataFrame, *, label: str, count: str = "numerator",
-              population: str = "denominator", value_cols: Sequence[str] = VALUE_COLS,
-              complementary: str | None = None, keys: Sequence[str] = ()) -> ProtectedFrame:
-        """Protect rates per 1 000 (R4): hidden when the count is 1 … ``min_count − 1``
-        (rate × public population gives it back) or the population is below ``min_n``."""
-        options = {"count": count, "population": population, "value_cols": tuple(value_cols),
-                   "complementary": complementary, "keys": tuple(keys)}
+    def rates(
+        self,
+        frame: pd.DataFrame,
+        *,
+        label: str,
+        count: str = "numerator",
+        population: str = "denominator",
+        value_cols: Sequence[str] = VALUE_COLS,
+        complementary: str | None = None,
+        keys: Sequence[str] = (),
+    ) -> ProtectedFrame:
+        """Protect rates per 1 000 (R4).
+
+        Hidden when the count is 1 … ``min_count − 1``
+        (rate × public population gives it back) or the population is below ``min_n``.
+        """
+        options = {
+            "count": count,
+            "population": population,
+            "value_cols": tuple(value_cols),
+            "complementary": complementary,
+            "keys": tuple(keys),
+        }
 
         def compute() -> ProtectedFrame:
             frames.require(frame, [count, population], label)
             vals = frames.value_columns(frame, value_cols)
             measured = [count, population, *vals]
             frames.check_columns(frame, [*measured, *value_cols], keys, label)
-            hide = hide_rates(frames.counts_of(frame, count, label),
-                              frames.counts_of(frame, population, label), self.rules)
+            hide = hide_rates(
+                frames.counts_of(frame, count, label),
+                frames.counts_of(frame, population, label),
+                self.rules,
+            )
             hide = frames.complement(frame, hide, complementary, measured, label)
             return frames.apply(frame, hide, [*vals, count, population], label, "rates")
+
         return self._once(label, "rates", frame, options, compute)
 
-    def statistics(self, frame: pd.DataFrame, *, label: str, n: str = "n",
-                   value_cols: Sequence[str] = VALUE_COLS, complementary: str | None = None,
-                   keys: Sequence[str] = ()) -> ProtectedFrame:
+    def statistics(
+        self,
+        frame: pd.DataFrame,
+        *,
+        label: str,
+        n: str = "n",
+        value_cols: Sequence[str] = VALUE_COLS,
+        complementary: str | None = None,
+        keys: Sequence[str] = (),
+    ) -> ProtectedFrame:
         """Protect means and medians (R2): hidden when fewer than ``min_n`` contributed.
-        Minimum, maximum and extreme percentiles are refused (R4)."""
-        options = {"n": n, "value_cols": tuple(value_cols), "complementary": complementary,
-                   "keys": tuple(keys)}
+
+        Minimum, maximum and extreme percentiles are refused (R4).
+        """
+        options = {
+            "n": n,
+            "value_cols": tuple(value_cols),
+            "complementary": complementary,
+            "keys": tuple(keys),
+        }
 
         def compute() -> ProtectedFrame:
             frames.require(frame, [n], label)
@@ -180,21 +254,46 @@ class Protector:
             hide = hide_statistics(frames.counts_of(frame, n, label), self.rules)
             hide = frames.complement(frame, hide, complementary, measured, label)
             return frames.apply(frame, hide, [*vals, n], label, "statistics")
+
         return self._once(label, "statistics", frame, options, compute)
 
-    def series(self, frame: pd.DataFrame, *, label: str, time: str, count: str,
-               group_cols: Sequence[str] = (), grains: Sequence[str] = GRAINS) -> ProtectedFrame:
+    def series(
+        self,
+        frame: pd.DataFrame,
+        *,
+        label: str,
+        time: str,
+        count: str,
+        group_cols: Sequence[str] = (),
+        grains: Sequence[str] = GRAINS,
+    ) -> ProtectedFrame:
         """Protect time series of counts (R5); see :mod:`evaluation.privacy.series`.
 
         The result has ``group_cols``, ``time`` (period label: "2024-01",
         "2024K1", "2024H1" or "2024"), ``period_start``, ``count`` and
         ``suppressed``; ``.grain`` tells which grain was chosen.
         """
-        options = {"time": time, "count": count, "group_cols": tuple(group_cols),
-                   "grains": tuple(grains)}
-        return self._once(label, "series", frame, options, lambda: protect_series(
-            frame, self.rules, label=label, time=time, count=count, group_cols=group_cols,
-            grains=grains))
+        options = {
+            "time": time,
+            "count": count,
+            "group_cols": tuple(group_cols),
+            "grains": tuple(grains),
+        }
+        return self._once(
+            label,
+            "series",
+            frame,
+            options,
+            lambda: protect_series(
+                frame,
+                self.rules,
+                label=label,
+                time=time,
+                count=count,
+                group_cols=group_cols,
+                grains=grains,
+            ),
+        )
 
     # -- appendix (R10) ------------------------------------------------------------
     def ledger(self) -> pd.DataFrame:
@@ -202,14 +301,28 @@ class Protector:
         rows = []
         for label, entry in self._entries.items():
             r = entry.result
-            rows.append({
-                "label": label, "kind": entry.kind, "cells": r.n_cells,
-                "hidden_cells": r.n_hidden,
-                "merged": getattr(r, "rung", None) == "merged",
-                "total_only": getattr(r, "rung", None) == "total",
-                "withheld": r.withheld, "grain": getattr(r, "grain", None)})
-        columns = ["label", "kind", "cells", "hidden_cells", "merged", "total_only",
-                   "withheld", "grain"]
+            rows.append(
+                {
+                    "label": label,
+                    "kind": entry.kind,
+                    "cells": r.n_cells,
+                    "hidden_cells": r.n_hidden,
+                    "merged": getattr(r, "rung", None) == "merged",
+                    "total_only": getattr(r, "rung", None) == "total",
+                    "withheld": r.withheld,
+                    "grain": getattr(r, "grain", None),
+                }
+            )
+        columns = [
+            "label",
+            "kind",
+            "cells",
+            "hidden_cells",
+            "merged",
+            "total_only",
+            "withheld",
+            "grain",
+        ]
         return pd.DataFrame(rows, columns=columns)
 
     def appendix(self) -> pd.DataFrame:
@@ -226,11 +339,18 @@ class Protector:
                 action = f"redovisas per {_GRAIN_SV[r['grain']]}"
             else:
                 action = MISSING
-            rows.append({"Tabell eller diagram": r["label"], "Typ": _KIND_SV[r["kind"]],
-                         "Uppgifter": int(r["cells"]), "Dolda": int(r["hidden_cells"]),
-                         "Åtgärd": action})
-        return pd.DataFrame(rows, columns=["Tabell eller diagram", "Typ", "Uppgifter",
-                                           "Dolda", "Åtgärd"])
+            rows.append(
+                {
+                    "Tabell eller diagram": r["label"],
+                    "Typ": _KIND_SV[r["kind"]],
+                    "Uppgifter": int(r["cells"]),
+                    "Dolda": int(r["hidden_cells"]),
+                    "Åtgärd": action,
+                }
+            )
+        return pd.DataFrame(
+            rows, columns=["Tabell eller diagram", "Typ", "Uppgifter", "Dolda", "Åtgärd"]
+        )
 
     def rules_text(self) -> str:
         """Swedish text for the appendix: the rules and thresholds applied (R10)."""

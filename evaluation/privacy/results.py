@@ -45,14 +45,17 @@ class ProtectedTable:
 
     @property
     def n_hidden(self) -> int:
+        """Number of hidden cells."""
         return int(self.hidden.to_numpy().sum())
 
     @property
     def n_cells(self) -> int:
+        """Number of cells in the protected table."""
         return int(self.hidden.size)
 
     @property
     def merged(self) -> bool:
+        """Whether small categories were merged into 'övriga'."""
         return self.rung == "merged"
 
     def shown(self) -> pd.DataFrame:
@@ -90,8 +93,10 @@ class ProtectedFrame:
 
     @property
     def n_hidden(self) -> int:
+        """Number of hidden values."""
         return int(self.frame["suppressed"].sum())
 
     @property
     def n_cells(self) -> int:
+        """Number of values in the protected frame."""
         return len(self.frame)

@@ -1,4 +1,4 @@
-"""Disclosure thresholds as one frozen value (PRIVACY.md R2–R4).
+"""Disclosure thresholds as one frozen value (docs/privacy.md R2–R4).
 
 Thresholds may be raised, never lowered: constructing rules below the floors
 raises :class:`~evaluation.exceptions.PrivacyError`, whatever the caller says.
@@ -37,11 +37,14 @@ class PrivacyRules:
         for name, floor in FLOORS.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise PrivacyError(f"privacy threshold {name} must be a whole number, "
-                                   f"got {value!r}")
+                raise PrivacyError(
+                    f"privacy threshold {name} must be a whole number, got {value!r}"
+                )
             if value < floor:
-                raise PrivacyError(f"privacy threshold {name}={value} is below {floor}; "
-                                   "thresholds may be raised but never lowered")
+                raise PrivacyError(
+                    f"privacy threshold {name}={value} is below {floor}; "
+                    "thresholds may be raised but never lowered"
+                )
 
     @classmethod
     def from_params(cls, params: Any = None) -> PrivacyRules:
@@ -51,11 +54,16 @@ class PrivacyRules:
         if isinstance(params, cls):
             return params
         try:
-            return cls(min_count=params.min_count, min_n=params.min_n,
-                       sensitive_min_n=params.sensitive_min_n)
+            return cls(
+                min_count=params.min_count,
+                min_n=params.min_n,
+                sensitive_min_n=params.sensitive_min_n,
+            )
         except AttributeError:
-            raise PrivacyError(f"cannot read privacy thresholds from {type(params).__name__}; "
-                               "expected PrivacyParams") from None
+            raise PrivacyError(
+                f"cannot read privacy thresholds from {type(params).__name__}; "
+                "expected PrivacyParams"
+            ) from None
 
     def is_small(self, value: Any) -> Any:
         """True where a count is in 1 … ``min_count - 1`` (works on scalars and arrays)."""

@@ -1,9 +1,9 @@
-"""Secondary suppression (PRIVACY.md R3): hide more cells so hidden ones can't be recomputed.
+"""Secondary suppression (docs/privacy.md R3): hide more cells so hidden ones can't be recomputed.
 
 Written by hand: no maintained Python library does cell suppression (τ-ARGUS
 is a Windows/Java program driven through files, and its Python wrapper
 ``pytauargus`` needs that installation and writes the true values to solver
-files). The heuristic below is the one PRIVACY.md describes; it is not
+files). The heuristic below is the one docs/privacy.md describes; it is not
 optimal (fewest cells hidden), only safe when followed by the LP audit in
 ``audit.py``, which is the judge. ``hide_more`` is used to repair the cases
 the audit still finds.
@@ -19,7 +19,7 @@ from evaluation.privacy.margins import Layout, Line, Pos
 
 
 def _needs_more(full: np.ndarray, hidden: np.ndarray, line: Line, min_count: int) -> bool:
-    """Does this line still let a hidden cell be pinned down?
+    """Tell whether this line still lets a hidden cell be pinned down.
 
     - exactly one hidden cell: it equals total minus the shown cells;
     - total shown and the hidden cells add up to less than ``min_count``
@@ -35,17 +35,21 @@ def _needs_more(full: np.ndarray, hidden: np.ndarray, line: Line, min_count: int
     return False
 
 
-def _candidate(full: np.ndarray, hidden: np.ndarray, layout: Layout, line: Line,
-               line_index: int) -> Pos | None:
+def _candidate(
+    full: np.ndarray, hidden: np.ndarray, layout: Layout, line: Line, line_index: int
+) -> Pos | None:
     """Smallest shown non-zero member of ``line``; its total only if no member is left.
 
     Ties are broken towards a cell whose other line has exactly one hidden cell
     already, so one extra hidden cell settles two lines.
     """
+
     def helps_other_line(pos: Pos) -> int:
         return sum(
-            1 for i in layout.lines_through.get(pos, ())
-            if i != line_index and sum(hidden[p] for p in layout.lines[i].cells) == 1)
+            1
+            for i in layout.lines_through.get(pos, ())
+            if i != line_index and sum(hidden[p] for p in layout.lines[i].cells) == 1
+        )
 
     members = [p for p in line.members if not hidden[p] and full[p] > 0]
     if members:
@@ -55,8 +59,9 @@ def _candidate(full: np.ndarray, hidden: np.ndarray, layout: Layout, line: Line,
     return None
 
 
-def secondary_suppress(full: np.ndarray, hidden: np.ndarray, layout: Layout,
-                       min_count: int) -> np.ndarray:
+def secondary_suppress(
+    full: np.ndarray, hidden: np.ndarray, layout: Layout, min_count: int
+) -> np.ndarray:
     """Repeat over all lines until no line needs another hidden cell.
 
     Terminates: each pass either hides a new cell or changes nothing.
@@ -74,8 +79,9 @@ def secondary_suppress(full: np.ndarray, hidden: np.ndarray, layout: Layout,
     return hidden
 
 
-def hide_more(full: np.ndarray, hidden: np.ndarray, layout: Layout,
-              failing: Iterable[Pos]) -> np.ndarray | None:
+def hide_more(
+    full: np.ndarray, hidden: np.ndarray, layout: Layout, failing: Iterable[Pos]
+) -> np.ndarray | None:
     """Widen the intervals of cells the audit found too narrow.
 
     For each failing cell, hide the smallest shown non-zero cell among the lines

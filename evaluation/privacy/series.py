@@ -1,4 +1,4 @@
-"""Time series of counts (PRIVACY.md R5): choose a grain every period passes.
+"""Time series of counts (docs/privacy.md R5): choose a grain every period passes.
 
 A series is shown by month only if no month is 1 … min_count − 1; otherwise
 months are summed to the first grain in ``grains`` where every period of every
@@ -30,11 +30,16 @@ def _months(values: pd.Series, label: str) -> pd.Series:
     if isinstance(values.dtype, pd.PeriodDtype):
         return values.dt.asfreq("M")
     try:
-        stamps = values if is_datetime64_any_dtype(values) else pd.to_datetime(
-            values.astype(str), format="mixed")
+        stamps = (
+            values
+            if is_datetime64_any_dtype(values)
+            else pd.to_datetime(values.astype(str), format="mixed")
+        )
     except (TypeError, ValueError):
-        raise PrivacyError(f"{label}: time column holds values that are not dates "
-                           "or months (expected e.g. 2024-01 or 2024-01-31)") from None
+        raise PrivacyError(
+            f"{label}: time column holds values that are not dates "
+            "or months (expected e.g. 2024-01 or 2024-01-31)"
+        ) from None
     if stamps.isna().any():
         raise PrivacyError(f"{label}: time column has missing values")
     if getattr(stamps.dt, "tz", None) is not None:
@@ -64,8 +69,9 @@ def _period(months: pd.Series, grain: str) -> tuple[pd.Series, pd.Series]:
     return labels.astype(str), start
 
 
-def _secondary_along_time(counts: np.ndarray, hidden: np.ndarray,
-                          rules: PrivacyRules) -> np.ndarray:
+def _secondary_along_time(
+    counts: np.ndarray, hidden: np.ndarray, rules: PrivacyRules
+) -> np.ndarray:
     """Hand-written R3 rule along one series (see module docstring)."""
     hidden = hidden.copy()
     while hidden.any():
@@ -79,9 +85,17 @@ def _secondary_along_time(counts: np.ndarray, hidden: np.ndarray,
     return hidden
 
 
-def protect_series(frame: pd.DataFrame, rules: PrivacyRules, *, label: str, time: str,
-                   count: str, group_cols: Sequence[str] = (),
-                   grains: Sequence[str] = GRAINS):
+def protect_series(
+    frame: pd.DataFrame,
+    rules: PrivacyRules,
+    *,
+    label: str,
+    time: str,
+    count: str,
+    group_cols: Sequence[str] = (),
+    grains: Sequence[str] = GRAINS,
+):
+    """Protect a time series so that no hidden period can be derived from the rest."""
     group_cols = [group_cols] if isinstance(group_cols, str) else list(group_cols)
     grains = [grains] if isinstance(grains, str) else list(grains)
     unknown = [g for g in grains if g not in GRAINS]
@@ -100,8 +114,11 @@ def protect_series(frame: pd.DataFrame, rules: PrivacyRules, *, label: str, time
         labels, start = _period(months, grain)
         data = frame[group_cols].copy()
         data[time], data[PERIOD_START], data[count] = labels, start, counts
-        agg = (data.groupby([*group_cols, time, PERIOD_START], dropna=False, sort=True)[count]
-               .sum().reset_index())
+        agg = (
+            data.groupby([*group_cols, time, PERIOD_START], dropna=False, sort=True)[count]
+            .sum()
+            .reset_index()
+        )
         table = agg
         if not rules.is_small(agg[count].to_numpy()).any():
             chosen = grain

@@ -1,4 +1,4 @@
-"""Symbols and standard sentences shown in reports (PRIVACY.md R9).
+"""Symbols and standard sentences shown in reports (docs/privacy.md R9).
 
 Kept apart from the code so the presentation layer and the independent audit
 can read them without importing any suppression logic.
@@ -21,9 +21,7 @@ OTHERS = "Övriga"
 SUPPRESSED_SENTENCE = "Uppgiften redovisas inte eftersom underlaget är för litet."
 """The one standard sentence for an output left out (R9)."""
 
-TOTAL_ONLY_SENTENCE = (
-    "Endast totalen redovisas eftersom underlaget är för litet för en uppdelning."
-)
+TOTAL_ONLY_SENTENCE = "Endast totalen redovisas eftersom underlaget är för litet för en uppdelning."
 """Said when a table falls back to its grand total (R9)."""
 
 

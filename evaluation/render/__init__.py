@@ -10,8 +10,17 @@ from evaluation.metadata.kinds import REPORT_NOTEBOOKS, notebook_path, register_
 from evaluation.render.paths import area_slug
 from evaluation.render.single import ReportResult, render_report
 
-__all__ = ["REPORT_NOTEBOOKS", "ReportResult", "area_slug", "notebook_path",
-           "register_report_kind", "render_report", "run_batch", "BatchResult", "EXECUTORS"]
+__all__ = [
+    "REPORT_NOTEBOOKS",
+    "ReportResult",
+    "area_slug",
+    "notebook_path",
+    "register_report_kind",
+    "render_report",
+    "run_batch",
+    "BatchResult",
+    "EXECUTORS",
+]
 
 
 def __getattr__(name: str):

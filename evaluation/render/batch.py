@@ -8,9 +8,9 @@ from pathlib import Path
 
 from evaluation.exceptions import EvaluationError, ParameterError
 from evaluation.load.fingerprint import data_fingerprint
+from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_batch, load_params
 from evaluation.render.executors import get_executor
-from evaluation.metadata.kinds import notebook_path
 from evaluation.render.manifest import input_key, is_up_to_date, read_manifest
 from evaluation.render.paths import area_slug, remove_stale_temp_files, report_paths
 from evaluation.render.progress import BatchProgress
@@ -44,10 +44,18 @@ class BatchResult:
         return not self.failed
 
 
-def run_batch(batch_path: str | Path, output_root: str | Path = "reports", *,
-              workers: int | None = None, executor: str = "local", scheduler: str | None = None,
-              force: bool = False, progress: bool = True, engine: str = WARM_ENGINE,
-              timeout: float | None = None) -> BatchResult:
+def run_batch(
+    batch_path: str | Path,
+    output_root: str | Path = "reports",
+    *,
+    workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    force: bool = False,
+    progress: bool = True,
+    engine: str = WARM_ENGINE,
+    timeout: float | None = None,
+) -> BatchResult:
     """Render every evaluation in a batch file into ``output_root/<batch>/``.
 
     Parameters
@@ -82,6 +90,7 @@ def run_batch(batch_path: str | Path, output_root: str | Path = "reports", *,
         for result in results:
             bar.add(result)
         if tasks:
+
             def done(result: ReportResult) -> None:
                 results.append(result)
                 bar.add(result)
@@ -90,8 +99,9 @@ def run_batch(batch_path: str | Path, output_root: str | Path = "reports", *,
     from evaluation.render.index import write_index
 
     seconds = time.perf_counter() - started
-    index = write_index(out / "index.html", batch.title or f"Rapporter: {batch.batch}",
-                        results, seconds)
+    index = write_index(
+        out / "index.html", batch.title or f"Rapporter: {batch.batch}", results, seconds
+    )
     return BatchResult(batch.batch, index, results, seconds)
 
 
@@ -109,8 +119,15 @@ def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
     return (area if isinstance(area, str) else None, kind if isinstance(kind, str) else None)
 
 
-def _plan(evaluations, out: Path, cache: Path, force: bool, engine: str,
-          timeout: float | None, commit: str | None):
+def _plan(
+    evaluations,
+    out: Path,
+    cache: Path,
+    force: bool,
+    engine: str,
+    timeout: float | None,
+    commit: str | None,
+):
     """Split evaluations into finished rows (re-used or unloadable) and tasks to render."""
     results: list[ReportResult] = []
     tasks: list[RenderTask] = []
@@ -126,28 +143,52 @@ def _plan(evaluations, out: Path, cache: Path, force: bool, engine: str,
             notebook = notebook_path(params.kind)
             target = (area_slug(params.area), params.kind)
             if target in claimed:
-                raise ParameterError(f"the same area and report kind as {claimed[target].name}",
-                                     file=params_file)
+                raise ParameterError(
+                    f"the same area and report kind as {claimed[target].name}", file=params_file
+                )
             claimed[target] = Path(params_file)
             if params.data not in fingerprints:
                 fingerprints[params.data] = data_fingerprint(params.data)
             fingerprint = fingerprints[params.data]
             paths = report_paths(out, params.area, params.kind)
-            manifest = None if force else is_up_to_date(
-                paths, input_key(Path(params.source_file), notebook, fingerprint))
+            manifest = (
+                None
+                if force
+                else is_up_to_date(
+                    paths, input_key(Path(params.source_file), notebook, fingerprint)
+                )
+            )
         except EvaluationError as exc:
             if area is None:
                 area, kind = _raw_area_kind(Path(params_file))
             results.append(failed_result(str(params_file), exc, area=area, kind=kind))
             continue
         if manifest is not None:
-            results.append(ReportResult(str(params_file), "reused", area, kind, str(paths.html),
-                                        float(manifest.get("render_seconds", 0.0))))
+            results.append(
+                ReportResult(
+                    str(params_file),
+                    "reused",
+                    area,
+                    kind,
+                    str(paths.html),
+                    float(manifest.get("render_seconds", 0.0)),
+                )
+            )
             continue
-        tasks.append(RenderTask(str(params_file), str(out), str(cache.resolve()), engine,
-                                timeout, fingerprint, commit))
+        tasks.append(
+            RenderTask(
+                str(params_file),
+                str(out),
+                str(cache.resolve()),
+                engine,
+                timeout,
+                fingerprint,
+                commit,
+            )
+        )
         expected[tasks[-1].params_file] = float(
-            (read_manifest(paths) or {}).get("render_seconds", 0.0))
+            (read_manifest(paths) or {}).get("render_seconds", 0.0)
+        )
         prepare.setdefault(str(params.data), (str(params.data), str(cache.resolve()), engine))
     # Longest first (by the last render's time) so a slow report never starts last and
     # leaves the other workers idle; stable, so a first batch keeps the file's order.

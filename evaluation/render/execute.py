@@ -8,8 +8,11 @@ from pathlib import Path
 import nbformat
 from papermill.engines import papermill_engines
 from papermill.exceptions import PapermillExecutionError
-from papermill.execute import (prepare_notebook_metadata, raise_for_execution_errors,
-                               remove_error_markers)
+from papermill.execute import (
+    prepare_notebook_metadata,
+    raise_for_execution_errors,
+    remove_error_markers,
+)
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
@@ -48,9 +51,15 @@ def _keep_failed(nb: nbformat.NotebookNode, failed_path: Path) -> None:
     atomic_write_bytes(failed_path, nbformat.writes(nb).encode("utf-8"))
 
 
-def execute_notebook(notebook: Path, parameters: dict, failed_path: Path, *,
-                     engine: str = _engine.WARM, kernel_name: str | None = None,
-                     timeout: float | None = None) -> nbformat.NotebookNode:
+def execute_notebook(
+    notebook: Path,
+    parameters: dict,
+    failed_path: Path,
+    *,
+    engine: str = _engine.WARM,
+    kernel_name: str | None = None,
+    timeout: float | None = None,
+) -> nbformat.NotebookNode:
     """Run ``notebook`` with ``parameters`` injected and return the executed notebook.
 
     On failure the executed notebook, error included, is written to ``failed_path`` and
@@ -66,13 +75,22 @@ def execute_notebook(notebook: Path, parameters: dict, failed_path: Path, *,
     kernel_name = papermill_engines.nb_kernel_name(engine_name=engine, nb=nb, name=kernel_name)
     try:
         nb = papermill_engines.execute_notebook_with_engine(
-            engine, nb, input_path=str(notebook), output_path=None, kernel_name=kernel_name,
-            progress_bar=False, log_output=False, start_timeout=120,
-            kernel_cwd=str(notebook.parent), execution_timeout=timeout)
+            engine,
+            nb,
+            input_path=str(notebook),
+            output_path=None,
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            start_timeout=120,
+            kernel_cwd=str(notebook.parent),
+            execution_timeout=timeout,
+        )
     except Exception as exc:  # dead kernel, timeout: no error output in the notebook
         _keep_failed(nb, failed_path)
-        raise RenderError(f"the notebook stopped: {type(exc).__name__}: {exc}".strip(),
-                          notebook=failed_path) from None
+        raise RenderError(
+            f"the notebook stopped: {type(exc).__name__}: {exc}".strip(), notebook=failed_path
+        ) from None
     with tempfile.TemporaryDirectory(dir=failed_path.parent, prefix=".evaluation-tmp-") as tmp:
         scratch = Path(tmp) / failed_path.name
         try:
@@ -92,4 +110,3 @@ def notebook_error(err: PapermillExecutionError, failed_path: Path) -> Evaluatio
     rebuilt.failed_notebook = str(failed_path)
     rebuilt.cell_number = err.exec_count
     return rebuilt
-

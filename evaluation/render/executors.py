@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
 from evaluation.exceptions import ParameterError
 from evaluation.render.single import ReportResult
-from evaluation.render.task import (RenderTask, failed_result, prepare_task, render_task,
-                                    warm_worker)
+from evaluation.render.task import RenderTask, failed_result, prepare_task, render_task, warm_worker
 
 Prepare = tuple[str, str | None, str]
 OnDone = Callable[[ReportResult], None]
@@ -43,8 +42,7 @@ class LocalExecutor:
         """Prepare the data folders, then render every task, reporting each result."""
         workers = max(1, min(self.workers, len(tasks)))
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                   initializer=warm_worker)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_worker)
         pending = list(tasks)
         try:
             for future in [pool.submit(prepare_task, *item) for item in prepare]:
@@ -94,8 +92,9 @@ class DaskExecutor:
     file system); each worker thread keeps its own warm kernel.
     """
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None,
-                 processes: bool = True) -> None:
+    def __init__(
+        self, workers: int | None = None, scheduler: str | None = None, processes: bool = True
+    ) -> None:
         self.workers = workers or default_workers()
         self.scheduler = scheduler
         self.processes = processes
@@ -109,15 +108,22 @@ class DaskExecutor:
         if self.scheduler:
             client = Client(self.scheduler)
         else:
-            cluster = LocalCluster(n_workers=max(1, min(self.workers, len(tasks))),
-                                   threads_per_worker=1, processes=self.processes,
-                                   dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=max(1, min(self.workers, len(tasks))),
+                threads_per_worker=1,
+                processes=self.processes,
+                dashboard_address=None,
+            )
             client = Client(cluster)
         try:
-            client.gather(client.map(prepare_task, *zip(*prepare), pure=False)
-                          if prepare else [], errors="skip")
+            client.gather(
+                client.map(prepare_task, *zip(*prepare, strict=False), pure=False)
+                if prepare
+                else [],
+                errors="skip",
+            )
             futures = client.map(render_task, list(tasks), pure=False, retries=0)
-            by_key = {future.key: task for future, task in zip(futures, tasks)}
+            by_key = {future.key: task for future, task in zip(futures, tasks, strict=False)}
             for future in dask_completed(futures):
                 on_done(_result(future, by_key[future.key]))
         finally:
@@ -135,8 +141,11 @@ def _result(future, task: RenderTask) -> ReportResult:
 
 
 #: Executor name -> class; add a backend by registering a class with ``run``.
-EXECUTORS: dict[str, type] = {"local": LocalExecutor, "dask": DaskExecutor,
-                               "serial": SerialExecutor}
+EXECUTORS: dict[str, type] = {
+    "local": LocalExecutor,
+    "dask": DaskExecutor,
+    "serial": SerialExecutor,
+}
 
 
 def get_executor(name: str, workers: int | None = None, scheduler: str | None = None):
@@ -144,6 +153,7 @@ def get_executor(name: str, workers: int | None = None, scheduler: str | None = 
     try:
         cls = EXECUTORS[name]
     except KeyError:
-        raise ParameterError(f"unknown executor '{name}' (choose from {', '.join(EXECUTORS)})",
-                             parameter="executor") from None
+        raise ParameterError(
+            f"unknown executor '{name}' (choose from {', '.join(EXECUTORS)})", parameter="executor"
+        ) from None
     return cls(workers=workers, scheduler=scheduler)

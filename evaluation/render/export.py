@@ -36,9 +36,13 @@ def _exporter():
         from nbconvert import HTMLExporter
 
         exporter = HTMLExporter(
-            template_file=TEMPLATE_FILE, extra_template_paths=[str(TEMPLATES)],
-            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-            embed_images=True)
+            template_file=TEMPLATE_FILE,
+            extra_template_paths=[str(TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+        )
         _local.exporter = exporter
     return exporter
 

@@ -48,8 +48,8 @@ def _strip_png_text(raw: bytes) -> bytes:
     """Drop tEXt/zTXt/iTXt/tIME chunks (software names, dates) from a PNG."""
     out, pos = [raw[:8]], 8
     while pos + 8 <= len(raw):
-        length = int.from_bytes(raw[pos:pos + 4], "big")
-        ctype = raw[pos + 4:pos + 8]
+        length = int.from_bytes(raw[pos : pos + 4], "big")
+        ctype = raw[pos + 4 : pos + 8]
         end = pos + 12 + length
         if ctype not in (b"tEXt", b"zTXt", b"iTXt", b"tIME"):
             out.append(raw[pos:end])

@@ -10,8 +10,8 @@ from pathlib import Path
 from evaluation.metadata.codes import REPORT_KIND
 from evaluation.metadata.kinds import REPORT_NOTEBOOKS
 from evaluation.render.paths import atomic_write_text
-from evaluation.render.single import ReportResult, redact
 from evaluation.render.scan import check_text
+from evaluation.render.single import ReportResult, redact
 
 STATUS_LABEL = {"ok": "OK", "reused": "återanvänd", "failed": "misslyckades"}
 UNKNOWN_AREA = "Okänt område (parameterfilen kunde inte läsas)"
@@ -50,15 +50,27 @@ def render_index(title: str, results: list[ReportResult], folder: Path, seconds:
         groups[result.area or UNKNOWN_AREA].append(result)
     counts = {s: sum(r.status == s for r in results) for s in STATUS_LABEL}
     esc = html.escape
-    out = ["<!DOCTYPE html>", '<html lang="sv">', "<head>", '<meta charset="utf-8">',
-           '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{esc(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-           f"<h1>{esc(title)}</h1>",
-           f"<p>{len(results)} rapporter: {counts['ok']} OK, {counts['reused']} återanvända, "
-           f"{counts['failed']} misslyckade. Körningen tog {_seconds(seconds)}.</p>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="sv">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{esc(title)}</h1>",
+        f"<p>{len(results)} rapporter: {counts['ok']} OK, {counts['reused']} återanvända, "
+        f"{counts['failed']} misslyckade. Körningen tog {_seconds(seconds)}.</p>",
+    ]
     for area in sorted(groups, key=lambda a: (a == UNKNOWN_AREA, a.lower())):
-        out += [f"<h2>{esc(area)}</h2>", "<table>",
-                "<thead><tr><th>Rapport</th><th>Status</th><th>Tid</th></tr></thead>", "<tbody>"]
+        out += [
+            f"<h2>{esc(area)}</h2>",
+            "<table>",
+            "<thead><tr><th>Rapport</th><th>Status</th><th>Tid</th></tr></thead>",
+            "<tbody>",
+        ]
         rows = sorted(groups[area], key=lambda r: (_kind_order(r.kind), r.params_file))
         for r in rows:
             label = esc(REPORT_KIND.get(r.kind or "", r.kind or Path(r.params_file).name))
@@ -69,10 +81,14 @@ def render_index(title: str, results: list[ReportResult], folder: Path, seconds:
                 status += f'<div class="reason">{esc(redact(r.message))}</div>'
                 nb = _link(r.failed_notebook, folder)
                 if nb:
-                    status += (f'<div class="reason">Körd notebook med felet: '
-                               f'<a href="{esc(nb)}">{esc(nb)}</a></div>')
-            out.append(f"<tr><td>{name}<div class=\"reason\">{esc(Path(r.params_file).name)}"
-                       f"</div></td><td>{status}</td><td class=\"time\">{_seconds(r.seconds)}</td></tr>")
+                    status += (
+                        f'<div class="reason">Körd notebook med felet: '
+                        f'<a href="{esc(nb)}">{esc(nb)}</a></div>'
+                    )
+            out.append(
+                f'<tr><td>{name}<div class="reason">{esc(Path(r.params_file).name)}'
+                f'</div></td><td>{status}</td><td class="time">{_seconds(r.seconds)}</td></tr>'
+            )
         out += ["</tbody>", "</table>"]
     out += ["</body>", "</html>", ""]
     return "\n".join(out)

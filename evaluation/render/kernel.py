@@ -23,14 +23,15 @@ from nbclient import NotebookClient
 
 _SETUP = "evaluation.render.kernel_setup"
 _local = threading.local()
-_all: list["WarmKernel"] = []
+_all: list[WarmKernel] = []
 _lock = threading.Lock()
 
 
 def _imports_of(source: str) -> set[str]:
     """Module names imported by one code cell (magics and shell lines skipped)."""
-    code = "\n".join(line for line in source.splitlines()
-                     if not line.lstrip().startswith(("%", "!")))
+    code = "\n".join(
+        line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
+    )
     try:
         tree = ast.parse(code)
     except SyntaxError:
@@ -46,8 +47,8 @@ def _imports_of(source: str) -> set[str]:
 
 def warm_modules() -> tuple[str, ...]:
     """Modules to import at kernel start: the set-up's own plus every report notebook's imports."""
-    from evaluation.render.kernel_setup import WARM_MODULES
     from evaluation.metadata.kinds import REPORT_NOTEBOOKS, notebook_dir
+    from evaluation.render.kernel_setup import WARM_MODULES
 
     found = set(WARM_MODULES)
     for name in REPORT_NOTEBOOKS.values():
@@ -65,6 +66,7 @@ def warm_modules() -> tuple[str, ...]:
 
 def ensure_async_callable(func):
     """Wrap a sync-or-async callable as a coroutine function."""
+
     async def call():
         result = func()
         return await result if hasattr(result, "__await__") else result
@@ -75,18 +77,29 @@ def ensure_async_callable(func):
 class WarmKernel:
     """One running kernel with its client, started with the package's warm-up imports."""
 
-    def __init__(self, kernel_name: str = "python3", cwd: str | Path | None = None,
-                 startup_timeout: int = 120, modules: tuple[str, ...] | None = None) -> None:
+    def __init__(
+        self,
+        kernel_name: str = "python3",
+        cwd: str | Path | None = None,
+        startup_timeout: int = 120,
+        modules: tuple[str, ...] | None = None,
+    ) -> None:
         self.kernel_name = kernel_name
-        self._client = NotebookClient(nbformat.v4.new_notebook(), kernel_name=kernel_name,
-                                      startup_timeout=startup_timeout,
-                                      shutdown_kernel="immediate")
+        self._client = NotebookClient(
+            nbformat.v4.new_notebook(),
+            kernel_name=kernel_name,
+            startup_timeout=startup_timeout,
+            shutdown_kernel="immediate",
+        )
         self._client.km = self._client.create_kernel_manager()
         self._sockets = tempfile.mkdtemp(prefix="evaluation-kernel-")
         self._client.km.transport = "ipc"  # local sockets: faster, and not reachable over TCP
         self._client.km.ip = os.path.join(self._sockets, "kernel")
-        quiet = {} if os.environ.get("EVALUATION_KERNEL_LOG") else {
-            "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        quiet = (
+            {}
+            if os.environ.get("EVALUATION_KERNEL_LOG")
+            else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        )
         self._client.start_new_kernel(cwd=str(cwd) if cwd else None, **quiet)
         self._client.start_new_kernel_client()
         self.reports = 0

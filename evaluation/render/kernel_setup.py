@@ -36,8 +36,11 @@ def _configure_matplotlib() -> None:
 
 
 def _single_threaded_blas() -> None:
-    """One BLAS thread per report kernel: batch workers already use every core, and
-    oversubscribed OpenBLAS made model fits about ten times slower on two cores."""
+    """Use one BLAS thread per report kernel.
+
+    Batch workers already use every core, and
+    oversubscribed OpenBLAS made model fits about ten times slower on two cores.
+    """
     try:
         from threadpoolctl import threadpool_limits
 

@@ -28,17 +28,26 @@ class InputKey:
 
     def as_dict(self) -> dict:
         """JSON-ready form."""
-        return {"params_sha256": self.params_sha256, "notebook_sha256": self.notebook_sha256,
-                "data": dict(sorted(self.data.items())), "package_version": self.package_version,
-                "package_source": self.package_source}
+        return {
+            "params_sha256": self.params_sha256,
+            "notebook_sha256": self.notebook_sha256,
+            "data": dict(sorted(self.data.items())),
+            "package_version": self.package_version,
+            "package_source": self.package_source,
+        }
 
 
 def input_key(params_file: Path, notebook: Path, fingerprint: dict[str, str]) -> InputKey:
     """The input key of one evaluation."""
     from evaluation.render.provenance import package_source_hash, package_version
 
-    return InputKey(sha256_file(params_file), sha256_file(notebook), dict(fingerprint),
-                    package_version(), package_source_hash())
+    return InputKey(
+        sha256_file(params_file),
+        sha256_file(notebook),
+        dict(fingerprint),
+        package_version(),
+        package_source_hash(),
+    )
 
 
 def read_manifest(paths: ReportPaths) -> dict | None:
@@ -62,9 +71,14 @@ def is_up_to_date(paths: ReportPaths, key: InputKey) -> dict | None:
 
 def write_manifest(paths: ReportPaths, key: InputKey, seconds: float) -> None:
     """Record the inputs and the HTML's hash after a successful render."""
-    manifest = {"format": FORMAT, "kind": paths.kind, "html": paths.html.name,
-                "html_sha256": sha256_file(paths.html), "render_seconds": round(seconds, 2),
-                "inputs": key.as_dict()}
+    manifest = {
+        "format": FORMAT,
+        "kind": paths.kind,
+        "html": paths.html.name,
+        "html_sha256": sha256_file(paths.html),
+        "render_seconds": round(seconds, 2),
+        "inputs": key.as_dict(),
+    }
     atomic_write_text(paths.manifest, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 

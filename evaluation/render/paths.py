@@ -10,8 +10,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _TMP_PREFIX = ".evaluation-tmp-"
-_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "a", "Ä": "a", "Ö": "o",
-                       "é": "e", "ü": "u", "æ": "ae", "ø": "o"})
+_FOLD = str.maketrans(
+    {
+        "å": "a",
+        "ä": "a",
+        "ö": "o",
+        "Å": "a",
+        "Ä": "a",
+        "Ö": "o",
+        "é": "e",
+        "ü": "u",
+        "æ": "ae",
+        "ø": "o",
+    }
+)
 
 
 def area_slug(area: str) -> str:

@@ -18,19 +18,33 @@ class BatchProgress:
 
     def _label(self) -> str:
         c = self.counts
-        return (f"{self.title}  [green]OK {c['ok']}[/]  [cyan]återanvända {c['reused']}[/]  "
-                f"[red]misslyckade {c['failed']}[/]")
+        return (
+            f"{self.title}  [green]OK {c['ok']}[/]  [cyan]återanvända {c['reused']}[/]  "
+            f"[red]misslyckade {c['failed']}[/]"
+        )
 
     def __enter__(self) -> BatchProgress:
         if self.enabled:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn, TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
-            self._progress = Progress(TextColumn("{task.description}"), BarColumn(),
-                                      MofNCompleteColumn(), TimeElapsedColumn(),
-                                      TextColumn("kvar"), TimeRemainingColumn(),
-                                      console=Console(stderr=True), transient=False)
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("kvar"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
             self._progress.__enter__()
             self._task = self._progress.add_task(self._label(), total=self.total)
         return self
@@ -39,8 +53,9 @@ class BatchProgress:
         """Count a finished (or re-used) report."""
         self.counts[result.status] += 1
         if self._progress is not None:
-            self._progress.update(self._task, advance=1 if advance else 0,
-                                  description=self._label())
+            self._progress.update(
+                self._task, advance=1 if advance else 0, description=self._label()
+            )
 
     def __exit__(self, *exc) -> None:
         if self._progress is not None:

@@ -11,13 +11,22 @@ from pathlib import Path
 
 import yaml
 
-from evaluation.metadata.codes import REPORT_KIND
 from evaluation.load.fingerprint import data_fingerprint, read_metadata, sha256_file
+from evaluation.metadata.codes import REPORT_KIND
 from evaluation.params import EvaluationParams
 
-#: Distributions whose versions are listed in every report (PRIVACY.md R10).
-TOOLS = ("python", "evaluation", "pandas", "numpy", "matplotlib", "seaborn", "geopandas",
-         "papermill", "nbconvert")
+#: Distributions whose versions are listed in every report (docs/privacy.md R10).
+TOOLS = (
+    "python",
+    "evaluation",
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "seaborn",
+    "geopandas",
+    "papermill",
+    "nbconvert",
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +49,10 @@ def package_source_hash() -> str:
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):
-        if path.suffix in (".py", ".yaml", ".j2", ".css", ".html") and "__pycache__" not in path.parts:
+        if (
+            path.suffix in (".py", ".yaml", ".j2", ".css", ".html")
+            and "__pycache__" not in path.parts
+        ):
             h.update(path.relative_to(root).as_posix().encode())
             h.update(sha256_file(path).encode())
     return h.hexdigest()
@@ -49,10 +61,23 @@ def package_source_hash() -> str:
 def git_commit(root: Path = PROJECT_ROOT) -> str | None:
     """Short commit of the project checkout, with '-dirty' for local changes; None outside git."""
     try:
-        out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty",
-                              "--abbrev=12", "--exclude=*"],
-                             capture_output=True, text=True, timeout=10, check=False,
-                             env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"})
+        out = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "describe",
+                "--always",
+                "--dirty",
+                "--abbrev=12",
+                "--exclude=*",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
@@ -68,7 +93,9 @@ def tool_versions() -> list[tuple[str, str]]:
             found.append(("Python", platform.python_version()))
             continue
         try:
-            found.append((name, package_version() if name == "evaluation" else metadata.version(name)))
+            found.append(
+                (name, package_version() if name == "evaluation" else metadata.version(name))
+            )
         except metadata.PackageNotFoundError:
             continue
     return found
@@ -80,15 +107,22 @@ def params_text(params: EvaluationParams) -> str:
     raw_data = None
     if params.source_file is not None:
         try:
-            raw_data = (yaml.safe_load(Path(params.source_file).read_text(encoding="utf-8")) or {}).get("data")
+            raw_data = (
+                yaml.safe_load(Path(params.source_file).read_text(encoding="utf-8")) or {}
+            ).get("data")
         except (OSError, yaml.YAMLError, AttributeError):
             raw_data = None
     dumped["data"] = str(raw_data) if raw_data is not None else Path(params.data).name
     return yaml.safe_dump(dumped, allow_unicode=True, sort_keys=True, width=100)
 
 
-def report_context(params: EvaluationParams, notebook: Path, *, fingerprint: dict[str, str] | None = None,
-                   commit: str | None = None) -> dict:
+def report_context(
+    params: EvaluationParams,
+    notebook: Path,
+    *,
+    fingerprint: dict[str, str] | None = None,
+    commit: str | None = None,
+) -> dict:
     """Everything the report template shows besides the notebook's outputs."""
     meta = read_metadata(params.data)
     fingerprint = fingerprint if fingerprint is not None else data_fingerprint(params.data)

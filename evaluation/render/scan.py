@@ -20,7 +20,9 @@ from evaluation.exceptions import PrivacyError
 from evaluation.load.idnumbers import find_identity_numbers
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_DATA_URI = re.compile(r"data:([a-zA-Z0-9.+/-]+)((?:;[a-zA-Z0-9=.+-]+)*);base64,([A-Za-z0-9+/=\s]+)")
+_DATA_URI = re.compile(
+    r"data:([a-zA-Z0-9.+/-]+)((?:;[a-zA-Z0-9=.+-]+)*);base64,([A-Za-z0-9+/=\s]+)"
+)
 
 
 def png_text_chunks(data: bytes) -> list[str]:
@@ -29,8 +31,8 @@ def png_text_chunks(data: bytes) -> list[str]:
         return []
     texts, pos = [], len(_PNG_SIGNATURE)
     while pos + 8 <= len(data):
-        length, ctype = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, ctype = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         pos += 12 + length
         try:
             if ctype == b"tEXt":
@@ -38,8 +40,9 @@ def png_text_chunks(data: bytes) -> list[str]:
                 texts.append(f"{key.decode('latin-1')} {text.decode('latin-1')}")
             elif ctype == b"zTXt":
                 key, _, rest = body.partition(b"\0")
-                texts.append(f"{key.decode('latin-1')} "
-                             f"{zlib.decompress(rest[1:]).decode('latin-1')}")
+                texts.append(
+                    f"{key.decode('latin-1')} {zlib.decompress(rest[1:]).decode('latin-1')}"
+                )
             elif ctype == b"iTXt":
                 key, _, rest = body.partition(b"\0")
                 compressed = rest[:1] == b"\1"
@@ -47,8 +50,9 @@ def png_text_chunks(data: bytes) -> list[str]:
                 translated, _, text = rest.partition(b"\0")
                 if compressed:
                     text = zlib.decompress(text)
-                texts.append(" ".join(part.decode("utf-8", "replace")
-                                      for part in (key, translated, text)))
+                texts.append(
+                    " ".join(part.decode("utf-8", "replace") for part in (key, translated, text))
+                )
         except (zlib.error, UnicodeDecodeError):
             texts.append(body.decode("latin-1"))
         if ctype == b"IEND":
@@ -86,7 +90,8 @@ def check_text(text: str, what: str) -> None:
     if hits:
         raise PrivacyError(
             f"{what} contains {hits} value(s) shaped like a personal identity or coordination "
-            "number; nothing was published")
+            "number; nothing was published"
+        )
 
 
 def check_png(data: bytes, what: str) -> None:
@@ -94,7 +99,8 @@ def check_png(data: bytes, what: str) -> None:
     if any(find_identity_numbers(text) for text in png_text_chunks(data)):
         raise PrivacyError(
             f"{what} has image metadata shaped like a personal identity or coordination number; "
-            "nothing was published")
+            "nothing was published"
+        )
 
 
 def scan_file(path: Path) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from evaluation.exceptions import EvaluationError, PrivacyError, RenderError
 from evaluation.load.fingerprint import data_fingerprint
-from evaluation.params import load_params
 from evaluation.metadata.kinds import notebook_path
+from evaluation.params import load_params
 from evaluation.render.manifest import forget, input_key, is_up_to_date, write_manifest
 from evaluation.render.paths import atomic_write_text, report_paths
 
@@ -61,10 +61,17 @@ def redact(text: str) -> str:
     return text
 
 
-def render_report(params_path: str | Path, output_dir: str | Path, *,
-                  cache_dir: str | Path | None = None, force: bool = False,
-                  engine: str = WARM_ENGINE, timeout: float | None = None,
-                  fingerprint: dict[str, str] | None = None, commit=_UNSET) -> ReportResult:
+def render_report(
+    params_path: str | Path,
+    output_dir: str | Path,
+    *,
+    cache_dir: str | Path | None = None,
+    force: bool = False,
+    engine: str = WARM_ENGINE,
+    timeout: float | None = None,
+    fingerprint: dict[str, str] | None = None,
+    commit=_UNSET,
+) -> ReportResult:
     """Render the report for one parameters file into ``output_dir/<area-slug>/<kind>.html``.
 
     Parameters
@@ -109,8 +116,9 @@ def render_report(params_path: str | Path, output_dir: str | Path, *,
     paths.folder.mkdir(parents=True, exist_ok=True)
     paths.failed_notebook.unlink(missing_ok=True)
     try:
-        html = _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprint,
-                            commit)
+        html = _render_html(
+            params, notebook, paths, cache_dir, engine, timeout, fingerprint, commit
+        )
         atomic_write_text(paths.html, html)
     except BaseException as exc:
         forget(paths)
@@ -129,11 +137,14 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
     from evaluation.render.provenance import git_commit, report_context
     from evaluation.render.scan import check_text, scan_file
 
-    parameters = {"params_file": str(params.source_file),
-                  "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else None}
+    parameters = {
+        "params_file": str(params.source_file),
+        "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else None,
+    }
     try:
-        nb = execute_notebook(notebook, parameters, paths.failed_notebook, engine=engine,
-                              timeout=timeout)
+        nb = execute_notebook(
+            notebook, parameters, paths.failed_notebook, engine=engine, timeout=timeout
+        )
     except EvaluationError:
         if paths.failed_notebook.exists():
             try:
@@ -141,8 +152,12 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
             except PrivacyError as leak:
                 raise PrivacyError(f"{leak} (the failed notebook was removed)") from None
         raise
-    context = report_context(params, notebook, fingerprint=fingerprint,
-                             commit=git_commit() if commit is _UNSET else commit)
+    context = report_context(
+        params,
+        notebook,
+        fingerprint=fingerprint,
+        commit=git_commit() if commit is _UNSET else commit,
+    )
     html = export_html(nb, context)
     check_text(html, f"report {paths.folder.name}/{paths.html.name}")
     return html

@@ -22,14 +22,16 @@ class RenderTask:
     commit: str | None = None
 
 
-def failed_result(params_file: str, exc: BaseException, *, area: str | None = None,
-                  kind: str | None = None) -> ReportResult:
+def failed_result(
+    params_file: str, exc: BaseException, *, area: str | None = None, kind: str | None = None
+) -> ReportResult:
     """A failed row carrying the error's one-line message and type."""
     notebook = getattr(exc, "failed_notebook", None) or getattr(exc, "notebook", None)
     if notebook and not Path(notebook).exists():
         notebook = None
-    return ReportResult(params_file, "failed", area, kind, None, 0.0, one_line(exc),
-                        type(exc).__name__, notebook)
+    return ReportResult(
+        params_file, "failed", area, kind, None, 0.0, one_line(exc), type(exc).__name__, notebook
+    )
 
 
 def render_task(task: RenderTask) -> ReportResult:
@@ -38,9 +40,16 @@ def render_task(task: RenderTask) -> ReportResult:
 
     started = time.perf_counter()
     try:
-        return render_report(task.params_file, task.output_dir, cache_dir=task.cache_dir,
-                             force=True, engine=task.engine, timeout=task.timeout,
-                             fingerprint=task.fingerprint, commit=task.commit)
+        return render_report(
+            task.params_file,
+            task.output_dir,
+            cache_dir=task.cache_dir,
+            force=True,
+            engine=task.engine,
+            timeout=task.timeout,
+            fingerprint=task.fingerprint,
+            commit=task.commit,
+        )
     except Exception as exc:  # noqa: BLE001 - a batch keeps going; the row carries the reason
         area = kind = None
         try:
@@ -65,7 +74,8 @@ def prepare_task(folder: str, cache_dir: str | None, engine: str) -> str:
         kernel = warm_kernel()
         content = kernel.run(
             "__import__('evaluation.render.kernel_setup', fromlist=['_'])"
-            f".prepare_data({folder!r}, {cache_dir!r})")
+            f".prepare_data({folder!r}, {cache_dir!r})"
+        )
         return "" if content.get("status") == "ok" else str(content.get("evalue", ""))
     except Exception as exc:  # noqa: BLE001 - the notebooks will report the same problem
         return f"{type(exc).__name__}: {exc}"

@@ -14,10 +14,10 @@ import json
 
 import pandas as pd
 
-from evaluation.metadata import codes
 from evaluation.indicators import area_profile as ap
 from evaluation.indicators.base import in_window
 from evaluation.indicators.periods import period_label
+from evaluation.metadata import codes
 from evaluation.metadata.catalogue import IndicatorInfo, load_catalogue
 from evaluation.present.charts import trend_chart
 from evaluation.present.format import HIDDEN, MISSING, fmt_int, fmt_number, fmt_percent
@@ -38,10 +38,13 @@ CASE_YEARS = 2  # the existing work is shown for the last two years of case data
 
 # --- shared, computed once per report --------------------------------------------------------
 
+
 def _missing(report: Report, table: str, what: str) -> Note | None:
     if report.data.table(table) is None:
-        return Note(f"Avsnittet om {what} visas inte eftersom datamappen saknar {table}.csv.",
-                    kind="withheld")
+        return Note(
+            f"Avsnittet om {what} visas inte eftersom datamappen saknar {table}.csv.",
+            kind="withheld",
+        )
     return None
 
 
@@ -57,12 +60,18 @@ def _places(report: Report) -> dict[str, str]:
     """Area code → name: the evaluated area first, the other areas, municipality, Sweden."""
     if "places" not in report.memo:
         areas = report.data.areas
-        municipality = str(areas.loc[areas["area_code"] == report.area_code,
-                                     "municipality_code"].iloc[0])
+        municipality = str(
+            areas.loc[areas["area_code"] == report.area_code, "municipality_code"].iloc[0]
+        )
         own = areas[areas["municipality_code"] == municipality]
         places = {report.area_code: report.area_name}
-        places.update({str(c): str(n) for c, n in zip(own["area_code"], own["area_name"])
-                       if c != report.area_code})
+        places.update(
+            {
+                str(c): str(n)
+                for c, n in zip(own["area_code"], own["area_name"], strict=False)
+                if c != report.area_code
+            }
+        )
         places[municipality] = MUNICIPALITY
         places[codes.NATIONAL_CODE] = NATIONAL
         report.memo["places"] = places
@@ -81,13 +90,25 @@ def _count_view(table, places: dict[str, str], indicator: str) -> ProtectedFrame
     rows = []
     for name in table.values.index:
         for year in table.values.columns:
-            rows.append({"area_code": by_name[name], "group": name, "indicator": indicator,
-                         "year": int(year), "period": str(year),
-                         "period_start": pd.Timestamp(int(year), 1, 1),
-                         "value": table.values.loc[name, year],
-                         "suppressed": bool(table.hidden.loc[name, year])})
-    return ProtectedFrame(frame=pd.DataFrame(rows), label=table.label, kind="counts",
-                          withheld=table.withheld, note=table.note)
+            rows.append(
+                {
+                    "area_code": by_name[name],
+                    "group": name,
+                    "indicator": indicator,
+                    "year": int(year),
+                    "period": str(year),
+                    "period_start": pd.Timestamp(int(year), 1, 1),
+                    "value": table.values.loc[name, year],
+                    "suppressed": bool(table.hidden.loc[name, year]),
+                }
+            )
+    return ProtectedFrame(
+        frame=pd.DataFrame(rows),
+        label=table.label,
+        kind="counts",
+        withheld=table.withheld,
+        note=table.note,
+    )
 
 
 def _panel(report: Report) -> dict[str, ProtectedFrame]:
@@ -106,10 +127,15 @@ def _panel(report: Report) -> dict[str, ProtectedFrame]:
     if len(rates):
         panel["rate"] = p.rates(rates, label=label.format("(kvoter per 1 000)"))
     stats = rows[rows["protection"] == "statistic"].drop(
-        columns=["numerator", "denominator", "ci_low", "ci_high"])
+        columns=["numerator", "denominator", "ci_low", "ci_high"]
+    )
     if len(stats):
-        panel["statistic"] = p.statistics(stats, label=label.format(
-            "(medelvärden och värden utan bas)"), n="n", value_cols=("value",))
+        panel["statistic"] = p.statistics(
+            stats,
+            label=label.format("(medelvärden och värden utan bas)"),
+            n="n",
+            value_cols=("value",),
+        )
     by_key: dict[str, ProtectedFrame] = {}
     for key in dict.fromkeys(rows["indicator"]):
         how = rows.loc[rows["indicator"] == key, "protection"]
@@ -118,24 +144,33 @@ def _panel(report: Report) -> dict[str, ProtectedFrame]:
             table = one.pivot(index="group", columns="year", values="value")
             table = table.reindex([n for n in places.values() if n in table.index])
             table.index.name, table.columns.name = None, None
-            protected = p.counts(table.round().astype("int64"), margins=False,
-                                 label=f"Områdesstatistik: {catalogue[key].label} per år")
+            protected = p.counts(
+                table.round().astype("int64"),
+                margins=False,
+                label=f"Områdesstatistik: {catalogue[key].label} per år",
+            )
             by_key[key] = _count_view(protected, places, key)
             continue
-        parts = [select_rows(panel[h], panel[h].frame["indicator"] == key)
-                 for h in dict.fromkeys(how)]
+        parts = [
+            select_rows(panel[h], panel[h].frame["indicator"] == key) for h in dict.fromkeys(how)
+        ]
         if len(parts) == 1:
             by_key[key] = parts[0]
         else:  # one key protected in two ways (e.g. Sweden without a base): read both
             frame = pd.concat([f.frame for f in parts], ignore_index=True)
-            by_key[key] = ProtectedFrame(frame=frame, label=parts[0].label, kind="mixed",
-                                         withheld=bool(frame["suppressed"].all()))
+            by_key[key] = ProtectedFrame(
+                frame=frame,
+                label=parts[0].label,
+                kind="mixed",
+                withheld=bool(frame["suppressed"].all()),
+            )
     report.memo["panel"] = by_key
     return by_key
 
 
-def _key_rows(report: Report, key: str, codes_: list[str], year: int | None = None
-              ) -> ProtectedFrame:
+def _key_rows(
+    report: Report, key: str, codes_: list[str], year: int | None = None
+) -> ProtectedFrame:
     """Rows of one indicator for some places (and one year), from the protected panel."""
     pf = _panel(report)[key]
     mask = pf.frame["area_code"].isin(codes_)
@@ -143,10 +178,19 @@ def _key_rows(report: Report, key: str, codes_: list[str], year: int | None = No
         mask &= pf.frame["year"] == year
     selected = select_rows(pf, mask)
     order = {c: i for i, c in enumerate(codes_)}
-    frame = selected.frame.assign(_o=selected.frame["area_code"].map(order)).sort_values(
-        ["_o", "year"]).drop(columns="_o").reset_index(drop=True)
-    return ProtectedFrame(frame=frame, label=selected.label, kind=selected.kind,
-                          withheld=selected.withheld, note=selected.note)
+    frame = (
+        selected.frame.assign(_o=selected.frame["area_code"].map(order))
+        .sort_values(["_o", "year"])
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+    return ProtectedFrame(
+        frame=frame,
+        label=selected.label,
+        kind=selected.kind,
+        withheld=selected.withheld,
+        note=selected.note,
+    )
 
 
 def _latest(report: Report, key: str) -> int | None:
@@ -171,15 +215,18 @@ def _stat_keys(report: Report) -> list[str]:
 
 
 def _no_statistics(report: Report) -> Note | None:
-    if (note := _missing(report, "area_statistics", "områdesstatistik")):
+    if note := _missing(report, "area_statistics", "områdesstatistik"):
         return note
     if not _stat_keys(report):
-        return Note("Områdesstatistiken saknar indikatorer ur katalogen, så avsnittet visas "
-                    "inte.", kind="withheld")
+        return Note(
+            "Områdesstatistiken saknar indikatorer ur katalogen, så avsnittet visas inte.",
+            kind="withheld",
+        )
     return None
 
 
 # --- Profile ---------------------------------------------------------------------------------
+
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~frame["suppressed"].astype(bool) & frame["value"].notna()]
@@ -195,9 +242,11 @@ def _judged(r) -> str:
 
 
 def profile_table(report: Report):
-    """Every catalogue indicator for the area, the municipality and Sweden, latest year, with
-    the area's rank among the municipality's areas and a flag for small bases."""
-    if (note := _no_statistics(report)):
+    """Every catalogue indicator for the area, the municipality and Sweden, latest year.
+
+    With the area's rank among the municipality's areas and a flag for small bases.
+    """
+    if note := _no_statistics(report):
         return note
     catalogue = _catalogue(report)
     muni = report.memo["municipality_code"]
@@ -210,7 +259,7 @@ def profile_table(report: Report):
         frame = _key_rows(report, key, [*areas, muni, codes.NATIONAL_CODE], year).frame
         by_code = frame.set_index("area_code")
 
-        def cell(code: str) -> str:
+        def cell(code: str, by_code: pd.DataFrame = by_code, info: IndicatorInfo = info) -> str:
             if code not in by_code.index:
                 return MISSING
             r = by_code.loc[code]
@@ -219,17 +268,31 @@ def profile_table(report: Report):
         own = by_code.loc[report.area_code]
         shown = _shown(frame[frame["area_code"].isin(areas)]).set_index("area_code")["value"]
         rank = ap.ranks(shown)
-        rank_text = (f"{fmt_int(rank[report.area_code])} av {fmt_int(len(shown))}"
-                     if report.area_code in rank.index else MISSING)
-        small = (not bool(own["suppressed"]) and "denominator" in by_code.columns
-                 and pd.notna(own.get("denominator")) and own["denominator"] < SMALL_BASE)
+        rank_text = (
+            f"{fmt_int(rank[report.area_code])} av {fmt_int(len(shown))}"
+            if report.area_code in rank.index
+            else MISSING
+        )
+        small = (
+            not bool(own["suppressed"])
+            and "denominator" in by_code.columns
+            and pd.notna(own.get("denominator"))
+            and own["denominator"] < SMALL_BASE
+        )
         label = _label_with_unit(info) + (" *" if small else "")
         if small:
             flagged.append(info.label.lower())
         years.add(year)
-        out.append({"Indikator": label, report.area_name: cell(report.area_code),
-                     MUNICIPALITY: cell(muni), NATIONAL: cell(codes.NATIONAL_CODE),
-                     "Rang": rank_text, "_year": str(year)})
+        out.append(
+            {
+                "Indikator": label,
+                report.area_name: cell(report.area_code),
+                MUNICIPALITY: cell(muni),
+                NATIONAL: cell(codes.NATIONAL_CODE),
+                "Rang": rank_text,
+                "_year": str(year),
+            }
+        )
     cells = pd.DataFrame(out).set_index("Indikator")
     cells.index.name = None
     if len(years) == 1:
@@ -239,44 +302,63 @@ def profile_table(report: Report):
         cells = cells.rename(columns={"_year": "År"})
         when = "senaste år"
     caption = f"Områdesprofil: {report.area_name} jämfört med hela kommunen och riket, {when}"
-    note = (f"Rang: områdets plats bland kommunens {fmt_int(len(areas))} områden (bland dem "
-            f"med redovisat värde), där 1 är det högsta värdet. {HIDDEN} = dold av "
-            f"sekretesskäl, {MISSING} = uppgift saknas. Andelar och kvoter är beräknade från "
-            "antal och bas och kan skilja sig i sista decimalen från publicerade värden.")
+    note = (
+        f"Rang: områdets plats bland kommunens {fmt_int(len(areas))} områden (bland dem "
+        f"med redovisat värde), där 1 är det högsta värdet. {HIDDEN} = dold av "
+        f"sekretesskäl, {MISSING} = uppgift saknas. Andelar och kvoter är beräknade från "
+        "antal och bas och kan skilja sig i sista decimalen från publicerade värden."
+    )
     if flagged:
-        note += (f" * Litet underlag: färre än {fmt_int(SMALL_BASE)} personer bakom värdet för "
-                 f"{report.area_name} ({', '.join(flagged)}), så värdet är osäkert.")
+        note += (
+            f" * Litet underlag: färre än {fmt_int(SMALL_BASE)} personer bakom värdet för "
+            f"{report.area_name} ({', '.join(flagged)}), så värdet är osäkert."
+        )
     return Table(cells, caption, note=note, index_label="Indikator")
 
 
 # --- Population pyramid ----------------------------------------------------------------------
 
+
 def population_pyramid(report: Report):
     """The area's population by age and sex against the municipality's, as shares."""
-    if (note := _missing(report, "area_statistics", "befolkningens ålder och kön")):
+    if note := _missing(report, "area_statistics", "befolkningens ålder och kön"):
         return note
     stats = report.data.area_statistics
     pyramid_keys = stats["indicator"].drop_duplicates()
     pyramid_keys = pyramid_keys[pyramid_keys.map(ap.is_age_sex)]
     _places(report)
     muni = report.memo["municipality_code"]
-    year = ap.latest_year(stats[stats["indicator"].isin(pyramid_keys)], pyramid_keys.iloc[0],
-                          [report.area_code]) if len(pyramid_keys) else None
+    year = (
+        ap.latest_year(
+            stats[stats["indicator"].isin(pyramid_keys)], pyramid_keys.iloc[0], [report.area_code]
+        )
+        if len(pyramid_keys)
+        else None
+    )
     if year is None:
-        return Note("Befolkningspyramiden visas inte eftersom områdesstatistiken saknar "
-                    "folkmängd efter kön och ålder (population_female_0_4 … "
-                    "population_male_85_plus).", kind="withheld")
-    frame = ap.age_sex_shares(stats, {report.area_code: report.area_name, muni: MUNICIPALITY},
-                              year)
+        return Note(
+            "Befolkningspyramiden visas inte eftersom områdesstatistiken saknar "
+            "folkmängd efter kön och ålder (population_female_0_4 … "
+            "population_male_85_plus).",
+            kind="withheld",
+        )
+    frame = ap.age_sex_shares(stats, {report.area_code: report.area_name, muni: MUNICIPALITY}, year)
     protected = report.protector.shares(
-        frame, label=f"Befolkning efter ålder och kön {year}, andel av hela befolkningen",
-        keys=("age_order",))
-    return pyramid_chart(protected, area=report.area_name, reference=MUNICIPALITY,
-                         title=f"Befolkning efter ålder och kön, {report.area_name} {year}",
-                         year=year)
+        frame,
+        label=f"Befolkning efter ålder och kön {year}, andel av hela befolkningen",
+        keys=("age_order",),
+    )
+    return pyramid_chart(
+        protected,
+        area=report.area_name,
+        reference=MUNICIPALITY,
+        title=f"Befolkning efter ålder och kön, {report.area_name} {year}",
+        year=year,
+    )
 
 
 # --- Largest deviations ----------------------------------------------------------------------
+
 
 def largest_deviations(report: Report, top: int = 5):
     """The indicators where the area differs most from the municipality, in plain Swedish.
@@ -285,7 +367,7 @@ def largest_deviations(report: Report, top: int = 5):
     deviation of the shown values of all areas, so indicators in different units
     compare. Counts (population sizes) are left out.
     """
-    if (note := _no_statistics(report)):
+    if note := _no_statistics(report):
         return note
     catalogue = _catalogue(report)
     muni = report.memo["municipality_code"]
@@ -299,46 +381,75 @@ def largest_deviations(report: Report, top: int = 5):
         shown = _shown(frame).set_index("area_code")["value"]
         if report.area_code not in shown.index or muni not in shown.index:
             continue
-        z = ap.standardised_difference(shown[report.area_code], shown[muni],
-                                       shown.drop(index=muni))
-        rows.append({"indicator": key, "z": z, "higher_is_better": info.higher_is_better,
-                     "area": shown[report.area_code], "municipality": shown[muni],
-                     "year": year})
-    found = ap.deviations(pd.DataFrame(rows, columns=["indicator", "z", "higher_is_better",
-                                                      "area", "municipality", "year"]), top)
+        z = ap.standardised_difference(shown[report.area_code], shown[muni], shown.drop(index=muni))
+        rows.append(
+            {
+                "indicator": key,
+                "z": z,
+                "higher_is_better": info.higher_is_better,
+                "area": shown[report.area_code],
+                "municipality": shown[muni],
+                "year": year,
+            }
+        )
+    found = ap.deviations(
+        pd.DataFrame(
+            rows, columns=["indicator", "z", "higher_is_better", "area", "municipality", "year"]
+        ),
+        top,
+    )
     if found.empty:
-        return Note(f"{report.area_name} skiljer sig inte påtagligt från hela kommunen i "
-                    "någon av indikatorerna (ingen skillnad på en halv standardavvikelse "
-                    "eller mer).")
+        return Note(
+            f"{report.area_name} skiljer sig inte påtagligt från hela kommunen i "
+            "någon av indikatorerna (ingen skillnad på en halv standardavvikelse "
+            "eller mer)."
+        )
     catalogue_labels = {k: catalogue[k].label for k in found["indicator"]}
-    named = [f"{catalogue_labels[r['indicator']].lower()} ({r['direction']}"
-             + (f", {_judged(r)})" if _judged(r) else ")") for _, r in found.iterrows()]
+    named = [
+        f"{catalogue_labels[r['indicator']].lower()} ({r['direction']}"
+        + (f", {_judged(r)})" if _judged(r) else ")")
+        for _, r in found.iterrows()
+    ]
     lead = Note(
         f"{report.area_name} skiljer sig mest från hela kommunen i "
         f"{', '.join(named[:-1])}{' och ' if len(named) > 1 else ''}{named[-1]}. Skillnaden "
         "mäts i standardavvikelser mellan kommunens områden, så att indikatorer i olika "
         "enheter kan jämföras: 1 betyder en skillnad lika stor som den typiska skillnaden "
         "mellan områdena. Bättre och sämre följer indikatorkatalogens riktning; indikatorer "
-        "utan riktning, som andelen utrikes födda, bedöms inte.")
+        "utan riktning, som andelen utrikes födda, bedöms inte."
+    )
     rows = []
     for _, r in found.iterrows():
         info = catalogue[r["indicator"]]
         sign = "+" if r["z"] > 0 else "−"
-        rows.append({"Indikator": _label_with_unit(info),
-                     report.area_name: _fmt(info, r["area"]),
-                     MUNICIPALITY: _fmt(info, r["municipality"]),
-                     "Skillnad": sign + fmt_number(abs(r["z"]), 1),
-                     "Bedömning": _judged(r) or MISSING})
+        rows.append(
+            {
+                "Indikator": _label_with_unit(info),
+                report.area_name: _fmt(info, r["area"]),
+                MUNICIPALITY: _fmt(info, r["municipality"]),
+                "Skillnad": sign + fmt_number(abs(r["z"]), 1),
+                "Bedömning": _judged(r) or MISSING,
+            }
+        )
     cells = pd.DataFrame(rows).set_index("Indikator")
     cells.index.name = None
     years = sorted(set(found["year"]))
     when = f"år {years[0]}" if len(years) == 1 else "senaste år"
-    return Outputs((lead, Table(cells, f"Största skillnaderna mellan {report.area_name} och "
-                                f"hela kommunen, {when} (skillnad i standardavvikelser)",
-                                index_label="Indikator")))
+    return Outputs(
+        (
+            lead,
+            Table(
+                cells,
+                f"Största skillnaderna mellan {report.area_name} och "
+                f"hela kommunen, {when} (skillnad i standardavvikelser)",
+                index_label="Indikator",
+            ),
+        )
+    )
 
 
 # --- Trends ----------------------------------------------------------------------------------
+
 
 def _key_indicators(report: Report) -> list[str]:
     catalogue = _catalogue(report)
@@ -347,34 +458,50 @@ def _key_indicators(report: Report) -> list[str]:
 
 def key_trends(report: Report):
     """Each key indicator since the first year: the area, the municipality and Sweden."""
-    if (note := _no_statistics(report)):
+    if note := _no_statistics(report):
         return note
     catalogue = _catalogue(report)
     muni = report.memo["municipality_code"]
     charts = []
     for key in _key_indicators(report):
         info = catalogue[key]
-        places = ([report.area_code] if info.kind == "count"  # sizes differ by orders
-                  else [report.area_code, muni, codes.NATIONAL_CODE])
+        places = (
+            [report.area_code]
+            if info.kind == "count"  # sizes differ by orders
+            else [report.area_code, muni, codes.NATIONAL_CODE]
+        )
         protected = _key_rows(report, key, places)
         has_ci = "ci_low" in protected.frame and protected.frame["ci_low"].notna().any()
         if not has_ci and "ci_low" not in protected.frame:
             protected = ProtectedFrame(
                 frame=protected.frame.assign(ci_low=float("nan"), ci_high=float("nan")),
-                label=protected.label, kind=protected.kind, withheld=protected.withheld,
-                note=protected.note)
+                label=protected.label,
+                kind=protected.kind,
+                withheld=protected.withheld,
+                note=protected.note,
+            )
         what = info.label[0].lower() + info.label[1:]
-        charts.append(trend_chart(
-            protected, title=info.label, ylabel=info.unit.capitalize(), what=what,
-            percent=info.kind == "share", ci=has_ci,
-            decimals=1 if info.kind in ("share", "rate") else 0))
+        charts.append(
+            trend_chart(
+                protected,
+                title=info.label,
+                ylabel=info.unit.capitalize(),
+                what=what,
+                percent=info.kind == "share",
+                ci=has_ci,
+                decimals=1 if info.kind in ("share", "rate") else 0,
+            )
+        )
     if not charts:
-        return Note("Katalogen markerar inga nyckelindikatorer (key: true), så inga "
-                    "tidsserier visas.", kind="withheld")
+        return Note(
+            "Katalogen markerar inga nyckelindikatorer (key: true), så inga tidsserier visas.",
+            kind="withheld",
+        )
     return Outputs(tuple(charts))
 
 
 # --- Maps ------------------------------------------------------------------------------------
+
 
 def key_maps(report: Report, k: int = 5):
     """Choropleth maps of the key indicators across all areas, the evaluated area outlined.
@@ -382,7 +509,7 @@ def key_maps(report: Report, k: int = 5):
     Population counts are not mapped (a choropleth of counts mostly shows area
     sizes); hidden values get their own hatched class (R6).
     """
-    if (note := _no_statistics(report)):
+    if note := _no_statistics(report):
         return note
     if "map_layout" not in report.memo:
         report.memo["map_layout"] = map_layout(report.data.areas, report.area_code)
@@ -397,17 +524,25 @@ def key_maps(report: Report, k: int = 5):
         what = info.label[0].lower() + info.label[1:]
         share = info.kind == "share"
         decimals = 0 if info.unit == "tkr" else 1
-        maps.append(choropleth(
-            protected, layout, title=f"{info.label}, {year}",
-            legend_title=f"{'Procent' if share else info.unit.capitalize()} ({year})",
-            fmt=lambda v, share=share, d=decimals: fmt_number(100 * v if share else v, d),
-            unit="%" if share else info.unit, what=what, k=k))
+        maps.append(
+            choropleth(
+                protected,
+                layout,
+                title=f"{info.label}, {year}",
+                legend_title=f"{'Procent' if share else info.unit.capitalize()} ({year})",
+                fmt=lambda v, share=share, d=decimals: fmt_number(100 * v if share else v, d),
+                unit="%" if share else info.unit,
+                what=what,
+                k=k,
+            )
+        )
     if not maps:
         return Note("Inga nyckelindikatorer att visa på karta.", kind="withheld")
     return Outputs(tuple(maps))
 
 
 # --- Existing work ---------------------------------------------------------------------------
+
 
 def _case_window(report: Report) -> tuple[pd.Timestamp, pd.Timestamp]:
     end = report.end
@@ -416,12 +551,20 @@ def _case_window(report: Report) -> tuple[pd.Timestamp, pd.Timestamp]:
 
 def interventions_by_level_and_type(report: Report):
     """Interventions decided in the area in the last two years, by type and level."""
-    if (note := _missing(report, "interventions", "insatser")):
+    if note := _missing(report, "interventions", "insatser"):
         return note
     start, end = _case_window(report)
-    table = ap.case_crosstab(report.data.interventions, report.evaluated.codes,
-                             "decision_date", start, end, "intervention_type", "level",
-                             codes.INTERVENTION_TYPE, codes.LEVEL)
+    table = ap.case_crosstab(
+        report.data.interventions,
+        report.evaluated.codes,
+        "decision_date",
+        start,
+        end,
+        "intervention_type",
+        "level",
+        codes.INTERVENTION_TYPE,
+        codes.LEVEL,
+    )
     period = f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
     if table.empty:
         return Note(f"Inga beslutade insatser i {report.area_name} under {period}.")
@@ -432,35 +575,60 @@ def interventions_by_level_and_type(report: Report):
 
 def activities_by_type_and_partner(report: Report):
     """Area and group activities in the area in the last two years, by type and partner."""
-    if (note := _missing(report, "activities", "områdesarbete")):
+    if note := _missing(report, "activities", "områdesarbete"):
         return note
     start, end = _case_window(report)
     period = f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
     activities = report.data.activities.assign(
-        term=period_label(report.data.activities["date"], "term"))
-    terms = sorted(set(period_label(pd.Series([start, end]), "term")) | set(
-        in_window(activities, "date", start, end)["term"]))
-    by_term = ap.case_crosstab(activities, report.evaluated.codes, "date", start, end,
-                               "activity_type", "term", codes.ACTIVITY_TYPE,
-                               {t: t for t in terms})
+        term=period_label(report.data.activities["date"], "term")
+    )
+    terms = sorted(
+        set(period_label(pd.Series([start, end]), "term"))
+        | set(in_window(activities, "date", start, end)["term"])
+    )
+    by_term = ap.case_crosstab(
+        activities,
+        report.evaluated.codes,
+        "date",
+        start,
+        end,
+        "activity_type",
+        "term",
+        codes.ACTIVITY_TYPE,
+        {t: t for t in terms},
+    )
     if by_term.empty:
         return Note(f"Inga registrerade aktiviteter i {report.area_name} under {period}.")
     caption = f"Aktiviteter i {report.area_name} efter typ och halvår, {period}"
     levels = report.protector.counts(by_term, label=caption)
-    partners = ap.case_crosstab(report.data.activities, report.evaluated.codes, "date", start,
-                                end, "activity_type", "partners", codes.ACTIVITY_TYPE,
-                                codes.PARTNER, list_column=True)
+    partners = ap.case_crosstab(
+        report.data.activities,
+        report.evaluated.codes,
+        "date",
+        start,
+        end,
+        "activity_type",
+        "partners",
+        codes.ACTIVITY_TYPE,
+        codes.PARTNER,
+        list_column=True,
+    )
     parts = [count_table(levels, caption, index_label="Typ av aktivitet")]
     if not partners.empty:
         p_caption = f"Aktiviteter i {report.area_name} efter typ och samverkanspart, {period}"
         protected = report.protector.counts(partners, label=p_caption, margins=False)
-        parts += [count_table(protected, p_caption, index_label="Typ av aktivitet"),
-                  Note("En aktivitet kan ha flera samverkansparter och räknas då under var "
-                       "och en, så kolumnerna summeras inte.")]
+        parts += [
+            count_table(protected, p_caption, index_label="Typ av aktivitet"),
+            Note(
+                "En aktivitet kan ha flera samverkansparter och räknas då under var "
+                "och en, så kolumnerna summeras inte."
+            ),
+        ]
     return Outputs(tuple(parts))
 
 
 # --- Sources and appendix --------------------------------------------------------------------
+
 
 def _years(frame: pd.DataFrame, column: str) -> str:
     lo, hi = frame[column].min(), frame[column].max()
@@ -493,24 +661,37 @@ def sources(report: Report):
         except (OSError, ValueError):
             continue
         fetched = meta.get("fetched") or meta.get("date") or MISSING
-        rows.append(f"{meta.get('source', 'Okänd källa')}, tabell "
-                    f"{meta.get('table_id', MISSING)}, hämtad {fetched} ({sidecar.name}).")
+        rows.append(
+            f"{meta.get('source', 'Okänd källa')}, tabell "
+            f"{meta.get('table_id', MISSING)}, hämtad {fetched} ({sidecar.name})."
+        )
     if report.data.areas is not None:
-        rows.append(f"Områdesgränser: {report.data.files.get('areas', 'areas')}, "
-                    f"{fmt_int(len(report.data.areas))} områden, ritade i SWEREF 99 TM "
-                    "(EPSG:3006).")
-    for table, what in (("interventions", "beslutade insatser"),
-                        ("activities", "aktiviteter på grupp- och områdesnivå")):
+        rows.append(
+            f"Områdesgränser: {report.data.files.get('areas', 'areas')}, "
+            f"{fmt_int(len(report.data.areas))} områden, ritade i SWEREF 99 TM "
+            "(EPSG:3006)."
+        )
+    for table, what in (
+        ("interventions", "beslutade insatser"),
+        ("activities", "aktiviteter på grupp- och områdesnivå"),
+    ):
         frame = report.data.table(table)
         if frame is not None:
             col = "decision_date" if table == "interventions" else "date"
-            rows.append(f"Kommunens verksamhetsdata (pseudonymiserade), "
-                        f"{report.data.files.get(table, table + '.csv')}, "
-                        f"{_years(frame, col)}: {what}.")
+            rows.append(
+                f"Kommunens verksamhetsdata (pseudonymiserade), "
+                f"{report.data.files.get(table, table + '.csv')}, "
+                f"{_years(frame, col)}: {what}."
+            )
     parts = [Note(text, kind="info") for text in rows]
     if report.data.metadata.synthetic:
-        parts.append(Note("Datamappen är syntetisk: källorna anger var verkliga uppgifter "
-                          "hämtas, men siffrorna i rapporten är påhittade.", kind="warning"))
+        parts.append(
+            Note(
+                "Datamappen är syntetisk: källorna anger var verkliga uppgifter "
+                "hämtas, men siffrorna i rapporten är påhittade.",
+                kind="warning",
+            )
+        )
     return Outputs(tuple(parts))
 
 

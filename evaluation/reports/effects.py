@@ -32,7 +32,8 @@ HOW_TO_READ = (
     "området före starten. Intervallet visar osäkerheten: om det innehåller noll (eller 0 %) "
     "kan vi inte säga att arbetet gjorde någon skillnad. Pekar metoderna åt samma håll är "
     "resultatet mer trovärdigt; varningar under en metod betyder att den ska läsas med "
-    "försiktighet.")
+    "försiktighet."
+)
 
 
 def donor_pool(report) -> list[str]:
@@ -77,26 +78,37 @@ def _estimate_row(name: str, result, outcome: Outcome) -> dict:
         unit = "% jämfört med utan arbetet"
     else:
         fmt = lambda v: fmt_number(v, 1)  # noqa: E731
-        unit = ("per 1 000 barn och år" if outcome.kind == "rate" else "procentenheter")
+        unit = "per 1 000 barn och år" if outcome.kind == "rate" else "procentenheter"
     p = "< 0,001" if result.p_value < 0.001 else fmt_number(result.p_value, 3)
-    return {"Metod": name, "Skattning": fmt(result.estimate), "Enhet": unit,
-            "95 % intervall": _interval(result.ci_low, result.ci_high, fmt), "p-värde": p}
+    return {
+        "Metod": name,
+        "Skattning": fmt(result.estimate),
+        "Enhet": unit,
+        "95 % intervall": _interval(result.ci_low, result.ci_high, fmt),
+        "p-värde": p,
+    }
 
 
 def _observed(report, panel: pd.DataFrame, outcome: Outcome, label: str) -> pd.Series:
     """The evaluated area's observed values, protected; hidden ones become NaN (gaps)."""
     own = panel[panel["area_code"] == report.area_code].copy()
-    frame = pd.DataFrame({"group": report.area_name, "period": own["period"].to_numpy(),
-                          "numerator": own[outcome.numerator].to_numpy(),
-                          "denominator": own[outcome.denominator].to_numpy()})
+    frame = pd.DataFrame(
+        {
+            "group": report.area_name,
+            "period": own["period"].to_numpy(),
+            "numerator": own[outcome.numerator].to_numpy(),
+            "denominator": own[outcome.denominator].to_numpy(),
+        }
+    )
     scale = 1000.0 if outcome.kind == "rate" else 100.0
     frame["value"] = frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0)
     frame["value"] *= scale
     if outcome.kind == "rate":
         protected = report.protector.rates(frame, label=label, value_cols=("value",))
     else:
-        protected = report.protector.shares(frame, label=label, value_cols=("value",),
-                                            sensitive=outcome.sensitive)
+        protected = report.protector.shares(
+            frame, label=label, value_cols=("value",), sensitive=outcome.sensitive
+        )
     shown = protected.frame.set_index("period")["value"]
     return pd.Series(shown.to_numpy(), index=own["period_start"].to_numpy())
 
@@ -133,22 +145,29 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Group:
             # A model that cannot be fitted on these data (a singular design, an
             # all-zero series) costs one method, not the report. Only the error's type
             # is shown: a library's message may quote data values.
-            notes.append(Note(f"{name} kunde inte skattas på dessa data "
-                              f"({type(exc).__name__}).", kind="warning"))
+            notes.append(
+                Note(
+                    f"{name} kunde inte skattas på dessa data ({type(exc).__name__}).",
+                    kind="warning",
+                )
+            )
     for name, result in results.items():
         if result is None:
             continue
         res = result[0] if isinstance(result, tuple) else result
         rows.append(_estimate_row(name, res, outcome))
-        text = methods.describe_effect(res, outcome.unit_phrase, **(
-            outcome.wording if res.scale == "difference" else {}))
-        sentences.append(Note(f"{name}: {text} "
-                              f"Antagande: {res.assumption}"))
+        text = methods.describe_effect(
+            res, outcome.unit_phrase, **(outcome.wording if res.scale == "difference" else {})
+        )
+        sentences.append(Note(f"{name}: {text} Antagande: {res.assumption}"))
         notes += [Note(f"{name}: {w}", kind="warning") for w in res.warnings]
     if rows:
         table = pd.DataFrame(rows).set_index("Metod")
-        items.append(Table(table, f"Effektskattningar: {outcome.label}",
-                           index_label="Metod", kind="estimates"))
+        items.append(
+            Table(
+                table, f"Effektskattningar: {outcome.label}", index_label="Metod", kind="estimates"
+            )
+        )
     items += sentences + notes
     if plots:
         items += _plots(report, outcome, panel, results)
@@ -156,8 +175,9 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Group:
 
 
 def _did(panel, outcome, report, start):
-    common = dict(unit="area_code", time="period_start", treated_units=[report.area_code],
-                  start=start)
+    common = dict(
+        unit="area_code", time="period_start", treated_units=[report.area_code], start=start
+    )
     if outcome.kind == "rate":
         kw = dict(outcome=outcome.numerator, model="poisson", offset="person_years")
         data = panel[panel["person_years"] > 0]
@@ -177,12 +197,24 @@ def _its(report, outcome, start):
     series = _panel(report, [report.area_code], freq)
     if outcome.kind == "rate":
         return methods.interrupted_time_series(
-            series, start, outcome=outcome.numerator, time="period_start",
-            offset="person_years", seasonality=season, family=family, per=1000.0)
+            series,
+            start,
+            outcome=outcome.numerator,
+            time="period_start",
+            offset="person_years",
+            seasonality=season,
+            family=family,
+            per=1000.0,
+        )
     series["value"] = _value(series, outcome)
-    return methods.interrupted_time_series(series.dropna(subset=["value"]), start,
-                                           outcome="value", time="period_start",
-                                           seasonality=season, family=family)
+    return methods.interrupted_time_series(
+        series.dropna(subset=["value"]),
+        start,
+        outcome="value",
+        time="period_start",
+        seasonality=season,
+        family=family,
+    )
 
 
 def _sc(panel, outcome, report, start, pool, rules):
@@ -193,8 +225,9 @@ def _sc(panel, outcome, report, start, pool, rules):
     if panel.loc[panel["area_code"] == report.area_code, "value"].isna().any():
         raise EvaluationError("utfallet saknas för någon period i området")
     data = panel[panel["area_code"].isin([report.area_code, *donors])]
-    return methods.synthetic_control(data, "value", "area_code", "period_start",
-                                     report.area_code, start, donors=donors)
+    return methods.synthetic_control(
+        data, "value", "area_code", "period_start", report.area_code, start, donors=donors
+    )
 
 
 def _plots(report, outcome, panel, results) -> list:
@@ -203,48 +236,73 @@ def _plots(report, outcome, panel, results) -> list:
     if did is not None:
         fig = methods.plot_event_study(did[1])
         pre = did[1].pretrend_p_value
-        out.append(_fig(fig, f"Händelsestudie för {outcome.label.lower()}",
-                        "Diagrammet visar skillnaden mot jämförelseområdena halvår för halvår "
-                        "före och efter starten, med 95 % intervall. Före starten bör punkterna "
-                        "ligga nära noll; test av parallella trender före starten: p = "
-                        f"{fmt_number(pre, 2)}."))
+        out.append(
+            _fig(
+                fig,
+                f"Händelsestudie för {outcome.label.lower()}",
+                "Diagrammet visar skillnaden mot jämförelseområdena halvår för halvår "
+                "före och efter starten, med 95 % intervall. Före starten bör punkterna "
+                "ligga nära noll; test av parallella trender före starten: p = "
+                f"{fmt_number(pre, 2)}.",
+            )
+        )
     sc = results.get("Syntetisk kontroll")
     rules = report.protector.rules
     weighty = [] if sc is None else list(sc.weights[sc.weights > 0.05].index)
     if sc is not None and not all(_passes(panel, outcome, c, rules) for c in weighty):
         # A donor with real weight and small counts would show through the synthetic line.
-        out.append(Note("Diagrammet för syntetisk kontroll visas inte eftersom ett område med "
-                        "stor vikt har för litet underlag.", kind="withheld"))
+        out.append(
+            Note(
+                "Diagrammet för syntetisk kontroll visas inte eftersom ett område med "
+                "stor vikt har för litet underlag.",
+                kind="withheld",
+            )
+        )
         sc = None
     if sc is not None:
-        observed = _observed(report, panel, outcome, f"Observerat för syntetisk kontroll: "
-                             f"{outcome.label}")
-        out.append(_fig(methods.plot_synthetic_control(sc, observed=observed),
-                        f"Syntetisk kontroll för {outcome.label.lower()}",
-                        f"Diagrammet visar {report.area_name} (skyddade värden) och den "
-                        "syntetiska kontrollen: ett vägt genomsnitt av de övriga områden som "
-                        "bäst liknade området före starten."))
+        observed = _observed(
+            report, panel, outcome, f"Observerat för syntetisk kontroll: {outcome.label}"
+        )
+        out.append(
+            _fig(
+                methods.plot_synthetic_control(sc, observed=observed),
+                f"Syntetisk kontroll för {outcome.label.lower()}",
+                f"Diagrammet visar {report.area_name} (skyddade värden) och den "
+                "syntetiska kontrollen: ett vägt genomsnitt av de övriga områden som "
+                "bäst liknade området före starten.",
+            )
+        )
     its = results.get("Avbruten tidsserie")
     if its is not None and outcome.kind == "rate":
         monthly = _panel(report, [report.area_code], "month")
         observed = _observed(report, monthly, outcome, f"Observerat per månad: {outcome.label}")
-        out.append(_fig(methods.plot_its(its, observed=observed),
-                        f"Avbruten tidsserie för {outcome.label.lower()}",
-                        "Diagrammet visar utfallet per månad, den skattade utvecklingen och hur "
-                        "den sannolikt hade sett ut utan arbetet (kontrafaktisk linje)."))
+        out.append(
+            _fig(
+                methods.plot_its(its, observed=observed),
+                f"Avbruten tidsserie för {outcome.label.lower()}",
+                "Diagrammet visar utfallet per månad, den skattade utvecklingen och hur "
+                "den sannolikt hade sett ut utan arbetet (kontrafaktisk linje).",
+            )
+        )
     return out
 
 
 def effect_section(report) -> Group:
     """The whole causal section: how to read it, then every outcome chosen in params."""
     if report.params.intervention_start is None:
-        return Group((Note("Effektskattningar kräver parametern intervention_start.",
-                           kind="withheld"),))
+        return Group(
+            (Note("Effektskattningar kräver parametern intervention_start.", kind="withheld"),)
+        )
     pool = donor_pool(report)
     intro = Note(HOW_TO_READ, kind="howto")
-    basis = Note(f"Jämförelsen görs mot {len(pool)} övriga områden i kommunen"
-                 + (" (områden med eget områdesbaserat arbete är undantagna)."
-                    if report.params.excluded_from_comparison else "."))
+    basis = Note(
+        f"Jämförelsen görs mot {len(pool)} övriga områden i kommunen"
+        + (
+            " (områden med eget områdesbaserat arbete är undantagna)."
+            if report.params.excluded_from_comparison
+            else "."
+        )
+    )
     parts = [intro, basis]
     for key in report.params.outcomes:
         parts.append(outcome_effects(report, key, plots=key == report.params.outcomes[0]))

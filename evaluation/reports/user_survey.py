@@ -27,8 +27,14 @@ import pandas as pd
 from evaluation.exceptions import ParameterError
 from evaluation.indicators import survey as si
 from evaluation.present.diverging import Segment, diverging_bar_chart
-from evaluation.present.format import HIDDEN, MISSING, fmt_int, fmt_interval, fmt_number, \
-    fmt_percent
+from evaluation.present.format import (
+    HIDDEN,
+    MISSING,
+    fmt_int,
+    fmt_interval,
+    fmt_number,
+    fmt_percent,
+)
 from evaluation.present.output import Group, Heading, Note, Table
 from evaluation.present.tables import withheld_note
 from evaluation.reports.context import Report
@@ -39,6 +45,7 @@ NOT_SHOWN = "redovisas inte eftersom underlaget är för litet"
 
 
 # --- Scope: which rows the report covers ---------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -55,25 +62,30 @@ class Scope:
 
     @property
     def name(self) -> str:
+        """The survey's name as shown in the report."""
         return self.unit or f"alla enheter i {self.where}"
 
     @property
     def closed(self) -> list[si.Question]:
+        """Questions with a closed answer scale (free text excluded)."""
         return [q for q in self.questions if not q.free_text]
 
 
 def _tables(report: Report):
     d = report.data
-    return (d.table("survey_questions"), d.table("survey_invitations"),
-            d.table("survey_responses"))
+    return (d.table("survey_questions"), d.table("survey_invitations"), d.table("survey_responses"))
 
 
 def _missing(report: Report) -> Note | None:
     names = ("survey_questions", "survey_invitations", "survey_responses")
     absent = [n for n, t in zip(names, _tables(report), strict=True) if t is None]
     if absent:
-        return Note("Avsnittet visas inte eftersom datamappen saknar "
-                    + ", ".join(f"{n}.csv" for n in absent) + ".", kind="withheld")
+        return Note(
+            "Avsnittet visas inte eftersom datamappen saknar "
+            + ", ".join(f"{n}.csv" for n in absent)
+            + ".",
+            kind="withheld",
+        )
     return None
 
 
@@ -86,42 +98,64 @@ def scope(report: Report) -> Scope:
     questions, invitations, responses = _tables(report)
     surveys = sorted(set(questions["survey"].dropna().astype(str)))
     if sp.survey not in surveys:
-        raise ParameterError(f"unknown survey '{sp.survey}'; survey_questions.csv has: "
-                             + ", ".join(surveys), file=file, parameter="survey.survey")
+        raise ParameterError(
+            f"unknown survey '{sp.survey}'; survey_questions.csv has: " + ", ".join(surveys),
+            file=file,
+            parameter="survey.survey",
+        )
     inv = si.select(invitations, sp.survey, sp.unit, None)
     resp = si.select(responses, sp.survey, sp.unit, None)
     if sp.unit is not None and inv.empty and resp.empty:
-        units = sorted(set(invitations.loc[invitations["survey"] == sp.survey, "unit"]
-                           .dropna().astype(str)))
-        raise ParameterError(f"unit '{sp.unit}' has no invitations or answers in survey "
-                             f"'{sp.survey}'; its units are: " + ", ".join(units),
-                             file=file, parameter="survey.unit")
+        units = sorted(
+            set(invitations.loc[invitations["survey"] == sp.survey, "unit"].dropna().astype(str))
+        )
+        raise ParameterError(
+            f"unit '{sp.unit}' has no invitations or answers in survey "
+            f"'{sp.survey}'; its units are: " + ", ".join(units),
+            file=file,
+            parameter="survey.unit",
+        )
     areas = set(pd.concat([inv["area_code"], resp["area_code"]]).dropna().astype(str))
     if not areas or report.municipality_wide:
         area_code, where = None, "hela kommunen"
     elif report.area_code in areas:
         area_code, where = report.area_code, report.area_name
     else:
-        raise ParameterError(f"the survey rows of '{sp.unit or sp.survey}' have no answers "
-                             f"for area {report.area_name}; their areas are: "
-                             + ", ".join(sorted(areas)), file=file, parameter="area")
+        raise ParameterError(
+            f"the survey rows of '{sp.unit or sp.survey}' have no answers "
+            f"for area {report.area_name}; their areas are: " + ", ".join(sorted(areas)),
+            file=file,
+            parameter="area",
+        )
     if area_code is not None:
-        inv, resp = (si.select(inv, sp.survey, sp.unit, area_code),
-                     si.select(resp, sp.survey, sp.unit, area_code))
-    result = Scope(sp.survey, sp.unit, area_code, where, si.questions_of(questions, sp.survey),
-                   inv, resp, si.periods_of(inv, resp))
+        inv, resp = (
+            si.select(inv, sp.survey, sp.unit, area_code),
+            si.select(resp, sp.survey, sp.unit, area_code),
+        )
+    result = Scope(
+        sp.survey,
+        sp.unit,
+        area_code,
+        where,
+        si.questions_of(questions, sp.survey),
+        inv,
+        resp,
+        si.periods_of(inv, resp),
+    )
     report.memo["survey_scope"] = result
     return result
 
 
 # --- Protected outputs used more than once -------------------------------------------------
 
+
 def _rates(report: Report):
     if "survey_rates" not in report.memo:
         s = scope(report)
         frame = si.response_rates(s.invitations, s.responses, s.periods)
         report.memo["survey_rates"] = report.protector.shares(
-            frame, label="Svarsfrekvens per period")
+            frame, label="Svarsfrekvens per period"
+        )
     return report.memo["survey_rates"]
 
 
@@ -130,8 +164,10 @@ def _positive(report: Report):
         s = scope(report)
         frame = si.positive_shares(s.questions, s.responses, s.periods)
         report.memo["survey_positive"] = report.protector.shares(
-            frame, label="Andel positiva svar per fråga och period",
-            value_cols=("value", "ci_low", "ci_high", "p_change"))
+            frame,
+            label="Andel positiva svar per fråga och period",
+            value_cols=("value", "ci_low", "ci_high", "p_change"),
+        )
     return report.memo["survey_positive"]
 
 
@@ -141,6 +177,7 @@ def _rows(protected, question_id: str) -> list[pd.Series]:
 
 
 # --- Wording -------------------------------------------------------------------------------
+
 
 def _share(row: pd.Series) -> str:
     return fmt_percent(row["value"])
@@ -167,19 +204,25 @@ def change_verdict(previous: pd.Series | None, current: pd.Series) -> tuple[str,
     if previous is None:
         return MISSING, ""
     if not (_shown(previous) and _shown(current)) or pd.isna(current["p_change"]):
-        return MISSING, (f"Förändringen mellan {previous['period']} och {current['period']} "
-                         "kan inte bedömas eftersom andelen inte redovisas för båda perioderna.")
+        return MISSING, (
+            f"Förändringen mellan {previous['period']} och {current['period']} "
+            "kan inte bedömas eftersom andelen inte redovisas för båda perioderna."
+        )
     p = float(current["p_change"])
     a, b = _share(previous), _share(current)
     if p < CHANGE_ALPHA and current["value"] != previous["value"]:
         word = "ökat" if current["value"] > previous["value"] else "minskat"
-        return (f"Säkerställd {_noun(word).lower()}",
-                f"Andelen har {word} från {a} {previous['period']} till {b} "
-                f"{current['period']}. Skillnaden är statistiskt säkerställd ({CHANGE_TEST}, "
-                f"{_p(p)}).")
-    return ("Ingen säkerställd skillnad",
-            f"Ingen säkerställd skillnad mellan {previous['period']} ({a}) och "
-            f"{current['period']} ({b}) enligt ett {CHANGE_TEST} ({_p(p)}).")
+        return (
+            f"Säkerställd {_noun(word).lower()}",
+            f"Andelen har {word} från {a} {previous['period']} till {b} "
+            f"{current['period']}. Skillnaden är statistiskt säkerställd ({CHANGE_TEST}, "
+            f"{_p(p)}).",
+        )
+    return (
+        "Ingen säkerställd skillnad",
+        f"Ingen säkerställd skillnad mellan {previous['period']} ({a}) och "
+        f"{current['period']} ({b}) enligt ett {CHANGE_TEST} ({_p(p)}).",
+    )
 
 
 def _noun(word: str) -> str:
@@ -191,28 +234,39 @@ def reference_verdict(row: pd.Series, reference) -> tuple[str, str]:
     ref = fmt_percent(reference.value)
     who = f"{reference.source} {reference.year}"
     if not _shown(row):
-        return (MISSING, f"Referensvärdet är {ref} ({who}); andelen {row['period']} "
-                f"{NOT_SHOWN}, så någon jämförelse går inte att göra.")
+        return (
+            MISSING,
+            f"Referensvärdet är {ref} ({who}); andelen {row['period']} "
+            f"{NOT_SHOWN}, så någon jämförelse går inte att göra.",
+        )
     if row["ci_low"] <= reference.value <= row["ci_high"]:
-        return ("Ingen säkerställd skillnad",
-                f"Referensvärdet {ref} ({who}) ligger inom 95 % osäkerhetsintervallet "
-                f"({_ci(row)}), så det finns ingen säkerställd skillnad mot referensvärdet.")
+        return (
+            "Ingen säkerställd skillnad",
+            f"Referensvärdet {ref} ({who}) ligger inom 95 % osäkerhetsintervallet "
+            f"({_ci(row)}), så det finns ingen säkerställd skillnad mot referensvärdet.",
+        )
     word = "högre" if reference.value < row["ci_low"] else "lägre"
     side = "under" if word == "högre" else "över"
-    return (f"Säkerställt {word}",
-            f"Andelen {row['period']} är säkerställt {word} än referensvärdet {ref} ({who}): "
-            f"referensvärdet ligger {side} 95 % osäkerhetsintervallet ({_ci(row)}).")
+    return (
+        f"Säkerställt {word}",
+        f"Andelen {row['period']} är säkerställt {word} än referensvärdet {ref} ({who}): "
+        f"referensvärdet ligger {side} 95 % osäkerhetsintervallet ({_ci(row)}).",
+    )
 
 
 def _share_sentence(row: pd.Series, verb: str | None) -> str:
-    """'2024: 85 % av de 95 som besvarade frågan instämde helt ... (95 % intervall 77–91 %).'"""
+    """'2024: 85 % av de 95 som besvarade frågan instämde helt ... (95 % intervall 77–91 %).'."""
     if not _shown(row):
         return f"{row['period']}: andelen {NOT_SHOWN}."
     if verb is None:  # the earlier period, after the full sentence
-        return (f"{row['period']}: {_share(row)} av {fmt_int(row['denominator'])} "
-                f"(95 % intervall {_ci(row)}).")
-    return (f"{row['period']}: {_share(row)} av de {fmt_int(row['denominator'])} som besvarade "
-            f"frågan {verb} (95 % intervall {_ci(row)}).")
+        return (
+            f"{row['period']}: {_share(row)} av {fmt_int(row['denominator'])} "
+            f"(95 % intervall {_ci(row)})."
+        )
+    return (
+        f"{row['period']}: {_share(row)} av de {fmt_int(row['denominator'])} som besvarade "
+        f"frågan {verb} (95 % intervall {_ci(row)})."
+    )
 
 
 def _indication(rows: list[pd.Series], limit: int) -> str | None:
@@ -220,8 +274,10 @@ def _indication(rows: list[pd.Series], limit: int) -> str | None:
     if not few:
         return None
     when = _periods_text([str(r["period"]) for r in few])
-    return (f"Resultatet för {when} bygger på färre än {fmt_int(limit)} svar och ska läsas "
-            "som en fingervisning, inte som ett säkert mått för alla brukare.")
+    return (
+        f"Resultatet för {when} bygger på färre än {fmt_int(limit)} svar och ska läsas "
+        "som en fingervisning, inte som ett säkert mått för alla brukare."
+    )
 
 
 @dataclass(frozen=True)
@@ -229,22 +285,30 @@ class _QuestionTable(Table):
     """A Table whose row labels (long question texts) may wrap instead of scrolling sideways."""
 
     def _repr_html_(self) -> str:
-        return super()._repr_html_().replace(
-            "<tr><th>", '<tr><th style="white-space:normal;min-width:14em">')
+        return (
+            super()
+            ._repr_html_()
+            .replace("<tr><th>", '<tr><th style="white-space:normal;min-width:14em">')
+        )
 
 
 # --- Header and reading guide --------------------------------------------------------------
 
+
 def header(report: Report):
     """Title block: survey, unit, area (or the whole municipality), periods, synthetic warning."""
-    if (note := _missing(report)):
+    if note := _missing(report):
         return Group((report.header(), note))
     s = scope(report)
-    where = (s.where if s.area_code is not None
-             else "hela kommunen (enheten har inget eget område)")
-    return report.header(details=(
-        ("Enkät", s.survey), ("Enhet", s.unit or "alla enheter"), ("Område", where),
-        ("Perioder", _periods_text(s.periods) if s.periods else MISSING)))
+    where = s.where if s.area_code is not None else "hela kommunen (enheten har inget eget område)"
+    return report.header(
+        details=(
+            ("Enkät", s.survey),
+            ("Enhet", s.unit or "alla enheter"),
+            ("Område", where),
+            ("Perioder", _periods_text(s.periods) if s.periods else MISSING),
+        )
+    )
 
 
 def reading_guide(report: Report):
@@ -259,14 +323,16 @@ def reading_guide(report: Report):
         f"besvarat frågan och minst {fmt_int(rules.min_count)} har svarat positivt och minst "
         f"{fmt_int(rules.min_count)} något annat. Svarsfrekvenser under "
         f"{fmt_percent(sp.low_response_rate)} markeras, eftersom de som svarar då kan skilja "
-        "sig från dem som inte svarar.")
+        "sig från dem som inte svarar."
+    )
 
 
 # --- Response rate -------------------------------------------------------------------------
 
+
 def response_rate_table(report: Report):
     """Invited, respondents and response rate per period, with Wilson intervals."""
-    if (note := _missing(report)):
+    if note := _missing(report):
         return note
     s = scope(report)
     protected = _rates(report)
@@ -277,18 +343,19 @@ def response_rate_table(report: Report):
     rows = {}
     for _, r in protected.frame.iterrows():
         hidden = bool(r["suppressed"])
-        rate = HIDDEN if hidden else (
-            MISSING if pd.isna(r["value"]) else f"{_share(r)} ({_ci(r)})")
-        rows[str(r["period"])] = {"Inbjudna": fmt_int(r["denominator"], hidden=hidden),
-                                  "Svarande": fmt_int(r["numerator"], hidden=hidden),
-                                  "Svarsfrekvens": rate}
+        rate = HIDDEN if hidden else (MISSING if pd.isna(r["value"]) else f"{_share(r)} ({_ci(r)})")
+        rows[str(r["period"])] = {
+            "Inbjudna": fmt_int(r["denominator"], hidden=hidden),
+            "Svarande": fmt_int(r["numerator"], hidden=hidden),
+            "Svarsfrekvens": rate,
+        }
     cells = pd.DataFrame.from_dict(rows, orient="index")
     return Table(cells, caption, index_label="Period")
 
 
 def nonresponse_note(report: Report):
     """A sentence on the latest response rate; a warning on nonresponse when it is low."""
-    if (note := _missing(report)):
+    if note := _missing(report):
         return note
     threshold = report.params.survey.low_response_rate
     protected = _rates(report)
@@ -297,39 +364,56 @@ def nonresponse_note(report: Report):
     hidden = [str(p) for p in frame.loc[frame["suppressed"], "period"]]
     parts = []
     if hidden:
-        parts.append(Note(f"Svarsfrekvensen för {_periods_text(hidden)} {NOT_SHOWN}, så "
-                          "bortfallet kan inte bedömas.", kind="withheld"))
+        parts.append(
+            Note(
+                f"Svarsfrekvensen för {_periods_text(hidden)} {NOT_SHOWN}, så "
+                "bortfallet kan inte bedömas.",
+                kind="withheld",
+            )
+        )
     low = shown[shown["value"] < threshold]
     if not low.empty:
         which = "; ".join(f"{r['period']}: {_share(r)}" for _, r in low.iterrows())
-        parts.append(Note(
-            f"Stort bortfall: svarsfrekvensen var under {fmt_percent(threshold)} ({which}). "
-            "När många av de inbjudna inte svarar kan de som svarade skilja sig från dem som "
-            "inte gjorde det, till exempel om de mest nöjda eller de mest missnöjda svarar "
-            "oftare. Resultaten beskriver dem som svarade och kan inte utan vidare överföras "
-            "till alla som fick enkäten.", kind="warning"))
+        parts.append(
+            Note(
+                f"Stort bortfall: svarsfrekvensen var under {fmt_percent(threshold)} ({which}). "
+                "När många av de inbjudna inte svarar kan de som svarade skilja sig från dem som "
+                "inte gjorde det, till exempel om de mest nöjda eller de mest missnöjda svarar "
+                "oftare. Resultaten beskriver dem som svarade och kan inte utan vidare överföras "
+                "till alla som fick enkäten.",
+                kind="warning",
+            )
+        )
     elif not shown.empty:
         last = shown.iloc[-1]
-        parts.append(Note(f"Svarsfrekvensen {last['period']} var {_share(last)}: "
-                          f"{fmt_int(last['numerator'])} av {fmt_int(last['denominator'])} "
-                          "inbjudna svarade. Rapporten varnar för stort bortfall när "
-                          f"svarsfrekvensen är under {fmt_percent(threshold)}."))
+        parts.append(
+            Note(
+                f"Svarsfrekvensen {last['period']} var {_share(last)}: "
+                f"{fmt_int(last['numerator'])} av {fmt_int(last['denominator'])} "
+                "inbjudna svarade. Rapporten varnar för stort bortfall när "
+                f"svarsfrekvensen är under {fmt_percent(threshold)}."
+            )
+        )
     return Group(tuple(parts)) if parts else Note(MISSING)
 
 
 # --- Summary and questions -----------------------------------------------------------------
 
+
 def _withheld_all(report: Report, s: Scope) -> Note:
     rules = report.protector.rules
-    return Note(f"Inga andelar redovisas för {s.name}: ingen fråga har tillräckligt många "
-                f"svar. En andel visas bara när minst {fmt_int(rules.min_n)} har besvarat "
-                f"frågan och minst {fmt_int(rules.min_count)} har svarat positivt och minst "
-                f"{fmt_int(rules.min_count)} något annat.", kind="withheld")
+    return Note(
+        f"Inga andelar redovisas för {s.name}: ingen fråga har tillräckligt många "
+        f"svar. En andel visas bara när minst {fmt_int(rules.min_n)} har besvarat "
+        f"frågan och minst {fmt_int(rules.min_count)} har svarat positivt och minst "
+        f"{fmt_int(rules.min_count)} något annat.",
+        kind="withheld",
+    )
 
 
 def summary_table(report: Report):
     """Share of positive answers for every closed question and period, and the change."""
-    if (note := _missing(report)):
+    if note := _missing(report):
         return note
     s = scope(report)
     protected = _positive(report)
@@ -347,7 +431,8 @@ def summary_table(report: Report):
             line[str(r["period"])] = cell
         if len(rows) > 1:
             line[f"Förändring {rows[-2]['period']}–{rows[-1]['period']}"] = change_verdict(
-                rows[-2], rows[-1])[0]
+                rows[-2], rows[-1]
+            )[0]
         table[f"{q.number}. {q.text}"] = line
     cells = pd.DataFrame.from_dict(table, orient="index").fillna(MISSING)
     notes = []
@@ -362,7 +447,7 @@ def summary_table(report: Report):
 
 def reference_table(report: Report):
     """The latest share of each question with a reference value, against that value."""
-    if (note := _missing(report)):
+    if note := _missing(report):
         return note
     s = scope(report)
     refs = report.params.survey.references
@@ -370,8 +455,10 @@ def reference_table(report: Report):
         return Note("Parametrarna anger inga referensvärden att jämföra med.")
     protected = _positive(report)
     if protected.withheld:
-        return Note("Jämförelsen med referensvärden går inte att göra eftersom inga andelar "
-                    "redovisas.", kind="withheld")
+        return Note(
+            "Jämförelsen med referensvärden går inte att göra eftersom inga andelar redovisas.",
+            kind="withheld",
+        )
     table, sources = {}, {}
     for q in s.closed:
         ref = refs.get(q.question_id)
@@ -382,7 +469,8 @@ def reference_table(report: Report):
         table[f"{q.number}. {q.text}"] = {
             str(last["period"]): HIDDEN if not _shown(last) else f"{_share(last)} ({_ci(last)})",
             "Referensvärde": fmt_percent(ref.value),
-            "Bedömning": reference_verdict(last, ref)[0]}
+            "Bedömning": reference_verdict(last, ref)[0],
+        }
         sources.setdefault(f"{ref.source} ({ref.year})", []).append(str(q.number))
     if not table:
         return Note("Ingen av enkätens frågor har ett referensvärde i parametrarna.")
@@ -390,20 +478,26 @@ def reference_table(report: Report):
     if len(sources) == 1:
         source = f"Källa: {next(iter(sources))}."
     else:
-        source = "Källor: " + "; ".join(f"fråga {', '.join(nums)}: {src}"
-                                        for src, nums in sources.items()) + "."
-    note = (f"{source} Skillnaden räknas som säkerställd när referensvärdet ligger utanför "
-            "95 % intervallet.")
+        source = (
+            "Källor: "
+            + "; ".join(f"fråga {', '.join(nums)}: {src}" for src, nums in sources.items())
+            + "."
+        )
+    note = (
+        f"{source} Skillnaden räknas som säkerställd när referensvärdet ligger utanför "
+        "95 % intervallet."
+    )
     if protected.n_hidden:
         note += f" {HIDDEN} = andelen {NOT_SHOWN}."
-    return _QuestionTable(cells, "Jämförelse med referensvärden", note=note,
-                          index_label="Fråga")
+    return _QuestionTable(cells, "Jämförelse med referensvärden", note=note, index_label="Fråga")
 
 
 def _segments(q: si.Question) -> list[Segment]:
     sc = q.scale
-    return [Segment(a, sc.label(a), si.POSITIVE if a in sc.positive else si.NEGATIVE)
-            for a in sc.answers]
+    return [
+        Segment(a, sc.label(a), si.POSITIVE if a in sc.positive else si.NEGATIVE)
+        for a in sc.answers
+    ]
 
 
 def question_section(report: Report, q: si.Question):
@@ -415,71 +509,90 @@ def question_section(report: Report, q: si.Question):
     label = f"Svarsfördelning, fråga {q.number}"
     protected_dist = report.protector.shares(dist, label=label)
     side_labels = {si.NEGATIVE: "Övriga svar", si.POSITIVE: positive_text.capitalize()}
-    chart = diverging_bar_chart(protected_dist, segments=_segments(q), side_labels=side_labels,
-                                title=f"Fråga {q.number}. {q.text}",
-                                what=f"hur svaren på frågan ”{q.text}” fördelade sig")
+    chart = diverging_bar_chart(
+        protected_dist,
+        segments=_segments(q),
+        side_labels=side_labels,
+        title=f"Fråga {q.number}. {q.text}",
+        what=f"hur svaren på frågan ”{q.text}” fördelade sig",
+    )
     rows = _rows(_positive(report), q.question_id)
     heading = Heading(f"Fråga {q.number}. {q.text}", level=3)
     if not any(_shown(r) for r in rows):
-        return Group((heading, Note(f"Svarsfördelningen och andelen positiva svar {NOT_SHOWN}.",
-                                    kind="withheld")))
-    sentences = [_share_sentence(r, q.scale.positive_verb if i == 0 else None)
-                 for i, r in enumerate(reversed(rows))]
+        return Group(
+            (
+                heading,
+                Note(f"Svarsfördelningen och andelen positiva svar {NOT_SHOWN}.", kind="withheld"),
+            )
+        )
+    sentences = [
+        _share_sentence(r, q.scale.positive_verb if i == 0 else None)
+        for i, r in enumerate(reversed(rows))
+    ]
     if len(rows) > 1:
         sentences.append(change_verdict(rows[-2], rows[-1])[1])
-        if (all(_shown(r) for r in rows[-2:])
-                and min(r["denominator"] for r in rows[-2:]) < sp.min_answers_generalise
-                and not float(rows[-1]["p_change"]) < CHANGE_ALPHA):
-            sentences.append("Med så få svar måste skillnaden vara stor för att bli "
-                             "säkerställd.")
+        if (
+            all(_shown(r) for r in rows[-2:])
+            and min(r["denominator"] for r in rows[-2:]) < sp.min_answers_generalise
+            and not float(rows[-1]["p_change"]) < CHANGE_ALPHA
+        ):
+            sentences.append("Med så få svar måste skillnaden vara stor för att bli säkerställd.")
     ref = sp.references.get(q.question_id)
     if ref is not None and rows:
         sentences.append(reference_verdict(rows[-1], ref)[1])
-    items = [heading, chart,
-             Note(" ".join(sentences))]
-    if (caveat := _indication(rows, sp.min_answers_generalise)):
+    items = [heading, chart, Note(" ".join(sentences))]
+    if caveat := _indication(rows, sp.min_answers_generalise):
         items.append(Note(caveat, kind="warning"))
     return Group(tuple(items))
 
 
 def question_sections(report: Report):
     """Every closed question of the survey, in questionnaire order."""
-    if (note := _missing(report)):
+    if note := _missing(report):
         return note
     s = scope(report)
     if _positive(report).withheld:
         listing = " ".join(f"{q.number}. {q.text}" for q in s.closed)
-        return Note(f"Svarsfördelningarna redovisas inte heller, av samma skäl. Enkätens "
-                    f"frågor var: {listing}", kind="withheld")
+        return Note(
+            f"Svarsfördelningarna redovisas inte heller, av samma skäl. Enkätens "
+            f"frågor var: {listing}",
+            kind="withheld",
+        )
     return Group(tuple(question_section(report, q) for q in s.closed))
 
 
 # --- Free text, method, appendix -----------------------------------------------------------
 
+
 def free_text_note(report: Report):
     """How many wrote an answer to each open question; the answers themselves are never shown."""
-    if (note := _missing(report)):
+    if note := _missing(report):
         return note
     s = scope(report)
     if not any(q.free_text for q in s.questions):
         return Note("Enkäten har inga öppna frågor.")
     frame = si.free_text_counts(s.questions, s.responses, s.periods)
-    protected = report.protector.shares(frame, label="Antal fritextsvar per fråga och period",
-                                        value_cols=())
+    protected = report.protector.shares(
+        frame, label="Antal fritextsvar per fråga och period", value_cols=()
+    )
     parts = []
     for qid in dict.fromkeys(protected.frame["question_id"]):
         rows = _rows(protected, qid)
         counts = "; ".join(
-            f"{r['period']}: {HIDDEN}" if not _shown(r) else
-            f"{r['period']}: {fmt_int(r['numerator'])} av {fmt_int(r['denominator'])} svarande"
-            for r in rows)
+            f"{r['period']}: {HIDDEN}"
+            if not _shown(r)
+            else f"{r['period']}: {fmt_int(r['numerator'])} av {fmt_int(r['denominator'])} svarande"
+            for r in rows
+        )
         text = str(rows[0]["question"]).split(". ", 1)[1]
         if any(_shown(r) for r in rows):
             parts.append(f"Så många skrev något i den öppna frågan ”{text}”: {counts}.")
         else:
             parts.append(f"Hur många som skrev något i den öppna frågan ”{text}” {NOT_SHOWN}.")
-    parts.append("Fritextsvaren visas aldrig i rapporten, eftersom de kan innehålla uppgifter "
-                 "som pekar ut enskilda personer.")
+    parts.append(
+        "Fritextsvaren visas aldrig i rapporten, eftersom de kan innehålla uppgifter "
+        "som pekar ut enskilda personer."
+    )
     if protected.n_hidden and not protected.withheld:
         parts.append(f"{HIDDEN} = antalet {NOT_SHOWN}.")
     return Note(" ".join(parts))
@@ -495,7 +608,8 @@ def method_note(report: Report):
         "beskrivs som en förändring bara om p < 0,05. Referensvärdet jämförs med 95 % "
         "intervallet: ligger det utanför intervallet är skillnaden säkerställd på 5 % nivå "
         "(motsvarar ett score-test för en andel). Svaren behandlas som oberoende mellan "
-        "perioderna även om samma person kan ha svarat båda åren.")
+        "perioderna även om samma person kan ha svarat båda åren."
+    )
 
 
 def privacy_appendix(report: Report):
@@ -510,5 +624,6 @@ def privacy_appendix(report: Report):
         f"övriga svar är {small}. Har ett enskilt svarsalternativ {small} svar slås "
         "svarsalternativen på den sidan av nollstrecket samman i diagrammet. Samma antal och "
         "andelar används i tabeller, diagram och text, och inga summor över perioder visas, så "
-        "en dold period kan inte räknas fram. Fritextsvar visas aldrig, bara hur många de var.")
+        "en dold period kan inte räknas fram. Fritextsvar visas aldrig, bara hur många de var."
+    )
     return Group((survey_rules, _appendix(report.protector)))

@@ -7,5 +7,11 @@ is ``data/sample/``. The known effects are defined in :mod:`evaluation.synthetic
 from evaluation.synthetic.effects import EFFECT_AREA, EFFECT_START, KNOWN_EFFECTS
 from evaluation.synthetic.write import DEFAULT_SEED, generate, write_sample
 
-__all__ = ["DEFAULT_SEED", "EFFECT_AREA", "EFFECT_START", "KNOWN_EFFECTS", "generate",
-           "write_sample"]
+__all__ = [
+    "DEFAULT_SEED",
+    "EFFECT_AREA",
+    "EFFECT_START",
+    "KNOWN_EFFECTS",
+    "generate",
+    "write_sample",
+]

@@ -48,8 +48,9 @@ def assessments(referrals: pd.DataFrame, rng: np.random.Generator) -> pd.DataFra
     delay = np.where(quick, rng.gamma(2.0, 3.0, n), rng.uniform(15, 50, n))
     decided = start + whole_days(delay)
     codes = ref["area_code"].to_numpy()
-    p_joint = effects.share("joint_assessment_share", effects.treated(codes, start),
-                            codes == effects.EFFECT_AREA)
+    p_joint = effects.share(
+        "joint_assessment_share", effects.treated(codes, start), codes == effects.EFFECT_AREA
+    )
     joint = random_bools(rng, p_joint, 0.02)
     u = rng.random(n)
     is_joint = joint == True  # noqa: E712  (object array of True/False/None)
@@ -58,16 +59,18 @@ def assessments(referrals: pd.DataFrame, rng: np.random.Generator) -> pd.DataFra
     decision = np.array(DECISIONS, dtype=object)[np.minimum(idx, 2)]
     open_ = decided > timeline.CUTOFF
     decision[open_] = None
-    df = pd.DataFrame({
-        "referral_id": ref["referral_id"].to_numpy(),
-        "area_code": codes,
-        "start_date": start,
-        "decision_date": np.where(open_, np.datetime64("NaT"), decided),
-        "joint_with_provider": joint,
-        "decision": decision,
-        "_age": ref["child_age"].to_numpy(),
-        "_sex": ref["child_sex"].to_numpy(),
-    })
+    df = pd.DataFrame(
+        {
+            "referral_id": ref["referral_id"].to_numpy(),
+            "area_code": codes,
+            "start_date": start,
+            "decision_date": np.where(open_, np.datetime64("NaT"), decided),
+            "joint_with_provider": joint,
+            "decision": decision,
+            "_age": ref["child_age"].to_numpy(),
+            "_sex": ref["child_sex"].to_numpy(),
+        }
+    )
     df = df.sort_values(["start_date", "referral_id"], kind="stable").reset_index(drop=True)
     df.insert(0, "assessment_id", [f"A{i:06d}" for i in range(1, len(df) + 1)])
     return df
@@ -86,15 +89,17 @@ def investigations(assessments: pd.DataFrame, rng: np.random.Generator) -> pd.Da
     ongoing = end > timeline.CUTOFF
     outcome = rng.choice(np.array(OUTCOMES, dtype=object), size=n, p=OUTCOME_P)
     outcome[ongoing] = None
-    df = pd.DataFrame({
-        "area_code": a["area_code"].to_numpy(),
-        "child_age": a["_age"].to_numpy(),
-        "child_sex": a["_sex"].to_numpy(),
-        "start_date": start,
-        "end_date": np.where(ongoing, np.datetime64("NaT"), end),
-        "outcome": outcome,
-        "child_interviewed": random_bools(rng, np.full(n, 0.8), 0.04),
-    })
+    df = pd.DataFrame(
+        {
+            "area_code": a["area_code"].to_numpy(),
+            "child_age": a["_age"].to_numpy(),
+            "child_sex": a["_sex"].to_numpy(),
+            "start_date": start,
+            "end_date": np.where(ongoing, np.datetime64("NaT"), end),
+            "outcome": outcome,
+            "child_interviewed": random_bools(rng, np.full(n, 0.8), 0.04),
+        }
+    )
     df = df.sort_values(["start_date", "area_code", "child_age"], kind="stable")
     df = df.reset_index(drop=True)
     df.insert(0, "investigation_id", [f"U{i:06d}" for i in range(1, len(df) + 1)])

@@ -12,8 +12,14 @@ from evaluation.synthetic import effects, surveys, timeline
 from evaluation.synthetic.geography import AREAS, MUNICIPALITY_CODE, SMALL_AREA
 from evaluation.synthetic.write import DEFAULT_SEED, METADATA, generate
 
-_KIND = {"text": "text", "int": "integer", "float": "number", "date": "date (YYYY-MM-DD)",
-         "bool": "boolean (true/false)", "list": "list (`;`-separated)"}
+_KIND = {
+    "text": "text",
+    "int": "integer",
+    "float": "number",
+    "date": "date (YYYY-MM-DD)",
+    "bool": "boolean (true/false)",
+    "list": "list (`;`-separated)",
+}
 
 
 def _column_row(col: Column) -> str:
@@ -29,8 +35,9 @@ def _column_row(col: Column) -> str:
         each = "each element one of " if col.kind == "list" else "one of "
         notes.append(each + ", ".join(f"`{a}`" for a in col.allowed))
     if col.min is not None or col.max is not None:
-        notes.append(f"range {col.min:g}–{col.max:g}" if col.max is not None
-                     else f"at least {col.min:g}")
+        notes.append(
+            f"range {col.min:g}–{col.max:g}" if col.max is not None else f"at least {col.min:g}"
+        )
     if col.identifier:
         notes.append("opaque id, never shown in reports")
     return f"| `{col.name}` | {_KIND[col.kind]} | {col.description} | {'; '.join(notes)} |"
@@ -39,16 +46,25 @@ def _column_row(col: Column) -> str:
 def data_dictionary() -> str:
     """Markdown tables describing every contract file and column."""
     head = "| column | type | meaning | rules |\n|---|---|---|---|"
-    parts = ["### `areas.gpkg` / `areas.geojson` — Områden\n", head,
-             *(_column_row(c) for c in AREA_COLUMNS),
-             "| `geometry` | polygon / multipolygon | Area boundary, any CRS stored with the "
-             "file; reports draw in SWEREF 99 TM (EPSG:3006) | |", ""]
+    parts = [
+        "### `areas.gpkg` / `areas.geojson` — Områden\n",
+        head,
+        *(_column_row(c) for c in AREA_COLUMNS),
+        "| `geometry` | polygon / multipolygon | Area boundary, any CRS stored with the "
+        "file; reports draw in SWEREF 99 TM (EPSG:3006) | |",
+        "",
+    ]
     for spec in TABLES.values():
-        parts += [f"### `{spec.name}.csv` — {spec.swedish}\n", head,
-                  *(_column_row(c) for c in spec.columns)]
+        parts += [
+            f"### `{spec.name}.csv` — {spec.swedish}\n",
+            head,
+            *(_column_row(c) for c in spec.columns),
+        ]
         for ref in spec.references:
-            parts.append(f"\n`{ref.column}` must exist in `{ref.table}.{ref.target_column}` "
-                         "when that file is present.")
+            parts.append(
+                f"\n`{ref.column}` must exist in `{ref.table}.{ref.target_column}` "
+                "when that file is present."
+            )
         for earlier, later in spec.date_order:
             parts.append(f"\n`{later}` is never before `{earlier}`.")
         parts.append("")
@@ -58,14 +74,18 @@ def data_dictionary() -> str:
 def _areas_table(stats: pd.DataFrame) -> str:
     """Markdown table of the sample's areas in 2024."""
     s = stats[stats["year"] == 2024].pivot(index="area_code", columns="indicator", values="value")
-    lines = ["| code | name | inhabitants 2024 | children 0–17 | foreign-born % | "
-             "income support % |", "|---|---|---:|---:|---:|---:|"]
+    lines = [
+        "| code | name | inhabitants 2024 | children 0–17 | foreign-born % | income support % |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     for code in [a.code for a in AREAS] + [MUNICIPALITY_CODE]:
         r = s.loc[code]
         name = next((a.name for a in AREAS if a.code == code), "**Hela kommunen**")
-        lines.append(f"| `{code}` | {name} | {r.population_total:,.0f} | "
-                     f"{100 * r.population_0_17 / r.population_total:.0f} % | "
-                     f"{r.foreign_born_share:.1f} | {r.income_support_share:.1f} |")
+        lines.append(
+            f"| `{code}` | {name} | {r.population_total:,.0f} | "
+            f"{100 * r.population_0_17 / r.population_total:.0f} % | "
+            f"{r.foreign_born_share:.1f} | {r.income_support_share:.1f} |"
+        )
     return "\n".join(lines).replace(",", " ")
 
 
@@ -85,34 +105,51 @@ def _effects_table() -> str:
 
 def _survey_table() -> str:
     """Markdown table of the survey units and their designed cases."""
-    lines = ["| unit | area_code | 2023 invited / answered | 2024 invited / answered | case |",
-             "|---|---|---|---|---|"]
-    cases = {"Socialtjänst Skäggetorp": "high response rate, enough answers",
-             "Familjebehandlingen Ryd": "tiny sample (suppressed)",
-             "Öppenvården Berga": "low response rate (~30 %)",
-             "Familjehemsenheten": "no area (municipality-wide unit)"}
+    lines = [
+        "| unit | area_code | 2023 invited / answered | 2024 invited / answered | case |",
+        "|---|---|---|---|---|",
+    ]
+    cases = {
+        "Socialtjänst Skäggetorp": "high response rate, enough answers",
+        "Familjebehandlingen Ryd": "tiny sample (suppressed)",
+        "Öppenvården Berga": "low response rate (~30 %)",
+        "Familjehemsenheten": "no area (municipality-wide unit)",
+    }
     for unit, area, n in surveys.UNITS:
-        lines.append(f"| {unit} | {f'`{area}`' if area else '(empty)'} | "
-                     f"{n['2023'][0]} / {n['2023'][1]} | {n['2024'][0]} / {n['2024'][1]} | "
-                     f"{cases[unit]} |")
+        lines.append(
+            f"| {unit} | {f'`{area}`' if area else '(empty)'} | "
+            f"{n['2023'][0]} / {n['2023'][1]} | {n['2024'][0]} / {n['2024'][1]} | "
+            f"{cases[unit]} |"
+        )
     return "\n".join(lines)
 
 
 def readme(seed: int = DEFAULT_SEED) -> str:
     """The full text of ``data/README.md``."""
     tables, _ = generate(seed)
-    rows = "\n".join(f"| `{name}.csv` | {len(df):,} |".replace(",", " ")
-                     for name, df in tables.items())
+    rows = "\n".join(
+        f"| `{name}.csv` | {len(df):,} |".replace(",", " ") for name, df in tables.items()
+    )
     big = surveys.POSITIVE_SHARE["Socialtjänst Skäggetorp"]
     return TEMPLATE.format(
-        dictionary=data_dictionary(), areas=_areas_table(tables["area_statistics"]),
-        effects=_effects_table(), surveys=_survey_table(), rows=rows, seed=seed,
-        name=METADATA["name"], start=timeline.START, cutoff=timeline.CUTOFF,
-        effect_start=effects.EFFECT_START, effect_area=effects.EFFECT_AREA,
-        trend=effects.COMMON_TREND_PER_YEAR, small=SMALL_AREA,
+        dictionary=data_dictionary(),
+        areas=_areas_table(tables["area_statistics"]),
+        effects=_effects_table(),
+        surveys=_survey_table(),
+        rows=rows,
+        seed=seed,
+        name=METADATA["name"],
+        start=timeline.START,
+        cutoff=timeline.CUTOFF,
+        effect_start=effects.EFFECT_START,
+        effect_area=effects.EFFECT_AREA,
+        trend=effects.COMMON_TREND_PER_YEAR,
+        small=SMALL_AREA,
         joint_base=effects.BASELINE["joint_assessment_share"],
         prior_base=effects.BASELINE["placements_without_prior_open_care_share"],
-        q2=big["q2_snabb_hjalp"], q1=big["q1_respekt"], survey=surveys.SURVEY,
+        q2=big["q2_snabb_hjalp"],
+        q1=big["q1_respekt"],
+        survey=surveys.SURVEY,
     )
 
 
@@ -122,7 +159,7 @@ TEMPLATE = """\
 A data folder holds the input of every evaluation: area boundaries, area
 statistics, pseudonymised case records and user surveys. The toolkit reads it,
 validates it against the data contract (`evaluation/metadata/contract.py`,
-`DATA_CONTRACT.md`) and never writes to it.
+`docs/data-contract.md`) and never writes to it.
 
     data/
       README.md     this file: the data dictionary and the sample description

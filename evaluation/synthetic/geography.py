@@ -110,8 +110,11 @@ def _parse(places: str, profiles: str) -> tuple[AreaProfile, ...]:
     areas = []
     for code, name, cells in _rows(places):
         x, y, r, pop, growth = (float(v) for v in cells.split())
-        areas.append(AreaProfile(f"{MUNICIPALITY_CODE}{code}", name, x, y, r, int(pop), growth,
-                                 *figures[code]))
+        areas.append(
+            AreaProfile(
+                f"{MUNICIPALITY_CODE}{code}", name, x, y, r, int(pop), growth, *figures[code]
+            )
+        )
     return tuple(areas)
 
 
@@ -136,8 +139,11 @@ def _wobbly_ring(x: float, y: float, radius: float, rng: np.random.Generator, n:
     """A closed irregular ring (metres) of roughly ``radius`` km around (x, y) km."""
     theta = np.linspace(0.0, 2 * np.pi, n, endpoint=False)
     phases = rng.uniform(0, 2 * np.pi, 3)
-    wobble = (0.10 * np.sin(2 * theta + phases[0]) + 0.07 * np.sin(3 * theta + phases[1])
-              + 0.04 * np.sin(5 * theta + phases[2]))
+    wobble = (
+        0.10 * np.sin(2 * theta + phases[0])
+        + 0.07 * np.sin(3 * theta + phases[1])
+        + 0.04 * np.sin(5 * theta + phases[2])
+    )
     r = radius * 1000.0 * (1.0 + wobble)
     e = CENTRE_E + x * 1000.0 + r * np.cos(theta)
     n_ = CENTRE_N + y * 1000.0 + r * np.sin(theta)
@@ -152,7 +158,7 @@ def area_polygons(rng: np.random.Generator) -> gpd.GeoDataFrame:
     cells = shapely.voronoi_polygons(shapely.MultiPoint(points), extend_to=outline)
     cells = list(cells.geoms)
     geoms = []
-    for area, point in zip(districts, points):
+    for area, point in zip(districts, points, strict=False):
         cell = next(c for c in cells if c.contains(point))
         geoms.append(_wobbly_ring(area.x, area.y, area.radius, rng).intersection(cell))
     geoms.append(outline.difference(shapely.union_all(geoms)))

@@ -7,19 +7,29 @@ import pandas as pd
 
 from evaluation.metadata.codes import PLACEMENT_TYPES
 from evaluation.synthetic import effects, timeline
-from evaluation.synthetic.casework import random_bools, as_dates, whole_days
+from evaluation.synthetic.casework import as_dates, random_bools, whole_days
 
 #: Intervention types granted by decision and their probabilities.
 DECISION_TYPES = {
-    "open_care": 0.42, "parenting_support": 0.12, "contact_person": 0.14, "family_home": 0.13,
-    "residential_care": 0.10, "supported_housing": 0.04, "other": 0.05,
+    "open_care": 0.42,
+    "parenting_support": 0.12,
+    "contact_person": 0.14,
+    "family_home": 0.13,
+    "residential_care": 0.10,
+    "supported_housing": 0.04,
+    "other": 0.05,
 }
 #: Intervention types given as a service (no decision) and their probabilities.
 SERVICE_TYPES = {"open_care": 0.55, "parenting_support": 0.35, "other": 0.10}
 #: Mean duration in days per type.
 DURATION = {
-    "open_care": 180, "parenting_support": 90, "contact_person": 450, "family_home": 600,
-    "residential_care": 240, "supported_housing": 300, "other": 150,
+    "open_care": 180,
+    "parenting_support": 90,
+    "contact_person": 450,
+    "family_home": 600,
+    "residential_care": 240,
+    "supported_housing": 300,
+    "other": 150,
 }
 END_REASONS = ("planned", "unplanned", "moved", "other")
 END_P_DECISION = (0.62, 0.22, 0.08, 0.08)
@@ -47,8 +57,15 @@ def _from_investigations(inv: pd.DataFrame, rng: np.random.Generator) -> pd.Data
     kind = _pick(rng, DECISION_TYPES, n)
     age = inv["child_age"].to_numpy()[rows]
     kind[(kind == "supported_housing") & (age < 16)] = "residential_care"
-    return pd.DataFrame({"person_id": person[rows], "area_code": inv["area_code"].to_numpy()[rows],
-                         "intervention_type": kind, "basis": "decision", "decision_date": decision})
+    return pd.DataFrame(
+        {
+            "person_id": person[rows],
+            "area_code": inv["area_code"].to_numpy()[rows],
+            "intervention_type": kind,
+            "basis": "decision",
+            "decision_date": decision,
+        }
+    )
 
 
 def _from_assessments(ass: pd.DataFrame, rng: np.random.Generator, first: int) -> pd.DataFrame:
@@ -56,13 +73,20 @@ def _from_assessments(ass: pd.DataFrame, rng: np.random.Generator, first: int) -
     ass = ass[ass["decision"] == "support_offered"].reset_index(drop=True)
     n = len(ass)
     person = np.array([f"P{i:05d}" for i in range(first, first + n)], dtype=object)
-    return pd.DataFrame({"person_id": person, "area_code": ass["area_code"].to_numpy(),
-                         "intervention_type": _pick(rng, SERVICE_TYPES, n), "basis": "service",
-                         "decision_date": as_dates(ass["decision_date"])})
+    return pd.DataFrame(
+        {
+            "person_id": person,
+            "area_code": ass["area_code"].to_numpy(),
+            "intervention_type": _pick(rng, SERVICE_TYPES, n),
+            "basis": "service",
+            "decision_date": as_dates(ass["decision_date"]),
+        }
+    )
 
 
-def _prior_open_care(codes: np.ndarray, decided: np.ndarray, placement: np.ndarray,
-                     rng: np.random.Generator) -> np.ndarray:
+def _prior_open_care(
+    codes: np.ndarray, decided: np.ndarray, placement: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """True/False for placements (None otherwise); exact designed shares in the effect area."""
     is_treated = effects.treated(codes, decided)
     in_area = codes == effects.EFFECT_AREA
@@ -77,8 +101,9 @@ def _prior_open_care(codes: np.ndarray, decided: np.ndarray, placement: np.ndarr
     return prior
 
 
-def interventions(investigations: pd.DataFrame, assessments: pd.DataFrame,
-                  rng: np.random.Generator) -> pd.DataFrame:
+def interventions(
+    investigations: pd.DataFrame, assessments: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Interventions with levels, start delays, durations, endings, consent and prior open care."""
     by_decision = _from_investigations(investigations, rng)
     first = int(by_decision["person_id"].str[1:].astype(int).max()) + 1 if len(by_decision) else 1
@@ -91,8 +116,11 @@ def interventions(investigations: pd.DataFrame, assessments: pd.DataFrame,
     group = rng.random(n) < np.array([GROUP_SHARE.get(t, 0.0) for t in kind])
     level = np.where(group, "group", "individual").astype(object)
     u = rng.random(n)
-    delay = np.where(u < 0.88, rng.geometric(0.1, n) - 1,
-                     np.where(u < 0.95, rng.uniform(31, 90, n), rng.uniform(92, 200, n)))
+    delay = np.where(
+        u < 0.88,
+        rng.geometric(0.1, n) - 1,
+        np.where(u < 0.95, rng.uniform(31, 90, n), rng.uniform(92, 200, n)),
+    )
     delay = np.where(service, np.minimum(delay, rng.integers(0, 15, n)), delay)
     start = decided + whole_days(delay)
     not_started = start > timeline.CUTOFF
@@ -102,8 +130,11 @@ def interventions(investigations: pd.DataFrame, assessments: pd.DataFrame,
     residential = kind == "residential_care"
     cum = [np.cumsum(p) for p in (END_P_DECISION, END_P_SERVICE, END_P_RESIDENTIAL)]
     u = rng.random(n)
-    idx = np.where(service, np.searchsorted(cum[1], u),
-                   np.where(residential, np.searchsorted(cum[2], u), np.searchsorted(cum[0], u)))
+    idx = np.where(
+        service,
+        np.searchsorted(cum[1], u),
+        np.where(residential, np.searchsorted(cum[2], u), np.searchsorted(cum[0], u)),
+    )
     reason = np.array(END_REASONS, dtype=object)[np.minimum(idx, 3)]
     reason[ongoing] = None
     placement = np.isin(kind, PLACEMENT_TYPES)
@@ -111,19 +142,21 @@ def interventions(investigations: pd.DataFrame, assessments: pd.DataFrame,
     p_consent = np.where(placement, 0.75, 0.97)
     consent = random_bools(rng, p_consent, 0.03)
     prior = _prior_open_care(codes, decided, placement, rng)
-    out = pd.DataFrame({
-        "person_id": df["person_id"].to_numpy(),
-        "area_code": codes,
-        "intervention_type": kind,
-        "level": level,
-        "basis": df["basis"].to_numpy(),
-        "decision_date": decided,
-        "start_date": np.where(not_started, np.datetime64("NaT"), start),
-        "end_date": np.where(ongoing, np.datetime64("NaT"), end),
-        "end_reason": reason,
-        "consent": consent,
-        "prior_open_care": prior,
-    })
+    out = pd.DataFrame(
+        {
+            "person_id": df["person_id"].to_numpy(),
+            "area_code": codes,
+            "intervention_type": kind,
+            "level": level,
+            "basis": df["basis"].to_numpy(),
+            "decision_date": decided,
+            "start_date": np.where(not_started, np.datetime64("NaT"), start),
+            "end_date": np.where(ongoing, np.datetime64("NaT"), end),
+            "end_reason": reason,
+            "consent": consent,
+            "prior_open_care": prior,
+        }
+    )
     out = out.sort_values(["decision_date", "person_id", "intervention_type"], kind="stable")
     out = out.reset_index(drop=True)
     out.insert(0, "intervention_id", [f"I{i:06d}" for i in range(1, len(out) + 1)])

@@ -11,9 +11,16 @@ from evaluation.synthetic.timeline import STAT_YEARS
 
 #: Indicator keys in the order rows are written.
 INDICATORS = (
-    "population_total", "population_0_17", "population_0_5", "foreign_born_share",
-    "mean_income_tsek", "employment_rate_20_64", "low_education_share",
-    "school_eligibility_share", "income_support_share", "reported_crimes_per_1000",
+    "population_total",
+    "population_0_17",
+    "population_0_5",
+    "foreign_born_share",
+    "mean_income_tsek",
+    "employment_rate_20_64",
+    "low_education_share",
+    "school_eligibility_share",
+    "income_support_share",
+    "reported_crimes_per_1000",
 )
 COUNTS = ("population_total", "population_0_17", "population_0_5")
 #: Five-year age bands (lower, upper; None = open) of the population by age and sex.
@@ -28,16 +35,29 @@ def age_sex_key(sex: str, lower: int, upper: int | None) -> str:
 
 #: Population by sex and five-year age band, after the other indicators in each area-year.
 AGE_SEX = tuple(age_sex_key(s, lo, hi) for s in SEXES for lo, hi in AGE_BANDS)
-SHARES = ("foreign_born_share", "employment_rate_20_64", "low_education_share",
-          "school_eligibility_share", "income_support_share")
+SHARES = (
+    "foreign_born_share",
+    "employment_rate_20_64",
+    "low_education_share",
+    "school_eligibility_share",
+    "income_support_share",
+)
 
 #: Vallastaden was built from 2017: its own population path 2018-2025.
 _VALLASTADEN = (900, 1500, 2100, 2500, 2800, 3000, 3200, 3350)
 
 #: Sweden, 2018-2025, approximate published levels (rounded; 2025 extrapolated).
 _NATIONAL = {
-    "population_total": (10230185, 10327589, 10379295, 10452326, 10521556, 10551707,
-                         10587710, 10610000),
+    "population_total": (
+        10230185,
+        10327589,
+        10379295,
+        10452326,
+        10521556,
+        10551707,
+        10587710,
+        10610000,
+    ),
     "population_0_17": (2151000, 2172000, 2186000, 2199000, 2213000, 2215000, 2208000, 2200000),
     "population_0_5": (707000, 708000, 703000, 698000, 689000, 672000, 652000, 635000),
     "foreign_born_share": (19.1, 19.6, 19.7, 19.8, 20.4, 20.7, 20.6, 20.5),
@@ -49,11 +69,47 @@ _NATIONAL = {
     "reported_crimes_per_1000": (150.3, 149.8, 149.4, 145.8, 141.4, 135.6, 131.7, 128.0),
 }
 #: Sweden's age structure (percent of the population per band, 2024, approximate).
-_NATIONAL_AGES = (5.4, 5.9, 6.2, 6.0, 5.7, 6.5, 6.9, 6.8, 6.4, 6.2, 6.6, 6.4, 5.8, 5.4, 5.2,
-                  4.9, 3.1, 2.6)
+_NATIONAL_AGES = (
+    5.4,
+    5.9,
+    6.2,
+    6.0,
+    5.7,
+    6.5,
+    6.9,
+    6.8,
+    6.4,
+    6.2,
+    6.6,
+    6.4,
+    5.8,
+    5.4,
+    5.2,
+    4.9,
+    3.1,
+    2.6,
+)
 #: Share of women per age band (more women among the oldest).
-_FEMALE = (0.486, 0.486, 0.486, 0.485, 0.48, 0.48, 0.485, 0.49, 0.49, 0.49, 0.495, 0.495,
-           0.5, 0.505, 0.52, 0.54, 0.57, 0.64)
+_FEMALE = (
+    0.486,
+    0.486,
+    0.486,
+    0.485,
+    0.48,
+    0.48,
+    0.485,
+    0.49,
+    0.49,
+    0.49,
+    0.495,
+    0.495,
+    0.5,
+    0.505,
+    0.52,
+    0.54,
+    0.57,
+    0.64,
+)
 #: Relative size of the adult bands 20-24 ... 60-64 and 65-69 ... 85+ before area tilts.
 _WORKING_SHAPE = np.array([1.0, 1.1, 1.1, 1.05, 1.0, 1.0, 1.0, 0.95, 0.9])
 _OLD_SHAPE = np.array([1.0, 0.95, 0.8, 0.5, 0.4])
@@ -84,7 +140,7 @@ def _area_counts(area: AreaProfile, year: int, rng: np.random.Generator) -> dict
         "population_0_17": c17,
         "population_0_5": c05,
         "foreign_born_share": (rng.binomial(pop, fb / 100), pop),
-        "mean_income_tsek": area.income * 1.032 ** t * (1 + rng.normal(0, 0.006)),
+        "mean_income_tsek": area.income * 1.032**t * (1 + rng.normal(0, 0.006)),
         "employment_rate_20_64": (rng.binomial(working, min(emp, 97) / 100), working),
         "low_education_share": (rng.binomial(adults_25, low / 100), adults_25),
         "school_eligibility_share": (rng.binomial(pupils, area.eligibility / 100), pupils),
@@ -93,8 +149,9 @@ def _area_counts(area: AreaProfile, year: int, rng: np.random.Generator) -> dict
     }
 
 
-def _age_sex_counts(area: AreaProfile, counts: dict[str, object], rng: np.random.Generator
-                    ) -> dict[str, int]:
+def _age_sex_counts(
+    area: AreaProfile, counts: dict[str, object], rng: np.random.Generator
+) -> dict[str, int]:
     """Population by sex and age band; the bands add up to ``population_total`` exactly.
 
     Children follow the area's 0-5 and 0-17 counts, working ages its 20-64 share
@@ -110,13 +167,17 @@ def _age_sex_counts(area: AreaProfile, counts: dict[str, object], rng: np.random
     if area.child < 0.17:
         shape[:2] *= 1.8
     old = max(pop - c17 - 2 * per_year - working, 0.02 * pop)
-    weights = np.concatenate([
-        [5 * c05 / 6, c05 / 6 + 4 * per_year, 5 * per_year, 5 * per_year],
-        working * shape / shape.sum(), old * _OLD_SHAPE / _OLD_SHAPE.sum()])
+    weights = np.concatenate(
+        [
+            [5 * c05 / 6, c05 / 6 + 4 * per_year, 5 * per_year, 5 * per_year],
+            working * shape / shape.sum(),
+            old * _OLD_SHAPE / _OLD_SHAPE.sum(),
+        ]
+    )
     bands = rng.multinomial(pop, weights / weights.sum())
     women = rng.binomial(bands, _FEMALE)
     out = {}
-    for (lo, hi), n, f in zip(AGE_BANDS, bands, women):
+    for (lo, hi), n, f in zip(AGE_BANDS, bands, women, strict=False):
         out[age_sex_key("female", lo, hi)] = int(f)
         out[age_sex_key("male", lo, hi)] = int(n - f)
     return out
@@ -129,7 +190,7 @@ def _national_age_sex(pop: int) -> dict[str, int]:
     whole = np.floor(exact).astype(int)
     whole[np.argsort(whole - exact)[: pop - whole.sum()]] += 1
     keys = [age_sex_key(s, lo, hi) for s in SEXES for lo, hi in AGE_BANDS]
-    return dict(zip(keys, (int(v) for v in whole)))
+    return dict(zip(keys, (int(v) for v in whole), strict=False))
 
 
 def _rows(code: str, year: int, counts: dict[str, object]) -> list[dict[str, object]]:
@@ -146,8 +207,16 @@ def _rows(code: str, year: int, counts: dict[str, object]) -> list[dict[str, obj
             num, den = c
             scale = 1000.0 if key == "reported_crimes_per_1000" else 100.0
             value = round(scale * num / den, 1) if den else None
-        rows.append({"area_code": code, "year": year, "indicator": key, "value": value,
-                     "numerator": num, "denominator": den})
+        rows.append(
+            {
+                "area_code": code,
+                "year": year,
+                "indicator": key,
+                "value": value,
+                "numerator": num,
+                "denominator": den,
+            }
+        )
     return rows
 
 
@@ -161,8 +230,10 @@ def _municipality(per_area: list[dict[str, object]]) -> dict[str, object]:
             w = np.array([c["population_total"] - c["population_0_17"] for c in per_area], float)
             out[key] = float(np.dot(w, [c[key] for c in per_area]) / w.sum())
         else:
-            out[key] = (sum(int(c[key][0]) for c in per_area),
-                        sum(int(c[key][1]) for c in per_area))
+            out[key] = (
+                sum(int(c[key][0]) for c in per_area),
+                sum(int(c[key][1]) for c in per_area),
+            )
     return out
 
 
@@ -180,16 +251,33 @@ def _national_rows(year: int, ages: bool = False) -> list[dict[str, object]]:
         elif key == "reported_crimes_per_1000":
             num, den = int(round(pop * value / 1000)), pop
             value = round(1000 * num / den, 1)
-        rows.append({"area_code": NATIONAL_CODE, "year": year, "indicator": key, "value": value,
-                     "numerator": num, "denominator": den})
+        rows.append(
+            {
+                "area_code": NATIONAL_CODE,
+                "year": year,
+                "indicator": key,
+                "value": value,
+                "numerator": num,
+                "denominator": den,
+            }
+        )
     for key, n in (_national_age_sex(pop) if ages else {}).items():
-        rows.append({"area_code": NATIONAL_CODE, "year": year, "indicator": key,
-                     "value": float(n), "numerator": None, "denominator": None})
+        rows.append(
+            {
+                "area_code": NATIONAL_CODE,
+                "year": year,
+                "indicator": key,
+                "value": float(n),
+                "numerator": None,
+                "denominator": None,
+            }
+        )
     return rows
 
 
-def area_statistics(rng: np.random.Generator, age_rng: np.random.Generator | None = None
-                    ) -> pd.DataFrame:
+def area_statistics(
+    rng: np.random.Generator, age_rng: np.random.Generator | None = None
+) -> pd.DataFrame:
     """Every catalogue key x year for every area, the municipality and Sweden (long format).
 
     With ``age_rng``, also the population by sex and five-year age band (``AGE_SEX``).
@@ -198,17 +286,19 @@ def area_statistics(rng: np.random.Generator, age_rng: np.random.Generator | Non
     for year in STAT_YEARS:
         per_area = [_area_counts(a, year, rng) for a in AREAS]
         if age_rng is not None:
-            for area, counts in zip(AREAS, per_area):
+            for area, counts in zip(AREAS, per_area, strict=False):
                 counts.update(_age_sex_counts(area, counts, age_rng))
-        for area, counts in zip(AREAS, per_area):
+        for area, counts in zip(AREAS, per_area, strict=False):
             rows += _rows(area.code, year, counts)
         rows += _rows(MUNICIPALITY_CODE, year, _municipality(per_area))
         rows += _national_rows(year, ages=age_rng is not None)
     df = pd.DataFrame(rows)
     for col in ("numerator", "denominator"):
         df[col] = df[col].astype("Int64")
-    order = {code: i for i, code in enumerate([a.code for a in AREAS]
-                                              + [MUNICIPALITY_CODE, NATIONAL_CODE])}
+    order = {
+        code: i
+        for i, code in enumerate([a.code for a in AREAS] + [MUNICIPALITY_CODE, NATIONAL_CODE])
+    }
     df["_a"] = df["area_code"].map(order)
     df["_k"] = df["indicator"].map({k: i for i, k in enumerate(INDICATORS + AGE_SEX)})
     df = df.sort_values(["_a", "year", "_k"], kind="stable").drop(columns=["_a", "_k"])

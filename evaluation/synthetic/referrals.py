@@ -10,8 +10,15 @@ from evaluation.synthetic.geography import AREAS
 
 #: Baseline mix of reporter categories (share of referrals) before area adjustments.
 REPORTER_MIX = {
-    "police": 0.29, "school": 0.20, "social_services": 0.12, "healthcare": 0.10,
-    "family": 0.09, "public": 0.08, "other": 0.05, "preschool": 0.05, "self": 0.02,
+    "police": 0.29,
+    "school": 0.20,
+    "social_services": 0.12,
+    "healthcare": 0.10,
+    "family": 0.09,
+    "public": 0.08,
+    "other": 0.05,
+    "preschool": 0.05,
+    "self": 0.02,
 }
 
 #: Relative weight of each age 0-17 per reporter category.
@@ -74,16 +81,20 @@ def referrals(children: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
         sel = c_idx == j
         w = AGE_WEIGHTS.get(cat, _DEFAULT_AGE)
         age[sel] = rng.choice(18, size=int(sel.sum()), p=w / w.sum())
-    sex = rng.choice(np.array(["F", "M", "X", ""], dtype=object), size=n,
-                     p=[0.48, 0.495, 0.005, 0.02])
-    df = pd.DataFrame({
-        "received_date": date,
-        "area_code": codes[a_idx],
-        "child_age": age,
-        "child_sex": sex,
-        "reporter_category": np.array(cats, dtype=object)[c_idx],
-    })
-    df = df.sort_values(["received_date", "area_code", "reporter_category", "child_age"],
-                        kind="stable").reset_index(drop=True)
+    sex = rng.choice(
+        np.array(["F", "M", "X", ""], dtype=object), size=n, p=[0.48, 0.495, 0.005, 0.02]
+    )
+    df = pd.DataFrame(
+        {
+            "received_date": date,
+            "area_code": codes[a_idx],
+            "child_age": age,
+            "child_sex": sex,
+            "reporter_category": np.array(cats, dtype=object)[c_idx],
+        }
+    )
+    df = df.sort_values(
+        ["received_date", "area_code", "reporter_category", "child_age"], kind="stable"
+    ).reset_index(drop=True)
     df.insert(0, "referral_id", [f"R{i:06d}" for i in range(1, len(df) + 1)])
     return df

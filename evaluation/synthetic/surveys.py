@@ -36,23 +36,47 @@ UNITS = (
 #: Designed share (%) of positive answers per unit, question and period.
 #: In Socialtjänst Skäggetorp q2 really improves (55 -> 80 %); q1, q3, q4 do not change.
 POSITIVE_SHARE = {
-    "Socialtjänst Skäggetorp": {"q1_respekt": (85, 85), "q2_snabb_hjalp": (55, 80),
-                                "q3_nojd": (75, 76), "q4_vet_vart": (72, 72)},
-    "Familjebehandlingen Ryd": {"q1_respekt": (83, 86), "q2_snabb_hjalp": (50, 57),
-                                "q3_nojd": (67, 71), "q4_vet_vart": (67, 71)},
-    "Öppenvården Berga": {"q1_respekt": (78, 80), "q2_snabb_hjalp": (60, 60),
-                          "q3_nojd": (70, 68), "q4_vet_vart": (63, 64)},
-    "Familjehemsenheten": {"q1_respekt": (88, 85), "q2_snabb_hjalp": (65, 62),
-                           "q3_nojd": (79, 81), "q4_vet_vart": (83, 85)},
+    "Socialtjänst Skäggetorp": {
+        "q1_respekt": (85, 85),
+        "q2_snabb_hjalp": (55, 80),
+        "q3_nojd": (75, 76),
+        "q4_vet_vart": (72, 72),
+    },
+    "Familjebehandlingen Ryd": {
+        "q1_respekt": (83, 86),
+        "q2_snabb_hjalp": (50, 57),
+        "q3_nojd": (67, 71),
+        "q4_vet_vart": (67, 71),
+    },
+    "Öppenvården Berga": {
+        "q1_respekt": (78, 80),
+        "q2_snabb_hjalp": (60, 60),
+        "q3_nojd": (70, 68),
+        "q4_vet_vart": (63, 64),
+    },
+    "Familjehemsenheten": {
+        "q1_respekt": (88, 85),
+        "q2_snabb_hjalp": (65, 62),
+        "q3_nojd": (79, 81),
+        "q4_vet_vart": (83, 85),
+    },
 }
 #: Share of respondents who skip a closed question, and who write free text.
 SKIP_SHARE = 0.03
 FREE_TEXT_SHARE = 0.4
 FREE_TEXT = (
-    "Kortare väntetider.", "Lättare att nå er på telefon.", "Allt var bra.",
-    "Mer information om vad som händer.", "Fler träffar i grupp.", "Bra bemötande.",
-    "Tätare kontakt med handläggaren.", "Tolk oftare.", "Mer stöd på kvällar.",
-    "Träffas i området, inte på stan.", "Tydligare besked.", "Inget att tillägga.",
+    "Kortare väntetider.",
+    "Lättare att nå er på telefon.",
+    "Allt var bra.",
+    "Mer information om vad som händer.",
+    "Fler träffar i grupp.",
+    "Bra bemötande.",
+    "Tätare kontakt med handläggaren.",
+    "Tolk oftare.",
+    "Mer stöd på kvällar.",
+    "Träffas i området, inte på stan.",
+    "Tydligare besked.",
+    "Inget att tillägga.",
 )
 
 
@@ -60,8 +84,10 @@ def _scale_answers(scale: str, positive: np.ndarray, rng: np.random.Generator) -
     """Scale codes given which respondents answer positively."""
     n = len(positive)
     if scale == "agree5":
-        pos, neg = rng.choice(["5", "4"], n, p=[0.55, 0.45]), rng.choice(["3", "2", "1"], n,
-                                                                          p=[0.5, 0.3, 0.2])
+        pos, neg = (
+            rng.choice(["5", "4"], n, p=[0.55, 0.45]),
+            rng.choice(["3", "2", "1"], n, p=[0.5, 0.3, 0.2]),
+        )
     elif scale == "satisfied4":
         pos, neg = rng.choice(["4", "3"], n, p=[0.5, 0.5]), rng.choice(["2", "1"], n, p=[0.7, 0.3])
     else:
@@ -71,14 +97,18 @@ def _scale_answers(scale: str, positive: np.ndarray, rng: np.random.Generator) -
 
 def survey_questions() -> pd.DataFrame:
     """The survey's questions with their scales."""
-    return pd.DataFrame([{"survey": SURVEY, "question_id": q, "text": t, "scale": s}
-                         for q, t, s in QUESTIONS])
+    return pd.DataFrame(
+        [{"survey": SURVEY, "question_id": q, "text": t, "scale": s} for q, t, s in QUESTIONS]
+    )
 
 
 def survey_invitations() -> pd.DataFrame:
     """Number invited per unit and period."""
-    rows = [{"survey": SURVEY, "period": p, "unit": u, "area_code": a, "invited": n[p][0]}
-            for p in PERIODS for u, a, n in UNITS]
+    rows = [
+        {"survey": SURVEY, "period": p, "unit": u, "area_code": a, "invited": n[p][0]}
+        for p in PERIODS
+        for u, a, n in UNITS
+    ]
     return pd.DataFrame(rows)
 
 
@@ -104,9 +134,20 @@ def survey_responses(rng: np.random.Generator) -> pd.DataFrame:
                     positive = rng.permutation(np.arange(m) < n_pos)
                     answer = np.full(n, None, dtype=object)
                     answer[~skipped] = _scale_answers(scale, positive, rng)
-                frames.append(pd.DataFrame({
-                    "survey": SURVEY, "period": period, "unit": unit, "area_code": area,
-                    "respondent_id": ids, "question_id": qid, "answer": answer}))
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "survey": SURVEY,
+                            "period": period,
+                            "unit": unit,
+                            "area_code": area,
+                            "respondent_id": ids,
+                            "question_id": qid,
+                            "answer": answer,
+                        }
+                    )
+                )
     df = pd.concat(frames, ignore_index=True)
-    return df.sort_values(["period", "respondent_id", "question_id"], kind="stable",
-                          ignore_index=True)
+    return df.sort_values(
+        ["period", "respondent_id", "question_id"], kind="stable", ignore_index=True
+    )

@@ -12,8 +12,15 @@ import pyogrio
 import yaml
 
 from evaluation.metadata.contract import TABLES
-from evaluation.synthetic import activities, casework, geography, interventions, population
-from evaluation.synthetic import referrals, surveys
+from evaluation.synthetic import (
+    activities,
+    casework,
+    geography,
+    interventions,
+    population,
+    referrals,
+    surveys,
+)
 
 DEFAULT_SEED = 580
 METADATA = {
@@ -86,7 +93,7 @@ def format_table(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
-    """Write UTF-8 CSV with '\\n' line endings and no index."""
+    r"""Write UTF-8 CSV with '\\n' line endings and no index."""
     text = format_table(df).to_csv(index=False, lineterminator="\n")
     path.write_bytes(text.encode("utf-8"))
 
@@ -115,6 +122,9 @@ def write_sample(out_dir: str | Path, seed: int = DEFAULT_SEED) -> list[Path]:
     gpkg = out / "areas.gpkg"
     write_areas(areas, gpkg)
     meta = out / "metadata.yaml"
-    meta.write_bytes(yaml.safe_dump(dict(METADATA, seed=seed), allow_unicode=True,
-                                    sort_keys=False, width=88).encode("utf-8"))
+    meta.write_bytes(
+        yaml.safe_dump(
+            dict(METADATA, seed=seed), allow_unicode=True, sort_keys=False, width=88
+        ).encode("utf-8")
+    )
     return written + [gpkg, meta]

@@ -1,0 +1,116 @@
+"""render_report: one evaluation to one self-contained, reproducible HTML file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from evaluation.exceptions import DataError, PrivacyError, RenderError
+from evaluation.render import render_report
+from tests.integration.render.conftest import referrals_csv
+
+COMMIT = "0123456789ab"  # fixed, so a parallel commit elsewhere cannot change the footer
+
+
+def _render(project: Path, name: str = "ok.yaml", **kw):
+    return render_report(project / name, project / "out", commit=COMMIT, **kw)
+
+
+def test_success_renders_self_contained_report(project: Path) -> None:
+    result = _render(project)
+    html_path = project / "out" / "skaggetorp" / "outcome_followup.html"
+    assert result.status == "ok" and Path(result.html) == html_path
+    page = html_path.read_text(encoding="utf-8")
+    assert '<html lang="sv">' in page
+    assert "Syntetiska data – inga verkliga personer eller ärenden" in page
+    assert '<nav class="toc"' in page and 'href="#avsnitt-inledning"' in page
+    assert '<h3 id="avsnitt-tabell">' in page
+    assert "<caption>Antal</caption>" in page
+    assert page.count("data:image/") >= 2
+    assert 'alt="Stapeldiagram över två grupper"' in page
+    assert "load_params" not in page and "In&nbsp;[" not in page  # no code, no prompts
+    assert " at 0x" not in page  # object reprs dropped
+    assert str(project) not in page  # no absolute paths
+    assert "referrals.csv" in page and "evaluation 0.1" in page and COMMIT in page
+    manifest = json.loads((html_path.parent / "outcome_followup.manifest.json").read_text())
+    assert set(manifest["inputs"]["data"]) == {"metadata.yaml", "referrals.csv"}
+
+
+def test_report_loads_no_external_asset(project: Path) -> None:
+    page = Path(_render(project).html).read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    assert "<link" not in page.lower()
+    assert "@import" not in page and "@font-face" not in page
+    external = re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
+    assert not external
+    assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", page)
+
+
+def test_two_renders_are_byte_identical(project: Path) -> None:
+    first = Path(_render(project).html).read_bytes()
+    second = Path(_render(project, force=True).html).read_bytes()
+    assert first == second
+
+
+def test_fresh_kernel_renders_the_same_bytes_as_the_warm_one(project: Path) -> None:
+    warm = Path(_render(project).html).read_bytes()
+    fresh = Path(_render(project, force=True, engine="evaluation-fresh").html).read_bytes()
+    assert warm == fresh
+
+
+def test_unchanged_inputs_are_reused_and_force_rerenders(project: Path) -> None:
+    assert _render(project).status == "ok"
+    assert _render(project).status == "reused"
+    assert _render(project, force=True).status == "ok"
+    (project / "data" / "referrals.csv").write_text(referrals_csv("r2", "B"))
+    assert _render(project).status == "ok"
+    (project / "ok.yaml").write_text((project / "ok.yaml").read_text() + "title: Ny titel\n")
+    result = _render(project)
+    assert result.status == "ok" and "Ny titel" in Path(result.html).read_text()
+
+
+def test_failing_cell_keeps_notebook_and_removes_old_report(
+    project: Path, tmp_path: Path, monkeypatch, notebooks, params
+) -> None:
+    params(project, "ryd_ok.yaml", "outcome_followup", "Ryd")
+    ok = _render(project, "ryd_ok.yaml")
+    assert Path(ok.html).exists()
+    monkeypatch.setenv(
+        "EVALUATION_NOTEBOOK_DIR", str(notebooks(tmp_path / "failing", outcome_followup="fails"))
+    )
+    with pytest.raises(RenderError) as info:
+        _render(project, "ryd_ok.yaml")
+    err = info.value
+    assert "KeyError" in err.message and "saknas" in err.message and err.cell is not None
+    folder = project / "out" / "ryd"
+    assert not (folder / "outcome_followup.html").exists()
+    assert not (folder / "outcome_followup.manifest.json").exists()
+    kept = folder / "outcome_followup.failed.ipynb"
+    assert kept.exists() and "KeyError" in kept.read_text()
+    assert [p.name for p in folder.iterdir()] == [kept.name]
+
+
+def test_evaluation_error_in_notebook_surfaces_as_itself(
+    project: Path, tmp_path: Path, monkeypatch, notebooks
+) -> None:
+    monkeypatch.setenv(
+        "EVALUATION_NOTEBOOK_DIR",
+        str(notebooks(tmp_path / "dataerr", outcome_followup="data_error")),
+    )
+    with pytest.raises(DataError) as info:
+        _render(project)
+    assert str(info.value) == (
+        "file referrals.csv, column 'referral_date': required column is missing"
+    )
+    assert not (project / "out" / "skaggetorp" / "outcome_followup.html").exists()
+
+
+def test_identity_number_in_output_fails_and_leaves_nothing(project: Path) -> None:
+    with pytest.raises(PrivacyError) as info:
+        _render(project, "leak.yaml")
+    assert "19121212" not in str(info.value) and "1212" not in str(info.value)
+    folder = project / "out" / "berga"
+    assert not any(folder.glob("*.html")) and not any(folder.glob("*.ipynb"))
