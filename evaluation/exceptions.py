@@ -1,16 +1,58 @@
 """One exception hierarchy for every error a user can cause.
 
-Each carries structured fields and a ``__str__`` written for the person who
-has to fix the input, so the CLI can print it without a traceback.
+Each error carries structured fields (file, row, column, parameter, notebook,
+cell, ...), survives the trip out of a report kernel as a plain dict
+(``to_dict``/``from_dict``), and is worded for the person who has to fix the
+input by one function, :func:`user_message`, so the CLI can print it without a
+traceback.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, ClassVar
 
 
 class EvaluationError(Exception):
-    """Root of every error the toolkit raises on purpose."""
+    """Root of every error the toolkit raises on purpose.
+
+    ``notebook`` and ``cell`` say where a report notebook failed; the renderer
+    fills them in when the error comes back from the kernel.
+    """
+
+    #: Structured fields of this class, in the order they are shown and serialised.
+    FIELDS: ClassVar[tuple[str, ...]] = ("notebook", "cell")
+    #: Fields that locate the problem for the user (shown before the message).
+    WHERE: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self, message: str = "", *, notebook: str | Path | None = None, cell: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.notebook = str(notebook) if notebook is not None else None
+        self.cell = cell
+
+    def __str__(self) -> str:
+        return user_message(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as JSON-safe data: class name, message and every field."""
+        return {
+            "type": type(self).__name__,
+            "message": self.message,
+            **{name: getattr(self, name, None) for name in self.FIELDS},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvaluationError:
+        """Re-create the error ``to_dict`` described, as its own class when it is known."""
+        target = error_classes().get(str(data.get("type")), cls)
+        error = target(str(data.get("message", "")))
+        for name in target.FIELDS:
+            if data.get(name) is not None:
+                setattr(error, name, data[name])
+        return error
 
 
 class DataError(EvaluationError):
@@ -19,6 +61,9 @@ class DataError(EvaluationError):
     ``row`` is 1-based as a spreadsheet shows it (the header is row 1, so the
     first data row is row 2). ``found`` must never hold a sensitive value.
     """
+
+    FIELDS = ("file", "row", "column", "expected", "found", *EvaluationError.FIELDS)
+    WHERE = ("file", "row", "column")
 
     def __init__(
         self,
@@ -29,33 +74,15 @@ class DataError(EvaluationError):
         column: str | None = None,
         expected: str | None = None,
         found: str | None = None,
+        notebook: str | Path | None = None,
+        cell: int | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, notebook=notebook, cell=cell)
         self.file = str(file) if file is not None else None
         self.row = row
         self.column = column
         self.expected = expected
         self.found = found
-
-    def __str__(self) -> str:
-        where = []
-        if self.file:
-            where.append(f"file {Path(self.file).name}")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f"column '{self.column}'")
-        head = ", ".join(where)
-        text = f"{head}: {self.message}" if head else self.message
-        details = []
-        if self.expected:
-            details.append(f"expected {self.expected}")
-        if self.found is not None:
-            details.append(f"found {self.found}")
-        if details:
-            text += " (" + "; ".join(details) + ")"
-        return text
 
 
 class IdentityNumberError(DataError):
@@ -65,22 +92,21 @@ class IdentityNumberError(DataError):
 class ParameterError(EvaluationError):
     """A parameters or batch file is wrong: unknown key, wrong type, unknown area."""
 
+    FIELDS = ("file", "parameter", *EvaluationError.FIELDS)
+    WHERE = ("file", "parameter")
+
     def __init__(
-        self, message: str, *, file: str | Path | None = None, parameter: str | None = None
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        parameter: str | None = None,
+        notebook: str | Path | None = None,
+        cell: int | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, notebook=notebook, cell=cell)
         self.file = str(file) if file is not None else None
         self.parameter = parameter
-
-    def __str__(self) -> str:
-        where = []
-        if self.file:
-            where.append(f"file {Path(self.file).name}")
-        if self.parameter:
-            where.append(f"parameter '{self.parameter}'")
-        head = ", ".join(where)
-        return f"{head}: {self.message}" if head else self.message
 
 
 class PrivacyError(EvaluationError):
@@ -94,18 +120,44 @@ class FetchError(EvaluationError):
 class RenderError(EvaluationError):
     """A notebook failed to execute or export; the executed notebook is kept for inspection."""
 
-    def __init__(
-        self, message: str, *, notebook: str | Path | None = None, cell: int | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.notebook = str(notebook) if notebook is not None else None
-        self.cell = cell
+    WHERE = ("cell",)
 
-    def __str__(self) -> str:
-        text = self.message
-        if self.cell is not None:
-            text = f"cell {self.cell}: {text}"
-        if self.notebook:
-            text += f" (executed notebook kept at {self.notebook})"
-        return text
+
+def error_classes() -> dict[str, type[EvaluationError]]:
+    """Every EvaluationError class by name (subclasses defined elsewhere included)."""
+    found: dict[str, type[EvaluationError]] = {}
+    todo: list[type[EvaluationError]] = [EvaluationError]
+    while todo:
+        cls = todo.pop()
+        found.setdefault(cls.__name__, cls)
+        todo.extend(cls.__subclasses__())
+    return found
+
+
+_LABELS = {"file": "file {}", "row": "row {}", "column": "column '{}'", "parameter": "parameter '{}'"}
+
+
+def user_message(error: EvaluationError) -> str:
+    """The one wording of ``error`` for users: where, what, and expected/found.
+
+    The kept notebook's path is not part of it (the CLI names it on its own line).
+    """
+    where = []
+    for name in error.WHERE:
+        value = getattr(error, name, None)
+        if value is None or value == "":
+            continue
+        if name == "file":
+            value = Path(str(value)).name
+        where.append(_LABELS.get(name, name + " {}").format(value))
+    head = ", ".join(where)
+    text = f"{head}: {error.message}" if head else error.message
+    details = []
+    expected, found = getattr(error, "expected", None), getattr(error, "found", None)
+    if expected:
+        details.append(f"expected {expected}")
+    if found is not None:
+        details.append(f"found {found}")
+    if details:
+        text += " (" + "; ".join(details) + ")"
+    return text

@@ -37,7 +37,7 @@ def _fail(exc: BaseException, debug: bool) -> None:
         traceback.print_exception(exc, file=sys.stderr)
     if isinstance(exc, EvaluationError):
         typer.echo(f"Error ({type(exc).__name__}): {one_line(exc)}", err=True)
-        kept = getattr(exc, "failed_notebook", None) or getattr(exc, "notebook", None)
+        kept = getattr(exc, "notebook", None)
         if kept and Path(kept).exists():
             typer.echo(f"The executed notebook with the error is kept at {kept}", err=True)
         raise typer.Exit(_exit_code(exc))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -16,35 +17,33 @@ from papermill.execute import (
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from evaluation.exceptions import EvaluationError, RenderError
+from evaluation.exceptions import EvaluationError, RenderError, error_classes
 from evaluation.render import engine as _engine  # noqa: F401 - registers the engines
+from evaluation.render.kernel_setup import ERROR_MARKER
 from evaluation.render.paths import atomic_write_bytes
 
 ENGINES = (_engine.WARM, _engine.FRESH)
 
 
-def _error_classes() -> dict[str, type[EvaluationError]]:
-    found: dict[str, type[EvaluationError]] = {}
-    todo: list[type[EvaluationError]] = [EvaluationError]
-    while todo:
-        cls = todo.pop()
-        found.setdefault(cls.__name__, cls)
-        todo.extend(cls.__subclasses__())
-    return found
+def _rebuild(ename: str, evalue: str, traceback: list[str]) -> EvaluationError | None:
+    """Re-create a package error raised inside the kernel, with its type and fields.
 
-
-def _rebuild(ename: str, evalue: str) -> EvaluationError | None:
-    """Re-create a package error raised inside the kernel from its name and message."""
-    cls = _error_classes().get(ename)
-    if cls is None:
-        return None
-    for candidate in cls.__mro__:
-        if isinstance(candidate, type) and issubclass(candidate, EvaluationError):
+    The kernel's error handler (``kernel_setup.install_error_handler``) appends the
+    error's ``to_dict()`` as JSON to the traceback; without it (a kernel that was
+    not set up) only the class name and message are known.
+    """
+    for line in reversed(traceback or []):
+        if line.startswith(ERROR_MARKER):
             try:
-                return candidate(evalue)
-            except TypeError:
-                continue
-    return EvaluationError(evalue)
+                data = json.loads(line[len(ERROR_MARKER) :])
+            except ValueError:
+                break
+            if isinstance(data, dict) and data.get("type") in error_classes():
+                return EvaluationError.from_dict(data)
+            break
+    if ename not in error_classes():
+        return None
+    return EvaluationError.from_dict({"type": ename, "message": evalue})
 
 
 def _keep_failed(nb: nbformat.NotebookNode, failed_path: Path) -> None:
@@ -103,10 +102,10 @@ def execute_notebook(
 
 def notebook_error(err: PapermillExecutionError, failed_path: Path) -> EvaluationError:
     """The package error matching an exception raised in a notebook cell."""
-    rebuilt = _rebuild(err.ename, err.evalue)
+    rebuilt = _rebuild(err.ename, err.evalue, err.traceback)
     if rebuilt is None:
         text = f"{err.ename}: {err.evalue}" if err.evalue else err.ename
-        rebuilt = RenderError(text, notebook=failed_path, cell=err.exec_count)
-    rebuilt.failed_notebook = str(failed_path)
-    rebuilt.cell_number = err.exec_count
+        rebuilt = RenderError(text)
+    rebuilt.notebook = str(failed_path)
+    rebuilt.cell = err.exec_count
     return rebuilt

@@ -1,6 +1,6 @@
 """Code that runs inside the Jupyter kernel: warm-up imports and the reset between reports.
 
-Imported by the kernel, never by the rendering process. ``reset`` makes a reused
+Runs inside the kernel; the rendering process imports only its constants. ``reset`` makes a reused
 kernel behave like a fresh one for the next notebook: empty namespace, no open
 figures, default plotting and pandas settings, fixed seeds, the notebook folder
 as working directory.
@@ -18,6 +18,9 @@ WARM_MODULES = ("IPython.display", "evaluation")
 
 #: Fixed salt so matplotlib's SVG element ids are the same on every render.
 SVG_HASHSALT = "evaluation-report"
+
+#: Prefix of the traceback line that carries a package error as JSON (``render.execute`` reads it).
+ERROR_MARKER = "evaluation-error-json: "
 
 _rc_snapshot: dict | None = None
 _warning_filters: list | None = None
@@ -49,6 +52,32 @@ def _single_threaded_blas() -> None:
         pass
 
 
+def _error_handler(shell, etype, value, tb, tb_offset=None) -> list[str]:
+    """IPython handler for package errors: the usual traceback plus the error as JSON."""
+    import json
+
+    stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
+    stb = [*stb, ERROR_MARKER + json.dumps(value.to_dict(), ensure_ascii=True, default=str)]
+    # IPython 8+ ignores the handler's return value: the handler shows the traceback itself.
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def install_error_handler() -> bool:
+    """Let package errors leave the kernel with their fields (see ``render.execute``)."""
+    try:
+        from IPython import get_ipython
+
+        from evaluation.exceptions import EvaluationError
+    except ImportError:
+        return False
+    ip = get_ipython()
+    if ip is None:
+        return False
+    ip.set_custom_exc((EvaluationError,), _error_handler)
+    return True
+
+
 def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> list[str]:
     """Import the report notebooks' modules; return those that could not be imported."""
     global _rc_snapshot, _warning_filters
@@ -63,6 +92,7 @@ def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> list[str]:
             except Exception:  # noqa: BLE001 - optional modules may not exist yet
                 missing.append(name)
     _single_threaded_blas()
+    install_error_handler()
     try:
         import matplotlib
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from evaluation.exceptions import EvaluationError, PrivacyError, RenderError
+from evaluation.exceptions import EvaluationError, PrivacyError, RenderError, user_message
 from evaluation.load.fingerprint import data_fingerprint
 from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_params
@@ -43,10 +43,8 @@ class ReportResult:
 
 def one_line(exc: BaseException) -> str:
     """The message a user sees for ``exc``: one line, no traceback, no absolute path."""
-    if isinstance(exc, RenderError):
-        text = exc.message if exc.cell is None else f"cell {exc.cell}: {exc.message}"
-    elif isinstance(exc, EvaluationError):
-        text = str(exc)
+    if isinstance(exc, EvaluationError):
+        text = user_message(exc)
     else:
         text = f"{type(exc).__name__}: {exc}"
     return redact(" ".join(text.split()))

@@ -26,7 +26,7 @@ def failed_result(
     params_file: str, exc: BaseException, *, area: str | None = None, kind: str | None = None
 ) -> ReportResult:
     """A failed row carrying the error's one-line message and type."""
-    notebook = getattr(exc, "failed_notebook", None) or getattr(exc, "notebook", None)
+    notebook = getattr(exc, "notebook", None)
     if notebook and not Path(notebook).exists():
         notebook = None
     return ReportResult(

@@ -102,8 +102,14 @@ def test_evaluation_error_in_notebook_surfaces_as_itself(
     )
     with pytest.raises(DataError) as info:
         _render(project)
-    assert str(info.value) == (
-        "file referrals.csv, column 'referral_date': required column is missing"
+    err = info.value
+    assert type(err) is DataError
+    assert (err.file, err.row, err.column) == ("referrals.csv", 7, "referral_date")
+    assert (err.expected, err.found, err.message) == ("YYYY-MM-DD", "31/12", "not a date")
+    assert err.cell == 4 and err.notebook.endswith("outcome_followup.failed.ipynb")
+    assert str(err) == (
+        "file referrals.csv, row 7, column 'referral_date': not a date "
+        "(expected YYYY-MM-DD; found 31/12)"
     )
     assert not (project / "out" / "skaggetorp" / "outcome_followup.html").exists()
 

@@ -1,0 +1,52 @@
+"""Package errors round-trip as data and are worded in one place."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evaluation.exceptions import (
+    DataError,
+    EvaluationError,
+    IdentityNumberError,
+    ParameterError,
+    PrivacyError,
+    RenderError,
+    user_message,
+)
+from evaluation.render.execute import _rebuild
+from evaluation.render.kernel_setup import ERROR_MARKER
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        DataError("bad", file="/x/a.csv", row=3, column="c", expected="int", found="'x'"),
+        IdentityNumberError("id-like value", file="b.csv", row=9, column="note"),
+        ParameterError("unknown", file="p.yaml", parameter="kind", cell=4),
+        RenderError("KeyError: 'x'", notebook="/tmp/n.ipynb", cell=2),
+        PrivacyError("audit failed"),
+    ],
+)
+def test_round_trip_keeps_type_and_fields(error: EvaluationError) -> None:
+    back = EvaluationError.from_dict(json.loads(json.dumps(error.to_dict())))
+    assert type(back) is type(error)
+    assert back.to_dict() == error.to_dict() and str(back) == str(error)
+
+
+def test_user_message_names_where_and_what() -> None:
+    err = DataError("bad", file="/x/a.csv", row=3, column="c", expected="int", found="'x'")
+    assert user_message(err) == "file a.csv, row 3, column 'c': bad (expected int; found 'x')"
+    assert str(RenderError("boom", notebook="/tmp/n.ipynb", cell=2)) == "cell 2: boom"
+    assert str(ParameterError("wrong", parameter="area")) == "parameter 'area': wrong"
+
+
+def test_rebuild_prefers_the_json_line_over_the_message() -> None:
+    err = DataError("bad", file="a.csv", row=3)
+    tb = ["Traceback ...", ERROR_MARKER + json.dumps(err.to_dict())]
+    back = _rebuild("DataError", "file a.csv, row 3: bad", tb)
+    assert isinstance(back, DataError) and back.row == 3 and back.message == "bad"
+    plain = _rebuild("ParameterError", "some text", [])
+    assert isinstance(plain, ParameterError) and plain.message == "some text"
+    assert _rebuild("KeyError", "'x'", []) is None
