@@ -109,6 +109,32 @@ class ParameterError(EvaluationError):
         self.parameter = parameter
 
 
+class ArgumentError(EvaluationError, ValueError):
+    """A library function was called with a wrong argument (programmer misuse, not params).
+
+    A ValueError, so code that calls the library can treat it as one; ``argument``
+    names the function argument at fault.
+    """
+
+    FIELDS = ("argument", *EvaluationError.FIELDS)
+    WHERE = ("argument",)
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argument: str | None = None,
+        notebook: str | Path | None = None,
+        cell: int | None = None,
+    ) -> None:
+        super().__init__(message, notebook=notebook, cell=cell)
+        self.argument = argument
+
+
+class ArgumentTypeError(ArgumentError, TypeError):
+    """A library function was given an argument of the wrong type."""
+
+
 class PrivacyError(EvaluationError):
     """Output would break the disclosure rules (failed audit, identity number in a report)."""
 
@@ -134,7 +160,13 @@ def error_classes() -> dict[str, type[EvaluationError]]:
     return found
 
 
-_LABELS = {"file": "file {}", "row": "row {}", "column": "column '{}'", "parameter": "parameter '{}'"}
+_LABELS = {
+    "file": "file {}",
+    "row": "row {}",
+    "column": "column '{}'",
+    "parameter": "parameter '{}'",
+    "argument": "argument '{}'",
+}
 
 
 def user_message(error: EvaluationError) -> str:

@@ -7,14 +7,14 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from evaluation.exceptions import DataError, ParameterError
+from evaluation.exceptions import ArgumentError, ArgumentTypeError, DataError
 
 
 def require_frame(obj: object, name: str) -> pd.DataFrame:
-    """Return ``obj`` if it is a non-empty DataFrame, else raise ParameterError naming ``name``."""
+    """Return ``obj`` if it is a non-empty DataFrame; a TypeError naming ``name`` if it is not."""
     if not isinstance(obj, pd.DataFrame):
-        raise ParameterError(
-            f"must be a pandas DataFrame, got {type(obj).__name__}", parameter=name
+        raise ArgumentTypeError(
+            f"must be a pandas DataFrame, got {type(obj).__name__}", argument=name
         )
     if obj.empty:
         raise DataError(f"'{name}' has no rows")
@@ -27,18 +27,18 @@ def require_columns(frame: pd.DataFrame, frame_name: str, **columns: str | None)
         if col is None:
             continue
         if col not in frame.columns:
-            raise ParameterError(
+            raise ArgumentError(
                 f"column '{col}' is not in {frame_name} "
                 f"(columns: {', '.join(map(str, frame.columns))})",
-                parameter=arg,
+                argument=arg,
             )
 
 
 def require_choice(value: object, name: str, options: Iterable[object]) -> None:
-    """Raise ParameterError unless ``value`` is one of ``options``."""
+    """Raise ArgumentError unless ``value`` is one of ``options``."""
     options = list(options)
     if value not in options:
-        raise ParameterError(f"must be one of {options}, got {value!r}", parameter=name)
+        raise ArgumentError(f"must be one of {options}, got {value!r}", argument=name)
 
 
 def numeric_column(
@@ -71,16 +71,16 @@ def coerce_start(start: object, times: pd.Series, arg: str = "start") -> object:
         try:
             return pd.Timestamp(start)
         except (TypeError, ValueError) as exc:
-            raise ParameterError(f"cannot read {start!r} as a date", parameter=arg) from exc
+            raise ArgumentError(f"cannot read {start!r} as a date", argument=arg) from exc
     if isinstance(times.dtype, pd.PeriodDtype):
         try:
             return pd.Period(start, freq=times.dtype.freq)
         except (TypeError, ValueError) as exc:
-            raise ParameterError(f"cannot read {start!r} as a period", parameter=arg) from exc
+            raise ArgumentError(f"cannot read {start!r} as a period", argument=arg) from exc
     if pd.api.types.is_numeric_dtype(times):
         if not isinstance(start, (int, float, np.integer, np.floating)):
-            raise ParameterError(
-                f"must be a number like the time column, got {start!r}", parameter=arg
+            raise ArgumentError(
+                f"must be a number like the time column, got {start!r}", argument=arg
             )
         return start
     return start
@@ -89,12 +89,12 @@ def coerce_start(start: object, times: pd.Series, arg: str = "start") -> object:
 def check_start_inside(times: pd.Series, start: object, arg: str = "start") -> None:
     """Require at least one period before and one at/after ``start``."""
     if not (times < start).any():
-        raise ParameterError(f"{start!r} leaves no period before the intervention", parameter=arg)
+        raise ArgumentError(f"{start!r} leaves no period before the intervention", argument=arg)
     if not (times >= start).any():
-        raise ParameterError(f"{start!r} leaves no period after the intervention", parameter=arg)
+        raise ArgumentError(f"{start!r} leaves no period after the intervention", argument=arg)
 
 
 def check_alpha(alpha: float) -> None:
     """Require 0 < alpha < 1."""
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
-        raise ParameterError(f"must be between 0 and 1, got {alpha!r}", parameter="alpha")
+        raise ArgumentError(f"must be between 0 and 1, got {alpha!r}", argument="alpha")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from evaluation.exceptions import DataError, ParameterError
+from evaluation.exceptions import ArgumentError, DataError
 from evaluation.methods import _checks
 
 
@@ -83,14 +83,12 @@ def build_panel(
     _checks.require_frame(panel, "panel")
     _checks.require_columns(panel, "panel", outcome=outcome, unit=unit, time=time, offset=offset)
     if model == "poisson" and offset is None:
-        raise ParameterError(
-            "model='poisson' needs a population/exposure column", parameter="offset"
-        )
+        raise ArgumentError("model='poisson' needs a population/exposure column", argument="offset")
     if isinstance(treated_units, (str, int, np.integer)):
         treated_units = [treated_units]
     treated = list(treated_units)
     if not treated:
-        raise ParameterError("name at least one treated unit", parameter="treated_units")
+        raise ArgumentError("name at least one treated unit", argument="treated_units")
     df = panel.sort_values([unit, time]).reset_index(drop=True)
     if df[[unit, time]].isna().any().any():
         raise DataError(f"columns '{unit}'/'{time}' have missing values")
@@ -101,9 +99,9 @@ def build_panel(
     units = pd.Index(pd.unique(df[unit]))
     missing = [u for u in treated if u not in set(units)]
     if missing:
-        raise ParameterError(f"not found in column '{unit}': {missing}", parameter="treated_units")
+        raise ArgumentError(f"not found in column '{unit}': {missing}", argument="treated_units")
     if len(units) - len(set(treated)) < 1:
-        raise ParameterError("no comparison units left", parameter="treated_units")
+        raise ArgumentError("no comparison units left", argument="treated_units")
     start = _checks.coerce_start(start, df[time])
     _checks.check_start_inside(df[time], start)
     times = pd.Index(np.sort(pd.unique(df[time])))

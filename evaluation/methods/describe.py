@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from evaluation.exceptions import ParameterError
+from evaluation.exceptions import ArgumentError, ArgumentTypeError
 from evaluation.methods.results import RATE_RATIO, EffectResult, ITSResult
 
 MINUS = "\u2212"
@@ -52,10 +52,10 @@ def describe_effect(
     Says "ingen säkerställd skillnad" when the interval includes no effect.
     """
     if not isinstance(result, EffectResult):
-        raise ParameterError("must be a result from evaluation.methods", parameter="result")
+        raise ArgumentTypeError("must be a result from evaluation.methods", argument="result")
     if not isinstance(unit_phrase, str) or not unit_phrase.strip():
-        raise ParameterError(
-            "must be a non-empty text such as 'orosanmälningar'", parameter="unit_phrase"
+        raise ArgumentError(
+            "must be a non-empty text such as 'orosanmälningar'", argument="unit_phrase"
         )
     reference = (
         "än väntat utifrån utvecklingen före starten"

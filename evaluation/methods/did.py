@@ -7,7 +7,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from evaluation.exceptions import DataError, ParameterError
+from evaluation.exceptions import ArgumentError, DataError
 from evaluation.methods import _checks
 from evaluation.methods._panel import TwfePanel, build_panel
 from evaluation.methods.results import DIFFERENCE, RATE_RATIO, DiDResult, EventStudyResult
@@ -130,7 +130,7 @@ def difference_in_differences(
     p = build_panel(panel, outcome, unit, time, treated_units, start, offset=offset, model=model)
     lags = default_maxlags(p.n_periods) if maxlags is None else int(maxlags)
     if lags < 0:
-        raise ParameterError("must be zero or positive", parameter="maxlags")
+        raise ArgumentError("must be zero or positive", argument="maxlags")
     X = pd.concat([pd.Series(p.treated_post, name="treated_post"), p.fixed_effects()], axis=1)
     res = _fit(p, X, model, se, lags)
     coef, bse = float(res.params["treated_post"]), float(res.bse["treated_post"])
@@ -209,8 +209,8 @@ def event_study(
     lo, hi = int(np.nanmin(rel[p.treated_mask])), int(np.nanmax(rel[p.treated_mask]))
     if window is not None:
         if len(window) != 2 or window[0] > -2 or window[1] < 0:
-            raise ParameterError(
-                "must be (first, last) with first ≤ −2 and last ≥ 0", parameter="window"
+            raise ArgumentError(
+                "must be (first, last) with first ≤ −2 and last ≥ 0", argument="window"
             )
         lo, hi = max(lo, int(window[0])), min(hi, int(window[1]))
     if lo > -2:

@@ -10,7 +10,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.diagnostic import acorr_ljungbox
 
-from evaluation.exceptions import DataError, ParameterError
+from evaluation.exceptions import ArgumentError, DataError
 from evaluation.methods import _checks
 from evaluation.methods.results import DIFFERENCE, RATE_RATIO, ITSResult
 
@@ -43,8 +43,8 @@ def _series_frame(
     elif isinstance(series.index, (pd.DatetimeIndex, pd.PeriodIndex)):
         when = series.index.to_series()
     else:
-        raise ParameterError(
-            f"column '{time}' is not in {name} and its index holds no dates", parameter="time"
+        raise ArgumentError(
+            f"column '{time}' is not in {name} and its index holds no dates", argument="time"
         )
     _checks.require_columns(series, name, outcome=outcome, offset=offset)
     out = pd.DataFrame({"when": when.to_numpy()})
@@ -164,12 +164,12 @@ def interrupted_time_series(
     _checks.require_choice(se, "se", SE_TYPES)
     _checks.check_alpha(alpha)
     if seasonality == "fourier" and (not isinstance(harmonics, int) or harmonics < 1):
-        raise ParameterError("must be a positive integer", parameter="harmonics")
+        raise ArgumentError("must be a positive integer", argument="harmonics")
     if family == "linear" and offset is not None:
-        raise ParameterError(
+        raise ArgumentError(
             "family='linear' models the outcome directly; pass a rate as "
             "outcome instead of an offset",
-            parameter="offset",
+            argument="offset",
         )
     d = _series_frame(series, outcome, time, offset, "series")
     start_when = _checks.coerce_start(start, d["when"])

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from evaluation.exceptions import ParameterError
+from evaluation.exceptions import ArgumentTypeError
 from evaluation.methods.results import (
     RATE_RATIO,
     EventStudyResult,
@@ -25,8 +25,8 @@ OBSERVED, MODEL, COUNTERFACTUAL, GREY = PALETTE[0], PALETTE[1], PALETTE[2], "#9a
 
 def _require(result, kind, name="result"):
     if not isinstance(result, kind):
-        raise ParameterError(
-            f"must be a {kind.__name__}, got {type(result).__name__}", parameter=name
+        raise ArgumentTypeError(
+            f"must be a {kind.__name__}, got {type(result).__name__}", argument=name
         )
 
 
@@ -46,7 +46,7 @@ def _observed_points(ax, observed, label="Observerat (skyddade värden)"):
     if observed is None:
         return
     if not isinstance(observed, pd.Series):
-        raise ParameterError("must be a pandas Series indexed by time", parameter="observed")
+        raise ArgumentTypeError("must be a pandas Series indexed by time", argument="observed")
     shown = pd.to_numeric(observed, errors="coerce").dropna()
     ax.plot(
         shown.index,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.exceptions import ParameterError
+from evaluation.exceptions import ArgumentError
 
 
 def simulate_referral_panel(
@@ -26,9 +26,9 @@ def simulate_referral_panel(
     area level × common trend × seasonality × common monthly shock × effect.
     """
     if n_areas < 3:
-        raise ParameterError("need at least 3 areas", parameter="n_areas")
+        raise ArgumentError("need at least 3 areas", argument="n_areas")
     if rate_ratio <= 0:
-        raise ParameterError("must be positive", parameter="rate_ratio")
+        raise ArgumentError("must be positive", argument="rate_ratio")
     rng = np.random.default_rng(seed)
     months = pd.date_range(first, last, freq="MS")
     n_t = len(months)

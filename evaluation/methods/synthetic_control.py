@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evaluation.exceptions import DataError, ParameterError
+from evaluation.exceptions import ArgumentError, DataError
 from evaluation.methods import _checks
 from evaluation.methods._conformal import conformal_interval, conformal_p_value
 from evaluation.methods._weights import simplex_least_squares
@@ -80,19 +80,17 @@ def synthetic_control(
     _checks.check_alpha(alpha)
     Y = _wide(panel, outcome, unit, time)
     if treated_unit not in Y.columns:
-        raise ParameterError(
-            f"{treated_unit!r} is not in column '{unit}'", parameter="treated_unit"
-        )
+        raise ArgumentError(f"{treated_unit!r} is not in column '{unit}'", argument="treated_unit")
     if donors is None:
         donors = [u for u in Y.columns if u != treated_unit]
     donors = list(donors)
     unknown = [d for d in donors if d not in Y.columns]
     if unknown:
-        raise ParameterError(f"not found in column '{unit}': {unknown}", parameter="donors")
+        raise ArgumentError(f"not found in column '{unit}': {unknown}", argument="donors")
     if treated_unit in donors:
-        raise ParameterError("the treated unit cannot be its own donor", parameter="donors")
+        raise ArgumentError("the treated unit cannot be its own donor", argument="donors")
     if not donors:
-        raise ParameterError("need at least one donor", parameter="donors")
+        raise ArgumentError("need at least one donor", argument="donors")
     Y = Y[[treated_unit, *donors]]
     if Y.isna().any().any():
         bad = list(Y.columns[Y.isna().any()])

@@ -6,7 +6,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from evaluation.exceptions import ParameterError
 from evaluation.methods import (
     describe_effect,
     event_study,
@@ -46,7 +45,7 @@ def test_describe_no_effect():
     text = describe_effect(_result(0.95, 0.85, 1.06, "rate_ratio"), "orosanmälningar")
     assert "ingen säkerställd skillnad" in text
     assert "från 15 % färre till 6 % fler" in text
-    with pytest.raises(ParameterError, match="unit_phrase"):
+    with pytest.raises(ValueError, match="unit_phrase"):
         describe_effect(_result(1, 0, 2, "difference"), "")
 
 
@@ -105,7 +104,7 @@ def test_other_plots_are_figures_with_swedish_labels(fitted):
     assert "Placebotest" in fig.axes[0].get_title()
     assert len(fig.axes[0].get_lines()) >= sc.placebo_gaps.shape[1]
     plt.close(fig)
-    with pytest.raises(ParameterError, match="result"):
+    with pytest.raises(ValueError, match="result"):
         plot_its(sc)
 
 

@@ -116,18 +116,19 @@ def test_event_study_flags_pre_trend(panel):
 
 
 def test_bad_input_names_the_argument(panel):
-    with pytest.raises(ParameterError, match="offset"):
+    with pytest.raises(ValueError, match="offset"):
         difference_in_differences(
             panel, "referrals", "area", "month", "A01", START, model="poisson"
         )
-    with pytest.raises(ParameterError) as err:
+    with pytest.raises(ValueError) as err:
         difference_in_differences(panel, "nope", "area", "month", "A01", START)
-    assert err.value.parameter == "outcome"
-    with pytest.raises(ParameterError, match="treated_units"):
+    assert err.value.argument == "outcome"
+    assert not isinstance(err.value, ParameterError)
+    with pytest.raises(ValueError, match="treated_units"):
         difference_in_differences(panel, "referrals", "area", "month", "Z99", START)
-    with pytest.raises(ParameterError, match="start"):
+    with pytest.raises(ValueError, match="start"):
         difference_in_differences(panel, "referrals", "area", "month", "A01", "2030-01-01")
-    with pytest.raises(ParameterError, match="se"):
+    with pytest.raises(ValueError, match="se"):
         difference_in_differences(panel, "referrals", "area", "month", "A01", START, se="x")
     with pytest.raises(DataError):
         difference_in_differences(

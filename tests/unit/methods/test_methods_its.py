@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from evaluation.exceptions import ParameterError
 from evaluation.methods import interrupted_time_series
 
 
@@ -116,9 +115,9 @@ def test_date_index_negbin_and_linear(panel):
 
 
 def test_bad_input(sicily):
-    with pytest.raises(ParameterError, match="family"):
+    with pytest.raises(ValueError, match="family"):
         interrupted_time_series(sicily, 37, outcome="aces", family="gamma")
-    with pytest.raises(ParameterError, match="offset"):
+    with pytest.raises(ValueError, match="offset"):
         interrupted_time_series(sicily, 37, outcome="aces", offset="nope")
-    with pytest.raises(ParameterError, match="start"):
+    with pytest.raises(ValueError, match="start"):
         interrupted_time_series(sicily, 99, outcome="aces")

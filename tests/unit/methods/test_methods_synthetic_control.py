@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from scipy.optimize import minimize
 
-from evaluation.exceptions import ParameterError
 from evaluation.methods import synthetic_control
 
 
@@ -97,9 +96,9 @@ def test_predictors_and_warnings(prop99_long):
 
 
 def test_bad_input(prop99_long):
-    with pytest.raises(ParameterError, match="treated_unit"):
+    with pytest.raises(ValueError, match="treated_unit"):
         synthetic_control(prop99_long, "cigsale", "state", "Year", "Atlantis", 1989)
-    with pytest.raises(ParameterError, match="donors"):
+    with pytest.raises(ValueError, match="donors"):
         synthetic_control(
             prop99_long,
             "cigsale",
