@@ -10,14 +10,13 @@ from __future__ import annotations
 import difflib
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from evaluation.exceptions import ParameterError
-
-ReportKind = Literal["area_analysis", "outcome_followup", "user_survey"]
+from evaluation.metadata.kinds import get_kind
 
 DEFAULT_OUTCOMES = (
     "referrals_per_1000_children",
@@ -90,10 +89,18 @@ class SurveyParams(_Model):
     references: dict[str, SurveyReference] = Field(default_factory=dict)
 
 
+class UserSurveyParams(BaseModel):
+    """What a user_survey report needs beyond the common parameters (its kind's extension)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    survey: SurveyParams
+
+
 class EvaluationParams(_Model):
     """Everything one report needs besides the data folder's contents."""
 
-    kind: ReportKind
+    kind: str = Field(description="Report kind: a key of evaluation.metadata.kinds.")
     area: str = Field(description="Evaluated area: its name or code in areas.gpkg.")
     data: Path = Field(description="Data folder, relative to the params file.")
     title: str | None = None
@@ -110,6 +117,15 @@ class EvaluationParams(_Model):
     survey: SurveyParams | None = None
     show_render_date: bool = Field(False, description="Print the render date in the footer.")
     source_file: Path | None = Field(None, exclude=True)
+
+    @field_validator("kind")
+    @classmethod
+    def _registered_kind(cls, v: str) -> str:
+        try:
+            get_kind(v)
+        except ParameterError as exc:
+            raise ValueError(exc.message) from None
+        return v
 
     @field_validator("outcomes")
     @classmethod
@@ -175,10 +191,12 @@ def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
     data = params.data if params.data.is_absolute() else (path.parent / params.data).resolve()
     if not data.is_dir():
         raise ParameterError(f"data folder {data} does not exist", file=path, parameter="data")
-    if params.kind == "user_survey" and params.survey is None:
-        raise ParameterError(
-            "a user_survey report needs a 'survey' section", file=path, parameter="survey"
-        )
+    extension = get_kind(params.kind).params_model()
+    if extension is not None:
+        try:
+            extension.model_validate(raw)
+        except ValidationError as exc:
+            raise _explain(exc, extension, path) from None
     if params.period_start and params.period_end and params.period_start > params.period_end:
         raise ParameterError(
             "period_start is after period_end", file=path, parameter="period_start"

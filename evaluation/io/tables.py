@@ -1,5 +1,9 @@
 """Read one tabular input file (CSV, Excel, Parquet) into raw, untyped columns.
 
+``READERS`` is the one list of input formats: the suffixes a data folder may
+use are its keys. A new format is one function ``f(path) -> RawTable`` plus a
+``register_reader(".suffix", f)`` call.
+
 Encoding, separator and decimal mark of CSV files are detected, not configured:
 UTF-8 with or without BOM, and the "Swedish Excel" variant (``;`` separator,
 decimal comma, Windows-1252). Typing happens later, in ``evaluation.load.coerce``.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,8 +195,28 @@ def read_parquet(path: Path) -> RawTable:
     return RawTable(_normalise_columns(frame, path), path, decimal_comma=False, first_data_row=2)
 
 
-#: Registry of table readers by file suffix.
-READERS = {".csv": read_csv, ".xlsx": read_excel, ".parquet": read_parquet}
+#: A reader: one file's path in, its raw cells out (or a DataError naming the file).
+Reader = Callable[[Path], RawTable]
+
+#: Registry of table readers by lower-case file suffix, in order of preference.
+READERS: dict[str, Reader] = {}
+
+
+def register_reader(suffix: str, reader: Reader) -> None:
+    """Accept files ending in ``suffix`` (e.g. ``".tsv"``) as tables, read by ``reader``."""
+    if not suffix.startswith(".") or len(suffix) < 2:
+        raise ValueError(f"a suffix starts with '.', got {suffix!r}")
+    READERS[suffix.lower()] = reader
+
+
+def table_suffixes() -> tuple[str, ...]:
+    """Suffixes of the readable table formats, in order of preference."""
+    return tuple(READERS)
+
+
+register_reader(".csv", read_csv)
+register_reader(".xlsx", read_excel)
+register_reader(".parquet", read_parquet)
 
 
 def read_raw(path: str | Path) -> RawTable:

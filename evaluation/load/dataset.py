@@ -21,7 +21,7 @@ from evaluation.load.fingerprint import DataMetadata, data_fingerprint, read_met
 from evaluation.load.mapping import apply_mapping
 from evaluation.load.references import check_references
 from evaluation.load.schemas import validate_table
-from evaluation.metadata.contract import AREA_FILES, TABLE_EXTENSIONS, TABLES
+from evaluation.metadata.contract import AREA_FILES, TABLES, table_extensions
 
 CACHE_FORMAT = "2"  # bump when canonical tables change shape
 CACHE_ENV = "EVALUATION_CACHE_DIR"
@@ -35,7 +35,7 @@ class Dataset:
     metadata: DataMetadata
     fingerprint: dict[str, str]
     files: dict[str, str] = field(default_factory=dict)  # table -> file name used
-    areas: object | None = None  # geopandas.GeoDataFrame
+    areas: pd.DataFrame | None = None  # a geopandas.GeoDataFrame (a DataFrame subclass)
     area_mapping: pd.DataFrame | None = None
     area_statistics: pd.DataFrame | None = None
     referrals: pd.DataFrame | None = None
@@ -83,10 +83,10 @@ def read_contract_table(path: Path, name: str) -> pd.DataFrame:
     return validate_table(frame, spec, path)
 
 
-def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
+def _read_all(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     files: dict[str, str] = {}
     for name, spec in TABLES.items():
-        path = _find(folder, spec.file_stems, TABLE_EXTENSIONS)
+        path = _find(folder, spec.file_stems, table_extensions())
         if path is not None:
             files[name] = path.name
     # Arrow parsing and most column kernels release the GIL, so two threads use both cores.
@@ -95,7 +95,7 @@ def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
             name: pool.submit(read_contract_table, folder / file, name)
             for name, file in files.items()
         }
-        tables: dict[str, object] = {name: futures[name].result() for name in files}
+        tables: dict[str, pd.DataFrame] = {name: futures[name].result() for name in files}
     area_path = _find(folder, ("areas",), tuple(Path(f).suffix for f in AREA_FILES))
     if area_path is not None:
         from evaluation.io.geo import read_areas
@@ -113,7 +113,7 @@ def _cache_key(fingerprint: dict[str, str]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def _write_cache(target: Path, tables: dict[str, object], files: dict[str, str]) -> None:
+def _write_cache(target: Path, tables: dict[str, pd.DataFrame], files: dict[str, str]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
     try:
@@ -129,9 +129,9 @@ def _write_cache(target: Path, tables: dict[str, object], files: dict[str, str])
         raise
 
 
-def _read_cache(source: Path) -> tuple[dict[str, object], dict[str, str]]:
+def _read_cache(source: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     files = json.loads((source / "files.json").read_text(encoding="utf-8"))
-    tables: dict[str, object] = {}
+    tables: dict[str, pd.DataFrame] = {}
     for name in files:
         path = source / f"{name}.parquet"
         if name == "areas":

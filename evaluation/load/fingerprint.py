@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from evaluation.exceptions import DataError
-from evaluation.metadata.contract import AREA_FILES, METADATA_FILE, TABLE_EXTENSIONS, TABLES
+from evaluation.metadata.contract import AREA_FILES, METADATA_FILE, TABLES, table_extensions
 
 _EXTRA_FILES = ("indicators.yaml", METADATA_FILE)
 
@@ -39,7 +39,7 @@ def contract_files(folder: Path) -> list[Path]:
         f"{stem}{ext}"
         for spec in TABLES.values()
         for stem in spec.file_stems
-        for ext in TABLE_EXTENSIONS
+        for ext in table_extensions()
     ]
     names += list(AREA_FILES) + list(_EXTRA_FILES)
     return sorted(folder / n for n in names if (folder / n).is_file())

@@ -79,11 +79,5 @@ PARTNER = {
 
 SURVEY_SCALE = ("agree5", "satisfied4", "yesno", "often4", "free_text")
 
-REPORT_KIND = {
-    "area_analysis": "Områdesanalys",
-    "outcome_followup": "Uppföljning av utfall",
-    "user_survey": "Brukarundersökning",
-}
-
 #: Area code of Sweden as a whole in area_statistics.
 NATIONAL_CODE = "SE"

@@ -275,7 +275,14 @@ AREA_COLUMNS = (
     Column("municipality_code", "text", "4-digit municipality code"),
 )
 
-TABLE_EXTENSIONS = (".csv", ".xlsx", ".parquet")
+
+def table_extensions() -> tuple[str, ...]:
+    """Suffixes a table file may have: those with a registered reader (``io.tables``)."""
+    from evaluation.io.tables import table_suffixes
+
+    return table_suffixes()
+
+
 AREA_FILES = ("areas.gpkg", "areas.geojson")
 
 #: Optional description of a data folder: name, whether it is synthetic.

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from evaluation.present.format import fmt_int
-from evaluation.present.output import Group, Note, Table
+from evaluation.present.output import Note, Outputs, Table
 
 
-def privacy_appendix(protector) -> Group:
+def privacy_appendix(protector) -> Outputs:
     """Rules and thresholds applied, and how many cells each output hid."""
     ledger = protector.appendix()
     parts = [Note(line) for line in protector.rules_text().split("\n") if line.strip()]
     if ledger.empty:
-        return Group(tuple(parts))
+        return Outputs(tuple(parts))
     cells = ledger.set_index(ledger.columns[0])
     for col in ("Uppgifter", "Dolda"):
         cells[col] = [fmt_int(v) for v in cells[col]]
-    return Group(
+    return Outputs(
         (
             *parts,
             Table(

@@ -79,7 +79,7 @@ class Heading:
 
 
 @dataclass(frozen=True)
-class Group:
+class Outputs:
     """Several outputs shown together in one cell."""
 
     items: tuple

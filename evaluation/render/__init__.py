@@ -6,12 +6,18 @@ writes it atomically; ``run_batch`` does that for every evaluation of a batch,
 in parallel and incrementally, and writes the index page.
 """
 
-from evaluation.metadata.kinds import REPORT_NOTEBOOKS, notebook_path, register_report_kind
+from evaluation.metadata.kinds import (
+    ReportKind,
+    notebook_path,
+    register_report_kind,
+    report_kinds,
+)
 from evaluation.render.paths import area_slug
 from evaluation.render.single import ReportResult, render_report
 
 __all__ = [
-    "REPORT_NOTEBOOKS",
+    "ReportKind",
+    "report_kinds",
     "ReportResult",
     "area_slug",
     "notebook_path",

@@ -7,8 +7,7 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from evaluation.metadata.codes import REPORT_KIND
-from evaluation.metadata.kinds import REPORT_NOTEBOOKS
+from evaluation.metadata.kinds import kind_label, report_kinds
 from evaluation.render.paths import atomic_write_text
 from evaluation.render.scan import check_text
 from evaluation.render.single import ReportResult, redact
@@ -39,7 +38,7 @@ def _link(target: str | None, base: Path) -> str | None:
 
 
 def _kind_order(kind: str | None) -> int:
-    kinds = list(REPORT_NOTEBOOKS)
+    kinds = list(report_kinds())
     return kinds.index(kind) if kind in kinds else len(kinds)
 
 
@@ -73,7 +72,7 @@ def render_index(title: str, results: list[ReportResult], folder: Path, seconds:
         ]
         rows = sorted(groups[area], key=lambda r: (_kind_order(r.kind), r.params_file))
         for r in rows:
-            label = esc(REPORT_KIND.get(r.kind or "", r.kind or Path(r.params_file).name))
+            label = esc(kind_label(r.kind, r.kind or Path(r.params_file).name))
             href = _link(r.html, folder) if r.status != "failed" else None
             name = f'<a href="{esc(href)}">{label}</a>' if href else label
             status = f'<span class="{r.status}">{STATUS_LABEL.get(r.status, r.status)}</span>'

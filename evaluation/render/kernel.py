@@ -47,15 +47,15 @@ def _imports_of(source: str) -> set[str]:
 
 def warm_modules() -> tuple[str, ...]:
     """Modules to import at kernel start: the set-up's own plus every report notebook's imports."""
-    from evaluation.metadata.kinds import REPORT_NOTEBOOKS, notebook_dir
+    from evaluation.exceptions import EvaluationError
+    from evaluation.metadata.kinds import notebook_path, report_kinds
     from evaluation.render.kernel_setup import WARM_MODULES
 
     found = set(WARM_MODULES)
-    for name in REPORT_NOTEBOOKS.values():
-        path = notebook_dir() / name
+    for key in report_kinds():
         try:
-            nb = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            nb = json.loads(notebook_path(key).read_text(encoding="utf-8"))
+        except (OSError, ValueError, EvaluationError):
             continue
         for cell in nb.get("cells", []):
             if cell.get("cell_type") == "code":

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from evaluation.load.fingerprint import data_fingerprint, read_metadata, sha256_file
-from evaluation.metadata.codes import REPORT_KIND
+from evaluation.metadata.kinds import kind_label as _kind_label
 from evaluation.params import EvaluationParams
 
 #: Distributions whose versions are listed in every report (docs/privacy.md R10).
@@ -126,7 +126,7 @@ def report_context(
     """Everything the report template shows besides the notebook's outputs."""
     meta = read_metadata(params.data)
     fingerprint = fingerprint if fingerprint is not None else data_fingerprint(params.data)
-    kind_label = REPORT_KIND.get(params.kind, params.kind)
+    kind_label = _kind_label(params.kind)
     return {
         "title": params.title or f"{kind_label} – {params.area}",
         "kind": params.kind,

@@ -5,7 +5,8 @@ passes it through the report's Protector and returns a table, chart, map or
 note; the notebook calls these and nothing else. The area statistics are
 protected once per report (shares, rates, published values and counts, every
 place and year) and the profile table, trends, maps and deviations all read
-from that one protected panel (``report.memo``), so no figure is protected twice.
+from that one protected panel (computed once per report, ``per_report``), so no
+figure is protected twice.
 """
 
 from __future__ import annotations
@@ -23,12 +24,11 @@ from evaluation.present.charts import trend_chart
 from evaluation.present.format import HIDDEN, MISSING, fmt_int, fmt_number, fmt_percent
 from evaluation.present.guard import select_rows
 from evaluation.present.maps import choropleth, map_layout
-from evaluation.present.output import Group as Outputs
-from evaluation.present.output import Note, Table
+from evaluation.present.output import Note, Outputs, Table
 from evaluation.present.pyramid import pyramid_chart
 from evaluation.present.tables import count_table
 from evaluation.privacy import ProtectedFrame
-from evaluation.reports.context import Report
+from evaluation.reports.context import Report, default_header_details, per_report
 
 MUNICIPALITY = "Hela kommunen"
 NATIONAL = "Riket"
@@ -48,40 +48,45 @@ def _missing(report: Report, table: str, what: str) -> Note | None:
     return None
 
 
+def header_details(report: Report) -> tuple[tuple[str, str], ...] | None:
+    """Header lines (registered with the kind): the statistics years instead of a period."""
+    stats = report.data.area_statistics
+    if stats is None:
+        return None
+    years = f"{int(stats['year'].min())}–{int(stats['year'].max())}"
+    return default_header_details(report, when=("Statistikår", years))
+
+
+@per_report
 def _catalogue(report: Report) -> dict[str, IndicatorInfo]:
     """The packaged catalogue, extended by the data folder's own indicators.yaml."""
-    if "catalogue" not in report.memo:
-        extra = report.data.folder / "indicators.yaml"
-        report.memo["catalogue"] = load_catalogue(extra if extra.is_file() else None)
-    return report.memo["catalogue"]
+    extra = report.data.folder / "indicators.yaml"
+    return load_catalogue(extra if extra.is_file() else None)
 
 
+@per_report
 def _places(report: Report) -> dict[str, str]:
     """Area code → name: the evaluated area first, the other areas, municipality, Sweden."""
-    if "places" not in report.memo:
-        areas = report.data.areas
-        municipality = str(
-            areas.loc[areas["area_code"] == report.area_code, "municipality_code"].iloc[0]
-        )
-        own = areas[areas["municipality_code"] == municipality]
-        places = {report.area_code: report.area_name}
-        places.update(
-            {
-                str(c): str(n)
-                for c, n in zip(own["area_code"], own["area_name"], strict=False)
-                if c != report.area_code
-            }
-        )
-        places[municipality] = MUNICIPALITY
-        places[codes.NATIONAL_CODE] = NATIONAL
-        report.memo["places"] = places
-        report.memo["municipality_code"] = municipality
-    return report.memo["places"]
+    areas = report.data.areas
+    assert areas is not None  # open_report resolved the area from it
+    municipality = report.municipality_code
+    own = areas[areas["municipality_code"] == municipality]
+    places = {report.area_code: report.area_name}
+    places.update(
+        {
+            str(c): str(n)
+            for c, n in zip(own["area_code"], own["area_name"], strict=False)
+            if c != report.area_code
+        }
+    )
+    places[municipality] = MUNICIPALITY
+    places[codes.NATIONAL_CODE] = NATIONAL
+    return places
 
 
 def _area_codes(report: Report) -> list[str]:
     places = _places(report)
-    return [c for c in places if c not in (report.memo["municipality_code"], codes.NATIONAL_CODE)]
+    return [c for c in places if c not in (report.municipality_code, codes.NATIONAL_CODE)]
 
 
 def _count_view(table, places: dict[str, str], indicator: str) -> ProtectedFrame:
@@ -111,10 +116,9 @@ def _count_view(table, places: dict[str, str], indicator: str) -> ProtectedFrame
     )
 
 
+@per_report
 def _panel(report: Report) -> dict[str, ProtectedFrame]:
     """Every catalogue indicator for every place and year, protected once: key → frame."""
-    if "panel" in report.memo:
-        return report.memo["panel"]
     catalogue, places = _catalogue(report), _places(report)
     rows = ap.indicator_rows(report.data.area_statistics, catalogue, places)
     p = report.protector
@@ -164,7 +168,6 @@ def _panel(report: Report) -> dict[str, ProtectedFrame]:
                 kind="mixed",
                 withheld=bool(frame["suppressed"].all()),
             )
-    report.memo["panel"] = by_key
     return by_key
 
 
@@ -249,7 +252,7 @@ def profile_table(report: Report):
     if note := _no_statistics(report):
         return note
     catalogue = _catalogue(report)
-    muni = report.memo["municipality_code"]
+    muni = report.municipality_code
     areas = _area_codes(report)
     out, years, flagged = [], set(), []
     for key in _stat_keys(report):
@@ -327,7 +330,7 @@ def population_pyramid(report: Report):
     pyramid_keys = stats["indicator"].drop_duplicates()
     pyramid_keys = pyramid_keys[pyramid_keys.map(ap.is_age_sex)]
     _places(report)
-    muni = report.memo["municipality_code"]
+    muni = report.municipality_code
     year = (
         ap.latest_year(
             stats[stats["indicator"].isin(pyramid_keys)], pyramid_keys.iloc[0], [report.area_code]
@@ -370,7 +373,7 @@ def largest_deviations(report: Report, top: int = 5):
     if note := _no_statistics(report):
         return note
     catalogue = _catalogue(report)
-    muni = report.memo["municipality_code"]
+    muni = report.municipality_code
     areas = _area_codes(report)
     rows = []
     for key in _stat_keys(report):
@@ -461,7 +464,7 @@ def key_trends(report: Report):
     if note := _no_statistics(report):
         return note
     catalogue = _catalogue(report)
-    muni = report.memo["municipality_code"]
+    muni = report.municipality_code
     charts = []
     for key in _key_indicators(report):
         info = catalogue[key]
@@ -503,6 +506,11 @@ def key_trends(report: Report):
 # --- Maps ------------------------------------------------------------------------------------
 
 
+@per_report
+def _map_layout(report: Report):
+    return map_layout(report.data.areas, report.area_code)
+
+
 def key_maps(report: Report, k: int = 5):
     """Choropleth maps of the key indicators across all areas, the evaluated area outlined.
 
@@ -511,9 +519,7 @@ def key_maps(report: Report, k: int = 5):
     """
     if note := _no_statistics(report):
         return note
-    if "map_layout" not in report.memo:
-        report.memo["map_layout"] = map_layout(report.data.areas, report.area_code)
-    layout = report.memo["map_layout"]
+    layout = _map_layout(report)
     catalogue = _catalogue(report)
     maps = []
     for key in _key_indicators(report):

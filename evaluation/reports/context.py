@@ -6,17 +6,27 @@ JupyterLab, through papermill or in a batch gives the same state.
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import pandas as pd
 
 from evaluation.exceptions import ParameterError
 from evaluation.indicators.groups import Group
 from evaluation.load.dataset import Dataset, load_data
+from evaluation.metadata.kinds import HeaderDetails, get_kind
 from evaluation.params import EvaluationParams, load_params
 from evaluation.present.output import STYLE, Note, esc
+
+if TYPE_CHECKING:
+    from evaluation.privacy import Protector
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 _CASE_DATES = {
     "referrals": "received_date",
@@ -33,7 +43,7 @@ class Report:
 
     params: EvaluationParams
     data: Dataset
-    protector: object  # evaluation.privacy.Protector
+    protector: Protector
     area_code: str
     area_name: str
     groups: list[Group]
@@ -41,7 +51,7 @@ class Report:
     end: pd.Timestamp
     excluded: tuple[str, ...] = ()  # resolved excluded_from_comparison codes
     municipality_wide: bool = False  # the evaluated unit is the whole municipality
-    memo: dict = field(default_factory=dict)  # protected outputs shown more than once
+    _cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
 
     @property
     def evaluated(self) -> Group:
@@ -53,9 +63,40 @@ class Report:
         """The evaluated area and each comparison area: disjoint, so they can be totalled."""
         return [g for g in self.groups if g.role in ("evaluated", "comparison")]
 
-    def header(self, details: tuple[tuple[str, str], ...] | None = None) -> HeaderOutput:
-        """Title block with area, period and, for synthetic data, a visible warning."""
-        return HeaderOutput(self, details)
+    @functools.cached_property
+    def municipality_code(self) -> str:
+        """Code of the municipality the evaluated area belongs to."""
+        if self.municipality_wide:
+            return self.area_code
+        areas = self.data.areas
+        if areas is None:
+            raise ValueError("the report's data hold no areas")
+        return str(areas.loc[areas["area_code"] == self.area_code, "municipality_code"].iloc[0])
+
+    def header(self, details: HeaderDetails | None = None) -> HeaderOutput:
+        """Title block with area, period and, for synthetic data, a visible warning.
+
+        ``details`` defaults to the report kind's own header lines (its registry
+        entry), else area, period, comparisons and start.
+        """
+        return HeaderOutput(self, details or get_kind(self.params.kind).details(self))
+
+
+def per_report(func: Callable[Concatenate[Report, P], T]) -> Callable[Concatenate[Report, P], T]:
+    """Compute ``func(report, *args)`` once per report and return that same object after.
+
+    For protected outputs shown more than once: each is protected (and audited) once.
+    The arguments after ``report`` must be hashable.
+    """
+
+    @functools.wraps(func)
+    def once(report: Report, *args: P.args, **kwargs: P.kwargs) -> T:
+        key = (func, args, tuple(sorted(kwargs.items())))
+        if key not in report._cache:
+            report._cache[key] = func(report, *args, **kwargs)
+        return report._cache[key]
+
+    return once
 
 
 @dataclass(frozen=True)
@@ -80,29 +121,12 @@ class HeaderOutput:
     report: Report
     details: tuple[tuple[str, str], ...] | None = None
 
-    def _default_details(self) -> tuple[tuple[str, str], ...]:
-        r = self.report
-        stats = r.data.area_statistics
-        if r.params.kind == "area_analysis" and stats is not None:
-            when = ("Statistikår", f"{int(stats['year'].min())}–{int(stats['year'].max())}")
-        else:
-            when = ("Period", f"{r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}")
-        lines = [("Område", r.area_name), when]
-        comps = [g.label for g in r.groups if g.role == "comparison"]
-        if comps:
-            lines.append(("Jämförelseområden", ", ".join(comps)))
-        if r.params.intervention_start:
-            lines.append(
-                ("Det områdesbaserade arbetet startade", f"{r.params.intervention_start:%Y-%m-%d}")
-            )
-        return tuple(lines)
-
     def _repr_html_(self) -> str:
         r = self.report
         # The page title itself comes from the renderer (params.title or kind and area).
         lines = [STYLE] + [
             f"<p><strong>{esc(k)}:</strong> {esc(v)}</p>"
-            for k, v in (self.details or self._default_details())
+            for k, v in (self.details or default_header_details(r))
         ]
         if r.data.metadata.synthetic:
             lines.append(
@@ -114,6 +138,21 @@ class HeaderOutput:
                 )._repr_html_()
             )
         return "\n".join(lines)
+
+
+def default_header_details(report: Report, when: tuple[str, str] | None = None) -> HeaderDetails:
+    """Area, period (or ``when``), comparison areas and the start of the work."""
+    r = report
+    when = when or ("Period", f"{r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}")
+    lines = [("Område", r.area_name), when]
+    comps = [g.label for g in r.groups if g.role == "comparison"]
+    if comps:
+        lines.append(("Jämförelseområden", ", ".join(comps)))
+    if r.params.intervention_start:
+        lines.append(
+            ("Det områdesbaserade arbetet startade", f"{r.params.intervention_start:%Y-%m-%d}")
+        )
+    return tuple(lines)
 
 
 def _resolve_area(name: str, areas: pd.DataFrame, params_file, parameter: str) -> tuple[str, str]:

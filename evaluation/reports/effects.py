@@ -19,7 +19,8 @@ from evaluation.indicators.panel import area_panel
 from evaluation.metadata.outcomes import OUTCOMES, Outcome
 from evaluation.present.charts import to_png
 from evaluation.present.format import fmt_number
-from evaluation.present.output import Chart, Group, Heading, Note, Table
+from evaluation.present.output import Chart, Heading, Note, Outputs, Table
+from evaluation.reports.context import per_report
 
 #: Failures of model fitting (numpy, scipy, statsmodels) that mean "not estimable here".
 NUMERICAL_FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
@@ -42,12 +43,14 @@ def donor_pool(report) -> list[str]:
     return [c for c in report.groups[-1].codes if c not in excluded]
 
 
+@per_report
+def _area_panel(report, units: tuple[str, ...], freq: str) -> pd.DataFrame:
+    return area_panel(report.data, list(units), report.start, report.end, freq)
+
+
 def _panel(report, units: list[str], freq: str) -> pd.DataFrame:
     """The area × period panel, built once per report for each set of areas and grain."""
-    key = ("area_panel", tuple(units), freq)
-    if key not in report.memo:
-        report.memo[key] = area_panel(report.data, units, report.start, report.end, freq)
-    return report.memo[key].copy()
+    return _area_panel(report, tuple(units), freq).copy()
 
 
 def _value(panel: pd.DataFrame, outcome: Outcome) -> pd.Series:
@@ -117,7 +120,7 @@ def _fig(fig, alt: str, caption: str) -> Chart:
     return Chart(to_png(fig), alt=alt, caption=caption)
 
 
-def outcome_effects(report, key: str, *, plots: bool = True) -> Group:
+def outcome_effects(report, key: str, *, plots: bool = True) -> Outputs:
     """DiD (+ event study), ITS and synthetic control for one outcome."""
     outcome = OUTCOMES[key]
     rules = report.protector.rules
@@ -171,7 +174,7 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Group:
     items += sentences + notes
     if plots:
         items += _plots(report, outcome, panel, results)
-    return Group(tuple(items))
+    return Outputs(tuple(items))
 
 
 def _did(panel, outcome, report, start):
@@ -287,10 +290,10 @@ def _plots(report, outcome, panel, results) -> list:
     return out
 
 
-def effect_section(report) -> Group:
+def effect_section(report) -> Outputs:
     """The whole causal section: how to read it, then every outcome chosen in params."""
     if report.params.intervention_start is None:
-        return Group(
+        return Outputs(
             (Note("Effektskattningar kräver parametern intervention_start.", kind="withheld"),)
         )
     pool = donor_pool(report)
@@ -306,4 +309,4 @@ def effect_section(report) -> Group:
     parts = [intro, basis]
     for key in report.params.outcomes:
         parts.append(outcome_effects(report, key, plots=key == report.params.outcomes[0]))
-    return Group(tuple(parts))
+    return Outputs(tuple(parts))

@@ -15,10 +15,9 @@ from evaluation.indicators import referrals as rf
 from evaluation.metadata import codes
 from evaluation.present.charts import stacked_bar_chart, trend_chart
 from evaluation.present.guard import select_rows
-from evaluation.present.output import Group as Outputs
-from evaluation.present.output import Note
+from evaluation.present.output import Note, Outputs
 from evaluation.present.tables import count_table, statistic_table, value_table
-from evaluation.reports.context import Report
+from evaluation.reports.context import Report, per_report
 
 RATE_UNIT = "per 1 000 barn 0–17 år och år"
 
@@ -121,23 +120,22 @@ def referral_rate_table(report: Report, reporters: tuple[str, ...] | None = None
     return value_table(protected, caption, decimals=1, index_label="Grupp")
 
 
+@per_report
 def _reporter_shares(report: Report):
     """The reporter mix for every group and year, protected once and shown twice."""
-    if "reporter_mix" not in report.memo:
-        mix = rf.reporter_mix(
-            report.data.referrals,
-            report.groups,
-            report.start,
-            report.end,
-            "year",
-            classes=rf.REPORTER_CLASS,
-        )
-        report.memo["reporter_mix"] = report.protector.shares(
-            mix,
-            label="Orosanmälningar efter anmälare (andelar per grupp och år)",
-            complementary="reporter_category",
-        )
-    return report.memo["reporter_mix"]
+    mix = rf.reporter_mix(
+        report.data.referrals,
+        report.groups,
+        report.start,
+        report.end,
+        "year",
+        classes=rf.REPORTER_CLASS,
+    )
+    return report.protector.shares(
+        mix,
+        label="Orosanmälningar efter anmälare (andelar per grupp och år)",
+        complementary="reporter_category",
+    )
 
 
 def reporter_mix_table(report: Report):

@@ -3,7 +3,7 @@
 Every function computes an indicator (``evaluation.indicators.survey``), passes
 it through the report's Protector and returns a table, chart or note; the
 notebook calls these and nothing else. Outputs used twice (the response rates,
-the shares of positive answers) are protected once and kept in ``report.memo``.
+the shares of positive answers) are protected once per report (``per_report``).
 
 What is compared, and how it is said:
 
@@ -35,9 +35,9 @@ from evaluation.present.format import (
     fmt_number,
     fmt_percent,
 )
-from evaluation.present.output import Group, Heading, Note, Table
+from evaluation.present.output import Heading, Note, Outputs, Table
 from evaluation.present.tables import withheld_note
-from evaluation.reports.context import Report
+from evaluation.reports.context import Report, per_report
 
 CHANGE_ALPHA = 0.05
 CHANGE_TEST = "score-test för två oberoende andelar"
@@ -48,7 +48,7 @@ NOT_SHOWN = "redovisas inte eftersom underlaget är för litet"
 
 
 @dataclass(frozen=True)
-class Scope:
+class SurveyScope:
     """The survey rows of one unit (and area), with its questions and periods."""
 
     survey: str
@@ -89,10 +89,9 @@ def _missing(report: Report) -> Note | None:
     return None
 
 
-def scope(report: Report) -> Scope:
-    """Resolve survey, unit and area from the parameters (checked once, then memoised)."""
-    if "survey_scope" in report.memo:
-        return report.memo["survey_scope"]
+@per_report
+def scope(report: Report) -> SurveyScope:
+    """Resolve survey, unit and area from the parameters (checked once per report)."""
     sp = report.params.survey
     file = report.params.source_file
     questions, invitations, responses = _tables(report)
@@ -132,7 +131,7 @@ def scope(report: Report) -> Scope:
             si.select(inv, sp.survey, sp.unit, area_code),
             si.select(resp, sp.survey, sp.unit, area_code),
         )
-    result = Scope(
+    return SurveyScope(
         sp.survey,
         sp.unit,
         area_code,
@@ -142,33 +141,27 @@ def scope(report: Report) -> Scope:
         resp,
         si.periods_of(inv, resp),
     )
-    report.memo["survey_scope"] = result
-    return result
 
 
 # --- Protected outputs used more than once -------------------------------------------------
 
 
+@per_report
 def _rates(report: Report):
-    if "survey_rates" not in report.memo:
-        s = scope(report)
-        frame = si.response_rates(s.invitations, s.responses, s.periods)
-        report.memo["survey_rates"] = report.protector.shares(
-            frame, label="Svarsfrekvens per period"
-        )
-    return report.memo["survey_rates"]
+    s = scope(report)
+    frame = si.response_rates(s.invitations, s.responses, s.periods)
+    return report.protector.shares(frame, label="Svarsfrekvens per period")
 
 
+@per_report
 def _positive(report: Report):
-    if "survey_positive" not in report.memo:
-        s = scope(report)
-        frame = si.positive_shares(s.questions, s.responses, s.periods)
-        report.memo["survey_positive"] = report.protector.shares(
-            frame,
-            label="Andel positiva svar per fråga och period",
-            value_cols=("value", "ci_low", "ci_high", "p_change"),
-        )
-    return report.memo["survey_positive"]
+    s = scope(report)
+    frame = si.positive_shares(s.questions, s.responses, s.periods)
+    return report.protector.shares(
+        frame,
+        label="Andel positiva svar per fråga och period",
+        value_cols=("value", "ci_low", "ci_high", "p_change"),
+    )
 
 
 def _rows(protected, question_id: str) -> list[pd.Series]:
@@ -295,20 +288,25 @@ class _QuestionTable(Table):
 # --- Header and reading guide --------------------------------------------------------------
 
 
+def header_details(report: Report) -> tuple[tuple[str, str], ...] | None:
+    """Header lines (registered with the kind): survey, unit, area, periods."""
+    if _missing(report):
+        return None
+    s = scope(report)
+    where = s.where if s.area_code is not None else "hela kommunen (enheten har inget eget område)"
+    return (
+        ("Enkät", s.survey),
+        ("Enhet", s.unit or "alla enheter"),
+        ("Område", where),
+        ("Perioder", _periods_text(s.periods) if s.periods else MISSING),
+    )
+
+
 def header(report: Report):
     """Title block: survey, unit, area (or the whole municipality), periods, synthetic warning."""
     if note := _missing(report):
-        return Group((report.header(), note))
-    s = scope(report)
-    where = s.where if s.area_code is not None else "hela kommunen (enheten har inget eget område)"
-    return report.header(
-        details=(
-            ("Enkät", s.survey),
-            ("Enhet", s.unit or "alla enheter"),
-            ("Område", where),
-            ("Perioder", _periods_text(s.periods) if s.periods else MISSING),
-        )
-    )
+        return Outputs((report.header(), note))
+    return report.header()
 
 
 def reading_guide(report: Report):
@@ -394,13 +392,13 @@ def nonresponse_note(report: Report):
                 f"svarsfrekvensen är under {fmt_percent(threshold)}."
             )
         )
-    return Group(tuple(parts)) if parts else Note(MISSING)
+    return Outputs(tuple(parts)) if parts else Note(MISSING)
 
 
 # --- Summary and questions -----------------------------------------------------------------
 
 
-def _withheld_all(report: Report, s: Scope) -> Note:
+def _withheld_all(report: Report, s: SurveyScope) -> Note:
     rules = report.protector.rules
     return Note(
         f"Inga andelar redovisas för {s.name}: ingen fråga har tillräckligt många "
@@ -519,7 +517,7 @@ def question_section(report: Report, q: si.Question):
     rows = _rows(_positive(report), q.question_id)
     heading = Heading(f"Fråga {q.number}. {q.text}", level=3)
     if not any(_shown(r) for r in rows):
-        return Group(
+        return Outputs(
             (
                 heading,
                 Note(f"Svarsfördelningen och andelen positiva svar {NOT_SHOWN}.", kind="withheld"),
@@ -543,7 +541,7 @@ def question_section(report: Report, q: si.Question):
     items = [heading, chart, Note(" ".join(sentences))]
     if caveat := _indication(rows, sp.min_answers_generalise):
         items.append(Note(caveat, kind="warning"))
-    return Group(tuple(items))
+    return Outputs(tuple(items))
 
 
 def question_sections(report: Report):
@@ -558,7 +556,7 @@ def question_sections(report: Report):
             f"frågor var: {listing}",
             kind="withheld",
         )
-    return Group(tuple(question_section(report, q) for q in s.closed))
+    return Outputs(tuple(question_section(report, q) for q in s.closed))
 
 
 # --- Free text, method, appendix -----------------------------------------------------------
@@ -626,4 +624,4 @@ def privacy_appendix(report: Report):
         "andelar används i tabeller, diagram och text, och inga summor över perioder visas, så "
         "en dold period kan inte räknas fram. Fritextsvar visas aldrig, bara hur många de var."
     )
-    return Group((survey_rules, _appendix(report.protector)))
+    return Outputs((survey_rules, _appendix(report.protector)))
