@@ -1,6 +1,13 @@
 """Evaluation toolkit for area-based social work: validated data in, protected reports out."""
 
+from __future__ import annotations
+
+import os
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from evaluation.load.dataset import Dataset
 
 try:
     __version__ = version("evaluation")
@@ -8,11 +15,13 @@ except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+unknown"
 
 
-def load_data(folder, cache_dir=None):
+def load_data(
+    folder: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None
+) -> Dataset:
     """Load and validate a data folder; see :func:`evaluation.load.dataset.load_data`."""
     from evaluation.load.dataset import load_data as _load
 
-    return _load(folder, cache_dir=cache_dir)
+    return _load(os.fspath(folder), cache_dir=os.fspath(cache_dir) if cache_dir else None)
 
 
 __all__ = ["__version__", "load_data"]
