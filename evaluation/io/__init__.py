@@ -24,7 +24,7 @@ _PUBLIC = {
     "read_areas": "evaluation.io.geo",
 }
 
-__all__ = sorted(_PUBLIC)
+__all__ = ["read_areas", "read_kolada", "read_pxweb", "read_raw", "register_reader"]
 
 
 def __getattr__(name: str) -> Any:

@@ -17,21 +17,8 @@ def require_protected(obj) -> None:
 
 
 def select_rows(protected, mask):
-    """Rows of an already protected frame (selecting what to show, never recomputing).
-
-    Withheld is re-derived for the selection so an all-hidden subset shows the
-    standard sentence instead of an empty chart.
-    """
-    import dataclasses
-
-    from evaluation.privacy import SUPPRESSED_SENTENCE
+    """Rows of an already protected frame; see :func:`evaluation.privacy.views.select_rows`."""
+    from evaluation.privacy.views import select_rows as select
 
     require_protected(protected)
-    frame = protected.frame[mask.to_numpy() if hasattr(mask, "to_numpy") else mask]
-    withheld = bool(frame["suppressed"].all()) if len(frame) else True
-    return dataclasses.replace(
-        protected,
-        frame=frame.reset_index(drop=True),
-        withheld=withheld,
-        note=SUPPRESSED_SENTENCE if withheld else protected.note,
-    )
+    return select(protected, mask)

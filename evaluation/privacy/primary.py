@@ -58,6 +58,26 @@ def hide_rates(count: np.ndarray, population: np.ndarray, rules: PrivacyRules) -
         return np.isnan(cnt) | np.isnan(pop) | small_counts(cnt, rules) | (pop < rules.min_n)
 
 
+def hide_values(
+    kind: str,
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    rules: PrivacyRules,
+    *,
+    sensitive: bool = False,
+) -> np.ndarray:
+    """The one visibility rule for a share (``kind="share"``) or a rate (``kind="rate"``).
+
+    For callers that must know whether a value would be shown without protecting
+    a frame, such as a chart that draws a weighted mix of areas.
+    """
+    if kind == "share":
+        return hide_shares(numerator, denominator, rules, sensitive=sensitive)
+    if kind == "rate":
+        return hide_rates(numerator, denominator, rules)
+    raise ValueError(f"kind must be 'share' or 'rate', got {kind!r}")
+
+
 def hide_statistics(n: np.ndarray, rules: PrivacyRules) -> np.ndarray:
     """Means and medians with fewer than ``min_n`` contributors (R2)."""
     n = np.asarray(n, dtype=float)

@@ -27,7 +27,7 @@ from evaluation.present.maps import choropleth, map_layout
 from evaluation.present.output import Note, Outputs, Table
 from evaluation.present.pyramid import pyramid_chart
 from evaluation.present.tables import count_table
-from evaluation.privacy import ProtectedFrame
+from evaluation.privacy import ProtectedFrame, views
 from evaluation.reports.context import Report, default_header_details, per_report
 
 MUNICIPALITY = "Hela kommunen"
@@ -92,27 +92,16 @@ def _area_codes(report: Report) -> list[str]:
 def _count_view(table, places: dict[str, str], indicator: str) -> ProtectedFrame:
     """A protected count table (places × years) read as tidy rows; values are not changed."""
     by_name = {n: c for c, n in places.items()}
-    rows = []
-    for name in table.values.index:
-        for year in table.values.columns:
-            rows.append(
-                {
-                    "area_code": by_name[name],
-                    "group": name,
-                    "indicator": indicator,
-                    "year": int(year),
-                    "period": str(year),
-                    "period_start": pd.Timestamp(int(year), 1, 1),
-                    "value": table.values.loc[name, year],
-                    "suppressed": bool(table.hidden.loc[name, year]),
-                }
-            )
-    return ProtectedFrame(
-        frame=pd.DataFrame(rows),
-        label=table.label,
-        kind="counts",
-        withheld=table.withheld,
-        note=table.note,
+    return views.as_tidy(
+        table,
+        lambda name, year: {
+            "area_code": by_name[name],
+            "group": name,
+            "indicator": indicator,
+            "year": int(year),
+            "period": str(year),
+            "period_start": pd.Timestamp(int(year), 1, 1),
+        },
     )
 
 
@@ -161,13 +150,7 @@ def _panel(report: Report) -> dict[str, ProtectedFrame]:
         if len(parts) == 1:
             by_key[key] = parts[0]
         else:  # one key protected in two ways (e.g. Sweden without a base): read both
-            frame = pd.concat([f.frame for f in parts], ignore_index=True)
-            by_key[key] = ProtectedFrame(
-                frame=frame,
-                label=parts[0].label,
-                kind="mixed",
-                withheld=bool(frame["suppressed"].all()),
-            )
+            by_key[key] = views.concat(parts)
     return by_key
 
 
@@ -181,18 +164,8 @@ def _key_rows(
         mask &= pf.frame["year"] == year
     selected = select_rows(pf, mask)
     order = {c: i for i, c in enumerate(codes_)}
-    frame = (
-        selected.frame.assign(_o=selected.frame["area_code"].map(order))
-        .sort_values(["_o", "year"])
-        .drop(columns="_o")
-        .reset_index(drop=True)
-    )
-    return ProtectedFrame(
-        frame=frame,
-        label=selected.label,
-        kind=selected.kind,
-        withheld=selected.withheld,
-        note=selected.note,
+    return views.sort_rows(
+        selected, ["area_code", "year"], key=lambda s: s.map(order) if s.name == "area_code" else s
     )
 
 
@@ -476,13 +449,7 @@ def key_trends(report: Report):
         protected = _key_rows(report, key, places)
         has_ci = "ci_low" in protected.frame and protected.frame["ci_low"].notna().any()
         if not has_ci and "ci_low" not in protected.frame:
-            protected = ProtectedFrame(
-                frame=protected.frame.assign(ci_low=float("nan"), ci_high=float("nan")),
-                label=protected.label,
-                kind=protected.kind,
-                withheld=protected.withheld,
-                note=protected.note,
-            )
+            protected = views.with_columns(protected, ci_low=float("nan"), ci_high=float("nan"))
         what = info.label[0].lower() + info.label[1:]
         charts.append(
             trend_chart(

@@ -20,6 +20,7 @@ from evaluation.metadata.outcomes import OUTCOMES, Outcome
 from evaluation.present.charts import to_png
 from evaluation.present.format import fmt_number
 from evaluation.present.output import Chart, Heading, Note, Outputs, Table
+from evaluation.privacy.primary import hide_values
 from evaluation.reports.context import per_report
 
 #: Failures of model fitting (numpy, scipy, statsmodels) that mean "not estimable here".
@@ -63,10 +64,7 @@ def _passes(panel: pd.DataFrame, outcome: Outcome, code: str, rules) -> bool:
     """Whether every period of one area passes the privacy rules (safe to draw its line)."""
     rows = panel[panel["area_code"] == code]
     num, den = rows[outcome.numerator], rows[outcome.denominator]
-    if outcome.kind == "rate":
-        return bool(((num == 0) | (num >= rules.min_count)).all())
-    small = lambda s: s.between(1, rules.min_count - 1)  # noqa: E731
-    return bool(((den >= rules.min_n) & ~small(num) & ~small(den - num)).all())
+    return not hide_values(outcome.kind, num, den, rules, sensitive=outcome.sensitive).any()
 
 
 def _interval(low: float, high: float, fmt) -> str:

@@ -47,7 +47,11 @@ def _notebook(path: Path) -> None:
         ),
         nbformat.v4.new_markdown_cell("## Vad vandringen visade"),
     ]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
 
 

@@ -9,13 +9,13 @@ def test_public_names_import() -> None:
     from evaluation import load_data
     from evaluation.io import read_areas, read_kolada, read_pxweb, read_raw, register_reader
     from evaluation.io.pxweb import read_pxweb as read_pxweb_module
+    from evaluation.metadata.kinds import ReportKind, register_report_kind
     from evaluation.methods import (
         difference_in_differences,
         event_study,
         interrupted_time_series,
         synthetic_control,
     )
-    from evaluation.metadata.kinds import ReportKind, register_report_kind
     from evaluation.stats import poisson_ci, wilson_ci
 
     assert read_pxweb is read_pxweb_module

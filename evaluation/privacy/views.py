@@ -1,0 +1,127 @@
+"""Views on protected outputs: select, reorder, combine and reshape without recomputing.
+
+The only way outside ``evaluation.privacy`` to get a differently shaped protected
+output. A view never changes a shown value or a ``suppressed`` flag; it only
+selects, orders or relabels rows, and it may add key columns or empty (all
+missing) value columns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+from evaluation.exceptions import PrivacyError
+from evaluation.privacy.results import ProtectedFrame, ProtectedTable
+from evaluation.privacy.symbols import SUPPRESSED_SENTENCE
+
+_PROTECTED_COLUMNS = ("value", "suppressed")
+
+
+def _require_frame(protected: Any) -> ProtectedFrame:
+    if not isinstance(protected, ProtectedFrame):
+        raise PrivacyError(
+            f"a view needs a ProtectedFrame from the report's Protector; got "
+            f"{type(protected).__name__}"
+        )
+    return protected
+
+
+def select_rows(protected: ProtectedFrame, mask: Any) -> ProtectedFrame:
+    """Rows of an already protected frame (selecting what to show, never recomputing).
+
+    Withheld is re-derived for the selection so an all-hidden subset shows the
+    standard sentence instead of an empty chart.
+    """
+    _require_frame(protected)
+    frame = protected.frame[mask.to_numpy() if hasattr(mask, "to_numpy") else mask]
+    withheld = bool(frame["suppressed"].all()) if len(frame) else True
+    return dataclasses.replace(
+        protected,
+        frame=frame.reset_index(drop=True),
+        withheld=withheld,
+        note=SUPPRESSED_SENTENCE if withheld else protected.note,
+    )
+
+
+def sort_rows(
+    protected: ProtectedFrame,
+    by: Sequence[str],
+    key: Callable[[pd.Series], pd.Series] | None = None,
+) -> ProtectedFrame:
+    """The same rows in another order (``DataFrame.sort_values(by, key=key)``, stable)."""
+    _require_frame(protected)
+    frame = protected.frame.sort_values(list(by), key=key, kind="stable").reset_index(drop=True)
+    return dataclasses.replace(protected, frame=frame)
+
+
+def with_columns(protected: ProtectedFrame, **columns: Any) -> ProtectedFrame:
+    """Add key columns (text, dates) or empty value columns (all missing) to a protected frame.
+
+    Refuses to overwrite a column, and refuses numbers that did not come from the
+    Protector: a new numeric column must be entirely missing.
+    """
+    _require_frame(protected)
+    frame = protected.frame
+    for name, value in columns.items():
+        if name in frame.columns:
+            raise PrivacyError(
+                f"{protected.label}: column {name!r} exists; a view cannot change it"
+            )
+        series = pd.Series(value, index=frame.index) if np.isscalar(value) else pd.Series(value)
+        numeric = is_numeric_dtype(series.dtype) and not is_bool_dtype(series.dtype)
+        if numeric and series.notna().any():
+            raise PrivacyError(
+                f"{protected.label}: column {name!r} would add numbers the Protector never saw"
+            )
+    return dataclasses.replace(protected, frame=frame.assign(**columns))
+
+
+def concat(parts: Sequence[ProtectedFrame], kind: str = "mixed") -> ProtectedFrame:
+    """One frame holding the rows of several protected frames (the first one's label)."""
+    if not parts:
+        raise ValueError("concat needs at least one protected frame")
+    for part in parts:
+        _require_frame(part)
+    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    return ProtectedFrame(
+        frame=frame, label=parts[0].label, kind=kind, withheld=bool(frame["suppressed"].all())
+    )
+
+
+def as_tidy(
+    table: ProtectedTable, keys: Callable[[Hashable, Hashable], dict[str, Any]]
+) -> ProtectedFrame:
+    """A protected count table read as tidy rows, one per cell; values are not changed.
+
+    ``keys(row_label, column_label)`` gives each row's key columns; ``value`` and
+    ``suppressed`` come from the table.
+    """
+    if not isinstance(table, ProtectedTable):
+        raise PrivacyError(f"as_tidy needs a ProtectedTable; got {type(table).__name__}")
+    rows = []
+    for row in table.values.index:
+        for col in table.values.columns:
+            cell_keys = keys(row, col)
+            clash = [k for k in _PROTECTED_COLUMNS if k in cell_keys]
+            if clash:
+                raise PrivacyError(f"{table.label}: keys may not set {clash[0]!r}")
+            rows.append(
+                {
+                    **cell_keys,
+                    "value": table.values.loc[row, col],
+                    "suppressed": bool(table.hidden.loc[row, col]),
+                }
+            )
+    return ProtectedFrame(
+        frame=pd.DataFrame(rows),
+        label=table.label,
+        kind="counts",
+        withheld=table.withheld,
+        note=table.note,
+    )
