@@ -46,7 +46,8 @@ def period_frame(start: pd.Timestamp, end: pd.Timestamp, freq: Freq) -> pd.DataF
     starts = pd.date_range(first, end, freq=pd.DateOffset(months=step))
     frame = pd.DataFrame({"period_start": starts})
     frame["period_end"] = frame["period_start"] + pd.DateOffset(months=step) - pd.Timedelta(days=1)
-    frame["period_end"] = frame["period_end"].clip(upper=pd.Timestamp(end))
+    # pandas-stubs type clip's bounds as numbers; a Timestamp bound works on datetimes.
+    frame["period_end"] = frame["period_end"].clip(upper=pd.Timestamp(end))  # type: ignore[call-overload]
     frame["period"] = period_label(frame["period_start"], freq)
     days_in_year = 365.25
     frame["years"] = ((frame["period_end"] - frame["period_start"]).dt.days + 1) / days_in_year

@@ -268,9 +268,9 @@ def _merge_jsonstat2(docs: list[dict]) -> dict:
 # --- Kolada ----------------------------------------------------------------------------------
 
 
-def _chunks(ids: Iterable[str], size: int = KOLADA_MAX_IDS) -> list[list[str]]:
-    ids = list(dict.fromkeys(str(i) for i in ids))
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
+def _chunks(ids: Iterable[str | int], size: int = KOLADA_MAX_IDS) -> list[list[str]]:
+    unique = list(dict.fromkeys(str(i) for i in ids))
+    return [unique[i : i + size] for i in range(0, len(unique), size)]
 
 
 def fetch_kolada(

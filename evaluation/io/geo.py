@@ -65,8 +65,9 @@ def _division(frame: pd.DataFrame, layer: str | None) -> pd.Series | None:
         return frame["division"].astype("string")
     if "version" in frame.columns:
         return frame["version"].astype("string").str.replace("_", "", regex=False)
-    if layer and re.fullmatch(r"(?i)(deso|regso)_?\d{4}", layer):
-        kind, year = re.match(r"(?i)(deso|regso)_?(\d{4})", layer).groups()
+    match = re.fullmatch(r"(?i)(deso|regso)_?(\d{4})", layer) if layer else None
+    if match:
+        kind, year = match.groups()
         name = "DeSO" if kind.lower() == "deso" else "RegSO"
         return pd.Series([f"{name}{year}"] * len(frame), index=frame.index, dtype="string")
     return None
@@ -87,7 +88,7 @@ def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
         columns={c: c.strip().lower() for c in frame.columns if c != frame.geometry.name}
     )
     prefer_regso = bool(layer and layer.lower().startswith("regso"))
-    chosen = {}
+    chosen: dict[str, str] = {}
     for target, sources in _SOURCES.items():
         if target == "area_code" and prefer_regso:
             sources = ("area_code", "regsokod")
@@ -315,13 +316,14 @@ def aggregate_statistics(
             expected="statistics for every mapped area",
             found=", ".join(absent[:5]),
         )
-    members = mapping.groupby("to_code")["from_code"].nunique()
+    members: dict = mapping.groupby("to_code")["from_code"].nunique().to_dict()
     parts = stats[mapped].merge(
         mapping[["from_code", "to_code"]], left_on="area_code", right_on="from_code"
     )
     rows = []
     for (to_code, year, key), group in parts.groupby(["to_code", "year", "indicator"], sort=True):
-        rows.append(_combine(group, catalogue[key], members[to_code], to_code, year, key))
+        n_members = int(members[to_code])
+        rows.append(_combine(group, catalogue[key], n_members, to_code, year, key))
     out = pd.DataFrame(
         rows,
         columns=["area_code", "year", "indicator", "value", "numerator", "denominator", "flag"],

@@ -286,7 +286,8 @@ def to_jsonstat2(
     full = pd.MultiIndex.from_product([cats[d] for d in dims], names=dims)
     indexed = frame.astype({d: str for d in dims}).set_index(dims).reindex(full)
     reasons = {v: k for k, v in reversed(MARKERS.items())}
-    values, status = [], {}
+    values: list[float | None] = []
+    status: dict[str, str] = {}
     for i, (number, note) in enumerate(zip(indexed[VALUE], indexed[NOTE], strict=False)):
         values.append(None if pd.isna(number) else float(number))
         if pd.isna(number):
@@ -301,7 +302,7 @@ def to_jsonstat2(
         }
         for d in dims
     }
-    doc = {
+    doc: dict[str, Any] = {
         "version": "2.0",
         "class": "dataset",
         "label": label,
@@ -417,7 +418,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
     write them) or are content codes beside a ``Tid`` column (long, PxWeb v2 'usecodes').
     """
     lines = _decode(path).splitlines()
-    start, sep = None, ","
+    start: int | None = None
+    sep: str | None = ","
     for i, line in enumerate(lines):  # skip title lines: the header is the first with 2+ fields
         sep = next(
             (s for s in (";", "\t", ",") if len(next(csv.reader([line], delimiter=s), [])) > 1),
@@ -434,10 +436,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
             expected="a header with dimension and value columns",
             found="no columns",
         )
-    rows = list(csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=sep))
+    rows = list(csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=sep or ","))
     header = [h.strip() for h in rows[0]]
     header_row = start + 1
-    dims, values = [], []
+    dims: list[str] = []
+    values: list[str] = []
     for name in header:
         period = _PERIOD.match(name)
         if name.lower() in _DIM_ALIASES or (not period and not values and name):
@@ -482,13 +485,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 records.append((*key, name, number, note))
             else:
                 match = _PERIOD.match(name)
+                assert match is not None  # the header loop kept only names that match
                 records.append((*key, match["label"] or "", match["period"], number, note))
     extra = [MEASURE] if long_form else [MEASURE, "Tid"]
     frame = pd.DataFrame.from_records(records, columns=[*codes, *extra, VALUE, NOTE])
     if frame[MEASURE].nunique() <= 1:
         frame = frame.drop(columns=MEASURE)
     order = [c for c in ("Region",) if c in frame] + [
-        c for c in frame if c not in ("Region", "Tid", MEASURE, VALUE, NOTE)
+        str(c) for c in frame if c not in ("Region", "Tid", MEASURE, VALUE, NOTE)
     ]
     order += [c for c in ("Tid", MEASURE) if c in frame]
     frame = frame[[*order, VALUE, NOTE]]

@@ -65,7 +65,7 @@ def _text(s: pd.Series) -> pd.Series:
     if s.dtype == object:
         s = s.map(norm)
     else:
-        s = s.astype("string").str.strip().replace("", pd.NA)
+        s = s.astype("string").str.strip().replace({"": pd.NA})
     return s.astype("string")
 
 
@@ -97,7 +97,7 @@ def _numbers(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
         text = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)  # thousands spaces
         if raw.decimal_comma or text.str.contains(",", regex=False).any():
             text = text.str.replace(",", ".", regex=False)
-        text = text.replace("", pd.NA)
+        text = text.replace({"": pd.NA})
         out = pd.to_numeric(text, errors="coerce").astype("float64")
         bad = out.isna() & text.notna()
         if bad.any():
@@ -117,7 +117,7 @@ def _int(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
 
 def _date_text(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     """Fast path for text cells (CSV): ISO dates and date-times, Excel serials as a fallback."""
-    text = s.astype("string").str.strip().replace("", pd.NA)
+    text = s.astype("string").str.strip().replace({"": pd.NA})
     longer = text.str.len() > 10
     if not longer.any() and (fast := iso_dates(text)) is not None:
         return fast
@@ -204,7 +204,7 @@ def _bool_from_text(raw: RawTable, s: pd.Series, col: Column, text: pd.Series) -
 
 def _list(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     text = _text(s).str.lower().str.replace(r"\s*[;|]\s*", ";", regex=True)
-    return text.str.strip(";").replace("", pd.NA)
+    return text.str.strip(";").replace({"": pd.NA})
 
 
 _CONVERTERS = {"int": _int, "float": _numbers, "date": _date, "bool": _bool, "list": _list}

@@ -42,7 +42,7 @@ def _date_ok(yymmdd: str, century: str) -> bool:
 def is_identity_number(text: str) -> bool:
     """True when the whole of ``text`` is a valid personal identity or coordination number."""
     m = _PATTERN.fullmatch(text.strip())
-    return bool(m) and _valid(m)
+    return m is not None and _valid(m)
 
 
 def _valid(m: re.Match[str]) -> bool:

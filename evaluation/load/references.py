@@ -68,11 +68,11 @@ def _area_codes(tables: dict, files: dict, folder: Path) -> None:
     areas = tables.get("areas")
     if areas is None:
         return
-    known = list(areas["area_code"])
+    codes = list(areas["area_code"])
     mapping = tables.get("area_mapping")
     if mapping is not None:
-        known += list(mapping["from_code"]) + list(mapping["to_code"])
-    known = pd.unique(pd.Series(known, dtype="string"))
+        codes += list(mapping["from_code"]) + list(mapping["to_code"])
+    known = pd.unique(pd.Series(codes, dtype="string"))
     for name in _AREA_TABLES:
         frame = tables.get(name)
         if frame is None:

@@ -37,10 +37,10 @@ def _checks(col: Column) -> list[pa.Check]:
             )
         )
     elif col.allowed is not None:
-        allowed = list(col.allowed)
+        options = list(col.allowed)
         checks.append(
             pa.Check(
-                lambda s, allowed=allowed: isin(s, allowed) | s.isna(),
+                lambda s, allowed=options: isin(s, allowed) | s.isna(),
                 error=f"one of {', '.join(col.allowed)}",
             )
         )

@@ -64,7 +64,9 @@ def load_catalogue(extra: Path | str | None = None) -> dict[str, IndicatorInfo]:
     """
     packaged = resources.files("evaluation.metadata").joinpath("indicators.yaml")
     base = _read(None, packaged.read_text("utf-8"), "indicators.yaml")
-    entries = {key: (dict(value or {}), "indicators.yaml") for key, value in base.items()}
+    entries: dict[str, tuple[dict, str | Path]] = {
+        key: (dict(value or {}), "indicators.yaml") for key, value in base.items()
+    }
     if extra is not None:
         path = Path(extra)
         if not path.exists():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,7 @@ def numeric_column(
     return values
 
 
-def coerce_start(start: object, times: pd.Series, arg: str = "start") -> object:
+def coerce_start(start: Any, times: pd.Series, arg: str = "start") -> Any:
     """Convert ``start`` to the type of ``times`` (dates, periods or numbers)."""
     if pd.api.types.is_datetime64_any_dtype(times):
         try:
@@ -74,7 +75,8 @@ def coerce_start(start: object, times: pd.Series, arg: str = "start") -> object:
             raise ArgumentError(f"cannot read {start!r} as a date", argument=arg) from exc
     if isinstance(times.dtype, pd.PeriodDtype):
         try:
-            return pd.Period(start, freq=times.dtype.freq)
+            # pandas-stubs list a few offset classes; Period takes any BaseOffset.
+            return pd.Period(start, freq=times.dtype.freq)  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
             raise ArgumentError(f"cannot read {start!r} as a period", argument=arg) from exc
     if pd.api.types.is_numeric_dtype(times):

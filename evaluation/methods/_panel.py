@@ -104,13 +104,13 @@ def build_panel(
         raise ArgumentError("no comparison units left", argument="treated_units")
     start = _checks.coerce_start(start, df[time])
     _checks.check_start_inside(df[time], start)
-    times = pd.Index(np.sort(pd.unique(df[time])))
+    times = pd.Index(pd.unique(df[time])).sort_values()
     y = _checks.numeric_column(df, outcome, "outcome", nonnegative=(model == "poisson"))
     log_offset = None
     if offset is not None:
         log_offset = np.log(_checks.numeric_column(df, offset, "offset", positive=True))
-    unit_codes = units.get_indexer(df[unit])
-    time_codes = times.get_indexer(df[time])
+    unit_codes = units.get_indexer(pd.Index(df[unit]))
+    time_codes = times.get_indexer(pd.Index(df[time]))
     is_treated = df[unit].isin(treated).to_numpy()
     post = (df[time] >= start).to_numpy()
     return TwfePanel(

@@ -255,7 +255,9 @@ def event_study(
         }
     )
     coefs = pd.concat([coefs, ref]).sort_values("event_time").reset_index(drop=True)
-    coefs["period"] = [p.period_for_event_time(k) for k in coefs["event_time"]]
+    coefs["period"] = pd.Series(
+        [p.period_for_event_time(k) for k in coefs["event_time"]], index=coefs.index
+    )
     coefs["binned"] = ((coefs["event_time"] == lo) & (lo > p.min_event_time)) | (
         (coefs["event_time"] == hi) & (hi < p.max_event_time)
     )
@@ -271,10 +273,10 @@ def event_study(
     pre_p = float(res.wald_test(R, scalar=True, use_f=False).pvalue)
     # Summary: mean post coefficient minus mean pre coefficient (the reference counts as 0).
     post = [n for n, k in zip(names, ks, strict=False) if k >= 0]
-    c = np.zeros(len(res.params))
-    c[[list(res.params.index).index(n) for n in post]] = 1.0 / len(post)
-    c[[list(res.params.index).index(n) for n in leads]] = -1.0 / (len(leads) + 1)
-    tt = res.t_test(c)
+    contrast = np.zeros(len(res.params))
+    contrast[[list(res.params.index).index(n) for n in post]] = 1.0 / len(post)
+    contrast[[list(res.params.index).index(n) for n in leads]] = -1.0 / (len(leads) + 1)
+    tt = res.t_test(contrast)
     est, sd = float(np.squeeze(tt.effect)), float(np.squeeze(tt.sd))
     low, high = est - z * sd, est + z * sd
     if scale == RATE_RATIO:

@@ -196,9 +196,10 @@ def interrupted_time_series(
     params = pd.Series(np.asarray(res.params)[:k], index=X.columns)
     cov = pd.DataFrame(np.asarray(res.cov_params())[:k, :k], index=X.columns, columns=X.columns)
     z = stats.norm.ppf(1 - alpha / 2)
+    std_err = pd.Series(np.sqrt(np.diag(cov.to_numpy())), index=X.columns)
 
     def summary(term: str) -> tuple[float, float, float, float]:
-        b, s = params[term], float(np.sqrt(cov.loc[term, term]))
+        b, s = float(params[term]), float(std_err[term])
         p = float(2 * stats.norm.sf(abs(b / s)))
         vals = np.array([b, b - z * s, b + z * s])
         vals = vals if family == "linear" else np.exp(vals)

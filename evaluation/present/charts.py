@@ -118,7 +118,8 @@ def trend_chart(
                 lw=0,
             )
     if start is not None:
-        ax.axvline(pd.Timestamp(start), color="#444", ls="--", lw=1)
+        # matplotlib's date converter takes a Timestamp; its stubs say float.
+        ax.axvline(pd.Timestamp(start), color="#444", ls="--", lw=1)  # type: ignore[arg-type]
         ax.annotate(
             start_label,
             (pd.Timestamp(start), 1.0),

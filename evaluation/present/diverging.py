@@ -63,12 +63,14 @@ def _bar_parts(
     None when the bar may not be drawn (its sides are hidden or missing).
     """
     sides = rows[rows["kind"] == "side"].set_index("segment")
+    side_value = sides["value"].astype(float)
     if any(
-        s not in sides.index or bool(sides.loc[s, "suppressed"]) or pd.isna(sides.loc[s, "value"])
+        s not in sides.index or bool(sides.loc[s, "suppressed"]) or pd.isna(side_value[s])
         for s in (NEGATIVE, POSITIVE)
     ):
         return None
     answers = rows[rows["kind"] == "answer"].set_index("segment")
+    answer_value = answers["value"].astype(float)
     parts = []
     for side in (NEGATIVE, POSITIVE):
         members = [s for s in segments if s.side == side]
@@ -76,11 +78,9 @@ def _bar_parts(
             s.code in answers.index and not bool(answers.loc[s.code, "suppressed"]) for s in members
         )
         if ok:
-            parts += [
-                (s.label, s.code, float(answers.loc[s.code, "value"]), False) for s in members
-            ]
+            parts += [(s.label, s.code, float(answer_value[s.code]), False) for s in members]
         else:
-            parts.append((side_labels[side], side, float(sides.loc[side, "value"]), True))
+            parts.append((side_labels[side], side, float(side_value[side]), True))
     return parts
 
 

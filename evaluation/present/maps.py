@@ -14,6 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import mapclassify
 import matplotlib.patheffects as pe
@@ -21,6 +22,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import shapely
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 from matplotlib.collections import PathCollection
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
@@ -41,7 +45,7 @@ _HALO = [pe.withStroke(linewidth=3, foreground="white")]
 class MapLayout:
     """Geometry and framing shared by every map of one report."""
 
-    areas: object  # GeoDataFrame in EPSG:3006, index = area_code
+    areas: gpd.GeoDataFrame  # in EPSG:3006, index = area_code
     area_code: str
     area_name: str
     overview: tuple[float, float, float, float]
@@ -262,6 +266,7 @@ def choropleth(
     )
     if panels == 2:
         z = layout.zoom
+        assert z is not None  # two panels exactly when there is a close-up
         axes[0].add_patch(
             Rectangle(
                 (z[0], z[1]), z[2] - z[0], z[3] - z[1], fill=False, edgecolor="#d55e00", lw=1.2

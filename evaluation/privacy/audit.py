@@ -115,7 +115,7 @@ def _bounds(values: np.ndarray, hidden: np.ndarray, relations) -> tuple[dict, bo
         return bounds, consistent
     a_eq = np.array(a_rows) if a_rows else None
     b_eq = np.array(b) if b else None
-    used = (np.abs(a_eq) > 0).any(axis=0) if a_eq is not None else np.zeros(len(cells), bool)
+    used = np.zeros(len(cells), bool) if a_eq is None else np.abs(a_eq).max(axis=0) > 0
     for p, k in var.items():
         if not used[k]:
             bounds[p] = (0.0, math.inf)

@@ -108,6 +108,7 @@ def _head(label: Hashable) -> Hashable:
 def append_label(index: pd.Index, label: Hashable) -> pd.Index:
     """Index with one more label appended (a total or an 'övriga' row)."""
     if isinstance(index, pd.MultiIndex):
+        assert isinstance(label, tuple)  # a MultiIndex label is a tuple (see total_label)
         return index.append(pd.MultiIndex.from_tuples([label], names=index.names))
     return pd.Index([*index.tolist(), label], name=index.name)
 

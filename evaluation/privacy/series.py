@@ -124,6 +124,7 @@ def protect_series(
             chosen = grain
             break
 
+    assert table is not None  # grains is not empty, so the loop ran
     values = table[count].to_numpy(dtype=float)
     hide = rules.is_small(values)
     if hide.any():
