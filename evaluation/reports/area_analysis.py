@@ -29,6 +29,7 @@ from evaluation.present.pyramid import pyramid_chart
 from evaluation.present.tables import count_table
 from evaluation.privacy import ProtectedFrame, views
 from evaluation.reports.context import Report, default_header_details, per_report
+from evaluation.reports.context import missing_table_note as _missing
 
 MUNICIPALITY = "Hela kommunen"
 NATIONAL = "Riket"
@@ -37,15 +38,6 @@ CASE_YEARS = 2  # the existing work is shown for the last two years of case data
 
 
 # --- shared, computed once per report --------------------------------------------------------
-
-
-def _missing(report: Report, table: str, what: str) -> Note | None:
-    if report.data.table(table) is None:
-        return Note(
-            f"Avsnittet om {what} visas inte eftersom datamappen saknar {table}.csv.",
-            kind="withheld",
-        )
-    return None
 
 
 def header_details(report: Report) -> tuple[tuple[str, str], ...] | None:

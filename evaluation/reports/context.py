@@ -140,6 +140,16 @@ class HeaderOutput:
         return "\n".join(lines)
 
 
+def missing_table_note(report: Report, table: str, what: str) -> Note | None:
+    """The note shown instead of a section whose table the data folder lacks; else None."""
+    if report.data.table(table) is None:
+        return Note(
+            f"Avsnittet om {what} visas inte eftersom datamappen saknar {table}.csv.",
+            kind="withheld",
+        )
+    return None
+
+
 def default_header_details(report: Report, when: tuple[str, str] | None = None) -> HeaderDetails:
     """Area, period (or ``when``), comparison areas and the start of the work."""
     r = report

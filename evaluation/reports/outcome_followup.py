@@ -18,20 +18,12 @@ from evaluation.present.guard import select_rows
 from evaluation.present.output import Note, Outputs
 from evaluation.present.tables import count_table, statistic_table, value_table
 from evaluation.reports.context import Report, per_report
+from evaluation.reports.context import missing_table_note as _missing
 
 RATE_UNIT = "per 1 000 barn 0–17 år och år"
 
 
 START_LABEL = "Start områdesbaserat arbete"
-
-
-def _missing(report: Report, table: str, what: str) -> Note | None:
-    if report.data.table(table) is None:
-        return Note(
-            f"Avsnittet om {what} visas inte eftersom datamappen saknar {table}.csv.",
-            kind="withheld",
-        )
-    return None
 
 
 def _trend(

@@ -204,7 +204,7 @@ has realistic data to run on. Regenerate it (byte-identical CSV files) with
 
     python -m evaluation.synthetic data/sample --seed {seed} --readme data/README.md
 
-and `tests/test_synthetic.py` checks that the committed copy matches the code.
+and `tests/unit/test_synthetic.py` checks that the committed copy matches the code.
 
 | file | rows |
 |---|---:|
