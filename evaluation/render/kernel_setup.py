@@ -135,7 +135,8 @@ def reset(cwd: str) -> None:
             except Exception:  # noqa: BLE001 - best effort across pandas versions
                 pass
     if _warning_filters is not None:
-        warnings.filters[:] = _warning_filters
+        # typeshed declares warnings.filters a Sequence; at run time it is the list to reset.
+        warnings.filters[:] = _warning_filters  # type: ignore[index]
 
 
 def prepare_data(folder: str, cache_dir: str | None) -> str:

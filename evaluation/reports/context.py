@@ -305,9 +305,9 @@ def open_report(
     """Load parameters and data, resolve areas and dates, and start the report's Protector."""
     from evaluation.privacy import PrivacyRules, Protector
 
-    params = load_params(params_file)
-    data = load_data(params.data, cache_dir=cache_dir)
     file = Path(params_file)
+    params = load_params(file)
+    data = load_data(params.data, cache_dir=Path(cache_dir) if cache_dir is not None else None)
     scope = build_groups(params, data, file)
     window = _data_window(data)
     if window is None:
