@@ -16,7 +16,7 @@ from evaluation.exceptions import ParameterError
 from evaluation.indicators.groups import Group
 from evaluation.load.dataset import Dataset, load_data
 from evaluation.params import EvaluationParams, load_params
-from evaluation.present.output import STYLE, Note, esc
+from evaluation.present.output import STYLE, Note, Protected, esc
 
 _CASE_DATES = {
     "referrals": "received_date",
@@ -70,7 +70,7 @@ class Scope:
 
 
 @dataclass(frozen=True)
-class HeaderOutput:
+class HeaderOutput(Protected):
     """The block under the page title: what is evaluated, when, and a synthetic-data warning.
 
     ``details`` replaces the default lines (area, period, comparisons, start) for
