@@ -16,6 +16,7 @@ from evaluation.exceptions import ParameterError
 from evaluation.indicators.groups import Group
 from evaluation.load.dataset import Dataset, load_data
 from evaluation.params import EvaluationParams, load_params
+from evaluation.present.format import fmt_month, fmt_month_span
 from evaluation.present.output import STYLE, Note, Protected, esc
 
 _CASE_DATES = {
@@ -86,14 +87,14 @@ class HeaderOutput(Protected):
         if r.params.kind == "area_analysis" and stats is not None:
             when = ("Statistikår", f"{int(stats['year'].min())}–{int(stats['year'].max())}")
         else:
-            when = ("Period", f"{r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}")
+            when = ("Period", fmt_month_span(r.start, r.end))  # R7: month precision in text
         lines = [("Område", r.area_name), when]
         comps = [g.label for g in r.groups if g.role == "comparison"]
         if comps:
             lines.append(("Jämförelseområden", ", ".join(comps)))
         if r.params.intervention_start:
             lines.append(
-                ("Det områdesbaserade arbetet startade", f"{r.params.intervention_start:%Y-%m-%d}")
+                ("Det områdesbaserade arbetet startade", fmt_month(r.params.intervention_start))
             )
         return tuple(lines)
 
