@@ -59,8 +59,11 @@ def describe(output: dict) -> str:
 
 
 def _cells(nb: nbformat.NotebookNode):
-    """(number, cell) for the notebook's own cells, numbered from 1; papermill's injected
-    parameters cell is skipped so numbers match the notebook the researcher edits."""
+    """(number, cell) for the notebook's own cells, numbered from 1.
+
+    Papermill's injected parameters cell is skipped, so numbers match the notebook the
+    researcher edits.
+    """
     number = 0
     for cell in nb.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):

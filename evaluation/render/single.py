@@ -132,8 +132,8 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
     """Execute, export and scan; return the finished page (nothing is written on failure)."""
     from evaluation.render.execute import execute_notebook
     from evaluation.render.export import export_html
-    from evaluation.render.provenance import git_commit, report_context
     from evaluation.render.outputs import check_outputs
+    from evaluation.render.provenance import git_commit, report_context
     from evaluation.render.scan import check_text, scan_file
 
     parameters = {
