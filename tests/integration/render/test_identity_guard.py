@@ -124,3 +124,21 @@ def test_survey_question_text_and_column_names_are_guarded(tmp_path: Path) -> No
     with pytest.raises(IdentityNumberError) as err:
         read_contract_table(referrals, "referrals")
     assert "row 1" in str(err.value) and _clean(str(err.value))
+
+
+def test_batch_with_an_area_named_like_a_number_names_no_folder_and_echoes_nothing(
+    project: Path,
+) -> None:
+    (project / "num.yaml").write_text(
+        f"kind: area_analysis\narea: '{NUMBER}'\ndata: data\n", encoding="utf-8"
+    )
+    batch = project / "batch.yaml"
+    batch.write_text("batch: term\nevaluations:\n  - ok.yaml\n  - num.yaml\n", encoding="utf-8")
+    out = project / "reports"
+    result = runner.invoke(
+        app, ["batch", str(batch), "-o", str(out), "--executor", "serial", "--no-progress"]
+    )
+    assert result.exit_code == 1 and _clean(result.output), result.output
+    index = (out / "term" / "index.html").read_text(encoding="utf-8")
+    assert _clean(index) and "misslyckades" in index
+    assert sorted(p.name for p in (out / "term").iterdir() if p.is_dir()) == ["skaggetorp"]
