@@ -163,6 +163,18 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ParameterError(f"not valid YAML{line}", file=path) from None
     if not isinstance(content, dict):
         raise ParameterError("expected a mapping of parameter names to values", file=path)
+    from evaluation.load.idnumbers import guard_mapping
+
+    guard_mapping(
+        content,
+        path,
+        lambda where: ParameterError(
+            "a value shaped like a Swedish personal identity or coordination number "
+            "(not shown); parameters are printed in reports and must identify no one",
+            file=path,
+            parameter=where,
+        ),
+    )
     return content
 
 

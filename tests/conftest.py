@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,14 @@ import pytest
 from tests.tiny_data import write_tiny
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory) -> Path:
+    """Renders cache canonical tables in a temporary folder, not in the user's cache."""
+    if not os.environ.get("EVALUATION_CACHE_DIR"):
+        os.environ["EVALUATION_CACHE_DIR"] = str(tmp_path_factory.mktemp("evaluation-cache"))
+    return Path(os.environ["EVALUATION_CACHE_DIR"])
 
 
 @pytest.fixture(scope="session")

@@ -33,8 +33,11 @@ def _fail(exc: BaseException, debug: bool) -> None:
     """Print ``exc`` for a person (one or two lines) and exit with its code."""
     from evaluation.render.single import one_line
 
-    if debug:
-        traceback.print_exception(exc, file=sys.stderr)
+    if debug:  # R8 holds in debug mode too: the traceback is redacted line by line
+        from evaluation.load.idnumbers import redact
+
+        text = "".join(traceback.format_exception(exc))
+        typer.echo(redact(text).rstrip("\n"), err=True)
     if isinstance(exc, EvaluationError):
         typer.echo(f"Error ({type(exc).__name__}): {one_line(exc)}", err=True)
         kept = getattr(exc, "notebook", None)
@@ -56,13 +59,16 @@ def run(
 ) -> None:
     """Render one evaluation's report."""
     try:
+        from evaluation.load.cachedir import cache_dir_outside
         from evaluation.render import render_report
-        from evaluation.render.paths import remove_stale_temp_files
+        from evaluation.render.paths import remove_legacy_cache, remove_stale_temp_files
 
         if output_dir.is_dir():  # nothing is created before the inputs have been read
+            remove_legacy_cache(output_dir)
             for folder in [output_dir, *[p for p in output_dir.iterdir() if p.is_dir()]]:
                 remove_stale_temp_files(folder)
-        result = render_report(params, output_dir, cache_dir=output_dir / ".cache", force=force)
+        cache = cache_dir_outside(output_dir)  # private: record-level data never in reports/
+        result = render_report(params, output_dir, cache_dir=cache, force=force)
     except Exception as exc:  # noqa: BLE001 - every failure is reported without a traceback
         _fail(exc, debug)
     word = "Re-used (inputs unchanged)" if result.status == "reused" else "Wrote"

@@ -229,6 +229,24 @@ def positive_shares(
     return add_share(frame)
 
 
+def skipped_counts(
+    questions: list[Question], responses: pd.DataFrame, periods: list[str]
+) -> pd.DataFrame:
+    """Respondents of each period who gave no counted answer to each closed question.
+
+    ``skipped`` = respondents of the period minus those who answered the question. A
+    report showing both counts shows this difference too, so it follows the count rules.
+    """
+    respondents = responses.groupby("period", observed=True)["respondent_id"].nunique()
+    answered = positive_shares(questions, responses, periods)
+    frame = answered[["question_id", "period", "denominator"]].rename(
+        columns={"denominator": "answered"}
+    )
+    frame["respondents"] = frame["period"].map(respondents).fillna(0).astype(int).to_numpy()
+    frame["skipped"] = frame["respondents"] - frame["answered"]
+    return frame.reset_index(drop=True)
+
+
 def free_text_counts(
     questions: list[Question], responses: pd.DataFrame, periods: list[str]
 ) -> pd.DataFrame:

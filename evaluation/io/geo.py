@@ -117,6 +117,9 @@ def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     ]
     for col in extra:
         out[col] = frame[col].to_numpy()
+    from evaluation.load.idnumbers import guard_frame
+
+    guard_frame(out, path)  # R8: area names are drawn on maps and printed everywhere
     _validate(out, path, chosen)
     return out.to_crs(TARGET_CRS) if out.crs.to_epsg() != 3006 else out
 

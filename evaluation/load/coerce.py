@@ -15,7 +15,11 @@ import pandas as pd
 from evaluation.exceptions import DataError, IdentityNumberError
 from evaluation.io.tables import RawTable
 from evaluation.load.fastops import iso_dates
-from evaluation.load.idnumbers import first_identity_number_row, quote_safely
+from evaluation.load.idnumbers import (
+    contains_identity_number,
+    first_identity_number_row,
+    quote_safely,
+)
 from evaluation.metadata.contract import Column, TableSpec
 
 _TRUE = {"true", "1", "ja", "j", "yes", "y", "sant"}
@@ -226,6 +230,14 @@ def guard_identity_numbers(raw: RawTable, spec: TableSpec | None = None) -> None
             if c.kind in ("date", "bool") or (c.allowed is not None and c.kind == "text")
         }
     )
+    for name in raw.frame.columns:
+        if contains_identity_number(str(name)):  # the header row is text too
+            raise IdentityNumberError(
+                "a column name is shaped like a Swedish personal identity or coordination number",
+                file=raw.path,
+                row=1,
+                found="a personal identity number (not shown)",
+            )
     for name in raw.frame.columns:
         if name in typed:
             continue

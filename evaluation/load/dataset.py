@@ -16,6 +16,7 @@ import pandas as pd
 from evaluation import __version__
 from evaluation.exceptions import DataError
 from evaluation.io.tables import read_raw
+from evaluation.load.cachedir import CACHE_ENV, private_dir
 from evaluation.load.coerce import coerce_table, guard_identity_numbers
 from evaluation.load.fingerprint import DataMetadata, data_fingerprint, read_metadata
 from evaluation.load.mapping import apply_mapping
@@ -24,7 +25,6 @@ from evaluation.load.schemas import validate_table
 from evaluation.metadata.contract import AREA_FILES, TABLES, table_extensions
 
 CACHE_FORMAT = "2"  # bump when canonical tables change shape
-CACHE_ENV = "EVALUATION_CACHE_DIR"
 
 
 @dataclass
@@ -114,7 +114,7 @@ def _cache_key(fingerprint: dict[str, str]) -> str:
 
 
 def _write_cache(target: Path, tables: dict[str, pd.DataFrame], files: dict[str, str]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(target.parent)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
     try:
         for name, frame in tables.items():
@@ -153,6 +153,7 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
     cache_dir
         Where canonical tables are cached as Parquet, keyed by the content hash of
         the source files; defaults to ``$EVALUATION_CACHE_DIR``; ``None`` disables.
+        Renders use ``default_cache_dir()``, never a folder under the reports.
     """
     folder = Path(folder)
     if not folder.is_dir():

@@ -80,6 +80,19 @@ def read_metadata(folder: str | Path) -> DataMetadata:
         raise DataError("not valid YAML", file=path) from None
     if not isinstance(raw, dict):
         raise DataError("expected a mapping", file=path)
+    from evaluation.exceptions import IdentityNumberError
+    from evaluation.load.idnumbers import guard_mapping
+
+    guard_mapping(
+        raw,
+        path,
+        lambda where: IdentityNumberError(
+            "a value shaped like a Swedish personal identity or coordination number "
+            "(not shown); the data's name and description are printed in reports",
+            file=path,
+            column=where,
+        ),
+    )
     synthetic = raw.get("synthetic", False)
     if not isinstance(synthetic, bool):
         raise DataError(

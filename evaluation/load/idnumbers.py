@@ -13,8 +13,25 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-# 10 or 12 digits, optional century, optional separator (-, + or space) before the last four.
-_PATTERN = re.compile(r"(?<![0-9])((?:19|20)?)([0-9]{6})[-+ ]?([0-9]{4})(?![0-9])")
+# Separators written between the date and the last four digits: '-', '+', and what word
+# processors and spreadsheets put in their place: every Unicode hyphen and dash
+# (U+2010-U+2015), the minus sign (U+2212), small and full-width hyphen-minus and plus, and
+# every kind of space (no-break U+00A0, narrow no-break U+202F, thin U+2009, the
+# U+2000-U+200A family, ideographic U+3000), zero-width characters and the soft hyphen
+# (U+00AD), which a reader never sees.
+SEPARATORS = (
+    "+ \t"
+    "\u00a0\u00ad\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u200b\u200c\u200d\u2060\ufeff\u202f\u205f\u3000"
+    "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2043\ufe58\ufe63\uff0d\ufe62\uff0b"
+    "-"
+)
+_SEP = f"[{SEPARATORS}]"  # '-' last, so no character in the class needs escaping
+# 10 or 12 digits, optional century (18, 19 or 20: 1890s test numbers exist), optional
+# separator before the last four. Digits of any script count (Python's \d is Unicode and
+# int() reads them).
+_PATTERN = re.compile(rf"(?<!\d)(\d{{2}})?(\d{{6}}){_SEP}?(\d{{4}})(?!\d)")
+_CENTURIES = (18, 19, 20)
 
 
 def _luhn_ok(ten_digits: str) -> bool:
@@ -29,6 +46,8 @@ def _date_ok(yymmdd: str, century: str) -> bool:
     yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
     if dd > 60:
         dd -= 60  # coordination number
+    if century and int(century) not in _CENTURIES:
+        return False
     candidates = [int(century) * 100 + yy] if century else [1900 + yy, 2000 + yy]
     for year in candidates:
         try:
@@ -46,7 +65,7 @@ def is_identity_number(text: str) -> bool:
 
 
 def _valid(m: re.Match[str]) -> bool:
-    century, yymmdd, last4 = m.group(1), m.group(2), m.group(3)
+    century, yymmdd, last4 = m.group(1) or "", m.group(2), m.group(3)
     return _date_ok(yymmdd, century) and _luhn_ok(yymmdd + last4)
 
 
@@ -84,7 +103,9 @@ def first_identity_number_row(values: pd.Series) -> int | None:
 
 
 # The same digits shape as _PATTERN without look-arounds (RE2 has none); a superset of hits.
-_PREFILTER = r"(?:^|[^0-9])(?:19|20)?[0-9]{6}[-+ ]?[0-9]{4}(?:[^0-9]|$)"
+_PREFILTER = (
+    rf"(?:^|[^\p{{Nd}}])(?:\p{{Nd}}{{2}})?\p{{Nd}}{{6}}{_SEP}?\p{{Nd}}{{4}}(?:[^\p{{Nd}}]|$)"
+)
 
 
 def quote_safely(value: object, limit: int = 40) -> str:
@@ -93,3 +114,65 @@ def quote_safely(value: object, limit: int = 40) -> str:
     if contains_identity_number(text):
         return "a value shaped like a personal identity number (not shown)"
     return repr(text[:limit])
+
+
+def redact(text: str, replacement: str = "[dolt]") -> str:
+    """``text`` with every identity or coordination number replaced (R8: never echo one)."""
+    for start, end in reversed(find_identity_numbers(text)):
+        text = text[:start] + replacement + text[end:]
+    return text
+
+
+def _error(file, row: int | None, column: str | None):
+    from evaluation.exceptions import IdentityNumberError
+
+    return IdentityNumberError(
+        "the file holds a value shaped like a Swedish personal identity or coordination "
+        "number; names, codes and ids must not identify a person",
+        file=file,
+        row=row,
+        column=None if column is None else redact(column),
+        expected="text that identifies no person",
+        found="a personal identity number (not shown)",
+    )
+
+
+def guard_frame(frame: pd.DataFrame, file, first_data_row: int = 2) -> None:
+    """Raise IdentityNumberError naming file, row and column of the first id-shaped cell.
+
+    Column names count as text too (row 1, the header). Geometry columns are skipped.
+    """
+    for name in frame.columns:
+        if contains_identity_number(str(name)):
+            raise _error(file, 1, None)
+    for name in frame.columns:
+        column = frame[name]
+        if getattr(column, "dtype", None) == "geometry":
+            continue
+        pos = first_identity_number_row(column.astype(object))
+        if pos is not None:
+            raise _error(file, first_data_row + pos, str(name))
+
+
+def guard_mapping(content: object, file, make_error) -> None:
+    """Walk a parsed YAML/JSON document; raise ``make_error(where)`` at the first id-shaped text.
+
+    Keys and every scalar value (numbers too: YAML reads 1912121212 as an int) are checked;
+    ``where`` is the dotted path of keys with any id-shaped key replaced by '[dolt]'.
+    """
+
+    def walk(node: object, where: list[str]) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                here = [*where, redact(str(key))]
+                if contains_identity_number(str(key)):
+                    raise make_error(".".join(here))
+                walk(value, here)
+        elif isinstance(node, (list, tuple)):
+            for i, value in enumerate(node):
+                walk(value, [*where, str(i)])
+        elif node is not None and not isinstance(node, bool):
+            if contains_identity_number(str(node)):
+                raise make_error(".".join(where) or None)
+
+    walk(content, [])

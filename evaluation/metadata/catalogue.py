@@ -54,6 +54,19 @@ def _read(path: Path | None, text: str, name: str) -> dict:
         raise ParameterError(f"not valid YAML: {exc}", file=path or name) from None
     if not isinstance(data, dict):
         raise ParameterError("expected a mapping of indicator keys to entries", file=path or name)
+    if path is not None:  # a data folder's own labels are printed in reports (R8)
+        from evaluation.load.idnumbers import guard_mapping
+
+        guard_mapping(
+            data,
+            path,
+            lambda where: ParameterError(
+                "a value shaped like a Swedish personal identity or coordination number "
+                "(not shown)",
+                file=path,
+                parameter=where,
+            ),
+        )
     return data
 
 

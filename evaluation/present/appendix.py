@@ -5,11 +5,20 @@ from __future__ import annotations
 from evaluation.present.format import fmt_int
 from evaluation.present.output import Note, Outputs, Table
 
+IDENTITY_SCAN_TEXT = (
+    "Rapporten har kontrollerats så att inget person- eller samordningsnummer finns i "
+    "någon text: inläsningen av underlaget (också områdesnamn och enkätfrågor), "
+    "parametrarna, texten som ritas i diagram och kartor innan bilden skapas, och den "
+    "färdiga sidan. Bara tabeller, diagram och texter som gått igenom sekretesskontrollen "
+    "får visas; annat gör att rapporten inte skapas."
+)
+
 
 def privacy_appendix(protector) -> Outputs:
     """Rules and thresholds applied, and how many cells each output hid."""
     ledger = protector.appendix()
     parts = [Note(line) for line in protector.rules_text().split("\n") if line.strip()]
+    parts.append(Note(IDENTITY_SCAN_TEXT))
     if ledger.empty:
         return Outputs(tuple(parts))
     cells = ledger.set_index(ledger.columns[0])

@@ -35,18 +35,25 @@ plt.rcParams.update(
 def to_png(fig, tight: bool = True) -> bytes:
     """Encode a figure as PNG without timestamps or software tags, then close it.
 
+    Raises PrivacyError when any drawn text holds an identity number (R8).
+
     ``tight=False`` keeps the figure's own margins, saving the extra layout pass
     for charts that set them (``trend_chart``).
     """
+    from evaluation.present.drawn_text import check_drawn_text
+
     buf = io.BytesIO()
-    fig.savefig(
-        buf,
-        format="png",
-        dpi=96,
-        bbox_inches="tight" if tight else None,
-        metadata={"Software": None},
-    )
-    plt.close(fig)
+    try:
+        fig.savefig(
+            buf,
+            format="png",
+            dpi=96,
+            bbox_inches="tight" if tight else None,
+            metadata={"Software": None},
+        )
+        check_drawn_text(fig)  # R8: labels are laid out now; the bytes never leave on a hit
+    finally:
+        plt.close(fig)
     return buf.getvalue()
 
 

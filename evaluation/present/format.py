@@ -49,3 +49,23 @@ def fmt_interval(low, high, decimals: int = 0, percent: bool = False, hidden: bo
     scale = 100.0 if percent else 1.0
     text = f"{fmt_number(scale * low, decimals)}–{fmt_number(scale * high, decimals)}"
     return f"{text}{NBSP}%" if percent else text
+
+
+MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
+
+
+def fmt_month(day) -> str:
+    """A date at month precision, the finest any report text shows (R7): ``jun 2025``."""
+    if _missing_date(day):
+        return MISSING
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def fmt_month_span(first, last) -> str:
+    """Two dates at month precision: ``jan 2019 – jun 2025`` (one month: ``jun 2025``)."""
+    a, b = fmt_month(first), fmt_month(last)
+    return a if a == b else f"{a} – {b}"
+
+
+def _missing_date(day) -> bool:
+    return day is None or not hasattr(day, "month") or day != day  # NaT is not equal to itself

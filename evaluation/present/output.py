@@ -14,8 +14,26 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+#: Output metadata that marks a display as one of the package's protected outputs (R10).
+#: The renderer refuses every published notebook output without it (render/outputs.py).
+PROTECTED_METADATA = {"evaluation": {"protected": True}}
+
+
+class Protected:
+    """Mixin for report outputs: HTML plus the protected-output marker in the metadata.
+
+    The plain-text form is a short label, so a notebook never stores the dataclass repr
+    (a table's repr would print its cells).
+    """
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        label = f"<{type(self).__name__}: skyddad rapportdel>"
+        marker = {key: dict(value) for key, value in PROTECTED_METADATA.items()}
+        return {"text/html": self._repr_html_(), "text/plain": label}, marker
+
+
 @dataclass(frozen=True)
-class Note:
+class Note(Protected):
     """A short paragraph of report text, optionally styled as a warning or info box."""
 
     text: str
@@ -26,7 +44,7 @@ class Note:
 
 
 @dataclass(frozen=True)
-class Table:
+class Table(Protected):
     """A formatted table of strings (already protected and formatted)."""
 
     cells: pd.DataFrame
@@ -52,7 +70,7 @@ class Table:
 
 
 @dataclass(frozen=True)
-class Chart:
+class Chart(Protected):
     """A rendered chart: PNG bytes with alt text and a plain-Swedish sentence under it."""
 
     png: bytes
@@ -68,7 +86,7 @@ class Chart:
 
 
 @dataclass(frozen=True)
-class Heading:
+class Heading(Protected):
     """A sub-heading emitted from code (it joins the report's table of contents)."""
 
     text: str
@@ -79,7 +97,7 @@ class Heading:
 
 
 @dataclass(frozen=True)
-class Outputs:
+class Outputs(Protected):
     """Several outputs shown together in one cell."""
 
     items: tuple

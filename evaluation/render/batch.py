@@ -7,17 +7,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from evaluation.exceptions import EvaluationError, ParameterError
+from evaluation.load.cachedir import cache_dir_outside
 from evaluation.load.fingerprint import data_fingerprint
 from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_batch, load_params
 from evaluation.render.executors import get_executor
 from evaluation.render.manifest import input_key, is_up_to_date, read_manifest
-from evaluation.render.paths import area_slug, remove_stale_temp_files, report_paths
+from evaluation.render.paths import (
+    area_slug,
+    remove_legacy_cache,
+    remove_stale_temp_files,
+    report_paths,
+)
 from evaluation.render.progress import BatchProgress
 from evaluation.render.single import WARM_ENGINE, ReportResult
 from evaluation.render.task import RenderTask, failed_result
-
-CACHE_FOLDER = ".cache"
 
 
 @dataclass
@@ -77,8 +81,9 @@ def run_batch(
     batch = load_batch(batch_path)
     runner = get_executor(executor, workers=workers, scheduler=scheduler)
     out = Path(output_root) / batch.batch
-    cache = out / CACHE_FOLDER
+    cache = cache_dir_outside(Path(output_root))  # record-level data never under reports/
     out.mkdir(parents=True, exist_ok=True)
+    remove_legacy_cache(out)
     for folder in [out, *[p for p in out.iterdir() if p.is_dir()]]:
         remove_stale_temp_files(folder)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _TMP_PREFIX = ".evaluation-tmp-"
+LEGACY_CACHE_FOLDER = ".cache"  # where versions before 0.2 cached tables, inside reports/
 _FOLD = str.maketrans(
     {
         "å": "a",
@@ -27,10 +28,23 @@ _FOLD = str.maketrans(
 
 
 def area_slug(area: str) -> str:
-    """Lower-case ASCII file name for an area: 'Skäggetorp' -> 'skaggetorp'."""
+    """Lower-case ASCII file name for an area: 'Skäggetorp' -> 'skaggetorp'.
+
+    Raises PrivacyError (without the value) when the name or its slug holds a personal
+    identity number: no folder or file may be named by one (R8).
+    """
+    from evaluation.exceptions import PrivacyError
+    from evaluation.load.idnumbers import contains_identity_number
+
     text = unicodedata.normalize("NFC", area).translate(_FOLD).lower()
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    # The slug drops look-alike separators, so '121212\u20111212' becomes '1212121212'.
+    if contains_identity_number(area) or contains_identity_number(slug):
+        raise PrivacyError(
+            "an area name is shaped like a personal identity or coordination number "
+            "(not shown); no report folder was created"
+        )
     return slug or "omrade"
 
 
@@ -88,6 +102,15 @@ def remove_stale_temp_files(folder: Path) -> None:
     if folder.is_dir():
         for tmp in folder.glob(f"{_TMP_PREFIX}*"):
             tmp.unlink(missing_ok=True)
+
+
+def remove_legacy_cache(folder: Path) -> None:
+    """Delete the data cache older versions kept inside the reports folder (record-level data)."""
+    import shutil
+
+    legacy = folder / LEGACY_CACHE_FOLDER
+    if legacy.is_dir() and not legacy.is_symlink():
+        shutil.rmtree(legacy, ignore_errors=True)
 
 
 def is_temp_file(path: Path) -> bool:

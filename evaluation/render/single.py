@@ -52,11 +52,9 @@ def one_line(exc: BaseException) -> str:
 
 def redact(text: str) -> str:
     """Replace anything shaped like an identity number with '[dolt]' (R8: never echo one)."""
-    from evaluation.load.idnumbers import find_identity_numbers
+    from evaluation.load.idnumbers import redact as _redact
 
-    for start, end in reversed(find_identity_numbers(text)):
-        text = text[:start] + "[dolt]" + text[end:]
-    return text
+    return _redact(text)
 
 
 def render_report(
@@ -132,6 +130,7 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
     """Execute, export and scan; return the finished page (nothing is written on failure)."""
     from evaluation.render.execute import execute_notebook
     from evaluation.render.export import export_html
+    from evaluation.render.outputs import check_outputs
     from evaluation.render.provenance import git_commit, report_context
     from evaluation.render.scan import check_text, scan_file
 
@@ -149,7 +148,9 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
                 scan_file(paths.failed_notebook)  # R8 holds for the kept notebook too
             except PrivacyError as leak:
                 raise PrivacyError(f"{leak} (the failed notebook was removed)") from None
+            _clean_kept_notebook(paths.failed_notebook)
         raise
+    check_outputs(nb, paths.failed_notebook)  # R10: only protected outputs are published
     context = report_context(
         params,
         notebook,
@@ -159,3 +160,15 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
     html = export_html(nb, context)
     check_text(html, f"report {paths.folder.name}/{paths.html.name}")
     return html
+
+
+def _clean_kept_notebook(path: Path) -> None:
+    """Remove unprotected outputs (raw tables, figures, printed text) from a kept notebook."""
+    import nbformat
+
+    from evaluation.render.outputs import strip_unprotected, unprotected_outputs
+    from evaluation.render.paths import atomic_write_bytes
+
+    nb = nbformat.read(path, as_version=4)
+    if unprotected_outputs(nb):
+        atomic_write_bytes(path, nbformat.writes(strip_unprotected(nb)).encode("utf-8"))

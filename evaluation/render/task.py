@@ -29,6 +29,10 @@ def failed_result(
     notebook = getattr(exc, "notebook", None)
     if notebook and not Path(notebook).exists():
         notebook = None
+    if area is not None:  # the index page prints it (R8: never echo an identity number)
+        from evaluation.load.idnumbers import redact
+
+        area = redact(area)
     return ReportResult(
         params_file, "failed", area, kind, None, 0.0, one_line(exc), type(exc).__name__, notebook
     )

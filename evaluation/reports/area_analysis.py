@@ -21,7 +21,14 @@ from evaluation.indicators.periods import period_label
 from evaluation.metadata import codes
 from evaluation.metadata.catalogue import IndicatorInfo, load_catalogue
 from evaluation.present.charts import trend_chart
-from evaluation.present.format import HIDDEN, MISSING, fmt_int, fmt_number, fmt_percent
+from evaluation.present.format import (
+    HIDDEN,
+    MISSING,
+    fmt_int,
+    fmt_month_span,
+    fmt_number,
+    fmt_percent,
+)
 from evaluation.present.guard import select_rows
 from evaluation.present.maps import choropleth, map_layout
 from evaluation.present.output import Note, Outputs, Table
@@ -530,7 +537,7 @@ def interventions_by_level_and_type(report: Report):
         codes.INTERVENTION_TYPE,
         codes.LEVEL,
     )
-    period = f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+    period = fmt_month_span(start, end)
     if table.empty:
         return Note(f"Inga beslutade insatser i {report.area_name} under {period}.")
     caption = f"Beslutade insatser i {report.area_name} efter typ och nivå, {period}"
@@ -543,7 +550,7 @@ def activities_by_type_and_partner(report: Report):
     if note := _missing(report, "activities", "områdesarbete"):
         return note
     start, end = _case_window(report)
-    period = f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+    period = fmt_month_span(start, end)
     activities = report.data.activities.assign(
         term=period_label(report.data.activities["date"], "term")
     )
@@ -598,7 +605,7 @@ def activities_by_type_and_partner(report: Report):
 def _years(frame: pd.DataFrame, column: str) -> str:
     lo, hi = frame[column].min(), frame[column].max()
     if hasattr(lo, "year"):
-        return f"{lo:%Y-%m-%d} – {hi:%Y-%m-%d}"
+        return fmt_month_span(lo, hi)  # R7: no exact dates in text
     return str(int(lo)) if lo == hi else f"{int(lo)}–{int(hi)}"
 
 

@@ -20,7 +20,8 @@ from evaluation.indicators.groups import Group
 from evaluation.load.dataset import Dataset, load_data
 from evaluation.metadata.kinds import HeaderDetails, get_kind
 from evaluation.params import EvaluationParams, load_params
-from evaluation.present.output import STYLE, Note, esc
+from evaluation.present.format import fmt_month, fmt_month_span
+from evaluation.present.output import STYLE, Note, Protected, esc
 
 if TYPE_CHECKING:
     from evaluation.privacy import Protector
@@ -111,7 +112,7 @@ class Scope:
 
 
 @dataclass(frozen=True)
-class HeaderOutput:
+class HeaderOutput(Protected):
     """The block under the page title: what is evaluated, when, and a synthetic-data warning.
 
     ``details`` replaces the default lines (area, period, comparisons, start) for
@@ -153,14 +154,14 @@ def missing_table_note(report: Report, table: str, what: str) -> Note | None:
 def default_header_details(report: Report, when: tuple[str, str] | None = None) -> HeaderDetails:
     """Area, period (or ``when``), comparison areas and the start of the work."""
     r = report
-    when = when or ("Period", f"{r.start:%Y-%m-%d} – {r.end:%Y-%m-%d}")
+    when = when or ("Period", fmt_month_span(r.start, r.end))  # R7: month precision in text
     lines = [("Område", r.area_name), when]
     comps = [g.label for g in r.groups if g.role == "comparison"]
     if comps:
         lines.append(("Jämförelseområden", ", ".join(comps)))
     if r.params.intervention_start:
         lines.append(
-            ("Det områdesbaserade arbetet startade", f"{r.params.intervention_start:%Y-%m-%d}")
+            ("Det områdesbaserade arbetet startade", fmt_month(r.params.intervention_start))
         )
     return tuple(lines)
 

@@ -14,6 +14,7 @@ from evaluation.indicators import interventions as iv
 from evaluation.indicators import referrals as rf
 from evaluation.metadata import codes
 from evaluation.present.charts import stacked_bar_chart, trend_chart
+from evaluation.present.format import fmt_month
 from evaluation.present.guard import select_rows
 from evaluation.present.output import Note, Outputs
 from evaluation.present.tables import count_table, statistic_table, value_table
@@ -290,7 +291,7 @@ def ongoing_investigations_table(report: Report):
     if note := _missing(report, "investigations", "utredningar"):
         return note
     table = cw.ongoing_investigations(report.data.investigations, report.area_groups, report.end)
-    caption = f"Pågående utredningar {report.end:%Y-%m-%d}"
+    caption = f"Pågående utredningar vid utgången av {fmt_month(report.end)}"
     protected = report.protector.counts(table, label=caption, margins=False)
     return count_table(protected, caption, index_label="Område")
 

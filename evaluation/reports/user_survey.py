@@ -164,6 +164,23 @@ def _positive(report: Report):
     )
 
 
+def _few_skipped(report: Report) -> set[tuple[str, str]]:
+    """(question, period) where 1 to min_count - 1 respondents skipped the question.
+
+    There the number who answered is not printed: respondents minus answered would show
+    the hidden small count (R2).
+    """
+    if "survey_few_skipped" not in report.memo:
+        s = scope(report)
+        frame = si.skipped_counts(s.questions, s.responses, s.periods)
+        small = frame["skipped"].between(1, report.protector.rules.min_count - 1)
+        rows = frame[small]
+        report.memo["survey_few_skipped"] = {
+            (str(q), str(p)) for q, p in zip(rows["question_id"], rows["period"], strict=True)
+        }
+    return report.memo["survey_few_skipped"]
+
+
 def _rows(protected, question_id: str) -> list[pd.Series]:
     f = protected.frame
     return [r for _, r in f[f["question_id"] == question_id].iterrows()]
@@ -247,17 +264,19 @@ def reference_verdict(row: pd.Series, reference) -> tuple[str, str]:
     )
 
 
-def _share_sentence(row: pd.Series, verb: str | None) -> str:
-    """'2024: 85 % av de 95 som besvarade frågan instämde helt ... (95 % intervall 77–91 %).'."""
+def _share_sentence(row: pd.Series, verb: str | None, count: bool = True) -> str:
+    """'2024: 85 % av de 95 som besvarade frågan instämde helt ... (95 % intervall 77–91 %).'.
+
+    ``count=False`` leaves out how many answered (a small number skipped the question).
+    """
     if not _shown(row):
         return f"{row['period']}: andelen {NOT_SHOWN}."
     if verb is None:  # the earlier period, after the full sentence
-        return (
-            f"{row['period']}: {_share(row)} av {fmt_int(row['denominator'])} "
-            f"(95 % intervall {_ci(row)})."
-        )
+        of = f" av {fmt_int(row['denominator'])}" if count else ""
+        return f"{row['period']}: {_share(row)}{of} (95 % intervall {_ci(row)})."
+    who = f"av de {fmt_int(row['denominator'])}" if count else "av dem"
     return (
-        f"{row['period']}: {_share(row)} av de {fmt_int(row['denominator'])} som besvarade "
+        f"{row['period']}: {_share(row)} {who} som besvarade "
         f"frågan {verb} (95 % intervall {_ci(row)})."
     )
 
@@ -523,8 +542,13 @@ def question_section(report: Report, q: si.Question):
                 Note(f"Svarsfördelningen och andelen positiva svar {NOT_SHOWN}.", kind="withheld"),
             )
         )
+    few_skipped = _few_skipped(report)
     sentences = [
-        _share_sentence(r, q.scale.positive_verb if i == 0 else None)
+        _share_sentence(
+            r,
+            q.scale.positive_verb if i == 0 else None,
+            count=(q.question_id, str(r["period"])) not in few_skipped,
+        )
         for i, r in enumerate(reversed(rows))
     ]
     if len(rows) > 1:
@@ -600,7 +624,9 @@ def method_note(report: Report):
     """How shares, intervals, changes and reference comparisons were computed."""
     return Note(
         "Andelen positiva svar räknas bland dem som besvarade frågan; den som hoppade över "
-        "frågan räknas inte. Osäkerhetsintervallen är 95 % Wilson-intervall, som fungerar "
+        "frågan räknas inte. Hoppade bara några få över en fråga anges inte hur många som "
+        "besvarade den, eftersom skillnaden mot antalet svarande då skulle visa ett för litet "
+        "antal. Osäkerhetsintervallen är 95 % Wilson-intervall, som fungerar "
         "även för små grupper och andelar nära 0 eller 100 %. Förändringen mellan två "
         f"perioder prövas med ett {CHANGE_TEST} (statsmodels test_proportions_2indep); den "
         "beskrivs som en förändring bara om p < 0,05. Referensvärdet jämförs med 95 % "

@@ -1,0 +1,40 @@
+"""R8 for images: every text drawn into a figure is checked for identity numbers.
+
+A PNG holds its labels as pixels, so the scan of the finished HTML cannot read them;
+the check runs on the figure's text artists (titles, axis labels, tick labels,
+legends, annotations, map labels, table cells) right after matplotlib has laid the
+figure out and before the image leaves ``to_png``.
+"""
+
+from __future__ import annotations
+
+from evaluation.exceptions import PrivacyError
+from evaluation.load.idnumbers import contains_identity_number
+
+
+def drawn_texts(fig) -> list[str]:
+    """Every string a figure draws or could draw: all Text artists, visible or not.
+
+    Call after the figure has been drawn (``savefig``) so tick labels made by
+    formatters hold their final text.
+    """
+    from matplotlib.text import Text
+
+    texts = [artist.get_text() for artist in fig.findobj(Text)]
+    for ax in fig.get_axes():  # tick labels are not always children until asked for
+        for axis in (ax.xaxis, ax.yaxis):
+            texts += [t.get_text() for t in axis.get_ticklabels(which="both")]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [t.get_text() for t in legend.get_texts()]
+            texts.append(legend.get_title().get_text())
+    return [t for t in texts if t]
+
+
+def check_drawn_text(fig, what: str = "a chart") -> None:
+    """Raise PrivacyError, without the value, when a drawn text holds an identity number."""
+    if any(contains_identity_number(text) for text in drawn_texts(fig)):
+        raise PrivacyError(
+            f"{what} would draw a text shaped like a personal identity or coordination "
+            "number (not shown); no image was made"
+        )

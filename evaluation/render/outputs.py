@@ -1,0 +1,138 @@
+"""R10: a rendered report shows only the package's protected outputs.
+
+Every output a report would publish must carry the marker the package's output
+types put in their display metadata (``evaluation.present.output.Protected``). A raw
+DataFrame, a matplotlib figure, printed text or any other display fails the render,
+naming the cell; the kept notebook has those outputs removed, so nothing unprotected
+reaches the reports folder. Notebooks opened in JupyterLab are not checked.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import nbformat
+
+from evaluation.exceptions import PrivacyError, RenderError
+from evaluation.load.idnumbers import redact
+from evaluation.present.output import PROTECTED_METADATA
+from evaluation.render.export import _OBJECT_REPR
+from evaluation.render.paths import atomic_write_bytes
+
+REMOVED = (
+    "[evaluation] output removed: it did not come through the privacy layer. "
+    "Show results with the package's tables, charts and notes (evaluation.present)."
+)
+_KEY = next(iter(PROTECTED_METADATA))
+
+
+def is_protected(output: dict) -> bool:
+    """True when a display output carries the package's protected-output marker."""
+    marker = (output.get("metadata") or {}).get(_KEY)
+    return isinstance(marker, dict) and marker.get("protected") is True
+
+
+def _published(output: dict) -> bool:
+    """True for outputs the exporter puts into the page (see ``export.prepare_outputs``)."""
+    kind = output.get("output_type")
+    if kind == "error":
+        return False
+    if kind == "stream":
+        return output.get("name") == "stdout" and bool(str(output.get("text", "")).strip())
+    data = output.get("data") or {}
+    if not data:
+        return False
+    return not (set(data) == {"text/plain"} and _OBJECT_REPR.search(str(data["text/plain"])))
+
+
+def describe(output: dict) -> str:
+    """What an unprotected output is, in a few words."""
+    if output.get("output_type") == "stream":
+        return "printed text"
+    data = output.get("data") or {}
+    if any(m.startswith("image/") for m in data):
+        return "a figure or image"
+    if "text/html" in data:
+        return "a table or HTML display"
+    return "a value"
+
+
+def _cells(nb: nbformat.NotebookNode):
+    """(number, cell) for the notebook's own cells, numbered from 1.
+
+    Papermill's injected parameters cell is skipped, so numbers match the notebook the
+    researcher edits.
+    """
+    number = 0
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            continue
+        number += 1
+        yield number, cell
+
+
+def first_line(cell) -> str:
+    """The first non-blank line of a cell's source, shortened."""
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else str(source)
+    line = redact(next((ln.strip() for ln in source.splitlines() if ln.strip()), ""))
+    return line if len(line) <= 60 else line[:57] + "..."
+
+
+def unprotected_outputs(nb: nbformat.NotebookNode) -> list[tuple[int, object, dict]]:
+    """(cell number, cell, output) for every published output without the marker."""
+    found = []
+    for number, cell in _cells(nb):
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if _published(output) and not is_protected(output):
+                found.append((number, cell, output))
+    return found
+
+
+def strip_unprotected(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copy of ``nb`` with every published, unmarked output replaced by a short notice."""
+    nb = copy.deepcopy(nb)
+    notice = nbformat.v4.new_output("stream", name="stderr", text=REMOVED + "\n")
+    for _, cell in _cells(nb):
+        if cell.get("cell_type") != "code":
+            continue
+        outputs = cell.get("outputs", [])
+        kept = [o for o in outputs if not (_published(o) and not is_protected(o))]
+        if len(kept) != len(outputs):
+            kept.append(copy.deepcopy(notice))
+        cell["outputs"] = kept
+    return nb
+
+
+def check_outputs(nb: nbformat.NotebookNode, failed_path) -> None:
+    """Raise unless every published output is protected; keep a cleaned failed notebook.
+
+    An identity number inside an unprotected output raises PrivacyError and keeps
+    nothing; otherwise RenderError names the first offending cell (number and first
+    line) and the executed notebook is kept at ``failed_path`` without those outputs.
+    """
+    found = unprotected_outputs(nb)
+    if not found:
+        return
+    from evaluation.render.scan import count_identity_numbers
+
+    number, cell, output = found[0]
+    where = f"cell {number} ({first_line(cell)!r})"
+    if any(count_identity_numbers(json.dumps(o, ensure_ascii=False)) for _, _, o in found):
+        raise PrivacyError(
+            f"{where} displays output that did not come through the privacy layer and holds "
+            "a value shaped like a personal identity number (not shown); nothing was kept"
+        )
+    atomic_write_bytes(failed_path, nbformat.writes(strip_unprotected(nb)).encode("utf-8"))
+    others = len({n for n, _, _ in found}) - 1
+    more = f"; {others} more cell(s) do the same" if others else ""
+    raise RenderError(
+        f"{first_line(cell)!r} displays {describe(output)} that did not come through the "
+        "privacy layer; a report may show only the package's protected tables, charts and "
+        f"notes{more}",
+        notebook=failed_path,
+        cell=number,
+    )

@@ -1,0 +1,78 @@
+"""R10: which notebook outputs a render accepts (only the package's protected outputs)."""
+
+from __future__ import annotations
+
+import nbformat
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from evaluation.exceptions import PrivacyError, RenderError
+from evaluation.present.output import Chart, Group, Heading, Note, Table
+from evaluation.render.outputs import check_outputs, strip_unprotected, unprotected_outputs
+
+v4 = nbformat.v4
+
+
+def _display(obj) -> dict:
+    """The output IPython records when a cell shows ``obj``."""
+    data, metadata = InteractiveShell.instance().display_formatter.format(obj)
+    return v4.new_output("display_data", data=data, metadata=metadata)
+
+
+def _notebook(*cells) -> nbformat.NotebookNode:
+    nb = v4.new_notebook()
+    nb.cells = [v4.new_code_cell("params_file = 'x'", metadata={"tags": ["parameters"]})]
+    injected = {"tags": ["injected-parameters"]}
+    nb.cells.append(v4.new_code_cell("params_file = 'y'", metadata=injected))
+    for source, outputs in cells:
+        nb.cells.append(v4.new_code_cell(source, outputs=outputs))
+    return nb
+
+
+def test_protected_outputs_carry_the_marker_and_a_short_plain_text() -> None:
+    table = Table(pd.DataFrame({"Antal": ["12"]}, index=["2024"]), "Antal")
+    for obj in (Note("x"), table, Chart(b"png", "alt", "cap"), Heading("h"), Group((Note("a"),))):
+        out = _display(obj)
+        assert out["metadata"]["evaluation"] == {"protected": True}
+        assert "12" not in out["data"]["text/plain"]  # no dataclass repr with the cells
+
+
+def test_unprotected_outputs_are_found_and_named() -> None:
+    frame = pd.DataFrame({"antal": [2, 3]})
+    nb = _notebook(
+        ("Note('ok')", [_display(Note("ok"))]),
+        ("df", [v4.new_output("execute_result", data=_display(frame)["data"], execution_count=1)]),
+        ("print(2)", [v4.new_output("stream", name="stdout", text="2\n")]),
+        ("import warnings", [v4.new_output("stream", name="stderr", text="Warning 3\n")]),
+        ("object()", [v4.new_output("execute_result", data={"text/plain": "<object at 0x7f>"})]),
+    )
+    found = unprotected_outputs(nb)
+    assert [n for n, _, _ in found] == [3, 4]  # the injected parameters cell is not counted
+    cleaned = strip_unprotected(nb)
+    assert unprotected_outputs(cleaned) == []
+    assert "antal" not in nbformat.writes(cleaned) and "2\\n" not in nbformat.writes(cleaned)
+    assert "Warning 3" in nbformat.writes(cleaned)  # not published, kept for debugging
+
+
+def test_check_outputs_keeps_a_cleaned_notebook_and_names_the_cell(tmp_path) -> None:
+    nb = _notebook(("x = 1\nx + 1", [v4.new_output("execute_result", data={"text/plain": "2"})]))
+    kept = tmp_path / "kind.failed.ipynb"
+    with pytest.raises(RenderError) as err:
+        check_outputs(nb, kept)
+    assert err.value.cell == 2 and "'x = 1'" in str(err.value) and "a value" in str(err.value)
+    assert unprotected_outputs(nbformat.read(kept, as_version=4)) == []
+
+
+def test_identity_number_in_an_unprotected_output_keeps_nothing(tmp_path) -> None:
+    out = v4.new_output("stream", name="stdout", text="ärende 121212\u20111212\n")
+    kept = tmp_path / "kind.failed.ipynb"
+    with pytest.raises(PrivacyError) as err:
+        check_outputs(_notebook(("print(x)", [out])), kept)
+    assert "1212" not in str(err.value) and not kept.exists()
+
+
+def test_only_protected_outputs_pass(tmp_path) -> None:
+    nb = _notebook(("Note('a')", [_display(Note("a"))]), ("pass", []))
+    check_outputs(nb, tmp_path / "kept.ipynb")
+    assert not (tmp_path / "kept.ipynb").exists()
