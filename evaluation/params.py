@@ -163,7 +163,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         raise ParameterError(f"not valid YAML{line}", file=path) from None
     if not isinstance(content, dict):
         raise ParameterError("expected a mapping of parameter names to values", file=path)
-    from evaluation.load.idnumbers import guard_mapping
+    from evaluation.idnumbers import guard_mapping
 
     guard_mapping(
         content,

@@ -34,7 +34,7 @@ def _fail(exc: BaseException, debug: bool) -> None:
     from evaluation.render.single import one_line
 
     if debug:  # R8 holds in debug mode too: the traceback is redacted line by line
-        from evaluation.load.idnumbers import redact
+        from evaluation.idnumbers import redact
 
         text = "".join(traceback.format_exception(exc))
         typer.echo(redact(text).rstrip("\n"), err=True)

@@ -117,7 +117,7 @@ def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     ]
     for col in extra:
         out[col] = frame[col].to_numpy()
-    from evaluation.load.idnumbers import guard_frame
+    from evaluation.idnumbers import guard_frame
 
     guard_frame(out, path)  # R8: area names are drawn on maps and printed everywhere
     _validate(out, path, chosen)

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 
 from evaluation.exceptions import DataError, IdentityNumberError
-from evaluation.io.tables import RawTable
-from evaluation.load.fastops import iso_dates
-from evaluation.load.idnumbers import (
+from evaluation.idnumbers import (
     contains_identity_number,
     first_identity_number_row,
     quote_safely,
 )
+from evaluation.io.tables import RawTable
+from evaluation.load.fastops import iso_dates
 from evaluation.metadata.contract import Column, TableSpec
 
 _TRUE = {"true", "1", "ja", "j", "yes", "y", "sant"}

@@ -81,7 +81,7 @@ def read_metadata(folder: str | Path) -> DataMetadata:
     if not isinstance(raw, dict):
         raise DataError("expected a mapping", file=path)
     from evaluation.exceptions import IdentityNumberError
-    from evaluation.load.idnumbers import guard_mapping
+    from evaluation.idnumbers import guard_mapping
 
     guard_mapping(
         raw,

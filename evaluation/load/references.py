@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.exceptions import DataError
+from evaluation.idnumbers import quote_safely
 from evaluation.load.fastops import isin
-from evaluation.load.idnumbers import quote_safely
 from evaluation.load.schemas import first_row
 from evaluation.metadata.codes import NATIONAL_CODE
 from evaluation.metadata.contract import TABLES

@@ -14,8 +14,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from evaluation.exceptions import DataError
+from evaluation.idnumbers import quote_safely
 from evaluation.load.fastops import all_unique, isin
-from evaluation.load.idnumbers import quote_safely
 from evaluation.metadata.contract import TABLES, Column, TableSpec
 
 FIRST_DATA_ROW = 2  # a spreadsheet shows the header as row 1

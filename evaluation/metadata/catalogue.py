@@ -55,7 +55,7 @@ def _read(path: Path | None, text: str, name: str) -> dict:
     if not isinstance(data, dict):
         raise ParameterError("expected a mapping of indicator keys to entries", file=path or name)
     if path is not None:  # a data folder's own labels are printed in reports (R8)
-        from evaluation.load.idnumbers import guard_mapping
+        from evaluation.idnumbers import guard_mapping
 
         guard_mapping(
             data,

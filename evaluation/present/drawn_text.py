@@ -9,7 +9,7 @@ figure out and before the image leaves ``to_png``.
 from __future__ import annotations
 
 from evaluation.exceptions import PrivacyError
-from evaluation.load.idnumbers import contains_identity_number
+from evaluation.idnumbers import contains_identity_number
 
 
 def drawn_texts(fig) -> list[str]:

@@ -15,7 +15,7 @@ import json
 import nbformat
 
 from evaluation.exceptions import PrivacyError, RenderError
-from evaluation.load.idnumbers import redact
+from evaluation.idnumbers import redact
 from evaluation.present.output import PROTECTED_METADATA
 from evaluation.render.export import _OBJECT_REPR
 from evaluation.render.paths import atomic_write_bytes

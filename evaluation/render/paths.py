@@ -34,7 +34,7 @@ def area_slug(area: str) -> str:
     identity number: no folder or file may be named by one (R8).
     """
     from evaluation.exceptions import PrivacyError
-    from evaluation.load.idnumbers import contains_identity_number
+    from evaluation.idnumbers import contains_identity_number
 
     text = unicodedata.normalize("NFC", area).translate(_FOLD).lower()
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")

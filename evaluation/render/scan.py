@@ -17,7 +17,7 @@ import zlib
 from pathlib import Path
 
 from evaluation.exceptions import PrivacyError
-from evaluation.load.idnumbers import find_identity_numbers
+from evaluation.idnumbers import find_identity_numbers
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _DATA_URI = re.compile(

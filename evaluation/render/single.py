@@ -52,7 +52,7 @@ def one_line(exc: BaseException) -> str:
 
 def redact(text: str) -> str:
     """Replace anything shaped like an identity number with '[dolt]' (R8: never echo one)."""
-    from evaluation.load.idnumbers import redact as _redact
+    from evaluation.idnumbers import redact as _redact
 
     return _redact(text)
 

@@ -30,7 +30,7 @@ def failed_result(
     if notebook and not Path(notebook).exists():
         notebook = None
     if area is not None:  # the index page prints it (R8: never echo an identity number)
-        from evaluation.load.idnumbers import redact
+        from evaluation.idnumbers import redact
 
         area = redact(area)
     return ReportResult(

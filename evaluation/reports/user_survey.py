@@ -164,21 +164,18 @@ def _positive(report: Report):
     )
 
 
+@per_report
 def _few_skipped(report: Report) -> set[tuple[str, str]]:
     """(question, period) where 1 to min_count - 1 respondents skipped the question.
 
     There the number who answered is not printed: respondents minus answered would show
     the hidden small count (R2).
     """
-    if "survey_few_skipped" not in report.memo:
-        s = scope(report)
-        frame = si.skipped_counts(s.questions, s.responses, s.periods)
-        small = frame["skipped"].between(1, report.protector.rules.min_count - 1)
-        rows = frame[small]
-        report.memo["survey_few_skipped"] = {
-            (str(q), str(p)) for q, p in zip(rows["question_id"], rows["period"], strict=True)
-        }
-    return report.memo["survey_few_skipped"]
+    s = scope(report)
+    frame = si.skipped_counts(s.questions, s.responses, s.periods)
+    small = frame["skipped"].between(1, report.protector.rules.min_count - 1)
+    rows = frame[small]
+    return {(str(q), str(p)) for q, p in zip(rows["question_id"], rows["period"], strict=True)}
 
 
 def _rows(protected, question_id: str) -> list[pd.Series]:

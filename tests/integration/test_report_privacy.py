@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from evaluation.load.idnumbers import contains_identity_number
+from evaluation.idnumbers import contains_identity_number
 from evaluation.privacy import audit_shown_table
 from evaluation.render import render_report
 from tests.tiny_data import AREAS, write_params

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from evaluation.exceptions import IdentityNumberError, ParameterError, PrivacyError
-from evaluation.load.idnumbers import (
+from evaluation.idnumbers import (
     contains_identity_number,
     find_identity_numbers,
     first_identity_number_row,

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from evaluation.idnumbers import contains_identity_number
 from evaluation.load.fingerprint import read_metadata
-from evaluation.load.idnumbers import contains_identity_number
 from evaluation.metadata.codes import NATIONAL_CODE, PLACEMENT_TYPES
 from evaluation.metadata.contract import TABLES
 from evaluation.synthetic import (

@@ -8,7 +8,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 from evaluation.exceptions import PrivacyError, RenderError
-from evaluation.present.output import Chart, Group, Heading, Note, Table
+from evaluation.present.output import Chart, Heading, Note, Outputs, Table
 from evaluation.render.outputs import check_outputs, strip_unprotected, unprotected_outputs
 
 v4 = nbformat.v4
@@ -32,7 +32,7 @@ def _notebook(*cells) -> nbformat.NotebookNode:
 
 def test_protected_outputs_carry_the_marker_and_a_short_plain_text() -> None:
     table = Table(pd.DataFrame({"Antal": ["12"]}, index=["2024"]), "Antal")
-    for obj in (Note("x"), table, Chart(b"png", "alt", "cap"), Heading("h"), Group((Note("a"),))):
+    for obj in (Note("x"), table, Chart(b"png", "alt", "cap"), Heading("h"), Outputs((Note("a"),))):
         out = _display(obj)
         assert out["metadata"]["evaluation"] == {"protected": True}
         assert "12" not in out["data"]["text/plain"]  # no dataclass repr with the cells

@@ -10,7 +10,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from evaluation.exceptions import PrivacyError
-from evaluation.load.idnumbers import is_identity_number
+from evaluation.idnumbers import is_identity_number
 from evaluation.render.images import optimise_png
 from evaluation.render.scan import check_text, count_identity_numbers, png_text_chunks, scan_file
 
