@@ -26,6 +26,9 @@ class Protected:
     (a table's repr would print its cells).
     """
 
+    def _repr_html_(self) -> str:
+        raise NotImplementedError
+
     def _repr_mimebundle_(self, include=None, exclude=None):
         label = f"<{type(self).__name__}: skyddad rapportdel>"
         marker = {key: dict(value) for key, value in PROTECTED_METADATA.items()}
