@@ -322,8 +322,9 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str, end=None
     cut = [t for t, i in zip(ticks, shown.index, strict=True) if t != str(i)]
     part = f" {cut[-1]} är bara en del av året och därför lägre." if cut else ""
     caption = f"Diagrammet visar {what} per år.{lead}{gap}{part}"
+    years = f" ({ticks[0]}–{ticks[-1]})" if ticks else ""
     alt = (
-        f"Staplat stapeldiagram med en stapel per år ({ticks[0]}–{ticks[-1]}), "
+        f"Staplat stapeldiagram med en stapel per år{years}, "
         f"uppdelad på {', '.join(map(str, shown.columns))}."
     )
     data = values.astype(object).where(~hidden, "..")

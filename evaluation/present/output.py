@@ -67,10 +67,11 @@ def _file_name(title: str) -> str:
 def download_link(data: bytes, title: str) -> str:
     """An embedded CSV download (data: URI), so the page stays one self-contained file."""
     b64 = base64.b64encode(data).decode("ascii")
+    label = "Ladda ned siffrorna (CSV)"
     return (
         f'<p class="ev-download"><a download="{esc(_file_name(title))}" '
-        f'href="data:text/csv;charset=utf-8;base64,{b64}">Ladda ned siffrorna (CSV)'
-        f'<span class="ev-sr"> för {esc(title)}</span></a></p>'
+        f'aria-label="{label}: {esc(title)}" '
+        f'href="data:text/csv;charset=utf-8;base64,{b64}">{label}</a></p>'
     )
 
 
@@ -178,7 +179,6 @@ STYLE = """
 .ev-scroll{overflow-x:auto;max-width:100%}
 .ev-scroll:focus-visible{outline:3px solid #005b96;outline-offset:2px}
 .ev-download{margin:.2em 0 .8em;font-size:.88em}
-.ev-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .ev-summary{margin:1em 0 1.5em}
 .ev-keyfigures{list-style:none;padding:0;margin:.6em 0;display:grid;gap:.6em;
 grid-template-columns:repeat(auto-fill,minmax(14.5em,1fr))}

@@ -172,3 +172,41 @@ def test_index_page_is_for_readers(tmp_path: Path):
     assert "a.yaml" not in main_table and " s<" not in main_table  # render details folded away
     details = html[html.index("<details>") :]
     assert "a.yaml" in details and "återanvänd" in details
+
+
+def test_summary_keys_come_from_params_in_their_order_and_unknown_keys_are_named():
+    from types import SimpleNamespace
+
+    from evaluation.exceptions import ParameterError
+    from evaluation.reports.summary import _pick
+
+    available = {"a": 1, "b": 2, "c": 3}
+
+    def report(summary):
+        params = SimpleNamespace(summary=summary, kind="outcome_followup", source_file="p.yaml")
+        return SimpleNamespace(params=params)
+
+    assert _pick(report(None), available, ["c", "a", "x"]) == ["c", "a"]
+    assert _pick(report(("b", "a")), available, ["c"]) == ["b", "a"]
+    with pytest.raises(ParameterError) as err:
+        _pick(report(("a", "zz")), available, ["a"])
+    assert err.value.parameter == "summary" and "zz" in str(err.value)
+
+
+def test_share_change_verdict_uses_a_score_test_on_published_counts():
+    from evaluation.reports.summary import change_test, change_word
+
+    def row(num, den):
+        return pd.Series(
+            {"numerator": num, "denominator": den, "value": num / den, "suppressed": False}
+        )
+
+    before, now = row(27, 178), row(96, 178)  # Skäggetorp's joint assessments, 15 % → 54 %
+    p = change_test(before, now, "share")
+    assert p is not None and p < 0.001
+    assert change_word(before, now, p)[0] == "Säkerställd ökning"
+    same = change_test(row(50, 100), row(52, 100), "share")
+    assert change_word(row(50, 100), row(52, 100), same)[0] == "Ingen säkerställd skillnad"
+    hidden = row(3, 100).copy()
+    hidden["suppressed"] = True
+    assert change_test(hidden, now, "share") is None  # a hidden figure gets no verdict
