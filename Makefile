@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@# WeasyPrint (PDF) needs Pango: installed here when root on Debian/Ubuntu, else named.
 	@$(BIN)/python -c 'import weasyprint' 2>/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-		&& apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; } \
+		&& apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; } \
 		|| echo "For --pdf install the system packages libpango-1.0-0 libpangoft2-1.0-0"
 	touch $(STAMP)
 
@@ -31,7 +31,7 @@ test: setup
 # Accessibility tier: axe-core in Debian's headless Chromium (no browser download).
 BROWSER_TESTS := tests/integration/browser
 test-browser: setup
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq chromium; } \
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium; } \
 		|| echo "Chromium is missing: sudo apt-get install chromium (the tests will skip)"
 	cd $(BROWSER_TESTS) && npm ci --no-audit --no-fund --silent
 	$(BIN)/python -m pytest -q -n 0 -m browser $(BROWSER_TESTS)
