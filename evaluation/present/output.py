@@ -7,6 +7,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -18,7 +19,7 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _csv_cell(value: object) -> str:
+def _csv_cell(value: Any) -> str:
     """One CSV cell: decimal comma for numbers, plain spaces, empty for a missing value."""
     if isinstance(value, str):
         return value.replace(NBSP, " ")
