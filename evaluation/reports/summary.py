@@ -251,7 +251,7 @@ def _comparison_value(report: Report, protected, percent: bool, decimals: int) -
 
 def _outcome_summary(report: Report) -> KeyFigures | Note:
     specs = _outcomes()
-    present = {k: s for k, s in specs.items() if report.data.table(s.table) is not None or k in ()}
+    present = {k: s for k, s in specs.items() if report.data.table(s.table) is not None}
     keys = _pick(report, present, list(specs))
     figures, hidden, untested = [], [], []
     for key in keys:
