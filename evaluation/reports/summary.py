@@ -252,7 +252,7 @@ def _comparison_value(report: Report, protected, percent: bool, decimals: int) -
 def _outcome_summary(report: Report) -> KeyFigures | Note:
     specs = _outcomes()
     present = {k: s for k, s in specs.items() if report.data.table(s.table) is not None}
-    keys = _pick(report, present, list(specs))
+    keys = [k for k in _pick(report, specs, list(specs)) if k in present]
     figures, hidden, untested = [], [], []
     for key in keys:
         fig = _outcome_figure(report, present[key])
