@@ -14,6 +14,7 @@ from evaluation.indicators import interventions as iv
 from evaluation.indicators import referrals as rf
 from evaluation.metadata import codes
 from evaluation.present.charts import stacked_bar_chart, trend_chart
+from evaluation.present.format import fmt_number
 from evaluation.present.guard import select_rows
 from evaluation.present.output import Group as Outputs
 from evaluation.present.output import Heading, Note
@@ -21,6 +22,7 @@ from evaluation.present.tables import count_table, statistic_table, value_table
 from evaluation.reports.context import Report
 
 RATE_UNIT = "per 1 000 barn 0–17 år och år"
+AREA_PRE_YEARS = 4  # shown years before the start needed to compare an area statistic
 
 
 START_LABEL = "Start områdesbaserat arbete"
@@ -595,33 +597,66 @@ def area_outcomes(report: Report):
                 index_label="År",
             )
         )
-        parts.append(_area_effect_note(report, protected.frame, info.label))
+        parts.append(_area_effect_note(report, protected.frame, info))
     return Outputs(tuple(parts))
 
 
-def _area_effect_note(report: Report, frame: pd.DataFrame, label: str) -> Note:
-    """Why no effect is estimated for a yearly area statistic (or what would be needed)."""
+def _area_effect_note(report: Report, frame: pd.DataFrame, info) -> Note:
+    """What the yearly figures allow: a before/after comparison with the comparison areas or not.
+
+    With at least ``AREA_PRE_YEARS`` shown years before the start and two after, for
+    the area and every comparison area, the note gives a plain difference in
+    differences of the shown yearly values (no interval: one area's yearly figures
+    cannot separate the work from everything else that happened there).
+    """
+    label = info.label
     start = report.params.intervention_start
-    own = frame[frame["area_code"] == report.area_code]
-    shown = own[~own["suppressed"].astype(bool) & own["value"].notna()]
-    hidden = int(frame["suppressed"].astype(bool).sum())
     if start is None:
         return Note(f"{label}: parametrarna anger ingen start, så före och efter jämförs inte.")
-    pre = int((shown["year"] < start.year).sum())
-    post = int((shown["year"] > start.year).sum())
+    shown = frame[~frame["suppressed"].astype(bool) & frame["value"].notna()]
+    own = shown[shown["area_code"] == report.area_code]
+    pre = int((own["year"] < start.year).sum())
+    post = int((own["year"] > start.year).sum())
+    comparison = [g for g in report.groups if g.role == "comparison"]
+    codes_ = [c for g in comparison for c in g.codes]
+    hidden = int(frame[frame["area_code"].isin([report.area_code, *codes_])]["suppressed"].sum())
     reasons = [f"{pre} år före starten och {post} hela år efter"]
     if hidden:
-        reasons.append(f"{hidden} värden är dolda eftersom underlaget är för litet")
-    enough = pre >= 4 and post >= 2 and not hidden
-    tail = (
-        "Underlaget räcker för en jämförelse av utvecklingen före och efter, men "
-        "statistiken finns bara per år och område, så skillnader kan bero på annat som "
-        "hänt i områdena samma år."
-        if enough
-        else "Det räcker inte för en trovärdig effektskattning, så diagrammet visar "
-        "utvecklingen utan att tolka skillnaden som en effekt av arbetet."
+        reasons.append(f"{hidden} värden för området eller jämförelseområdena är dolda")
+    if not comparison or pre < AREA_PRE_YEARS or post < 2 or hidden:
+        return Note(
+            f"{label}: {'; '.join(reasons)}. Det räcker inte för att jämföra utvecklingen "
+            "före och efter starten med jämförelseområdena, så diagrammet visar utvecklingen "
+            "utan att tolka skillnaden som en effekt av arbetet.",
+            kind="withheld",
+        )
+    share = info.kind == "share"
+    scale, unit = (100.0, "procentenheter") if share else (1.0, info.unit)
+
+    def mean(codes, before: bool) -> float:
+        rows = shown[shown["area_code"].isin(codes)]
+        rows = rows[rows["year"] < start.year] if before else rows[rows["year"] > start.year]
+        return float(rows.groupby("area_code")["value"].mean().mean()) * scale
+
+    a0, a1 = mean([report.area_code], True), mean([report.area_code], False)
+    c0, c1 = mean(codes_, True), mean(codes_, False)
+    names = " och ".join(g.label for g in comparison)
+    d = 1 if share or info.unit != "tkr" else 0
+
+    def num(x: float, signed: bool = False) -> str:
+        text = fmt_number(abs(x) if signed else x, d)
+        if signed:
+            return ("+" if x >= 0 else "−") + text
+        return f"{text}\u00a0%" if share else text
+
+    return Note(
+        f"{label}: {'; '.join(reasons)}. Medelvärdet för {report.area_name} gick från "
+        f"{num(a0)} före starten till {num(a1)} efter ({num(a1 - a0, True)} {unit}); för "
+        f"{names} från {num(c0)} till {num(c1)} ({num(c1 - c0, True)}). Skillnaden i "
+        f"förändring är {num((a1 - a0) - (c1 - c0), True)} {unit}. Det är en enkel "
+        "jämförelse utan osäkerhetsintervall: med ett värde per år och område går det inte "
+        "att skilja arbetets effekt från annat som hänt i områdena."
     )
-    return Note(f"{label}: {'; '.join(reasons)}. {tail}", kind="info" if enough else "withheld")
 
 
 # --- Effects and appendix ------------------------------------------------------------------

@@ -64,6 +64,7 @@ def test_the_evaluation_plans_area_outcomes_are_followed(followup):
     ):
         assert f"{label}, per år" in text, label
     assert "år före starten" in text  # the honest note on effect estimates
+    assert "Skillnaden i förändring är" in text and "utan osäkerhetsintervall" in text
 
 
 def _csv_of(figure) -> list[list[str]]:
