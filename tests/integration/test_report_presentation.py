@@ -62,7 +62,7 @@ def test_the_evaluation_plans_area_outcomes_are_followed(followup):
         "Andel förvärvsarbetande 20–64 år",
         "Anmälda brott per 1 000 invånare",
     ):
-        assert f"{label}, per år" in text, label
+        assert f"{label} per år (" in text, label  # the table caption under the chart
     assert "år före starten" in text  # the honest note on effect estimates
     assert "Skillnaden i förändring är" in text and "utan osäkerhetsintervall" in text
 
