@@ -7,13 +7,17 @@ STAMP := $(VENV)/.installed
 BATCH ?= params/batch_sample.yaml
 WORKERS ?=
 
-.PHONY: setup report test test-slow lint format lab sample benchmark clean
+.PHONY: setup report test test-slow test-browser lint format lab sample benchmark clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# WeasyPrint (PDF) needs Pango: installed here when root on Debian/Ubuntu, else named.
+	@$(BIN)/python -c 'import weasyprint' 2>/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; } \
+		|| echo "For --pdf install the system packages libpango-1.0-0 libpangoft2-1.0-0"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -23,6 +27,14 @@ report: setup
 
 test: setup
 	$(BIN)/python -m pytest -n 2 -q
+
+# Accessibility tier: axe-core in Debian's headless Chromium (no browser download).
+BROWSER_TESTS := tests/integration/browser
+test-browser: setup
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium; } \
+		|| echo "Chromium is missing: sudo apt-get install chromium (the tests will skip)"
+	cd $(BROWSER_TESTS) && npm ci --no-audit --no-fund --silent
+	$(BIN)/python -m pytest -q -n 0 -m browser $(BROWSER_TESTS)
 
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow

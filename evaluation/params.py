@@ -27,6 +27,14 @@ DEFAULT_OUTCOMES = (
     "placements_without_prior_open_care_share",
 )
 
+#: The evaluation plan's outcome measures from the area statistics (catalogue keys).
+AREA_OUTCOMES = (
+    "school_eligibility_share",
+    "income_support_share",
+    "employment_rate_20_64",
+    "reported_crimes_per_1000",
+)
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -115,6 +123,12 @@ class EvaluationParams(_Model):
     privacy: PrivacyParams = PrivacyParams()
     targets: TargetParams = TargetParams()
     survey: SurveyParams | None = None
+    summary: tuple[str, ...] | None = Field(
+        None, description="Key figures of the opening summary, in order (default: the kind's)."
+    )
+    area_outcomes: tuple[str, ...] = Field(
+        AREA_OUTCOMES, description="Area statistics followed against the comparison areas."
+    )
     show_render_date: bool = Field(False, description="Print the render date in the footer.")
     source_file: Path | None = Field(None, exclude=True)
 

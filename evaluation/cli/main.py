@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 
 DEBUG_HELP = "Show the full traceback on errors."
+PDF_HELP = "Also write an A4 PDF beside each HTML report (WeasyPrint)."
 
 
 def _exit_code(exc: BaseException) -> int:
@@ -55,6 +56,7 @@ def run(
         Path("reports/adhoc"), "--output-dir", "-o", help="Folder for <area>/<kind>.html."
     ),
     force: bool = typer.Option(False, "--force", help="Re-render even if nothing changed."),
+    pdf: bool = typer.Option(False, "--pdf", help=PDF_HELP),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
     """Render one evaluation's report."""
@@ -73,6 +75,24 @@ def run(
         _fail(exc, debug)
     word = "Re-used (inputs unchanged)" if result.status == "reused" else "Wrote"
     typer.echo(f"{word} {result.html} ({result.seconds:.1f} s)")
+    if pdf:
+        _pdfs([result], debug)
+
+
+def _pdfs(results, debug: bool) -> None:
+    """Write a PDF beside each written report whose PDF is missing or older than its HTML."""
+    from evaluation.render.export import write_pdf
+
+    for r in results:
+        if r.status == "failed" or not r.html:
+            continue
+        html, target = Path(r.html), Path(r.html).with_suffix(".pdf")
+        if target.exists() and target.stat().st_mtime >= html.stat().st_mtime:
+            continue
+        try:
+            typer.echo(f"Wrote {write_pdf(html, target)}")
+        except Exception as exc:  # noqa: BLE001
+            _fail(exc, debug)
 
 
 @app.command()
@@ -92,6 +112,7 @@ def batch(
     ),
     force: bool = typer.Option(False, "--force", help="Re-render unchanged reports."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    pdf: bool = typer.Option(False, "--pdf", help=PDF_HELP),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
     """Render every evaluation of a batch and write the index page."""
@@ -114,6 +135,8 @@ def batch(
         f"{result.count('reused')} re-used, {result.count('failed')} failed "
         f"in {result.seconds:.1f} s. Index: {result.index}"
     )
+    if pdf:
+        _pdfs(result.results, debug)
     for failed in result.failed:
         where = f"{failed.area} / {failed.kind}" if failed.area else Path(failed.params_file).name
         typer.echo(f"Failed: {where}: {failed.message}", err=True)

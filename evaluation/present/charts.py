@@ -12,15 +12,51 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
-from evaluation.present.format import fmt_number, fmt_percent
+from evaluation.present.format import fmt_number, fmt_percent, partial_period
 from evaluation.present.guard import require_protected
 from evaluation.present.output import Chart, Note
 from evaluation.present.tables import withheld_note
 
-PALETTE = sns.color_palette("colorblind")
+#: Line and bar colours, each with at least 3:1 contrast against white (WCAG 1.4.11);
+#: Okabe–Ito hues, darkened where the original is too light (#de8f05 → #d55e00 and so on).
+PALETTE = ("#0072b2", "#d55e00", "#007a5a", "#a8507f", "#6a3d9a", "#1f6f8b", "#b2482c", "#9a6a00")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+#: Groups with one meaning in every report: never given an area's colour.
+FIXED_STYLES = {"Hela kommunen": ("#222222", "D"), "Riket": ("#8c6d00", "v")}
+TARGET_COLOUR = "#767676"  # neutral grey (4.5:1), dashed: a target is not a group
+START_COLOUR = "#444444"
+_styles: dict[str, tuple[str, str]] = {}
+
+
+def assign_groups(labels) -> dict[str, tuple[str, str]]:
+    """Fix a colour and marker per group for the whole report, the evaluated area first.
+
+    Called once per report (the summary cell) with the report's group list; later
+    groups met in a chart get the next free style, so no colour means two groups.
+    """
+    _styles.clear()
+    for label in labels:
+        group_style(label)
+    return dict(_styles)
+
+
+def group_style(label: str) -> tuple[str, str]:
+    """The (colour, marker) of ``label`` in this report, assigned on first use."""
+    label = str(label)
+    if label not in _styles:
+        if label in FIXED_STYLES:
+            _styles[label] = FIXED_STYLES[label]
+        else:
+            used = {c for c, _ in _styles.values()}
+            free = [c for c in PALETTE if c not in used]
+            n = sum(1 for k in _styles if k not in FIXED_STYLES)
+            colour = free[0] if free else PALETTE[n % len(PALETTE)]
+            _styles[label] = (colour, MARKERS[n % len(MARKERS)])
+    return _styles[label]
+
+
 plt.rcParams.update(
     {
         "font.size": 10,
@@ -67,7 +103,9 @@ def _fmt(v: float, percent: bool, decimals: int) -> str:
     return fmt_percent(v, decimals) if percent else fmt_number(v, decimals)
 
 
-def describe_latest(frame: pd.DataFrame, percent: bool, decimals: int, x: str = "period") -> str:
+def describe_latest(
+    frame: pd.DataFrame, percent: bool, decimals: int, x: str = "period", end=None
+) -> str:
     """A sentence naming each group's latest shown value (read from the protected frame)."""
     parts = []
     for group, rows in frame.groupby("group", observed=True, sort=False):
@@ -76,7 +114,8 @@ def describe_latest(frame: pd.DataFrame, percent: bool, decimals: int, x: str = 
             parts.append(f"{group}: inga redovisade värden")
             continue
         last = shown.iloc[-1]
-        parts.append(f"{group} {_fmt(last['value'], percent, decimals)} ({last[x]})")
+        when = partial_period(str(last[x]), end) or last[x]
+        parts.append(f"{group} {_fmt(last['value'], percent, decimals)} ({when})")
     return "Senast redovisade värden: " + "; ".join(parts) + "."
 
 
@@ -92,8 +131,13 @@ def trend_chart(
     start_label: str = "Start",
     target: float | None = None,
     ci: bool = True,
+    end=None,
 ) -> Chart | Note:
-    """Lines per group over time with interval bands, intervention start and target marked."""
+    """Lines per group over time with interval bands, intervention start and target marked.
+
+    ``end`` is the last day of data: a last period it cuts short is labelled
+    ("2025 (jan–jun)") and drawn with an open marker.
+    """
     require_protected(protected)
     if protected.withheld:
         return withheld_note(protected)
@@ -109,12 +153,32 @@ def trend_chart(
         top=0.9,
         bottom=(0.13 + 0.06 * legend_rows) * 4.2 / (4.2 + 0.25 * legend_rows),
     )
-    for i, group in enumerate(groups):
+    partial = None
+    for group in groups:
         rows = frame[frame["group"].astype(str) == group].sort_values("period_start")
-        colour = PALETTE[i % len(PALETTE)]
+        colour, marker = group_style(group)
         ax.plot(
-            rows["period_start"], rows["value"], marker="o", ms=3, lw=1.8, color=colour, label=group
+            rows["period_start"],
+            rows["value"],
+            marker=marker,
+            ms=4,
+            lw=1.8,
+            color=colour,
+            label=group,
         )
+        last = rows.dropna(subset=["value"]).tail(1)
+        cut = partial_period(str(last["period"].iloc[0]), end) if len(last) else None
+        if cut:  # a period the data end inside: open marker, labelled below
+            partial = cut
+            ax.plot(
+                last["period_start"],
+                last["value"],
+                marker=marker,
+                ms=7,
+                mfc="white",
+                color=colour,
+                lw=0,
+            )
         if ci and "ci_low" in rows:
             ax.fill_between(
                 rows["period_start"],
@@ -126,7 +190,7 @@ def trend_chart(
             )
     if start is not None:
         # matplotlib's date converter takes a Timestamp; its stubs say float.
-        ax.axvline(pd.Timestamp(start), color="#444", ls="--", lw=1)  # type: ignore[arg-type]
+        ax.axvline(pd.Timestamp(start), color=START_COLOUR, ls=":", lw=1.2)  # type: ignore[arg-type]
         ax.annotate(
             start_label,
             (pd.Timestamp(start), 1.0),
@@ -134,10 +198,10 @@ def trend_chart(
             xytext=(4, -12),
             textcoords="offset points",
             fontsize=9,
-            color="#444",
+            color=START_COLOUR,
         )
     if target is not None:
-        ax.axhline(target, color=PALETTE[3], ls=":", lw=1.5)
+        ax.axhline(target, color=TARGET_COLOUR, ls="--", lw=1.3)
         ax.annotate(
             f"Mål {_fmt(target, percent, 0)}",
             (0, target),
@@ -145,7 +209,7 @@ def trend_chart(
             xytext=(4, 4),
             textcoords="offset points",
             fontsize=9,
-            color=PALETTE[3],
+            color=TARGET_COLOUR,
         )
     ax.set_title(title, loc="left", fontsize=12)
     ax.set_ylabel(ylabel)
@@ -155,16 +219,69 @@ def trend_chart(
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False, ncols=min(len(groups), 4), loc="upper left", bbox_to_anchor=(0, -0.07))
-    latest = describe_latest(protected.frame, percent, decimals)
+    if partial:
+        ax.annotate(
+            partial,
+            (1.0, 0.0),
+            xycoords="axes fraction",
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+            color=START_COLOUR,
+        )
+    latest = describe_latest(protected.frame, percent, decimals, end=end)
     n_hidden = int(protected.frame["suppressed"].sum())
     gap = " Punkter som saknas är dolda eftersom underlaget är för litet." if n_hidden else ""
     band = " Skuggade band visar 95 % osäkerhetsintervall." if ci else ""
-    caption = f"Diagrammet visar {what} per grupp över tid.{band} {latest}{gap}"
-    alt = f"Linjediagram: {title}. {latest}"
-    return Chart(to_png(fig, tight=False), alt=alt, caption=caption)
+    cut = ""
+    if partial:
+        per_year = "per år" in title or "och år" in ylabel or "per år" in ylabel
+        cut = f" Sista perioden, {partial}, omfattar bara en del av perioden (öppen markör)" + (
+            "; värdet är omräknat till helår." if per_year else "."
+        )
+    caption = f"Diagrammet visar {what} per grupp över tid.{band} {latest}{gap}{cut}"
+    alt = _trend_alt(title, protected.frame, groups, percent, decimals, target)
+    data = chart_data(protected.frame, percent, decimals, end)
+    return Chart(to_png(fig, tight=False), alt=alt, caption=caption, data=data, name=title)
 
 
-def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart | Note:
+def chart_data(frame: pd.DataFrame, percent: bool, decimals: int, end=None) -> pd.DataFrame:
+    """The shown figures behind a line chart: one row per group and period, ".." if hidden."""
+    unit = " (%)" if percent else ""
+    scale = 100.0 if percent else 1.0
+    hidden = frame["suppressed"].astype(bool)
+    out = pd.DataFrame(
+        {
+            "Grupp": frame["group"].astype(str),
+            "Period": [partial_period(str(p), end) or str(p) for p in frame["period"]],
+        }
+    )
+    for col, name in (("value", "Värde"), ("ci_low", "Nedre gräns"), ("ci_high", "Övre gräns")):
+        if col in frame and frame[col].notna().any():
+            values = (frame[col] * scale).round(decimals + (1 if percent else 0))
+            out[name + unit] = values.astype(object).where(~hidden, "..")
+    return out
+
+
+def _trend_alt(title, frame, groups, percent, decimals, target) -> str:
+    """Alt text: the chart's shape (first and last shown value per line), not the caption."""
+    lines = []
+    for group in groups:
+        rows = frame[(frame["group"].astype(str) == group) & ~frame["suppressed"].astype(bool)]
+        rows = rows.dropna(subset=["value"])
+        if rows.empty:
+            continue
+        a, b = rows.iloc[0], rows.iloc[-1]
+        lines.append(
+            f"{group} från {_fmt(a['value'], percent, decimals)} ({a['period']}) "
+            f"till {_fmt(b['value'], percent, decimals)} ({b['period']})"
+        )
+    goal = f" Streckad grå linje: målet {_fmt(target, percent, 0)}." if target is not None else ""
+    return f"Linjediagram, {title.lower()}, en linje per grupp: " + "; ".join(lines) + "." + goal
+
+
+def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str, end=None) -> Chart | Note:
     """Stacked bars of a protected crosstab (rows = categories, columns = periods).
 
     Hidden cells are left out of the stacks, never drawn as zero.
@@ -191,7 +308,8 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart
             width=0.75,
         )
         bottom = bottom + np.nan_to_num(heights)
-    ax.set_xticks(x, [str(i) for i in shown.index], rotation=45, ha="right")
+    ticks = [partial_period(str(i), end) or str(i) for i in shown.index]
+    ax.set_xticks(x, ticks, rotation=45, ha="right")
     ax.set_title(title, loc="left", fontsize=12)
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(_value_formatter(False, 0))
@@ -209,6 +327,16 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart
         )
         biggest = totals.idxmax() if totals.notna().any() else None
     lead = f" Största kategorin över hela perioden är {biggest}." if biggest is not None else ""
-    caption = f"Diagrammet visar {what} per år.{lead}{gap}"
-    alt = f"Staplat stapeldiagram: {title}. Kategorier: {', '.join(map(str, shown.columns))}."
-    return Chart(to_png(fig), alt=alt, caption=caption)
+    cut = [t for t, i in zip(ticks, shown.index, strict=True) if t != str(i)]
+    part = f" {cut[-1]} är bara en del av året och därför lägre." if cut else ""
+    caption = f"Diagrammet visar {what} per år.{lead}{gap}{part}"
+    years = f" ({ticks[0]}–{ticks[-1]})" if ticks else ""
+    alt = (
+        f"Staplat stapeldiagram med en stapel per år{years}, "
+        f"uppdelad på {', '.join(map(str, shown.columns))}."
+    )
+    data = values.astype(object).where(~hidden, "..")
+    data.columns = ticks
+    data.index.name = "Kategori"
+    data = data.reset_index()
+    return Chart(to_png(fig), alt=alt, caption=caption, data=data, name=title)

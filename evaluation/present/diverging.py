@@ -245,4 +245,12 @@ def diverging_bar_chart(
     if any(p is None for p in drawn.values()):
         caption += f" {HIDDEN} = för få svar för att visas."
     alt = f"Divergerande stapeldiagram: {title}. " + "; ".join(described) + "."
-    return Chart(to_png(fig), alt=alt, caption=caption)
+    data = pd.DataFrame(
+        [
+            {"Period": bar, "Svar": label, "Andel (%)": round(100 * width, 1)}
+            for bar in bars
+            for label, _, width, _ in (drawn[bar] or [])
+        ]
+        + [{"Period": bar, "Svar": "..", "Andel (%)": ".."} for bar in bars if drawn[bar] is None]
+    )
+    return Chart(to_png(fig), alt=alt, caption=caption, data=data, name=title)

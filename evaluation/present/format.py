@@ -69,3 +69,32 @@ def fmt_month_span(first, last) -> str:
 
 def _missing_date(day) -> bool:
     return day is None or not hasattr(day, "month") or day != day  # NaT is not equal to itself
+
+
+def partial_period(period: str, end) -> str | None:
+    """``"2025"`` → ``"2025 (jan–jun)"`` when the data end inside it; else None.
+
+    Reads year ("2025"), term ("2025H1") and month ("2025-03") labels.
+    """
+    import re
+
+    import pandas as pd
+
+    if end is None:
+        return None
+    end = pd.Timestamp(end)
+    if m := re.fullmatch(r"(\d{4})", period):
+        first, last = 1, 12
+    elif m := re.fullmatch(r"(\d{4})H([12])", period):
+        first, last = (1, 6) if m.group(2) == "1" else (7, 12)
+    else:
+        return None
+    year = int(m.group(1))
+    period_end = pd.Timestamp(year, last, 1) + pd.offsets.MonthEnd(0)
+    if end.year != year or end >= period_end or end.month < first:
+        return None
+    stop = end.month if end == end + pd.offsets.MonthEnd(0) else end.month - 1
+    if stop < first:
+        return None
+    base = str(year) if len(period) == 4 else period
+    return f"{base} ({MONTHS[first - 1]}–{MONTHS[stop - 1]})"

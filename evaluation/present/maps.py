@@ -321,5 +321,20 @@ def choropleth(
         f"brytpunkter); mörkare färg betyder högre värde. {layout.area_name} är "
         f"markerat med svart kant. {own_text}.{gap}"
     )
-    alt = f"Karta: {title}. {own_text}.{gap}"
-    return Chart(to_png(fig, tight=False), alt=alt, caption=caption)
+    alt = (
+        f"Karta: kommunens områden i {len(bins)} färgklasser, {title.lower()}; "
+        f"{layout.area_name} har svart kant."
+    )
+    shown_frame = protected.frame
+    data = pd.DataFrame(
+        {
+            "Område": shown_frame.get("group", shown_frame["area_code"]).astype(str),
+            f"Värde ({unit})": [
+                ".." if h else fmt(v)
+                for v, h in zip(
+                    shown_frame["value"], shown_frame["suppressed"].astype(bool), strict=True
+                )
+            ],
+        }
+    )
+    return Chart(to_png(fig, tight=False), alt=alt, caption=caption, data=data, name=title)

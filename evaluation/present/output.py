@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import base64
 import html
+import re
+import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
+
+NBSP = "\u00a0"
 
 
 def esc(text: object) -> str:
@@ -35,6 +40,63 @@ class Protected:
         return {"text/html": self._repr_html_(), "text/plain": label}, marker
 
 
+def _csv_cell(value: Any) -> str:
+    """One CSV cell: decimal comma for numbers, plain spaces, empty for a missing value."""
+    if isinstance(value, str):
+        return value.replace(NBSP, " ")
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)) or hasattr(value, "dtype"):
+        number = float(value)
+        return (
+            str(int(number))
+            if number.is_integer() and not isinstance(value, float)
+            else (repr(round(number, 10)).replace(".", ","))
+        )
+    return str(value)
+
+
+def csv_bytes(frame: pd.DataFrame, index: bool = False) -> bytes:
+    """Swedish Excel CSV: ``;`` between fields, decimal comma, UTF-8 with BOM.
+
+    ``frame`` holds what the page shows: hidden values are the string "..".
+    Written by hand (not ``DataFrame.to_csv``) because columns mixing numbers and
+    ".." are object columns, where pandas ignores ``decimal=","``.
+    """
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    head = [str(c) for c in frame.columns]
+    if index:
+        head = [str(frame.index.name or "")] + head
+    writer.writerow([_csv_cell(h) for h in head])
+    for label, row in zip(frame.index, frame.itertuples(index=False), strict=True):
+        cells = [_csv_cell(v) for v in row]
+        writer.writerow(([_csv_cell(str(label))] if index else []) + cells)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _file_name(title: str) -> str:
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60].rstrip("-")
+    return (slug or "siffror") + ".csv"
+
+
+def download_link(data: bytes, title: str) -> str:
+    """An embedded CSV download (data: URI), so the page stays one self-contained file."""
+    b64 = base64.b64encode(data).decode("ascii")
+    label = "Ladda ned siffrorna (CSV)"
+    return (
+        f'<p class="ev-download"><a download="{esc(_file_name(title))}" '
+        f'aria-label="{label}: {esc(title)}" '
+        f'href="data:text/csv;charset=utf-8;base64,{b64}">{label}</a></p>'
+    )
+
+
 @dataclass(frozen=True)
 class Note(Protected):
     """A short paragraph of report text, optionally styled as a warning or info box."""
@@ -57,19 +119,33 @@ class Table(Protected):
     kind: str = ""  # counts, shares, rates, statistics: lets readers and tests audit it
 
     def _repr_html_(self) -> str:
-        head = "".join(f"<th>{esc(c)}</th>" for c in self.cells.columns)
+        head = "".join(f'<th scope="col">{esc(c)}</th>' for c in self.cells.columns)
         rows = []
         for idx, row in self.cells.iterrows():
             cls = ' class="ev-total"' if str(idx) == "Totalt" else ""
             cells = "".join(f"<td>{esc(v)}</td>" for v in row)
-            rows.append(f"<tr{cls}><th>{esc(idx)}</th>{cells}</tr>")
+            rows.append(f'<tr{cls}><th scope="row">{esc(idx)}</th>{cells}</tr>')
         note = f'<p class="ev-caption">{esc(self.note)}</p>' if self.note else ""
-        return (
-            f'<figure class="ev-table" data-kind="{esc(self.kind)}"><table>'
-            f"<caption>{esc(self.caption)}</caption>"
-            f"<thead><tr><th>{esc(self.index_label)}</th>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>{note}</figure>"
+        corner = (
+            f'<th scope="col">{esc(self.index_label)}</th>'
+            if self.index_label
+            else '<td class="ev-corner"></td>'
         )
+        return (
+            f'<figure class="ev-table" data-kind="{esc(self.kind)}">'
+            f'<div class="ev-scroll" tabindex="0" role="region" '
+            f'aria-label="Tabell: {esc(self.caption)}"><table>'
+            f"<caption>{esc(self.caption)}</caption>"
+            f"<thead><tr>{corner}{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table></div>{note}"
+            f"{download_link(self.csv(), self.caption)}</figure>"
+        )
+
+    def csv(self) -> bytes:
+        """The table's cells exactly as shown, as Swedish CSV."""
+        cells = self.cells.copy()
+        cells.index.name = self.index_label or "Rad"
+        return csv_bytes(cells, index=True)
 
 
 @dataclass(frozen=True)
@@ -79,12 +155,19 @@ class Chart(Protected):
     png: bytes
     alt: str
     caption: str
+    data: pd.DataFrame | None = None  # the shown (protected) figures behind the chart
+    name: str = ""
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
+        link = (
+            download_link(csv_bytes(self.data), self.name or self.caption[:60])
+            if self.data is not None
+            else ""
+        )
         return (
             f'<figure class="ev-chart"><img src="data:image/png;base64,{data}" '
-            f'alt="{esc(self.alt)}"/><figcaption>{esc(self.caption)}</figcaption></figure>'
+            f'alt="{esc(self.alt)}"/><figcaption>{esc(self.caption)}</figcaption>{link}</figure>'
         )
 
 
@@ -114,7 +197,22 @@ STYLE = """
 .ev-table table{border-collapse:collapse;margin:0.5em 0;font-size:0.92em}
 .ev-table caption{text-align:left;font-weight:600;padding:0.3em 0}
 .ev-table th,.ev-table td{border-bottom:1px solid #ddd;padding:0.25em 0.7em;text-align:right;white-space:nowrap}
-.ev-table{overflow-x:auto;margin:0}
+.ev-table{margin:0}
+.ev-scroll{overflow-x:auto;max-width:100%}
+.ev-scroll:focus-visible{outline:3px solid #005b96;outline-offset:2px}
+.ev-download{margin:.2em 0 .8em;font-size:.88em}
+.ev-summary{margin:1em 0 1.5em}
+.ev-keyfigures{list-style:none;padding:0;margin:.6em 0;display:grid;gap:.6em;
+grid-template-columns:repeat(auto-fill,minmax(14.5em,1fr))}
+.ev-kf{border:1px solid #c9d3dd;border-top:5px solid #767676;border-radius:4px;padding:.5em .7em;background:#fff}
+.ev-kf p{margin:.1em 0}
+.ev-kf-good{border-top-color:#007a5a}.ev-kf-bad{border-top-color:#b2482c}
+.ev-kf-label{font-weight:600;font-size:.92em}
+.ev-kf-value{font-size:1.6em;font-weight:700;line-height:1.2}
+.ev-kf-when{font-size:.55em;font-weight:400;color:#555}
+.ev-kf-change,.ev-kf-target{font-size:.88em;color:#333}
+.ev-kf-verdict{font-weight:600;font-size:.92em}
+.ev-summary-uncertain{max-width:46em}
 .ev-table th:first-child{text-align:left}
 .ev-table tr.ev-total td,.ev-table tr.ev-total th{font-weight:600;border-top:2px solid #999}
 .ev-caption,figcaption{color:#333;font-size:0.92em;max-width:46em}

@@ -38,7 +38,8 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
         return rows.set_index("age")["value"].reindex(ages).to_numpy(dtype=float)
 
     fig, ax = plt.subplots(figsize=(8.5, 5.6))
-    colours = {LEFT: PALETTE[0], RIGHT: PALETTE[1]}
+    # Sexes are not groups: two palette colours no group line uses in an area analysis.
+    colours = {LEFT: PALETTE[5], RIGHT: PALETTE[3]}
     sign = {LEFT: -1.0, RIGHT: 1.0}
     limit = 0.0
     for sex in (LEFT, RIGHT):
@@ -115,7 +116,11 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
         f"områden av olika storlek går att jämföra.{gap}"
     )
     alt = (
-        f"Befolkningspyramid: {title}. Staplar för {area}, linje för {reference.lower()}; "
-        "andel av befolkningen per femårsgrupp och kön."
+        f"Befolkningspyramid med liggande staplar per femårsgrupp: {area} som staplar "
+        f"(män åt vänster, kvinnor åt höger) och {reference.lower()} som svart trappstegslinje."
     )
-    return Chart(to_png(fig), alt=alt, caption=caption)
+    data = frame[["group", "sex", "age", "value"]].rename(
+        columns={"group": "Grupp", "sex": "Kön", "age": "Ålder", "value": "Andel (%)"}
+    )
+    data["Andel (%)"] = data["Andel (%)"] * 100
+    return Chart(to_png(fig), alt=alt, caption=caption, data=data, name=title)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from evaluation.present.format import HIDDEN, fmt_int, fmt_interval, fmt_number, fmt_percent
+from evaluation.present.format import (
+    HIDDEN,
+    fmt_int,
+    fmt_interval,
+    fmt_number,
+    fmt_percent,
+    partial_period,
+)
 from evaluation.present.guard import require_protected
 from evaluation.present.output import Note, Table
 
@@ -17,8 +24,13 @@ def withheld_note(protected) -> Note:
     )
 
 
-def count_table(protected, caption: str, index_label: str = "") -> Table | Note:
-    """A protected crosstab of counts, totals included."""
+def _relabel(labels, end) -> list:
+    """Period labels with a cut-short last period named ("2025 (jan–jun)")."""
+    return [partial_period(str(x), end) or x for x in labels]
+
+
+def count_table(protected, caption: str, index_label: str = "", end=None) -> Table | Note:
+    """A protected crosstab of counts, totals included; ``end`` labels a partial year."""
     require_protected(protected)
     if protected.withheld:
         return withheld_note(protected)
@@ -28,6 +40,7 @@ def count_table(protected, caption: str, index_label: str = "") -> Table | Note:
             fmt_int(v, hidden=h)
             for v, h in zip(protected.values[col], protected.hidden[col], strict=True)
         ]
+    cells.columns = _relabel(cells.columns, end)
     return Table(cells, caption, note=protected.note, index_label=index_label, kind="counts")
 
 
@@ -41,6 +54,7 @@ def value_table(
     decimals: int = 0,
     with_ci: bool = True,
     index_label: str = "",
+    end=None,
 ) -> Table | Note:
     """A protected tidy frame of shares or rates pivoted to rows × columns, with intervals."""
     require_protected(protected)
@@ -67,6 +81,7 @@ def value_table(
     cells = cells.reindex(list(dict.fromkeys(shown[row])))  # keep the report's group order
     if column == "period":  # periods read down the page; groups fit across it
         cells = cells.T
+        cells.index = _relabel(cells.index, end)
         index_label = "Period"
     cells.index.name = None
     cells.columns.name = None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 
+from evaluation.present.keyfigures import SUMMARY_END
 from evaluation.render.images import choose_image
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -115,6 +116,16 @@ def add_table_of_contents(page: str) -> str:
 
     body_start = page.find(TOC_MARKER)
     head, body = page[:body_start], page[body_start:]
+    # The summary ("Sammanfattning") opens the report: the contents list follows it,
+    # so everything up to the summary's end stays above the table of contents.
+    cut = body.find(SUMMARY_END)
+    if cut >= 0:
+        cut += len(SUMMARY_END)
+        above = body[:cut].replace(TOC_MARKER, "", 1)
+        above = _HEADING.sub(rename, above)
+        entries.clear()  # the summary's own heading is not listed below it
+        below = _HEADING.sub(rename, body[cut:])
+        return head + above + _toc_html(entries) + below
     body = _HEADING.sub(rename, body)
     return head + body.replace(TOC_MARKER, _toc_html(entries), 1)
 
@@ -151,3 +162,31 @@ def export_html(nb: nbformat.NotebookNode, context: dict) -> str:
     resources = {"evaluation": context, "metadata": {"name": context.get("title", "")}}
     page, _ = _exporter().from_notebook_node(prepare_outputs(nb), resources=resources)
     return add_table_of_contents(page)
+
+
+def write_pdf(html_file: str | Path, pdf_file: str | Path | None = None) -> Path:
+    """Print a written report to a tagged A4 PDF beside it (WeasyPrint, print CSS applies).
+
+    WeasyPrint is a well-kept pure-Python engine from PyPI; it needs the Pango
+    system library (Debian: ``libpango-1.0-0 libpangoft2-1.0-0``), which
+    ``make setup`` installs where it can.
+    """
+    from evaluation.exceptions import RenderError
+
+    html_file = Path(html_file)
+    target = Path(pdf_file) if pdf_file else html_file.with_suffix(".pdf")
+    try:
+        from weasyprint import HTML
+    except (ImportError, OSError) as exc:  # OSError: the Pango library is missing
+        raise RenderError(
+            f"cannot write PDF: WeasyPrint is not usable ({exc}); run 'make setup' or install "
+            "the Debian packages libpango-1.0-0 and libpangoft2-1.0-0"
+        ) from None
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        HTML(filename=str(html_file)).write_pdf(str(tmp), pdf_tags=True)
+    except Exception as exc:  # noqa: BLE001 - any engine failure names the report
+        tmp.unlink(missing_ok=True)
+        raise RenderError(f"cannot print {html_file.name} to PDF: {exc!r}") from exc
+    tmp.replace(target)
+    return target

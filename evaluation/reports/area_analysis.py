@@ -672,3 +672,10 @@ def privacy_appendix(report: Report):
     from evaluation.present.appendix import privacy_appendix as _appendix
 
     return _appendix(report.protector)
+
+
+def key_figures(report: Report):
+    """The opening "Sammanfattning": key figures read from this report's protected outputs."""
+    from evaluation.reports.summary import summary
+
+    return summary(report)

@@ -14,14 +14,15 @@ from evaluation.indicators import interventions as iv
 from evaluation.indicators import referrals as rf
 from evaluation.metadata import codes
 from evaluation.present.charts import stacked_bar_chart, trend_chart
-from evaluation.present.format import fmt_month
+from evaluation.present.format import fmt_month, fmt_number
 from evaluation.present.guard import select_rows
-from evaluation.present.output import Note, Outputs
+from evaluation.present.output import Heading, Note, Outputs
 from evaluation.present.tables import count_table, statistic_table, value_table
 from evaluation.reports.context import Report, per_report
 from evaluation.reports.context import missing_table_note as _missing
 
 RATE_UNIT = "per 1 000 barn 0–17 år och år"
+AREA_PRE_YEARS = 4  # shown years before the start needed to compare an area statistic
 
 
 START_LABEL = "Start områdesbaserat arbete"
@@ -29,7 +30,7 @@ START_LABEL = "Start områdesbaserat arbete"
 
 def _trend(
     report: Report,
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | None,
     *,
     kind: str,
     title: str,
@@ -39,10 +40,12 @@ def _trend(
     target: float | None = None,
     sensitive: bool = False,
     decimals: int = 1,
+    protected=None,
 ):
-    protect = report.protector.rates if kind == "rate" else report.protector.shares
-    extra = {"sensitive": sensitive} if kind == "share" else {}
-    protected = protect(frame, label=title, **extra)
+    if protected is None:
+        protect = report.protector.rates if kind == "rate" else report.protector.shares
+        extra = {"sensitive": sensitive} if kind == "share" else {}
+        protected = protect(frame, label=title, **extra)
     chart = trend_chart(
         protected,
         title=title,
@@ -53,8 +56,90 @@ def _trend(
         start=report.params.intervention_start,
         start_label=START_LABEL,
         target=target,
+        end=report.end,
     )
     return protected, chart
+
+
+def _memo(report: Report, key: str, make):
+    """A protected output computed once per report (the summary and the body share it)."""
+    if key not in report.memo:
+        report.memo[key] = make()
+    return report.memo[key]
+
+
+JOINT_TITLE = "Förhandsbedömningar gjorda gemensamt med utföraren"
+WITHIN_14_TITLE = "Förhandsbedömningar beslutade inom 14 dagar"
+WITHIN_120_TITLE = "Utredningar avslutade inom 120 dagar"
+PLACEMENT_TITLE = "Placeringar per 1 000 barn, per år"
+REFERRAL_TERM_CAPTION = f"Orosanmälningar {RATE_UNIT}, per halvår (95 % intervall, exakt Poisson)"
+
+
+def joint_shares(report: Report):
+    """Protected share of joint assessments per group and term."""
+
+    def make():
+        d = report.data
+        frame = cw.joint_assessment_share(
+            d.assessments, report.groups, report.start, report.end, "term"
+        )
+        return report.protector.shares(frame, label=JOINT_TITLE)
+
+    return _memo(report, "joint_shares", make)
+
+
+def within_14_shares(report: Report):
+    """Protected share of assessments decided within 14 days per group and term."""
+
+    def make():
+        frame = cw.assessments_within_limit(
+            report.data.assessments, report.groups, report.start, report.end, "term", report.end
+        )
+        return report.protector.shares(frame, label=WITHIN_14_TITLE)
+
+    return _memo(report, "within_14_shares", make)
+
+
+def within_120_shares(report: Report):
+    """Protected share of investigations completed within 120 days per group and term."""
+
+    def make():
+        frame = cw.investigations_within_limit(
+            report.data.investigations, report.groups, report.start, report.end, "term", report.end
+        )
+        return report.protector.shares(frame, label=WITHIN_120_TITLE)
+
+    return _memo(report, "within_120_shares", make)
+
+
+def placement_rates(report: Report):
+    """Protected placements per 1 000 children and year, per group."""
+
+    def make():
+        frame = iv.placement_rates(
+            report.data.interventions,
+            report.data.area_statistics,
+            report.groups,
+            report.start,
+            report.end,
+            "year",
+        )
+        return report.protector.rates(frame, label=PLACEMENT_TITLE)
+
+    return _memo(report, "placement_rates", make)
+
+
+def referral_term_rates(report: Report):
+    """Protected referrals per 1 000 children and year, per group and term."""
+
+    def make():
+        d = report.data
+        frame = rf.referral_rates(
+            d.referrals, d.area_statistics, report.groups, report.start, report.end, "term", None
+        )
+        return report.protector.rates(frame, label=REFERRAL_TERM_CAPTION)
+
+    return _memo(report, "referral_term_rates", make)
 
 
 # --- Referrals -----------------------------------------------------------------------------
@@ -86,6 +171,7 @@ def referral_rate_chart(report: Report, reporters: tuple[str, ...] | None = None
         what=f"antalet orosanmälningar{who} {RATE_UNIT}, månad för månad",
         start=report.params.intervention_start,
         start_label=START_LABEL,
+        end=report.end,
     )
     if failing and not shown.withheld:
         chart = Outputs(
@@ -104,12 +190,21 @@ def referral_rate_table(report: Report, reporters: tuple[str, ...] | None = None
     """Referrals per 1 000 children and year, by term, with exact Poisson intervals."""
     if note := _missing(report, "referrals", "orosanmälningar"):
         return note
-    d = report.data
-    frame = rf.referral_rates(
-        d.referrals, d.area_statistics, report.groups, report.start, report.end, "term", reporters
-    )
-    caption = f"Orosanmälningar {RATE_UNIT}, per halvår (95 % intervall, exakt Poisson)"
-    protected = report.protector.rates(frame, label=caption)
+    if reporters is None:
+        protected, caption = referral_term_rates(report), REFERRAL_TERM_CAPTION
+    else:
+        d = report.data
+        frame = rf.referral_rates(
+            d.referrals,
+            d.area_statistics,
+            report.groups,
+            report.start,
+            report.end,
+            "term",
+            reporters,
+        )
+        caption = f"Orosanmälningar {RATE_UNIT}, per halvår (95 % intervall, exakt Poisson)"
+        protected = report.protector.rates(frame, label=caption)
     return value_table(protected, caption, decimals=1, index_label="Grupp")
 
 
@@ -161,6 +256,7 @@ def reporter_share_chart(report: Report, reporter_class: str):
         percent=True,
         start=report.params.intervention_start,
         start_label=START_LABEL,
+        end=report.end,
     )
 
 
@@ -179,21 +275,19 @@ def assessment_count_table(report: Report):
     table.index.name, table.columns.name = None, None
     caption = "Antal förhandsbedömningar per område och år"
     protected = report.protector.counts(table, label=caption)
-    return count_table(protected, caption, index_label="Område")
+    return count_table(protected, caption, index_label="Område", end=report.end)
 
 
 def assessment_timeliness_chart(report: Report):
     """Share of assessments decided within 14 days, per group and term."""
     if note := _missing(report, "assessments", "förhandsbedömningar"):
         return note
-    frame = cw.assessments_within_limit(
-        report.data.assessments, report.groups, report.start, report.end, "term", report.end
-    )
     _, chart = _trend(
         report,
-        frame,
+        None,
+        protected=within_14_shares(report),
         kind="share",
-        title="Förhandsbedömningar beslutade inom 14 dagar",
+        title=WITHIN_14_TITLE,
         ylabel="Andel",
         what="andelen förhandsbedömningar som beslutades inom 14 dagar",
         percent=True,
@@ -206,14 +300,12 @@ def joint_assessment_chart(report: Report):
     """Share of assessments done jointly with the provider, against the target."""
     if note := _missing(report, "assessments", "förhandsbedömningar"):
         return note
-    frame = cw.joint_assessment_share(
-        report.data.assessments, report.groups, report.start, report.end, "term"
-    )
     protected, chart = _trend(
         report,
-        frame,
+        None,
+        protected=joint_shares(report),
         kind="share",
-        title="Förhandsbedömningar gjorda gemensamt med utföraren",
+        title=JOINT_TITLE,
         ylabel="Andel",
         what="andelen förhandsbedömningar som gjordes gemensamt med utförarens stödenhet",
         percent=True,
@@ -239,14 +331,12 @@ def investigation_timeliness_chart(report: Report):
     """Share of investigations completed within 120 days, per group and term."""
     if note := _missing(report, "investigations", "utredningar"):
         return note
-    frame = cw.investigations_within_limit(
-        report.data.investigations, report.groups, report.start, report.end, "term", report.end
-    )
     _, chart = _trend(
         report,
-        frame,
+        None,
+        protected=within_120_shares(report),
         kind="share",
-        title="Utredningar avslutade inom 120 dagar",
+        title=WITHIN_120_TITLE,
         ylabel="Andel",
         what="andelen barnavårdsutredningar som avslutades inom 120 dagar",
         percent=True,
@@ -330,8 +420,9 @@ def intervention_mix(report: Report, by: str):
                 title=f"Insatser i {report.area_name} efter {word}",
                 ylabel="Antal beslutade insatser",
                 what=f"antalet beslutade insatser i {report.area_name} efter {word}",
+                end=report.end,
             ),
-            count_table(protected, caption, index_label="Insats"),
+            count_table(protected, caption, index_label="Insats", end=report.end),
         )
     )
 
@@ -340,19 +431,12 @@ def placement_rate_chart(report: Report):
     """Placements per 1 000 children and year, per group and term."""
     if note := _missing(report, "interventions", "insatser"):
         return note
-    frame = iv.placement_rates(
-        report.data.interventions,
-        report.data.area_statistics,
-        report.groups,
-        report.start,
-        report.end,
-        "year",
-    )
     _, chart = _trend(
         report,
-        frame,
+        None,
+        protected=placement_rates(report),
         kind="rate",
-        title="Placeringar per 1 000 barn, per år",
+        title=PLACEMENT_TITLE,
         ylabel=RATE_UNIT,
         what=f"antalet beslutade placeringar {RATE_UNIT}",
         percent=False,
@@ -372,7 +456,7 @@ def placements_without_open_care_table(report: Report):
         "Andel placeringar där barnet inte haft öppenvård före placeringen (95 % intervall, Wilson)"
     )
     protected = report.protector.shares(frame, label=caption, sensitive=True)
-    return value_table(protected, caption, percent=True, index_label="Grupp")
+    return value_table(protected, caption, percent=True, index_label="Grupp", end=report.end)
 
 
 def unplanned_endings_table(report: Report):
@@ -384,7 +468,7 @@ def unplanned_endings_table(report: Report):
     )
     caption = "Andel avslutade insatser med oplanerat avslut (95 % intervall, Wilson)"
     protected = report.protector.shares(frame, label=caption)
-    return value_table(protected, caption, percent=True, index_label="Grupp")
+    return value_table(protected, caption, percent=True, index_label="Grupp", end=report.end)
 
 
 def unexecuted_decisions_table(report: Report):
@@ -398,7 +482,7 @@ def unexecuted_decisions_table(report: Report):
         "Andel beslut om bistånd som inte verkställts inom tre månader (95 % intervall, Wilson)"
     )
     protected = report.protector.shares(frame, label=caption)
-    return value_table(protected, caption, percent=True, index_label="Grupp")
+    return value_table(protected, caption, percent=True, index_label="Grupp", end=report.end)
 
 
 # --- Activities ----------------------------------------------------------------------------
@@ -424,9 +508,144 @@ def activity_mix(report: Report, by: str):
                 title=f"Aktiviteter i {report.area_name} efter {word}",
                 ylabel="Antal aktiviteter",
                 what=f"antalet aktiviteter i {report.area_name} efter {word}",
+                end=report.end,
             ),
-            count_table(protected, caption, index_label="Aktivitet"),
+            count_table(protected, caption, index_label="Aktivitet", end=report.end),
         )
+    )
+
+
+# --- The evaluation plan's outcomes in the area statistics ----------------------------------
+
+
+def area_outcomes(report: Report):
+    """Yearly area statistics the evaluation plan names, against the comparison areas.
+
+    Read from the same protected panel as the area analysis (``area_analysis._panel``),
+    so each figure is protected once and shown as it is there.
+    """
+    from evaluation.exceptions import ParameterError
+    from evaluation.privacy import ProtectedFrame
+    from evaluation.reports import area_analysis as aa
+
+    if note := aa._no_statistics(report):
+        return note
+    catalogue, panel = aa._catalogue(report), aa._panel(report)
+    muni = report.memo["municipality_code"]
+    comparison = [c for g in report.groups if g.role == "comparison" for c in g.codes]
+    places = [report.area_code, *comparison, muni]
+    start = report.params.intervention_start
+    parts = []
+    for i, key in enumerate(report.params.area_outcomes):
+        if key not in catalogue:
+            raise ParameterError(
+                f"unknown indicator '{key}'; the catalogue has: {', '.join(catalogue)}",
+                file=report.params.source_file,
+                parameter=f"area_outcomes.{i}",
+            )
+        info = catalogue[key]
+        if key not in panel:
+            parts.append(
+                Note(f"{info.label}: indikatorn finns inte i områdesstatistiken.", kind="withheld")
+            )
+            continue
+        protected = aa._key_rows(report, key, places)
+        frame = protected.frame
+        has_ci = "ci_low" in frame and frame["ci_low"].notna().any()
+        if "ci_low" not in frame:
+            protected = ProtectedFrame(
+                frame=frame.assign(ci_low=float("nan"), ci_high=float("nan")),
+                label=protected.label,
+                kind=protected.kind,
+                withheld=protected.withheld,
+                note=protected.note,
+            )
+        share = info.kind == "share"
+        what = info.label[0].lower() + info.label[1:]
+        unit = "Andel" if share else info.unit.capitalize()
+        parts.append(Heading(info.label))
+        parts.append(
+            trend_chart(
+                protected,
+                title=f"{info.label}, per år",
+                ylabel=unit,
+                what=what,
+                percent=share,
+                ci=has_ci,
+                decimals=1,
+                start=start,
+                start_label=START_LABEL,
+            )
+        )
+        parts.append(
+            value_table(
+                protected,
+                f"{info.label} per år ({info.source or 'områdesstatistik'})",
+                percent=share,
+                decimals=1,
+                with_ci=False,
+                index_label="År",
+            )
+        )
+        parts.append(_area_effect_note(report, protected.frame, info))
+    return Outputs(tuple(parts))
+
+
+def _area_effect_note(report: Report, frame: pd.DataFrame, info) -> Note:
+    """What the yearly figures allow: a before/after comparison with the comparison areas or not.
+
+    With at least ``AREA_PRE_YEARS`` shown years before the start and two after, for
+    the area and every comparison area, the note gives a plain difference in
+    differences of the shown yearly values (no interval: one area's yearly figures
+    cannot separate the work from everything else that happened there).
+    """
+    label = info.label
+    start = report.params.intervention_start
+    if start is None:
+        return Note(f"{label}: parametrarna anger ingen start, så före och efter jämförs inte.")
+    shown = frame[~frame["suppressed"].astype(bool) & frame["value"].notna()]
+    own = shown[shown["area_code"] == report.area_code]
+    pre = int((own["year"] < start.year).sum())
+    post = int((own["year"] > start.year).sum())
+    comparison = [g for g in report.groups if g.role == "comparison"]
+    codes_ = [c for g in comparison for c in g.codes]
+    hidden = int(frame[frame["area_code"].isin([report.area_code, *codes_])]["suppressed"].sum())
+    reasons = [f"{pre} år före starten och {post} hela år efter"]
+    if hidden:
+        reasons.append(f"{hidden} värden för området eller jämförelseområdena är dolda")
+    if not comparison or pre < AREA_PRE_YEARS or post < 2 or hidden:
+        return Note(
+            f"{label}: {'; '.join(reasons)}. Det räcker inte för att jämföra utvecklingen "
+            "före och efter starten med jämförelseområdena, så diagrammet visar utvecklingen "
+            "utan att tolka skillnaden som en effekt av arbetet.",
+            kind="withheld",
+        )
+    share = info.kind == "share"
+    scale, unit = (100.0, "procentenheter") if share else (1.0, info.unit)
+
+    def mean(codes, before: bool) -> float:
+        rows = shown[shown["area_code"].isin(codes)]
+        rows = rows[rows["year"] < start.year] if before else rows[rows["year"] > start.year]
+        return float(rows.groupby("area_code")["value"].mean().mean()) * scale
+
+    a0, a1 = mean([report.area_code], True), mean([report.area_code], False)
+    c0, c1 = mean(codes_, True), mean(codes_, False)
+    names = " och ".join(g.label for g in comparison)
+    d = 1 if share or info.unit != "tkr" else 0
+
+    def num(x: float, signed: bool = False) -> str:
+        text = fmt_number(abs(x) if signed else x, d)
+        if signed:
+            return ("+" if x >= 0 else "−") + text
+        return f"{text}\u00a0%" if share else text
+
+    return Note(
+        f"{label}: {'; '.join(reasons)}. Medelvärdet för {report.area_name} gick från "
+        f"{num(a0)} före starten till {num(a1)} efter ({num(a1 - a0, True)} {unit}); för "
+        f"{names} från {num(c0)} till {num(c1)} ({num(c1 - c0, True)}). Skillnaden i "
+        f"förändring är {num((a1 - a0) - (c1 - c0), True)} {unit}. Det är en enkel "
+        "jämförelse utan osäkerhetsintervall: med ett värde per år och område går det inte "
+        "att skilja arbetets effekt från annat som hänt i områdena."
     )
 
 
@@ -445,3 +664,10 @@ def privacy_appendix(report: Report):
     from evaluation.present.appendix import privacy_appendix as _appendix
 
     return _appendix(report.protector)
+
+
+def key_figures(report: Report):
+    """The opening "Sammanfattning": key figures read from this report's protected outputs."""
+    from evaluation.reports.summary import summary
+
+    return summary(report)

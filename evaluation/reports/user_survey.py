@@ -648,3 +648,10 @@ def privacy_appendix(report: Report):
         "en dold period kan inte räknas fram. Fritextsvar visas aldrig, bara hur många de var."
     )
     return Outputs((survey_rules, _appendix(report.protector)))
+
+
+def key_figures(report: Report):
+    """The opening "Sammanfattning": key figures read from this report's protected outputs."""
+    from evaluation.reports.summary import summary
+
+    return summary(report)

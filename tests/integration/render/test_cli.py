@@ -55,3 +55,20 @@ def test_bad_batch_file_is_exit_2(project: Path) -> None:
     (project / "b.yaml").write_text("batch: 'has space'\nevaluations: []\n")
     result = runner.invoke(app, ["batch", str(project / "b.yaml"), "-o", str(project / "r")])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_pdf_flag_writes_an_a4_pdf_beside_the_html(project: Path) -> None:
+    import pytest
+
+    pytest.importorskip("weasyprint")
+    from pypdf import PdfReader
+
+    out = project / "adhoc"
+    result = runner.invoke(app, ["run", str(project / "ok.yaml"), "-o", str(out), "--pdf"])
+    assert result.exit_code == 0, result.output
+    pdf = out / "skaggetorp" / "outcome_followup.pdf"
+    assert pdf.exists() and f"Wrote {pdf}" in result.output
+    box = PdfReader(str(pdf)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    again = runner.invoke(app, ["run", str(project / "ok.yaml"), "-o", str(out), "--pdf"])
+    assert again.exit_code == 0 and "Wrote" not in again.output.replace("Re-used", "")

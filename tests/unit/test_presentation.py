@@ -1,0 +1,212 @@
+"""Charts, key figures, CSV downloads, table of contents and index page for readers."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evaluation.present import charts
+from evaluation.present.format import partial_period
+from evaluation.present.keyfigures import SUMMARY_END, KeyFigure, KeyFigures
+from evaluation.present.output import Chart, Table, csv_bytes
+from evaluation.render.export import TOC_MARKER, add_table_of_contents
+
+
+def _luminance(colour: str) -> float:
+    rgb = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast_on_white(colour: str) -> float:
+    """WCAG 2 contrast ratio of ``colour`` against white."""
+    return 1.05 / (_luminance(colour) + 0.05)
+
+
+def test_wcag_contrast_helper_matches_known_values():
+    assert contrast_on_white("#000000") == pytest.approx(21.0)
+    assert contrast_on_white("#de8f05") < 3  # the old orange, 2.6:1
+    assert contrast_on_white("#767676") == pytest.approx(4.54, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "colour",
+    [
+        *charts.PALETTE,
+        *(c for c, _ in charts.FIXED_STYLES.values()),
+        charts.TARGET_COLOUR,
+        charts.START_COLOUR,
+    ],
+)
+def test_every_line_colour_has_3_to_1_contrast_against_white(colour):
+    assert contrast_on_white(colour) >= 3.0, colour
+
+
+def test_each_group_keeps_one_colour_and_no_colour_means_two_groups():
+    styles = charts.assign_groups(
+        ["Skäggetorp", "Ryd", "Berga", "Jämförelseområden", "Hela kommunen"]
+    )
+    assert styles["Skäggetorp"][0] == charts.PALETTE[0]  # the evaluated area: always the first
+    assert styles["Hela kommunen"] == charts.FIXED_STYLES["Hela kommunen"]
+    assert len({c for c, _ in styles.values()}) == len(styles)
+    assert charts.group_style("Berga") == styles["Berga"]  # asked again later: unchanged
+    late = charts.group_style("Riket")
+    assert late[0] not in {c for c, _ in styles.values()}
+    assert charts.TARGET_COLOUR not in {c for c, _ in charts._styles.values()}
+
+
+def test_partial_periods_are_named():
+    end = pd.Timestamp("2025-06-30")
+    assert partial_period("2025", end) == "2025 (jan–jun)"
+    assert partial_period("2024", end) is None
+    assert partial_period("2025H1", end) is None  # complete
+    assert partial_period("2025H2", pd.Timestamp("2025-10-31")) == "2025H2 (jul–okt)"
+    assert partial_period("2025", pd.Timestamp("2025-12-31")) is None
+    assert partial_period("2025", None) is None
+
+
+def test_csv_is_swedish_excel_friendly():
+    frame = pd.DataFrame({"Grupp": ["Skäggetorp", "Ryd"], "Värde (%)": [53.9, ".."]})
+    data = csv_bytes(frame)
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte order mark
+    text = data.decode("utf-8-sig")
+    assert text.splitlines() == ["Grupp;Värde (%)", "Skäggetorp;53,9", "Ryd;.."]
+
+
+def _embedded_csv(html: str) -> str:
+    m = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', html)
+    assert m, "no CSV download"
+    return base64.b64decode(m.group(1)).decode("utf-8-sig")
+
+
+def test_table_offers_exactly_its_shown_cells_and_a_keyboard_reachable_region():
+    cells = pd.DataFrame({"2024": ["12", ".."], "2025 (jan–jun)": ["5", "7"]}, index=["A", "B"])
+    html = Table(cells, "Antal per år", index_label="Område")._repr_html_()
+    assert 'tabindex="0"' in html and 'role="region"' in html and 'aria-label="Tabell: ' in html
+    assert 'download="antal-per-ar.csv"' in html
+    rows = _embedded_csv(html).splitlines()
+    assert rows == ["Område;2024;2025 (jan–jun)", "A;12;5", "B;..;7"]
+
+
+def test_trend_chart_offers_its_protected_figures_and_labels_a_partial_year():
+    from evaluation.privacy import ProtectedFrame
+
+    frame = pd.DataFrame(
+        {
+            "group": ["Skäggetorp"] * 3,
+            "period": ["2023", "2024", "2025"],
+            "period_start": pd.to_datetime(["2023-01-01", "2024-01-01", "2025-01-01"]),
+            "value": [0.2, float("nan"), 0.3],
+            "ci_low": [0.1, float("nan"), 0.2],
+            "ci_high": [0.3, float("nan"), 0.4],
+            "suppressed": [False, True, False],
+        }
+    )
+    chart = charts.trend_chart(
+        ProtectedFrame(frame=frame, label="x", kind="shares"),
+        title="Andel",
+        ylabel="Andel",
+        what="andelen",
+        percent=True,
+        target=0.5,
+        end=pd.Timestamp("2025-06-30"),
+    )
+    assert isinstance(chart, Chart)
+    assert "2025 (jan–jun)" in chart.caption
+    assert chart.alt not in chart.caption and chart.caption not in chart.alt
+    text = _embedded_csv(chart._repr_html_())
+    assert "Skäggetorp;2024;..;..;.." in text and "Skäggetorp;2025 (jan–jun);30,0" in text
+
+
+def test_summary_is_placed_before_the_table_of_contents():
+    summary = KeyFigures(
+        (KeyFigure("Gemensamma", "54 %", "2025", verdict="Målet nått", tone="good"),),
+        "Osäkert läge.",
+    )._repr_html_()
+    page = (
+        "<html><body><header><h1>T</h1></header><main>"
+        f"{TOC_MARKER}<div class='cell'>meta</div><div>{summary}</div>"
+        "<h2>Orosanmälningar</h2><h3>Vem anmäler?</h3></main></body></html>"
+    )
+    out = add_table_of_contents(page)
+    assert (
+        out.index("Sammanfattning")
+        < out.index('<nav class="toc"')
+        < out.index('id="avsnitt-orosanmalningar"')
+    )
+    assert out.index(SUMMARY_END) < out.index('<nav class="toc"')
+    toc = out[out.index('<nav class="toc"') : out.index("</nav>")]
+    assert "Sammanfattning" not in toc and "Orosanmälningar" in toc
+
+
+def test_index_page_is_for_readers(tmp_path: Path):
+    from evaluation.render.index import render_index
+    from evaluation.render.single import ReportResult
+
+    folder = tmp_path / "batch"
+    (folder / "skaggetorp").mkdir(parents=True)
+    page = folder / "skaggetorp" / "outcome_followup.html"
+    page.write_text(
+        "<html><head><title>Socialtjänst Skäggetorp – uppföljning</title></head><body>"
+        '<div class="synthetic-banner">x</div>'
+        "<p><strong>Period:</strong> 2019-01-01 – 2025-06-30</p></body></html>",
+        encoding="utf-8",
+    )
+    results = [
+        ReportResult("a.yaml", "reused", "Skäggetorp", "outcome_followup", str(page), 0.1),
+        ReportResult("b.yaml", "reused", "Skäggetorp", "area_analysis", str(page), 0.1),
+    ]
+    html = render_index("Terminsrapporter 2025 H1", results, folder, 1.0)
+    assert "2 rapporter aktuella" in html and "0 OK" not in html
+    assert "<main>" in html and "synthetic-banner" in html
+    assert (
+        '<a href="skaggetorp/outcome_followup.html">Socialtjänst Skäggetorp – uppföljning</a>'
+        in html
+    )
+    assert "första halvåret 2025" in html and "2019-01-01 – 2025-06-30" in html
+    main_table = html[html.index("<table>") : html.index("</table>")]
+    assert "a.yaml" not in main_table and " s<" not in main_table  # render details folded away
+    details = html[html.index("<details>") :]
+    assert "a.yaml" in details and "återanvänd" in details
+
+
+def test_summary_keys_come_from_params_in_their_order_and_unknown_keys_are_named():
+    from types import SimpleNamespace
+
+    from evaluation.exceptions import ParameterError
+    from evaluation.reports.summary import _pick
+
+    available = {"a": 1, "b": 2, "c": 3}
+
+    def report(summary):
+        params = SimpleNamespace(summary=summary, kind="outcome_followup", source_file="p.yaml")
+        return SimpleNamespace(params=params)
+
+    assert _pick(report(None), available, ["c", "a", "x"]) == ["c", "a"]
+    assert _pick(report(("b", "a")), available, ["c"]) == ["b", "a"]
+    with pytest.raises(ParameterError) as err:
+        _pick(report(("a", "zz")), available, ["a"])
+    assert err.value.parameter == "summary" and "zz" in str(err.value)
+
+
+def test_share_change_verdict_uses_a_score_test_on_published_counts():
+    from evaluation.reports.summary import change_test, change_word
+
+    def row(num, den):
+        return pd.Series(
+            {"numerator": num, "denominator": den, "value": num / den, "suppressed": False}
+        )
+
+    before, now = row(27, 178), row(96, 178)  # Skäggetorp's joint assessments, 15 % → 54 %
+    p = change_test(before, now, "share")
+    assert p is not None and p < 0.001
+    assert change_word(before, now, p)[0] == "Säkerställd ökning"
+    same = change_test(row(50, 100), row(52, 100), "share")
+    assert change_word(row(50, 100), row(52, 100), same)[0] == "Ingen säkerställd skillnad"
+    hidden = row(3, 100).copy()
+    hidden["suppressed"] = True
+    assert change_test(hidden, now, "share") is None  # a hidden figure gets no verdict
