@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from evaluation.present.output import esc
+from evaluation.present.output import Protected, esc
 
 SUMMARY_START = "<!--evaluation:summary-->"
 SUMMARY_END = "<!--/evaluation:summary-->"
@@ -30,7 +30,7 @@ class KeyFigure:
 
 
 @dataclass(frozen=True)
-class KeyFigures:
+class KeyFigures(Protected):
     """The summary section: cards and one sentence on what remains uncertain."""
 
     figures: tuple[KeyFigure, ...]

@@ -61,13 +61,6 @@ def _trend(
     return protected, chart
 
 
-def _memo(report: Report, key: str, make):
-    """A protected output computed once per report (the summary and the body share it)."""
-    if key not in report.memo:
-        report.memo[key] = make()
-    return report.memo[key]
-
-
 JOINT_TITLE = "Förhandsbedömningar gjorda gemensamt med utföraren"
 WITHIN_14_TITLE = "Förhandsbedömningar beslutade inom 14 dagar"
 WITHIN_120_TITLE = "Utredningar avslutade inom 120 dagar"
@@ -75,71 +68,56 @@ PLACEMENT_TITLE = "Placeringar per 1 000 barn, per år"
 REFERRAL_TERM_CAPTION = f"Orosanmälningar {RATE_UNIT}, per halvår (95 % intervall, exakt Poisson)"
 
 
+@per_report
 def joint_shares(report: Report):
     """Protected share of joint assessments per group and term."""
-
-    def make():
-        d = report.data
-        frame = cw.joint_assessment_share(
-            d.assessments, report.groups, report.start, report.end, "term"
-        )
-        return report.protector.shares(frame, label=JOINT_TITLE)
-
-    return _memo(report, "joint_shares", make)
+    d = report.data
+    frame = cw.joint_assessment_share(
+        d.assessments, report.groups, report.start, report.end, "term"
+    )
+    return report.protector.shares(frame, label=JOINT_TITLE)
 
 
+@per_report
 def within_14_shares(report: Report):
     """Protected share of assessments decided within 14 days per group and term."""
-
-    def make():
-        frame = cw.assessments_within_limit(
-            report.data.assessments, report.groups, report.start, report.end, "term", report.end
-        )
-        return report.protector.shares(frame, label=WITHIN_14_TITLE)
-
-    return _memo(report, "within_14_shares", make)
+    frame = cw.assessments_within_limit(
+        report.data.assessments, report.groups, report.start, report.end, "term", report.end
+    )
+    return report.protector.shares(frame, label=WITHIN_14_TITLE)
 
 
+@per_report
 def within_120_shares(report: Report):
     """Protected share of investigations completed within 120 days per group and term."""
-
-    def make():
-        frame = cw.investigations_within_limit(
-            report.data.investigations, report.groups, report.start, report.end, "term", report.end
-        )
-        return report.protector.shares(frame, label=WITHIN_120_TITLE)
-
-    return _memo(report, "within_120_shares", make)
+    frame = cw.investigations_within_limit(
+        report.data.investigations, report.groups, report.start, report.end, "term", report.end
+    )
+    return report.protector.shares(frame, label=WITHIN_120_TITLE)
 
 
+@per_report
 def placement_rates(report: Report):
     """Protected placements per 1 000 children and year, per group."""
-
-    def make():
-        frame = iv.placement_rates(
-            report.data.interventions,
-            report.data.area_statistics,
-            report.groups,
-            report.start,
-            report.end,
-            "year",
-        )
-        return report.protector.rates(frame, label=PLACEMENT_TITLE)
-
-    return _memo(report, "placement_rates", make)
+    frame = iv.placement_rates(
+        report.data.interventions,
+        report.data.area_statistics,
+        report.groups,
+        report.start,
+        report.end,
+        "year",
+    )
+    return report.protector.rates(frame, label=PLACEMENT_TITLE)
 
 
+@per_report
 def referral_term_rates(report: Report):
     """Protected referrals per 1 000 children and year, per group and term."""
-
-    def make():
-        d = report.data
-        frame = rf.referral_rates(
-            d.referrals, d.area_statistics, report.groups, report.start, report.end, "term", None
-        )
-        return report.protector.rates(frame, label=REFERRAL_TERM_CAPTION)
-
-    return _memo(report, "referral_term_rates", make)
+    d = report.data
+    frame = rf.referral_rates(
+        d.referrals, d.area_statistics, report.groups, report.start, report.end, "term", None
+    )
+    return report.protector.rates(frame, label=REFERRAL_TERM_CAPTION)
 
 
 # --- Referrals -----------------------------------------------------------------------------
@@ -525,13 +503,13 @@ def area_outcomes(report: Report):
     so each figure is protected once and shown as it is there.
     """
     from evaluation.exceptions import ParameterError
-    from evaluation.privacy import ProtectedFrame
+    from evaluation.privacy import views
     from evaluation.reports import area_analysis as aa
 
     if note := aa._no_statistics(report):
         return note
     catalogue, panel = aa._catalogue(report), aa._panel(report)
-    muni = report.memo["municipality_code"]
+    muni = report.municipality_code
     comparison = [c for g in report.groups if g.role == "comparison" for c in g.codes]
     places = [report.area_code, *comparison, muni]
     start = report.params.intervention_start
@@ -553,13 +531,7 @@ def area_outcomes(report: Report):
         frame = protected.frame
         has_ci = "ci_low" in frame and frame["ci_low"].notna().any()
         if "ci_low" not in frame:
-            protected = ProtectedFrame(
-                frame=frame.assign(ci_low=float("nan"), ci_high=float("nan")),
-                label=protected.label,
-                kind=protected.kind,
-                withheld=protected.withheld,
-                note=protected.note,
-            )
+            protected = views.with_columns(protected, ci_low=float("nan"), ci_high=float("nan"))
         share = info.kind == "share"
         what = info.label[0].lower() + info.label[1:]
         unit = "Andel" if share else info.unit.capitalize()

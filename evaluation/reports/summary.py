@@ -304,7 +304,7 @@ def _area_summary(report: Report) -> KeyFigures | Note:
     keys_all = [k for k in aa._stat_keys(report) if catalogue[k].kind != "count"]
     default = [k for k in keys_all if catalogue[k].key]
     keys = _pick(report, {k: k for k in keys_all}, default[:5])
-    muni = report.memo["municipality_code"]
+    muni = report.municipality_code
     figures, hidden, small = [], [], []
     for key in keys:
         info = catalogue[key]
