@@ -50,14 +50,25 @@ def rows_text(err: BaseException) -> str:
     return f"{count} rader ({shown}{more})"
 
 
-def describe(exc: BaseException, *, with_file: bool = True) -> str:
-    """One line for a person: where (file, row, column or parameter), what, and details."""
+def describe(exc: BaseException, *, with_file: bool = True, name_only: bool = False) -> str:
+    """One line for a person: where (file, row, column or parameter), what, and details.
+
+    Paths are shown relative to the current folder, or as bare file names with
+    ``name_only`` (for pages such as the batch index, read elsewhere).
+    """
     from evaluation.render.single import redact
 
-    if isinstance(exc, DataError):
+    def show(path):
+        return Path(path).name if name_only else show_path(path)
+
+    if isinstance(exc, EvaluationError) and getattr(exc, "problems", None):
+        text = f"{len(exc.problems)} problem i datamappen: " + " | ".join(
+            describe(p, with_file=with_file, name_only=name_only) for p in exc.problems
+        )
+    elif isinstance(exc, DataError):
         where = []
         if with_file and exc.file:
-            where.append(f"fil {show_path(exc.file)}")
+            where.append(f"fil {show(exc.file)}")
         if exc.column:
             where.append(f"kolumn '{exc.column}'")
         if rows := rows_text(exc):
@@ -73,7 +84,7 @@ def describe(exc: BaseException, *, with_file: bool = True) -> str:
     elif isinstance(exc, ParameterError):
         where = []
         if with_file and exc.file:
-            where.append(f"fil {show_path(exc.file)}")
+            where.append(f"fil {show(exc.file)}")
         if exc.parameter:
             where.append(f"parameter '{exc.parameter}'")
         text = f"{', '.join(where)}: {exc.message}" if where else exc.message

@@ -43,13 +43,9 @@ class ReportResult:
 
 def one_line(exc: BaseException) -> str:
     """The message a user sees for ``exc``: one line, no traceback, no absolute path."""
-    if isinstance(exc, RenderError):
-        text = exc.message if exc.cell is None else f"cell {exc.cell}: {exc.message}"
-    elif isinstance(exc, EvaluationError):
-        text = str(exc)
-    else:
-        text = f"{type(exc).__name__}: {exc}"
-    return redact(" ".join(text.split()))
+    from evaluation.cli.messages import describe  # Swedish, like everything a user reads
+
+    return describe(exc, name_only=True)
 
 
 def redact(text: str) -> str:
