@@ -47,16 +47,34 @@ def scb(
         ..., "--select", "-s", help="VARIABLE=code1,code2 (repeat per variable; * for all)."
     ),
     cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cache folder."),
-    base_url: str = typer.Option(SCB_API, help="PxWeb API v2 base URL."),
+    codelist: list[str] = typer.Option(
+        [],
+        "--codelist",
+        "-c",
+        help="VARIABLE=code list, e.g. Region=vs_RegSO2025 or Region=vs_DeSO2025.",
+    ),
+    base_url: str = typer.Option(SCB_API, help="PxWebApi 2.0 base URL."),
     lang: str = typer.Option("sv", help="Language of labels."),
     refresh: bool = typer.Option(False, help="Fetch again even if cached."),
     debug: bool = typer.Option(False, help="Show tracebacks."),
 ) -> None:
     """Fetch an SCB table as json-stat2, within the API's own cell and rate limits."""
     selection = _selection(select)
+    codelists = {}
+    for item in codelist:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise typer.BadParameter(f"'{item}' is not VARIABLE=codelist", param_hint="--codelist")
+        codelists[name.strip()] = value.strip()
     _run(
         lambda: fetch_scb(
-            table, selection, cache_dir=cache_dir, base_url=base_url, lang=lang, refresh=refresh
+            table,
+            selection,
+            codelists=codelists,
+            cache_dir=cache_dir,
+            base_url=base_url,
+            lang=lang,
+            refresh=refresh,
         ),
         debug,
     )
