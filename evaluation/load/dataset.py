@@ -23,7 +23,7 @@ from evaluation.load.references import check_references
 from evaluation.load.schemas import validate_table
 from evaluation.metadata.contract import AREA_FILES, TABLE_EXTENSIONS, TABLES
 
-CACHE_FORMAT = "2"  # bump when canonical tables change shape
+CACHE_FORMAT = "3"  # bump when canonical tables change shape or content
 CACHE_ENV = "EVALUATION_CACHE_DIR"
 
 
@@ -103,6 +103,12 @@ def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
         tables["areas"] = read_areas(area_path)
         files["areas"] = area_path.name
     check_references(tables, files, folder)
+    if "area_statistics" in tables:
+        from evaluation.load.shares import normalise_folder_shares
+
+        tables["area_statistics"] = normalise_folder_shares(
+            tables["area_statistics"], folder, folder / files["area_statistics"]
+        )
     return apply_mapping(tables, folder), files
 
 

@@ -113,6 +113,17 @@ def inspect_folder(folder: str | Path) -> FolderCheck:
         except DataError as err:
             check.problems.append(err)
     check_references(check.tables, check.found, folder, check.problems)
+    if "area_statistics" in check.tables:
+        from evaluation.load.shares import normalise_folder_shares
+
+        path = folder / check.found["area_statistics"]
+        try:
+            check.tables["area_statistics"] = normalise_folder_shares(
+                check.tables["area_statistics"], folder, path
+            )
+        except EvaluationError as err:
+            check.problems.append(err)
+            del check.tables["area_statistics"]
     return check
 
 

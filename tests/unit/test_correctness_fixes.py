@@ -30,3 +30,48 @@ def test_ongoing_investigations_total_counts_each_investigation_once(skaggetorp)
     shown = table.frame if hasattr(table, "frame") else table.cells
     grand = shown.loc["Totalt", "Totalt"] if "Totalt" in shown.columns else shown.iloc[-1, -1]
     assert int(str(grand).replace("\u00a0", "").replace(" ", "")) == len(ongoing)
+
+
+def _stats_folder(tmp_path, transform) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("area_statistics.csv", "areas.gpkg", "metadata.yaml"):
+        (folder / name).write_bytes((ROOT / "data" / "sample" / name).read_bytes())
+    path = folder / "area_statistics.csv"
+    stats = pd.read_csv(path, dtype={"area_code": str})
+    transform(stats).to_csv(path, index=False)
+    return folder
+
+
+def _as_fractions(stats, keep_counts=True):
+    share = stats["indicator"] == "income_support_share"
+    stats.loc[share, "value"] = stats.loc[share, "value"] / 100
+    if not keep_counts:
+        stats.loc[share, ["numerator", "denominator"]] = float("nan")
+    return stats
+
+
+@pytest.mark.parametrize("keep_counts", [True, False], ids=["with-counts", "values-only"])
+def test_shares_given_as_fractions_are_read_as_percent(tmp_path, keep_counts):
+    from evaluation.exceptions import DataError
+    from evaluation.load.dataset import load_data
+
+    original = pd.read_csv(
+        ROOT / "data" / "sample" / "area_statistics.csv", dtype={"area_code": str}
+    )
+    folder = _stats_folder(tmp_path, lambda s: _as_fractions(s, keep_counts))
+    if not keep_counts:
+        # all values of the column lie in 0–1 (max 17.6 % → 0.176): either reading is possible
+        with pytest.raises(DataError, match="income_support_share"):
+            load_data(folder)
+        (folder / "indicators.yaml").write_text(
+            "income_support_share:\n  unit: andel (0–1)\n", encoding="utf-8"
+        )
+    stats = load_data(folder).area_statistics
+    got = stats[stats["indicator"] == "income_support_share"]["value"].to_numpy()
+    want = original[original["indicator"] == "income_support_share"]["value"].to_numpy()
+    assert got == pytest.approx(want)
+    other = stats[stats["indicator"] == "foreign_born_share"]["value"].to_numpy()
+    assert other == pytest.approx(
+        original[original["indicator"] == "foreign_born_share"]["value"].to_numpy()
+    )
