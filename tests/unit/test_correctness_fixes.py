@@ -75,3 +75,34 @@ def test_shares_given_as_fractions_are_read_as_percent(tmp_path, keep_counts):
     assert other == pytest.approx(
         original[original["indicator"] == "foreign_born_share"]["value"].to_numpy()
     )
+
+
+def _contrast_with_white(rgba) -> float:
+    """WCAG contrast ratio of a colour against white."""
+
+    def lin(c):
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in rgba[:3])
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+def test_every_shown_area_is_drawn_filled_and_outlined_apart_from_white():
+    """Areas in the lightest class, or in the class of the area around them, read as areas."""
+    import matplotlib.pyplot as plt
+
+    from evaluation.present import maps
+    from evaluation.reports.context import open_report
+
+    report = open_report(ROOT / "params" / "area_analysis" / "skaggetorp.yaml")
+    layout = maps.map_layout(report.data.areas, report.area_code)
+    codes = list(layout.areas.index)
+    palette = maps.class_colours(5)
+    colours = pd.Series([palette[i % 5] for i in range(len(codes))], index=codes)
+    fig, ax = plt.subplots()
+    maps._panel(ax, layout, colours, pd.Series(False, index=codes), layout.overview, None, False)
+    filled = ax.collections[0]
+    assert len(filled.get_paths()) == len(codes)  # every shown area is drawn
+    assert min(_contrast_with_white(c) for c in filled.get_facecolor()) >= 1.4
+    assert all(_contrast_with_white(c) >= 3 for c in filled.get_edgecolor())
+    plt.close(fig)
