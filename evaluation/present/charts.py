@@ -153,7 +153,9 @@ def trend_chart(
     band = " Skuggade band visar 95 % osäkerhetsintervall." if ci else ""
     caption = f"Diagrammet visar {what} per grupp över tid.{band} {latest}{gap}"
     alt = f"Linjediagram: {title}. {latest}"
-    return Chart(to_png(fig, tight=False), alt=alt, caption=caption)
+    return Chart(
+        to_png(fig, tight=False), alt=alt, caption=caption, figure=fig, protected=protected
+    )
 
 
 def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart | Note:
@@ -203,4 +205,4 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str) -> Chart
     lead = f" Största kategorin över hela perioden är {biggest}." if biggest is not None else ""
     caption = f"Diagrammet visar {what} per år.{lead}{gap}"
     alt = f"Staplat stapeldiagram: {title}. Kategorier: {', '.join(map(str, shown.columns))}."
-    return Chart(to_png(fig), alt=alt, caption=caption)
+    return Chart(to_png(fig), alt=alt, caption=caption, figure=fig, protected=protected)

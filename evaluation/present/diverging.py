@@ -245,4 +245,4 @@ def diverging_bar_chart(
     if any(p is None for p in drawn.values()):
         caption += f" {HIDDEN} = för få svar för att visas."
     alt = f"Divergerande stapeldiagram: {title}. " + "; ".join(described) + "."
-    return Chart(to_png(fig), alt=alt, caption=caption)
+    return Chart(to_png(fig), alt=alt, caption=caption, figure=fig, protected=protected)

@@ -44,6 +44,8 @@ def class_colours(n: int) -> list:
     if n <= 1:
         return [cmap(0.6)] * n
     return [cmap(x) for x in np.linspace(LIGHTEST, 1.0, n)]
+
+
 _HALO = [pe.withStroke(linewidth=3, foreground="white")]
 
 
@@ -329,4 +331,6 @@ def choropleth(
         f"markerat med svart kant. {own_text}.{gap}"
     )
     alt = f"Karta: {title}. {own_text}.{gap}"
-    return Chart(to_png(fig, tight=False), alt=alt, caption=caption)
+    return Chart(
+        to_png(fig, tight=False), alt=alt, caption=caption, figure=fig, protected=protected
+    )

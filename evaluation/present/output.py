@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import base64
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -53,11 +54,17 @@ class Table:
 
 @dataclass(frozen=True)
 class Chart:
-    """A rendered chart: PNG bytes with alt text and a plain-Swedish sentence under it."""
+    """A rendered chart: PNG bytes with alt text and a plain-Swedish sentence under it.
+
+    ``figure`` (the matplotlib figure) and ``protected`` (the protected table it was
+    drawn from) are kept for work in JupyterLab; only the PNG reaches a report.
+    """
 
     png: bytes
     alt: str
     caption: str
+    figure: Any = field(default=None, repr=False, compare=False)
+    protected: Any = field(default=None, repr=False, compare=False)
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")

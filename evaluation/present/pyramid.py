@@ -118,4 +118,4 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
         f"Befolkningspyramid: {title}. Staplar för {area}, linje för {reference.lower()}; "
         "andel av befolkningen per femårsgrupp och kön."
     )
-    return Chart(to_png(fig), alt=alt, caption=caption)
+    return Chart(to_png(fig), alt=alt, caption=caption, figure=fig, protected=protected)

@@ -260,22 +260,56 @@ def build_groups(params: EvaluationParams, data: Dataset, file) -> Scope:
     return Scope(code, name, groups, excluded=excluded)
 
 
+#: Keys a notebook's parameters cell overrides (see ``notebook_overrides``).
+_NOTEBOOK_OVERRIDES: dict = {}
+RENDERING_ENV = "EVALUATION_RENDERING"  # set by the renderer: not an interactive session
+
+
+def notebook_overrides(**keys) -> dict:
+    """Set the parameters the next ``open_report`` in this kernel overrides.
+
+    Called by each notebook's parameters cell with its ``area``, ``comparison_areas``,
+    ... (None = as in the params file); every call replaces the previous one, so a
+    reused kernel never carries one notebook's overrides into the next.
+    """
+    _NOTEBOOK_OVERRIDES.clear()
+    _NOTEBOOK_OVERRIDES.update({k: v for k, v in keys.items() if v is not None})
+    return dict(_NOTEBOOK_OVERRIDES)
+
+
+def _interactive() -> bool:
+    """True in a JupyterLab/IPython session that the renderer did not start."""
+    if os.environ.get(RENDERING_ENV):
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
 def open_report(
     params_file: str | os.PathLike, cache_dir: str | os.PathLike | None = None, **overrides
 ) -> Report:
     """Load parameters and data, resolve areas and dates, and start the report's Protector.
 
-    ``overrides`` replace keys of the params file (e.g. ``area="Ryd"``); None values
-    are ignored, so a notebook can pass its parameters cell as it is.
+    ``overrides`` replace keys of the params file (e.g. ``area="Ryd"``), on top of those
+    set by ``notebook_overrides``; None values are ignored.
     """
-    overrides = {k: v for k, v in overrides.items() if v is not None}
+    overrides = {
+        **_NOTEBOOK_OVERRIDES,
+        **{k: v for k, v in overrides.items() if v is not None},
+    }
     params = load_params(params_file, **overrides)
     data = load_data(params.data, cache_dir=cache_dir)
-    return build_report(params, data)
+    return build_report(params, data, replace=_interactive())
 
 
-def build_report(params: EvaluationParams, data: Dataset) -> Report:
-    """Resolve areas and dates of ``params`` against ``data`` and start the Protector."""
+def build_report(params: EvaluationParams, data: Dataset, *, replace: bool = False) -> Report:
+    """Resolve areas and dates of ``params`` against ``data`` and start the Protector.
+
+    ``replace``: a re-protected output replaces the earlier one (interactive sessions).
+    """
     from evaluation.privacy import PrivacyRules, Protector
 
     file = Path(params.source_file) if params.source_file else None
@@ -294,7 +328,7 @@ def build_report(params: EvaluationParams, data: Dataset) -> Report:
             pd.Timestamp(int(stats["year"].max()), 12, 31),
         )
     start, end = _check_dates(params, window, file)
-    protector = Protector(PrivacyRules.from_params(params.privacy))
+    protector = Protector(PrivacyRules.from_params(params.privacy), replace=replace)
     return Report(
         params,
         data,
