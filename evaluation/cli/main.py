@@ -213,7 +213,9 @@ def validate(
         ..., metavar="FOLDER", help="Datamappen som ska kontrolleras (eller en parameterfil)."
     ),
     params: list[Path] = typer.Argument(
-        None, metavar="[PARAMS]...", help="Parameterfiler att kontrollera mot datamappen."
+        None,
+        metavar="[PARAMS]...",
+        help="Parameterfiler (eller batchfiler) att kontrollera mot datamappen.",
     ),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
@@ -239,8 +241,15 @@ def validate(
         elif not data_folder.exists():
             raise DataError("datamappen finns inte", file=data_folder)
         from evaluation.cli.validate import validate_folder
+        from evaluation.params import load_batch
 
-        lines, ok = validate_folder(data_folder, params)
+        expanded: list[Path] = []
+        for path in params:  # a batch file stands for its evaluations
+            if "evaluations" in _yaml_keys(path):
+                expanded += list(load_batch(path).evaluations)
+            else:
+                expanded.append(path)
+        lines, ok = validate_folder(data_folder, expanded)
     except Exception as exc:  # noqa: BLE001
         _fail(exc, debug)
     for line in lines:

@@ -107,6 +107,32 @@ def _check_params(path: Path, check: FolderCheck) -> list[str]:
     return [f"  ok   {show_path(path)} ({params.kind}, {params.area}){note}"]
 
 
+def _pool_warnings(params_files: list[Path]) -> list[str]:
+    """Warn when an area with its own work (intervention_start) sits in another's pool."""
+    from evaluation.params import load_params
+
+    loaded = []
+    for path in params_files:
+        try:
+            loaded.append((path, load_params(path)))
+        except EvaluationError:
+            continue
+    treated = {p.area.casefold(): p.area for _, p in loaded if p.intervention_start}
+    lines = []
+    for path, p in loaded:
+        if p.kind != "outcome_followup" or not p.intervention_start:
+            continue
+        excluded = {a.casefold() for a in p.excluded_from_comparison} | {p.area.casefold()}
+        missing = [name for key, name in treated.items() if key not in excluded]
+        if missing:
+            lines.append(
+                f"  obs  {show_path(path)}: {', '.join(missing)} har eget områdesarbete "
+                "(intervention_start i en annan parameterfil) men står inte i "
+                "excluded_from_comparison, så effektskattningen jämför också med dem"
+            )
+    return lines
+
+
 def validate_folder(folder: Path, params_files: list[Path]) -> tuple[list[str], bool]:
     """The report's lines and whether everything checked is fine."""
     check = inspect_folder(folder)
@@ -128,6 +154,7 @@ def validate_folder(folder: Path, params_files: list[Path]) -> tuple[list[str], 
                 line.lstrip().startswith("fel") or "gäller datamappen" in line for line in result
             ):
                 failures.append(f"{show_path(path)} kan inte renderas")
+        lines += _pool_warnings(params_files)
     else:
         blocked = _kinds_blocked(check)
         missing_used = [t for t in check.missing if kinds_using(t)]
