@@ -19,15 +19,17 @@ def _selection(items: list[str]) -> dict[str, list[str]]:
     for item in items:
         name, sep, codes = item.partition("=")
         if not sep or not name.strip() or not codes.strip():
-            raise typer.BadParameter(f"'{item}' is not VARIABLE=code1,code2", param_hint="--select")
+            raise typer.BadParameter(f"'{item}' är inte VARIABEL=kod1,kod2", param_hint="--select")
         selection[name.strip()] = [c.strip() for c in codes.split(",") if c.strip()]
     return selection
 
 
 def _report(result: Fetched) -> None:
-    note = " (from cache)" if result.from_cache else ""
-    typer.echo(f"{result.path}{note}")
-    typer.echo(f"source: {result.sidecar}")
+    from evaluation.cli.messages import show_path
+
+    note = " (från cachen)" if result.from_cache else ""
+    typer.echo(f"{show_path(result.path)}{note}")
+    typer.echo(f"källa: {show_path(result.sidecar)}")
 
 
 def _run(call, debug: bool) -> None:
@@ -36,7 +38,9 @@ def _run(call, debug: bool) -> None:
     except EvaluationError as err:
         if debug:
             raise
-        typer.secho(f"Error: {err}", err=True, fg=typer.colors.RED)
+        from evaluation.cli.messages import headline
+
+        typer.secho(headline(err), err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
 
 
@@ -64,7 +68,7 @@ def scb(
     for item in codelist:
         name, sep, value = item.partition("=")
         if not sep or not name.strip() or not value.strip():
-            raise typer.BadParameter(f"'{item}' is not VARIABLE=codelist", param_hint="--codelist")
+            raise typer.BadParameter(f"'{item}' är inte VARIABEL=kodlista", param_hint="--codelist")
         codelists[name.strip()] = value.strip()
     _run(
         lambda: fetch_scb(

@@ -56,7 +56,7 @@ class Dataset:
         for name in names:
             if getattr(self, name) is None:
                 raise DataError(
-                    f"{purpose} needs this file, and the data folder lacks it",
+                    f"{purpose} behöver filen, och datamappen saknar den",
                     file=self.folder / f"{name}.csv",
                 )
 
@@ -66,7 +66,7 @@ def _find(folder: Path, stems: tuple[str, ...], suffixes: tuple[str, ...]) -> Pa
     found = [by_lower[f"{s}{x}"] for s in stems for x in suffixes if f"{s}{x}" in by_lower]
     if len(found) > 1:
         raise DataError(
-            "more than one file holds the same table; keep one",
+            "flera filer innehåller samma tabell; behåll en",
             file=folder / found[1].name,
             expected=found[0].name,
             found=", ".join(p.name for p in found),
@@ -162,7 +162,7 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError("data folder not found", file=folder)
+        raise DataError("datamappen finns inte", file=folder)
     fingerprint = data_fingerprint(folder)
     metadata = read_metadata(folder)
     cache_dir = cache_dir or os.environ.get(CACHE_ENV)

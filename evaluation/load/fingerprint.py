@@ -77,9 +77,9 @@ def read_metadata(folder: str | Path) -> DataMetadata:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError:
-        raise DataError("not valid YAML", file=path) from None
+        raise DataError("inte giltig YAML", file=path) from None
     if not isinstance(raw, dict):
-        raise DataError("expected a mapping", file=path)
+        raise DataError("väntade rader 'nyckel: värde'", file=path)
     synthetic = raw.get("synthetic", False)
     if not isinstance(synthetic, bool):
         raise DataError(

@@ -62,7 +62,7 @@ def inspect_folder(folder: str | Path) -> FolderCheck:
 
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError("the data folder does not exist", file=folder)
+        raise DataError("datamappen finns inte", file=folder)
     check = FolderCheck(folder)
     candidates = table_files(folder)
     used = {p.name for paths in candidates.values() for p in paths}
@@ -81,7 +81,7 @@ def inspect_folder(folder: str | Path) -> FolderCheck:
         if len(paths) > 1:
             check.problems.append(
                 DataError(
-                    "more than one file holds the same table; keep one",
+                    "flera filer innehåller samma tabell; behåll en",
                     file=paths[1],
                     expected=paths[0].name,
                     found=", ".join(p.name for p in paths),
