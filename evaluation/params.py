@@ -205,9 +205,7 @@ def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
         raise _explain(exc, EvaluationParams, path) from None
     data = params.data if params.data.is_absolute() else (path.parent / params.data).resolve()
     if not data.is_dir():
-        raise ParameterError(
-            f"datamappen {data} finns inte", file=path, parameter="data"
-        )
+        raise ParameterError(f"datamappen {data} finns inte", file=path, parameter="data")
     if params.kind == "user_survey" and params.survey is None:
         raise ParameterError(
             "en user_survey-rapport behöver avsnittet 'survey'", file=path, parameter="survey"
