@@ -106,8 +106,10 @@ def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
     if "area_statistics" in tables:
         from evaluation.load.shares import normalise_folder_shares
 
+        stats = tables["area_statistics"]
+        assert isinstance(stats, pd.DataFrame)
         tables["area_statistics"] = normalise_folder_shares(
-            tables["area_statistics"], folder, folder / files["area_statistics"]
+            stats, folder, folder / files["area_statistics"]
         )
     return apply_mapping(tables, folder), files
 

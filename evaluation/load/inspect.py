@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from evaluation.exceptions import DataError, EvaluationError
+import pandas as pd
+
+from evaluation.exceptions import DataError
 from evaluation.metadata.contract import AREA_FILES, METADATA_FILE, TABLE_EXTENSIONS, TABLES
 
 AREAS = "areas"
@@ -26,7 +28,7 @@ class FolderCheck:
     folder: Path
     found: dict[str, str] = field(default_factory=dict)  # table -> file name
     unknown: list[str] = field(default_factory=list)  # files the contract does not know
-    problems: list[EvaluationError] = field(default_factory=list)
+    problems: list[DataError] = field(default_factory=list)
     tables: dict[str, object] = field(default_factory=dict)  # readable tables
 
     @property
@@ -118,10 +120,10 @@ def inspect_folder(folder: str | Path) -> FolderCheck:
 
         path = folder / check.found["area_statistics"]
         try:
-            check.tables["area_statistics"] = normalise_folder_shares(
-                check.tables["area_statistics"], folder, path
-            )
-        except EvaluationError as err:
+            stats = check.tables["area_statistics"]
+            assert isinstance(stats, pd.DataFrame)
+            check.tables["area_statistics"] = normalise_folder_shares(stats, folder, path)
+        except DataError as err:
             check.problems.append(err)
             del check.tables["area_statistics"]
     return check

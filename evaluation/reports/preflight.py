@@ -58,7 +58,8 @@ def _area_names(folder: Path) -> tuple[set[str], list[str]] | None:
             raw = read_raw(mapping[0]).frame
         except EvaluationError:
             return None
-        codes |= set(raw.get("to_code", []).astype(str)) if "to_code" in raw else set()
+        if "to_code" in raw:
+            codes |= set(raw["to_code"].astype(str))
         if "to_name" in raw:
             names += list(raw["to_name"].dropna().astype(str))
     return codes, names
