@@ -119,3 +119,19 @@ def test_reports_land_in_the_project_of_the_params_file(tmp_path):
     (tmp_path / "kommun" / "data").mkdir()
     assert project_root(nested / "x.yaml") == tmp_path / "kommun"
     assert project_root(ROOT / "params" / "batch_sample.yaml") == ROOT
+
+
+def test_missing_table_for_a_chosen_outcome_stops_run_before_anything_is_written(
+    sample_copy, tmp_path
+):
+    folder = _copy(sample_copy, tmp_path)
+    (folder / "assessments.csv").unlink()
+    (tmp_path / "params").mkdir()
+    params = yaml.safe_load((ROOT / "params/skaggetorp_outcome_followup.yaml").read_text("utf-8"))
+    params.update(data=str(folder), outcomes=["joint_assessment_share"])
+    path = tmp_path / "params" / "p.yaml"
+    path.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
+    result = runner.invoke(app, ["run", str(path)])
+    assert result.exit_code == 2
+    assert "assessments.csv" in result.stderr and "joint_assessment_share" in result.stderr
+    assert not (tmp_path / "reports").exists()
