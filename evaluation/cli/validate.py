@@ -77,8 +77,10 @@ def _check_params(path: Path, check: FolderCheck) -> list[str]:
 
     try:
         params = load_params(path)
+        other = None
         if Path(params.data).resolve() != check.folder.resolve():
             # checked against the folder given, as if its 'data:' pointed there
+            other = show_path(params.data)
             params = params.model_copy(update={"data": check.folder.resolve()})
         check_area_names(params)
         check_tables(params, set(check.found), check.folder)
@@ -104,6 +106,8 @@ def _check_params(path: Path, check: FolderCheck) -> list[str]:
         if kinds_using(t).get(params.kind)
     ]
     note = f"; utan avsnitten som bygger på {', '.join(sections)}" if sections else ""
+    if other:
+        note += f" (kontrollerad mot denna datamapp; filens data: är {other})"
     return [f"  ok   {show_path(path)} ({params.kind}, {params.area}){note}"]
 
 
