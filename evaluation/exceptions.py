@@ -83,6 +83,10 @@ class DataError(EvaluationError):
         self.column = column
         self.expected = expected
         self.found = found
+        # Every bad row of the same problem, when checks collect them (validate): the
+        # first few spreadsheet rows, and how many there are in all.
+        self.rows: list[int] = []
+        self.count: int = 0
 
 
 class IdentityNumberError(DataError):

@@ -53,21 +53,21 @@ class PrivacyParams(_Model):
     @classmethod
     def _min_count(cls, v: int) -> int:
         if v < 5:
-            raise ValueError("may be raised but not lowered below 5")
+            raise ValueError("får höjas men inte sänkas under 5")
         return v
 
     @field_validator("min_n")
     @classmethod
     def _min_n(cls, v: int) -> int:
         if v < 10:
-            raise ValueError("may be raised but not lowered below 10")
+            raise ValueError("får höjas men inte sänkas under 10")
         return v
 
     @field_validator("sensitive_min_n")
     @classmethod
     def _sensitive(cls, v: int) -> int:
         if v < 20:
-            raise ValueError("may be raised but not lowered below 20")
+            raise ValueError("får höjas men inte sänkas under 20")
         return v
 
 
@@ -148,7 +148,7 @@ class EvaluationParams(_Model):
 
         unknown = [o for o in v if o not in OUTCOMES]
         if unknown:
-            raise ValueError(f"unknown outcome {unknown[0]!r}; choose from {', '.join(OUTCOMES)}")
+            raise ValueError(f"okänt utfall {unknown[0]!r}; välj bland {', '.join(OUTCOMES)}")
         return v
 
     @field_validator("comparison_areas", "excluded_from_comparison", mode="before")
@@ -167,24 +167,33 @@ class BatchParams(_Model):
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
+    if path.is_dir():
+        raise ParameterError(
+            "är en mapp; här behövs en parameterfil (YAML), t.ex. params/skaggetorp.yaml",
+            file=path,
+        )
     if not path.is_file():
-        raise ParameterError("parameters file not found", file=path)
+        raise ParameterError("parameterfilen finns inte", file=path)
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ParameterError("filen är inte sparad som UTF-8 text", file=path) from None
+    try:
+        content = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ParameterError(f"not valid YAML{line}", file=path) from None
+        raise ParameterError(_yaml_reason(exc, text), file=path) from None
     if not isinstance(content, dict):
-        raise ParameterError("expected a mapping of parameter names to values", file=path)
+        raise ParameterError(
+            "filen ska bestå av rader 'parameter: värde' (en YAML-mappning)", file=path
+        )
     from evaluation.idnumbers import guard_mapping
 
     guard_mapping(
         content,
         path,
         lambda where: ParameterError(
-            "a value shaped like a Swedish personal identity or coordination number "
-            "(not shown); parameters are printed in reports and must identify no one",
+            "ett värde format som ett svenskt person- eller samordningsnummer "
+            "(visas inte); parametrarna skrivs ut i rapporterna och får inte peka ut någon",
             file=path,
             parameter=where,
         ),
@@ -192,18 +201,40 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return content
 
 
+def _yaml_reason(exc: yaml.YAMLError, text: str) -> str:
+    """The parser's own reason with its line and column, and a hint when a tab is to blame."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark is not None else ""
+    message = f"inte giltig YAML{where}: {problem}"
+    tabs = [i + 1 for i, line in enumerate(text.splitlines()) if "\t" in line]
+    if tabs:
+        message += (
+            f" – raden {tabs[0]} innehåller ett tabbtecken; YAML kräver mellanslag för indrag"
+        )
+    return message
+
+
+def _position(loc: tuple) -> str:
+    """'comparison_areas[2]' for pydantic's ('comparison_areas', 1): 1-based list positions."""
+    text = ""
+    for part in loc:
+        text += f"[{part + 1}]" if isinstance(part, int) else ("." if text else "") + str(part)
+    return text
+
+
 def _explain(exc: ValidationError, model: type[BaseModel], path: Path) -> ParameterError:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
+    loc = _position(err["loc"])
     if err["type"] == "extra_forbidden":
         known = list(model.model_fields)
         close = difflib.get_close_matches(str(err["loc"][-1]), known, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        return ParameterError(f"unknown parameter{hint}", file=path, parameter=loc)
+        hint = f"; menade du '{close[0]}'?" if close else ""
+        return ParameterError(f"okänd parameter{hint}", file=path, parameter=loc)
     if err["type"] == "missing":
-        return ParameterError("required parameter is missing", file=path, parameter=loc)
+        return ParameterError("parametern krävs men saknas", file=path, parameter=loc)
     msg = err["msg"].removeprefix("Value error, ")
-    return ParameterError(f"{msg} (got {err.get('input')!r})", file=path, parameter=loc)
+    return ParameterError(f"{msg} (fick {err.get('input')!r})", file=path, parameter=loc)
 
 
 def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
@@ -216,7 +247,7 @@ def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
         raise _explain(exc, EvaluationParams, path) from None
     data = params.data if params.data.is_absolute() else (path.parent / params.data).resolve()
     if not data.is_dir():
-        raise ParameterError(f"data folder {data} does not exist", file=path, parameter="data")
+        raise ParameterError(f"datamappen {data} finns inte", file=path, parameter="data")
     extension = get_kind(params.kind).params_model()
     if extension is not None:
         try:
@@ -225,7 +256,7 @@ def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
             raise _explain(exc, extension, path) from None
     if params.period_start and params.period_end and params.period_start > params.period_end:
         raise ParameterError(
-            "period_start is after period_end", file=path, parameter="period_start"
+            "period_start ligger efter period_end", file=path, parameter="period_start"
         )
     return params.model_copy(update={"data": data, "source_file": path})
 

@@ -60,5 +60,8 @@ def two_proportion_test(k1, n1, k2, n2) -> float:
     """Two-sided p-value for a difference between two independent shares (score test)."""
     from statsmodels.stats.proportion import test_proportions_2indep
 
-    result = test_proportions_2indep(k1, n1, k2, n2, method="score", compare="diff")
+    # statsmodels also computes the ratio and odds ratio of the two shares, which divide
+    # by zero when a share is 0; only the difference is used here, so that is harmless.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = test_proportions_2indep(k1, n1, k2, n2, method="score", compare="diff")
     return float(result.pvalue)

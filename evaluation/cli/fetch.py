@@ -19,15 +19,17 @@ def _selection(items: list[str]) -> dict[str, list[str]]:
     for item in items:
         name, sep, codes = item.partition("=")
         if not sep or not name.strip() or not codes.strip():
-            raise typer.BadParameter(f"'{item}' is not VARIABLE=code1,code2", param_hint="--select")
+            raise typer.BadParameter(f"'{item}' är inte VARIABEL=kod1,kod2", param_hint="--select")
         selection[name.strip()] = [c.strip() for c in codes.split(",") if c.strip()]
     return selection
 
 
 def _report(result: Fetched) -> None:
-    note = " (from cache)" if result.from_cache else ""
-    typer.echo(f"{result.path}{note}")
-    typer.echo(f"source: {result.sidecar}")
+    from evaluation.cli.messages import show_path
+
+    note = " (från cachen)" if result.from_cache else ""
+    typer.echo(f"{show_path(result.path)}{note}")
+    typer.echo(f"källa: {show_path(result.sidecar)}")
 
 
 def _run(call, debug: bool) -> None:
@@ -36,7 +38,9 @@ def _run(call, debug: bool) -> None:
     except EvaluationError as err:
         if debug:
             raise
-        typer.secho(f"Error: {err}", err=True, fg=typer.colors.RED)
+        from evaluation.cli.messages import headline
+
+        typer.secho(headline(err), err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from None
 
 
@@ -47,16 +51,34 @@ def scb(
         ..., "--select", "-s", help="VARIABLE=code1,code2 (repeat per variable; * for all)."
     ),
     cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cache folder."),
-    base_url: str = typer.Option(SCB_API, help="PxWeb API v2 base URL."),
+    codelist: list[str] = typer.Option(
+        [],
+        "--codelist",
+        "-c",
+        help="VARIABLE=code list, e.g. Region=vs_RegSO2025 or Region=vs_DeSO2025.",
+    ),
+    base_url: str = typer.Option(SCB_API, help="PxWebApi 2.0 base URL."),
     lang: str = typer.Option("sv", help="Language of labels."),
     refresh: bool = typer.Option(False, help="Fetch again even if cached."),
     debug: bool = typer.Option(False, help="Show tracebacks."),
 ) -> None:
     """Fetch an SCB table as json-stat2, within the API's own cell and rate limits."""
     selection = _selection(select)
+    codelists = {}
+    for item in codelist:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise typer.BadParameter(f"'{item}' är inte VARIABEL=kodlista", param_hint="--codelist")
+        codelists[name.strip()] = value.strip()
     _run(
         lambda: fetch_scb(
-            table, selection, cache_dir=cache_dir, base_url=base_url, lang=lang, refresh=refresh
+            table,
+            selection,
+            codelists=codelists,
+            cache_dir=cache_dir,
+            base_url=base_url,
+            lang=lang,
+            refresh=refresh,
         ),
         debug,
     )

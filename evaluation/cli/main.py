@@ -16,14 +16,14 @@ import typer
 from evaluation.exceptions import DataError, EvaluationError, ParameterError
 
 app = typer.Typer(
-    help="Utvärdering av områdesbaserat socialt arbete: rapporter och batchar.",
+    help="Utvärdering av områdesbaserat socialt arbete: rapporter, batchar och datakontroll.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
-DEBUG_HELP = "Show the full traceback on errors."
-PDF_HELP = "Also write an A4 PDF beside each HTML report (WeasyPrint)."
+DEBUG_HELP = "Visa hela felspåret (traceback) vid fel."
+PDF_HELP = "Skriv också en A4-PDF bredvid varje HTML-rapport (WeasyPrint)."
 
 
 def _exit_code(exc: BaseException) -> int:
@@ -31,8 +31,8 @@ def _exit_code(exc: BaseException) -> int:
 
 
 def _fail(exc: BaseException, debug: bool) -> None:
-    """Print ``exc`` for a person (one or two lines) and exit with its code."""
-    from evaluation.render.single import one_line
+    """Print ``exc`` for a person (one line, or one per problem) and exit with its code."""
+    from evaluation.cli.messages import describe, headline, show_path
 
     if debug:  # R8 holds in debug mode too: the traceback is redacted line by line
         from evaluation.idnumbers import redact
@@ -40,31 +40,110 @@ def _fail(exc: BaseException, debug: bool) -> None:
         text = "".join(traceback.format_exception(exc))
         typer.echo(redact(text).rstrip("\n"), err=True)
     if isinstance(exc, EvaluationError):
-        typer.echo(f"Error ({type(exc).__name__}): {one_line(exc)}", err=True)
+        problems = getattr(exc, "problems", None)
+        if problems:
+            typer.echo(
+                f"Fel (datafel, {type(exc).__name__}): {len(problems)} problem i datamappen "
+                f"{show_path(exc.file)}:",
+                err=True,
+            )
+            for problem in problems:
+                typer.echo(f"  {describe(problem)}", err=True)
+        else:
+            typer.echo(headline(exc), err=True)
         kept = getattr(exc, "notebook", None)
         if kept and Path(kept).exists():
-            typer.echo(f"The executed notebook with the error is kept at {kept}", err=True)
+            typer.echo(f"Den körda notebooken med felet finns kvar: {show_path(kept)}", err=True)
         raise typer.Exit(_exit_code(exc))
-    typer.echo(f"Internal error: {one_line(exc)} (run again with --debug for details)", err=True)
+    typer.echo(f"Internt fel: {describe(exc)} (kör igen med --debug för detaljer)", err=True)
     raise typer.Exit(1)
+
+
+def project_root(params_file: Path) -> Path:
+    """The project holding a params or batch file; its own folder if none is found.
+
+    The nearest folder above the file with ``params/``, ``pyproject.toml`` or ``data/``.
+    """
+    start = params_file.resolve().parent
+    for folder in (start, *start.parents):
+        if folder.name == "params":
+            continue
+        if (
+            (folder / "params").is_dir()
+            or (folder / "pyproject.toml").is_file()
+            or (folder / "data").is_dir()
+        ):
+            return folder
+    return start
+
+
+def _yaml_keys(path: Path) -> set[str]:
+    import yaml
+
+    try:
+        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return set()
+    return set(content) if isinstance(content, dict) else set()
+
+
+def _check_file_kind(path: Path, wanted: str) -> None:
+    """A clear message when a folder, a batch file or a params file is in the wrong place."""
+    from evaluation.cli.messages import show_path
+
+    shown = show_path(path)
+    if path.is_dir():
+        if wanted == "params":
+            hint = (
+                f"{shown} är en mapp; run vill ha en parameterfil (YAML), "
+                f"t.ex. evaluation run params/skaggetorp_outcome_followup.yaml. "
+                f"Kontrollera en datamapp med evaluation validate {shown}"
+            )
+        else:
+            hint = (
+                f"{shown} är en mapp; batch vill ha en batchfil (YAML), "
+                "t.ex. evaluation batch params/batch_sample.yaml"
+            )
+        raise ParameterError(hint)
+    if not path.exists():
+        raise ParameterError(f"filen {shown} finns inte")
+    keys = _yaml_keys(path)
+    if wanted == "params" and "evaluations" in keys:
+        raise ParameterError(
+            f"{shown} är en batchfil (den har 'evaluations'); kör den med evaluation batch {shown}"
+        )
+    if wanted == "batch" and "kind" in keys and "evaluations" not in keys:
+        raise ParameterError(
+            f"{shown} är en parameterfil för en utvärdering (den har 'kind'); kör den med "
+            f"evaluation run {shown}, eller lista den under 'evaluations:' i en batchfil"
+        )
 
 
 @app.command()
 def run(
-    params: Path = typer.Argument(..., help="Parameters YAML of one evaluation."),
+    params: Path = typer.Argument(..., help="Parameterfil (YAML) för en utvärdering."),
     output_dir: Path = typer.Option(
-        Path("reports/adhoc"), "--output-dir", "-o", help="Folder for <area>/<kind>.html."
+        None,
+        "--output-dir",
+        "-o",
+        help="Mapp för <område>/<rapporttyp>.html (standard: reports/adhoc i projektet "
+        "som har parameterfilen).",
     ),
-    force: bool = typer.Option(False, "--force", help="Re-render even if nothing changed."),
+    force: bool = typer.Option(False, "--force", help="Rendera om även om inget ändrats."),
     pdf: bool = typer.Option(False, "--pdf", help=PDF_HELP),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
-    """Render one evaluation's report."""
+    """Rendera rapporten för en utvärdering."""
+    from evaluation.cli.messages import show_path
+
     try:
+        _check_file_kind(params, "params")
         from evaluation.load.cachedir import cache_dir_outside
         from evaluation.render import render_report
         from evaluation.render.paths import remove_legacy_cache, remove_stale_temp_files
 
+        if output_dir is None:
+            output_dir = project_root(params) / "reports" / "adhoc"
         if output_dir.is_dir():  # nothing is created before the inputs have been read
             remove_legacy_cache(output_dir)
             for folder in [output_dir, *[p for p in output_dir.iterdir() if p.is_dir()]]:
@@ -73,14 +152,16 @@ def run(
         result = render_report(params, output_dir, cache_dir=cache, force=force)
     except Exception as exc:  # noqa: BLE001 - every failure is reported without a traceback
         _fail(exc, debug)
-    word = "Re-used (inputs unchanged)" if result.status == "reused" else "Wrote"
-    typer.echo(f"{word} {result.html} ({result.seconds:.1f} s)")
+    word = "Återanvände (indata oförändrade)" if result.status == "reused" else "Skrev"
+    seconds = f"{result.seconds:.1f}".replace(".", ",")
+    typer.echo(f"{word} {show_path(result.html)} ({seconds} s)")
     if pdf:
         _pdfs([result], debug)
 
 
 def _pdfs(results, debug: bool) -> None:
     """Write a PDF beside each written report whose PDF is missing or older than its HTML."""
+    from evaluation.cli.messages import show_path
     from evaluation.render.export import write_pdf
 
     for r in results:
@@ -90,35 +171,46 @@ def _pdfs(results, debug: bool) -> None:
         if target.exists() and target.stat().st_mtime >= html.stat().st_mtime:
             continue
         try:
-            typer.echo(f"Wrote {write_pdf(html, target)}")
+            typer.echo(f"Skrev {show_path(write_pdf(html, target))}")
         except Exception as exc:  # noqa: BLE001
             _fail(exc, debug)
 
 
 @app.command()
 def batch(
-    batch_file: Path = typer.Argument(..., metavar="BATCH", help="Batch YAML."),
+    batch_file: Path = typer.Argument(..., metavar="BATCH", help="Batchfil (YAML)."),
     output_root: Path = typer.Option(
-        Path("reports"), "--output-root", "-o", help="Folder for <batch>/index.html and reports."
+        None,
+        "--output-root",
+        "-o",
+        help="Mapp för <batch>/index.html och rapporterna (standard: reports/ i projektet "
+        "som har batchfilen).",
     ),
     workers: int = typer.Option(
-        None, "--workers", "-w", min=1, help="Parallel workers (default: one per core)."
+        None, "--workers", "-w", min=1, help="Parallella arbetare (standard: en per kärna)."
     ),
     executor: str = typer.Option(
-        "local", "--executor", help="local (process pool), dask, or serial (this process)."
+        "local", "--executor", help="local (processpool), dask eller serial (denna process)."
     ),
     scheduler: str = typer.Option(
-        None, "--scheduler", help="Dask scheduler address (default: a local cluster)."
+        None,
+        "--scheduler",
+        help="Adress till en Dask-schemaläggare (standard: ett lokalt kluster).",
     ),
-    force: bool = typer.Option(False, "--force", help="Re-render unchanged reports."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    force: bool = typer.Option(False, "--force", help="Rendera om oförändrade rapporter."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Förloppsindikator."),
     pdf: bool = typer.Option(False, "--pdf", help=PDF_HELP),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
-    """Render every evaluation of a batch and write the index page."""
+    """Rendera varje utvärdering i en batch och skriv indexsidan."""
+    from evaluation.cli.messages import show_path
+
     try:
+        _check_file_kind(batch_file, "batch")
         from evaluation.render.batch import run_batch
 
+        if output_root is None:
+            output_root = project_root(batch_file) / "reports"
         result = run_batch(
             batch_file,
             output_root,
@@ -130,44 +222,70 @@ def batch(
         )
     except Exception as exc:  # noqa: BLE001
         _fail(exc, debug)
+    seconds = f"{result.seconds:.1f}".replace(".", ",")
     typer.echo(
-        f"{len(result.results)} reports: {result.count('ok')} rendered, "
-        f"{result.count('reused')} re-used, {result.count('failed')} failed "
-        f"in {result.seconds:.1f} s. Index: {result.index}"
+        f"{len(result.results)} rapporter: {result.count('ok')} renderade, "
+        f"{result.count('reused')} återanvända, {result.count('failed')} misslyckade "
+        f"på {seconds} s. Index: {show_path(result.index)}"
     )
     if pdf:
         _pdfs(result.results, debug)
     for failed in result.failed:
-        where = f"{failed.area} / {failed.kind}" if failed.area else Path(failed.params_file).name
-        typer.echo(f"Failed: {where}: {failed.message}", err=True)
+        where = f"{failed.area} / {failed.kind}" if failed.area else show_path(failed.params_file)
+        typer.echo(f"Misslyckades: {where}: {failed.message}", err=True)
     if result.failed:
         raise typer.Exit(1)
 
 
 @app.command()
 def validate(
-    data_folder: Path = typer.Argument(..., help="Data folder to check."),
+    data_folder: Path = typer.Argument(
+        ..., metavar="FOLDER", help="Datamappen som ska kontrolleras (eller en parameterfil)."
+    ),
+    params: list[Path] = typer.Argument(
+        None,
+        metavar="[PARAMS]...",
+        help="Parameterfiler (eller batchfiler) att kontrollera mot datamappen.",
+    ),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
-    """Load and validate a data folder against the data contract."""
-    try:
-        from evaluation import load_data
+    """Kontrollera en datamapp mot datakontraktet, och parameterfiler mot datan.
 
-        data = load_data(data_folder)
-    except ImportError as exc:
-        _fail(EvaluationError(f"data loading is not available: {exc}"), debug)
+    Visar alla tabeller (funna och saknade), okända filer och alla problem på en gång;
+    avslutar med fel när något saknas eller är fel.
+    """
+    from evaluation.cli.messages import show_path
+
+    params = list(params or [])
+    try:
+        if data_folder.is_file():
+            if data_folder.suffix.lower() not in (".yaml", ".yml"):
+                raise ParameterError(
+                    f"{show_path(data_folder)} är en fil; validate vill ha en datamapp, "
+                    "t.ex. evaluation validate data/sample"
+                )
+            from evaluation.params import load_params
+
+            params.insert(0, data_folder)
+            data_folder = Path(load_params(data_folder).data)
+        elif not data_folder.exists():
+            raise DataError("datamappen finns inte", file=data_folder)
+        from evaluation.cli.validate import validate_folder
+        from evaluation.params import load_batch
+
+        expanded: list[Path] = []
+        for path in params:  # a batch file stands for its evaluations
+            if "evaluations" in _yaml_keys(path):
+                expanded += list(load_batch(path).evaluations)
+            else:
+                expanded.append(path)
+        lines, ok = validate_folder(data_folder, expanded)
     except Exception as exc:  # noqa: BLE001
         _fail(exc, debug)
-    tables = (
-        [
-            name
-            for name, value in sorted(vars(data).items())
-            if not name.startswith("_") and value is not None
-        ]
-        if hasattr(data, "__dict__")
-        else []
-    )
-    typer.echo(f"{data_folder}: valid" + (f" ({', '.join(tables)})" if tables else ""))
+    for line in lines:
+        typer.echo(line)
+    if not ok:
+        raise typer.Exit(2)
 
 
 _OWN_COMMANDS = {"run", "batch", "validate"}

@@ -114,7 +114,11 @@ def investigation_duration(
 def ongoing_investigations(
     investigations: pd.DataFrame, groups: list[Group], data_end
 ) -> pd.DataFrame:
-    """Investigations still open at the end of the data, and how many have passed 120 days."""
+    """Investigations still open at the end of the data: up to and over 120 days old.
+
+    The two columns split the ongoing investigations, so a row's total is all of them
+    (a "varav" column would be counted twice by any total, R9's total-only form too).
+    """
     rows = assign_groups(
         investigations[investigations["start_date"] <= pd.Timestamp(data_end)], groups
     )
@@ -123,8 +127,8 @@ def ongoing_investigations(
     table = (
         pd.DataFrame(
             {
-                "Pågående": ongoing.groupby("group", observed=False).size(),
-                "varav längre än 120 dagar": ongoing[over].groupby("group", observed=False).size(),
+                "högst 120 dagar": ongoing[~over].groupby("group", observed=False).size(),
+                "längre än 120 dagar": ongoing[over].groupby("group", observed=False).size(),
             }
         )
         .fillna(0)

@@ -1,4 +1,4 @@
-"""Fetch public statistics from SCB (PxWeb API v2) and Kolada (v3) into a local cache.
+"""Fetch public statistics from SCB (PxWebApi 2.0) and Kolada (v3) into a local cache.
 
 Every fetched table is written as the API's own JSON (readable by ``read_pxweb`` or
 ``read_kolada``) with a sidecar ``*.source.json`` holding source, table id and fetch date for
@@ -30,7 +30,8 @@ from evaluation.exceptions import FetchError, ParameterError
 from evaluation.io.kolada import next_link
 from evaluation.io.pxweb import read_pxweb, to_jsonstat2
 
-SCB_API = "https://api.scb.se/OV0104/v2beta/api/v2"
+#: PxWebApi 2.0 in production (the beta host api.scb.se/OV0104/v2beta is retired).
+SCB_API = "https://statistikdatabasen.scb.se/api/v2"
 KOLADA_API = "https://api.kolada.se/v3"
 KOLADA_MAX_IDS = 25  # Kolada refuses more ids than this in one path parameter
 DEFAULT_CACHE = Path(".cache") / "public"
@@ -168,17 +169,38 @@ def split_selection(selection: dict[str, list[str]], max_cells: int) -> list[dic
     return parts
 
 
+def _codelist_codes(http: Http, base: str, codelist: str, lang: str) -> list[str]:
+    """Every value code of a code list (``GET /codelists/{id}``), e.g. all of vs_RegSO2025."""
+    url = f"{base}/codelists/{codelist}"
+    doc = _json(http.request("GET", url, params={"lang": lang}), url)
+    values = doc.get("values") if isinstance(doc, dict) else None
+    if not isinstance(values, list) or not values:
+        raise FetchError(f"{url} did not answer a code list with values")
+    return [str(v["code"]) for v in values if isinstance(v, dict) and "code" in v]
+
+
 def _expand_wildcards(
-    selection: dict[str, list[str]], http: Http, base: str, table: str, lang: str
+    selection: dict[str, list[str]],
+    http: Http,
+    base: str,
+    table: str,
+    lang: str,
+    codelists: dict[str, str] | None = None,
 ) -> dict[str, list[str]]:
-    """Replace ``*`` by every code of that variable from the table's json-stat2 metadata."""
+    """Replace ``*`` by every code of that variable: from its code list, else the metadata."""
     if not any("*" in codes for codes in selection.values()):
         return selection
+    codelists = codelists or {}
+    meta = None
     url = f"{base}/tables/{table}/metadata"
-    meta = _json(http.request("GET", url, params={"lang": lang, "outputFormat": "json-stat2"}), url)
     expanded = {}
     for dim, codes in selection.items():
-        if "*" in codes:
+        if "*" in codes and dim in codelists:
+            codes = _codelist_codes(http, base, codelists[dim], lang)
+        elif "*" in codes:
+            if meta is None:
+                params = {"lang": lang, "outputFormat": "json-stat2"}
+                meta = _json(http.request("GET", url, params=params), url)
             try:
                 index = meta["dimension"][dim]["category"]["index"]
             except (KeyError, TypeError):
@@ -190,10 +212,45 @@ def _expand_wildcards(
     return expanded
 
 
+def scb_request(
+    table_id: str,
+    selection: dict[str, list[str]],
+    *,
+    codelists: dict[str, str] | None = None,
+    base_url: str = SCB_API,
+    lang: str = "sv",
+) -> tuple[str, dict[str, str], dict]:
+    """URL, query parameters and JSON body of one PxWebApi 2.0 data request (json-stat2).
+
+    ``codelists`` names the code list a variable's codes come from, e.g.
+    ``{"Region": "vs_RegSO2025"}``; it goes into the selection as ``codeList``.
+    """
+    codelists = codelists or {}
+    unknown = sorted(set(codelists) - set(selection))
+    if unknown:
+        raise ParameterError(
+            f"code list for a variable that is not selected: {', '.join(unknown)}",
+            parameter="codelist",
+        )
+    body = {
+        "selection": [
+            {
+                "variableCode": dim,
+                **({"codeList": codelists[dim]} if dim in codelists else {}),
+                "valueCodes": list(codes),
+            }
+            for dim, codes in selection.items()
+        ]
+    }
+    url = f"{base_url.rstrip('/')}/tables/{table_id}/data"
+    return url, {"lang": lang, "outputFormat": "json-stat2"}, body
+
+
 def fetch_scb(
     table_id: str,
     selection: dict[str, list[str]],
     *,
+    codelists: dict[str, str] | None = None,
     cache_dir: Path = DEFAULT_CACHE,
     session: Any = None,
     base_url: str = SCB_API,
@@ -205,30 +262,28 @@ def fetch_scb(
 ) -> Fetched:
     """Fetch one SCB table as json-stat2, split under the API's cell limit, into the cache.
 
-    ``selection`` maps variable codes to value codes (``["*"]`` for all).
+    ``selection`` maps variable codes to value codes (``["*"]`` for all); ``codelists``
+    maps a variable to the code list its codes belong to (``{"Region": "vs_DeSO2025"}``).
+    Limits (cells per request, calls per time window) are read from the API's ``/config``.
     """
     base = base_url.rstrip("/")
     request = {"api": base, "table": table_id, "selection": selection, "lang": lang}
+    if codelists:
+        request["codelists"] = dict(codelists)
     path, sidecar = _cache_paths(cache_dir, "scb", table_id, request)
     if hit := _cached(path, sidecar, refresh):
         return hit
     http = Http(session, sleep=sleep, clock=clock)
     limits = scb_limits(http, base)
     http.limit(limits["maxCallsPerTimeWindow"], limits["timeWindow"])
-    full = _expand_wildcards(selection, http, base, table_id, lang)
+    full = _expand_wildcards(selection, http, base, table_id, lang, codelists)
     parts = split_selection(full, limits["maxDataCells"])
-    url = f"{base}/tables/{table_id}/data"
     docs = []
     for part in parts:
-        body = {"selection": [{"variableCode": k, "valueCodes": v} for k, v in part.items()]}
-        docs.append(
-            _json(
-                http.request(
-                    "POST", url, json=body, params={"lang": lang, "outputFormat": "json-stat2"}
-                ),
-                url,
-            )
+        url, params, body = scb_request(
+            table_id, part, codelists=codelists, base_url=base, lang=lang
         )
+        docs.append(_json(http.request("POST", url, json=body, params=params), url))
     document = docs[0] if len(docs) == 1 else _merge_jsonstat2(docs)
     _write_atomic(path, document)
     _write_atomic(
@@ -240,6 +295,7 @@ def fetch_scb(
             "label": document.get("label", ""),
             "updated": document.get("updated"),
             "selection": selection,
+            "codelists": dict(codelists or {}),
             "fetched": (today or dt.date.today()).isoformat(),
             "format": "json-stat2",
             "requests": len(parts),

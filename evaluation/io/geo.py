@@ -81,7 +81,7 @@ def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     """
     path = Path(path)
     if not path.exists():
-        raise DataError("file not found", file=path)
+        raise DataError("filen finns inte", file=path)
     layer = _layer(path, layer)
     frame = gpd.read_file(path, layer=layer, engine="pyogrio")
     frame = frame.rename(

@@ -58,11 +58,11 @@ def _separator(header: str, path: Path) -> str:
             return csv.Sniffer().sniff(header).delimiter
         except csv.Error:
             raise DataError(
-                "cannot tell the column separator from the header row",
+                "kan inte avgöra kolumnavgränsaren från rubrikraden",
                 file=path,
                 row=1,
-                expected="columns separated by ';' or ','",
-                found="a single column",
+                expected="kolumner åtskilda med ';' eller ','",
+                found="en enda kolumn",
             ) from None
     return sep
 
@@ -72,7 +72,7 @@ def _normalise_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise DataError("the same column appears twice", file=path, row=1, column=name)
+            raise DataError("samma kolumn finns två gånger", file=path, row=1, column=name)
         seen.add(name)
     frame.columns = names
     return frame
@@ -87,7 +87,7 @@ def read_csv(path: Path) -> RawTable:
     with path.open("rb") as fh:
         head = fh.read(1 << 16)
     if not head.strip():
-        raise DataError("the file is empty", file=path, expected="a header row and data rows")
+        raise DataError("filen är tom", file=path, expected="en rubrikrad och datarader")
     first = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     try:
         header = first.decode("utf-8")
@@ -160,7 +160,7 @@ def _pandas_csv(text: str, sep: str, path: Path) -> pd.DataFrame:
     except pd.errors.ParserError as exc:
         row = _parser_error_row(str(exc))
         raise DataError(
-            "the row has a different number of fields than the header",
+            "raden har ett annat antal fält än rubrikraden",
             file=path,
             row=row,
             expected=f"fields separated by '{sep}'",
@@ -225,7 +225,7 @@ def read_raw(path: str | Path) -> RawTable:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise DataError(
-            "unsupported file type",
+            "filtypen stöds inte",
             file=path,
             expected=", ".join(READERS),
             found=path.suffix or "no suffix",

@@ -28,11 +28,11 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 _KIND_EXPECTED = {
     "text": "text",
-    "int": "a whole number",
-    "float": "a number",
-    "date": "a date YYYY-MM-DD",
-    "bool": "true/false, 1/0, ja/nej or j/n",
-    "list": "codes separated by ';'",
+    "int": "ett heltal",
+    "float": "ett tal",
+    "date": "ett datum ÅÅÅÅ-MM-DD",
+    "bool": "ja/nej, j/n, 1/0 eller true/false",
+    "list": "koder åtskilda med ';'",
 }
 
 
@@ -45,13 +45,25 @@ def _fail(
     expected: str | None = None,
 ) -> DataError:
     return DataError(
-        message or f"not {_KIND_EXPECTED[col.kind]}",
+        message or f"inte {_KIND_EXPECTED[col.kind]}",
         file=raw.path,
         row=raw.first_data_row + pos,
         column=col.name,
         expected=expected or _KIND_EXPECTED[col.kind],
         found=quote_safely(found),
     )
+
+
+def _fail_rows(raw: RawTable, bad: pd.Series, col: Column, s: pd.Series) -> DataError:
+    """A DataError for the first bad cell that also lists every bad row (``rows``, ``count``)."""
+    positions = np.flatnonzero(bad.to_numpy(dtype=bool))
+    err = _fail(raw, int(positions[0]), col, s.iloc[int(positions[0])])
+    err.rows = [raw.first_data_row + int(p) for p in positions[:ROWS_KEPT]]
+    err.count = len(positions)
+    return err
+
+
+ROWS_KEPT = 20  # bad rows remembered per column; the count covers them all
 
 
 def _is_blank(s: pd.Series) -> pd.Series:
@@ -105,8 +117,7 @@ def _numbers(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
         out = pd.to_numeric(text, errors="coerce").astype("float64")
         bad = out.isna() & text.notna()
         if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise _fail(raw, pos, col, s.iloc[pos])
+            raise _fail_rows(raw, bad, col, s)
     return out
 
 
@@ -114,8 +125,7 @@ def _int(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     out = _numbers(raw, s, col)
     frac = out.notna() & (out != np.floor(out))
     if frac.any():
-        pos = int(np.flatnonzero(frac.to_numpy())[0])
-        raise _fail(raw, pos, col, s.iloc[pos])
+        raise _fail_rows(raw, frac, col, s)
     return out.astype("Int64")
 
 
@@ -137,8 +147,7 @@ def _date_text(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
             out[idx] = _EXCEL_EPOCH + pd.to_timedelta(pd.to_numeric(text[idx]), unit="D")
         bad = out.isna() & text.notna()
         if bad.any():
-            pos = int(np.flatnonzero(bad.to_numpy())[0])
-            raise _fail(raw, pos, col, s.iloc[pos])
+            raise _fail_rows(raw, bad, col, s)
     return out.dt.normalize().astype("datetime64[ns]")
 
 
@@ -171,8 +180,7 @@ def _date(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
         out[rest] = _date_text(raw, text.astype("string"), col)[rest]
     bad = out.isna() & ~_is_blank(values)
     if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise _fail(raw, pos, col, s.iloc[pos])
+        raise _fail_rows(raw, bad, col, s)
     return out.dt.normalize().astype("datetime64[ns]")
 
 
@@ -201,8 +209,7 @@ def _bool_from_text(raw: RawTable, s: pd.Series, col: Column, text: pd.Series) -
     out[text.isin(_FALSE).fillna(False).astype(bool)] = False
     bad = out.isna() & text.notna() & text.ne("")
     if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise _fail(raw, pos, col, s.iloc[pos])
+        raise _fail_rows(raw, bad, col, s)
     return out
 
 
@@ -244,40 +251,56 @@ def guard_identity_numbers(raw: RawTable, spec: TableSpec | None = None) -> None
         pos = first_identity_number_row(raw.frame[name])
         if pos is not None:
             raise IdentityNumberError(
-                "the file holds a value shaped like a Swedish personal identity or coordination "
-                "number; ids must be pseudonyms",
+                "filen har ett värde som ser ut som ett person- eller samordningsnummer; "
+                "id:n måste vara pseudonymer",
                 file=raw.path,
                 row=raw.first_data_row + pos,
                 column=name,
-                expected="an opaque pseudonymous id",
-                found="a personal identity number (not shown)",
+                expected="ett pseudonymt id",
+                found="ett personnummer (visas inte)",
             )
 
 
-def coerce_table(raw: RawTable, spec: TableSpec) -> pd.DataFrame:
+def coerce_table(
+    raw: RawTable, spec: TableSpec, problems: list[DataError] | None = None
+) -> pd.DataFrame | None:
     """Check columns are present and convert each to its contract type.
 
     Unknown extra columns are kept as they are; missing optional columns are
     added empty so downstream code can rely on every contract column existing.
+    With a ``problems`` list every bad column is appended there (its cells left
+    empty) instead of raising the first; a file without required columns gives None.
     """
     frame = raw.frame
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     if missing:
-        raise DataError(
-            "a required column is missing",
+        err = DataError(
+            "en obligatorisk kolumn saknas",
             file=raw.path,
             row=1,
-            column=missing[0],
-            expected=f"columns {', '.join(c.name for c in spec.columns if c.required)}",
-            found=", ".join(map(str, frame.columns)) or "no columns",
+            column=missing[0] if len(missing) == 1 else ", ".join(missing),
+            expected=f"kolumnerna {', '.join(c.name for c in spec.columns if c.required)}",
+            found=", ".join(map(str, frame.columns)) or "inga kolumner",
         )
+        if problems is None:
+            raise err
+        problems.append(err)
+        return None
     out = {}
     for col in spec.columns:
         if col.name not in frame.columns:
             out[col.name] = pd.Series(index=frame.index, dtype=_empty_dtype(col))
             continue
         s = frame[col.name]
-        out[col.name] = _CONVERTERS[col.kind](raw, s, col) if col.kind in _CONVERTERS else _text(s)
+        try:
+            out[col.name] = (
+                _CONVERTERS[col.kind](raw, s, col) if col.kind in _CONVERTERS else _text(s)
+            )
+        except DataError as err:
+            if problems is None:
+                raise
+            problems.append(err)
+            out[col.name] = pd.Series(index=frame.index, dtype=_empty_dtype(col))
     result = pd.DataFrame(out, index=frame.index)
     extras = [c for c in frame.columns if c not in result.columns]
     for name in extras:

@@ -24,7 +24,7 @@ from evaluation.load.references import check_references
 from evaluation.load.schemas import validate_table
 from evaluation.metadata.contract import AREA_FILES, TABLES, table_extensions
 
-CACHE_FORMAT = "2"  # bump when canonical tables change shape
+CACHE_FORMAT = "3"  # bump when canonical tables change shape or content
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Dataset:
         for name in names:
             if getattr(self, name) is None:
                 raise DataError(
-                    f"{purpose} needs this file, and the data folder lacks it",
+                    f"{purpose} behöver filen, och datamappen saknar den",
                     file=self.folder / f"{name}.csv",
                 )
 
@@ -66,7 +66,7 @@ def _find(folder: Path, stems: tuple[str, ...], suffixes: tuple[str, ...]) -> Pa
     found = [by_lower[f"{s}{x}"] for s in stems for x in suffixes if f"{s}{x}" in by_lower]
     if len(found) > 1:
         raise DataError(
-            "more than one file holds the same table; keep one",
+            "flera filer innehåller samma tabell; behåll en",
             file=folder / found[1].name,
             expected=found[0].name,
             found=", ".join(p.name for p in found),
@@ -80,6 +80,7 @@ def read_contract_table(path: Path, name: str) -> pd.DataFrame:
     raw = read_raw(path)
     guard_identity_numbers(raw, spec)
     frame = coerce_table(raw, spec)
+    assert frame is not None  # without a problem list, coerce_table raises instead
     return validate_table(frame, spec, path)
 
 
@@ -103,6 +104,14 @@ def _read_all(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
         tables["areas"] = read_areas(area_path)
         files["areas"] = area_path.name
     check_references(tables, files, folder)
+    if "area_statistics" in tables:
+        from evaluation.load.shares import normalise_folder_shares
+
+        stats = tables["area_statistics"]
+        assert isinstance(stats, pd.DataFrame)
+        tables["area_statistics"] = normalise_folder_shares(
+            stats, folder, folder / files["area_statistics"]
+        )
     return apply_mapping(tables, folder), files
 
 
@@ -157,7 +166,7 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError("data folder not found", file=folder)
+        raise DataError("datamappen finns inte", file=folder)
     fingerprint = data_fingerprint(folder)
     metadata = read_metadata(folder)
     cache_dir = cache_dir or os.environ.get(CACHE_ENV)

@@ -77,9 +77,9 @@ def read_metadata(folder: str | Path) -> DataMetadata:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError:
-        raise DataError("not valid YAML", file=path) from None
+        raise DataError("inte giltig YAML", file=path) from None
     if not isinstance(raw, dict):
-        raise DataError("expected a mapping", file=path)
+        raise DataError("väntade rader 'nyckel: värde'", file=path)
     from evaluation.exceptions import IdentityNumberError
     from evaluation.idnumbers import guard_mapping
 
@@ -87,8 +87,8 @@ def read_metadata(folder: str | Path) -> DataMetadata:
         raw,
         path,
         lambda where: IdentityNumberError(
-            "a value shaped like a Swedish personal identity or coordination number "
-            "(not shown); the data's name and description are printed in reports",
+            "ett värde format som ett svenskt person- eller samordningsnummer "
+            "(visas inte); datans namn och beskrivning skrivs ut i rapporterna",
             file=path,
             column=where,
         ),

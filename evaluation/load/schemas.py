@@ -33,7 +33,7 @@ def _checks(col: Column) -> list[pa.Check]:
                     .fillna(True)
                     .astype(bool)
                 ),
-                error=f"each one of {', '.join(col.allowed)}",
+                error=f"var och en bland {', '.join(col.allowed)}",
             )
         )
     elif col.allowed is not None:
@@ -41,13 +41,13 @@ def _checks(col: Column) -> list[pa.Check]:
         checks.append(
             pa.Check(
                 lambda s, allowed=options: isin(s, allowed) | s.isna(),
-                error=f"one of {', '.join(col.allowed)}",
+                error=f"en av {', '.join(col.allowed)}",
             )
         )
     if col.min is not None:
-        checks.append(pa.Check.ge(col.min, error=f"at least {col.min:g}"))
+        checks.append(pa.Check.ge(col.min, error=f"minst {col.min:g}"))
     if col.max is not None:
-        checks.append(pa.Check.le(col.max, error=f"at most {col.max:g}"))
+        checks.append(pa.Check.le(col.max, error=f"högst {col.max:g}"))
     return checks
 
 
@@ -69,26 +69,79 @@ def schema_for(spec_name: str) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=False, name=spec.name)
 
 
-def validate_table(frame: pd.DataFrame, spec: TableSpec, file: Path) -> pd.DataFrame:
-    """Validate a coerced table; raise the first violation as a DataError."""
+def validate_table(
+    frame: pd.DataFrame,
+    spec: TableSpec,
+    file: Path,
+    problems: list[DataError] | None = None,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> pd.DataFrame:
+    """Validate a coerced table; raise the first violation as a DataError.
+
+    With a ``problems`` list every violation is appended there instead, one per
+    column and check with all its rows; columns in ``skip`` (already reported as
+    unreadable) are not checked again.
+    """
+    validated = frame
     try:
         validated = schema_for(spec.name).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise _first_error(exc.failure_cases, spec, file, frame) from None
+        if problems is None:
+            raise _first_error(exc.failure_cases, spec, file, frame) from None
+        problems.extend(_all_errors(exc.failure_cases, spec, file, frame, skip))
     # Uniqueness is checked here rather than by pandera: its pandas duplicated() is the
     # slowest step at national scale, and the error must name the repeating row.
     for col in spec.columns:
+        if col.name in skip:
+            continue
         if col.unique and not all_unique(frame[col.name]):
             repeat = frame[col.name].duplicated(keep="first") & frame[col.name].notna()
-            raise DataError(
-                "ids must be unique",
-                file=file,
-                row=first_row(repeat),
-                column=col.name,
-                expected="a value not used on an earlier row",
-                found=quote_safely(frame.loc[repeat, col.name].iloc[0]),
+            err = with_rows(
+                DataError(
+                    "id:n måste vara unika",
+                    file=file,
+                    row=first_row(repeat),
+                    column=col.name,
+                    expected="ett värde som inte redan finns på en tidigare rad",
+                    found=quote_safely(frame.loc[repeat, col.name].iloc[0]),
+                ),
+                repeat,
             )
+            if problems is None:
+                raise err
+            problems.append(err)
     return validated
+
+
+ROWS_KEPT = 20  # bad rows remembered per problem; ``count`` covers them all
+
+
+def with_rows(err: DataError, mask: pd.Series) -> DataError:
+    """Attach every spreadsheet row where ``mask`` is True (``rows``, ``count``) to ``err``."""
+    positions = np.flatnonzero(mask.to_numpy(dtype=bool))
+    err.rows = [int(p) + FIRST_DATA_ROW for p in positions[:ROWS_KEPT]]
+    err.count = len(positions)
+    return err
+
+
+def _all_errors(
+    cases: pd.DataFrame, spec: TableSpec, file: Path, frame: pd.DataFrame, skip
+) -> list[DataError]:
+    """One DataError per column and check, listing every failing row."""
+    cases = cases.copy()
+    cases["index"] = pd.to_numeric(cases["index"], errors="coerce")
+    cases = cases[~cases["column"].isin(list(skip))]
+    out = []
+    for (_column, _check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
+        group = group.sort_values("index", na_position="first", kind="stable")
+        err = _first_error(group, spec, file, frame)
+        rows = sorted({int(i) + FIRST_DATA_ROW for i in group["index"].dropna()})
+        if err.message == "id:n måste vara unika" and err.column in frame.columns:
+            with_rows(err, frame[err.column].duplicated(keep="first") & frame[err.column].notna())
+        elif rows:
+            err.rows, err.count = rows[:ROWS_KEPT], len(rows)
+        out.append(err)
+    return out
 
 
 def _first_error(
@@ -105,22 +158,22 @@ def _first_error(
     found_text = quote_safely(found)
     if check == "not_nullable":
         return DataError(
-            "a value is required",
+            "värde saknas",
             file=file,
             row=row,
             column=column,
-            expected="a non-empty cell",
-            found="an empty cell",
+            expected="en ifylld cell",
+            found="en tom cell",
         )
     if check in ("field_uniqueness", "unique"):
         # pandera lists every copy; the row to fix is the first repeat of an earlier one
         repeat = frame[column].duplicated(keep="first") & frame[column].notna()
         return DataError(
-            "ids must be unique",
+            "id:n måste vara unika",
             file=file,
             row=first_row(repeat),
             column=column,
-            expected="a value not used on an earlier row",
+            expected="ett värde som inte redan finns på en tidigare rad",
             found=found_text,
         )
     col = spec.column(column) if column in {c.name for c in spec.columns} else None
@@ -130,7 +183,12 @@ def _first_error(
             if c.error and (c.error == check or check.startswith(c.error)):
                 expected = c.error
     return DataError(
-        "value not allowed", file=file, row=row, column=column, expected=expected, found=found_text
+        "värdet är inte tillåtet",
+        file=file,
+        row=row,
+        column=column,
+        expected=expected,
+        found=found_text,
     )
 
 

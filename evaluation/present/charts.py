@@ -243,7 +243,15 @@ def trend_chart(
     caption = f"Diagrammet visar {what} per grupp över tid.{band} {latest}{gap}{cut}"
     alt = _trend_alt(title, protected.frame, groups, percent, decimals, target)
     data = chart_data(protected.frame, percent, decimals, end)
-    return Chart(to_png(fig, tight=False), alt=alt, caption=caption, data=data, name=title)
+    return Chart(
+        to_png(fig, tight=False),
+        alt=alt,
+        caption=caption,
+        data=data,
+        name=title,
+        figure=fig,
+        protected=protected,
+    )
 
 
 def chart_data(frame: pd.DataFrame, percent: bool, decimals: int, end=None) -> pd.DataFrame:
@@ -339,4 +347,12 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str, end=None
     data.columns = ticks
     data.index.name = "Kategori"
     data = data.reset_index()
-    return Chart(to_png(fig), alt=alt, caption=caption, data=data, name=title)
+    return Chart(
+        to_png(fig),
+        alt=alt,
+        caption=caption,
+        data=data,
+        name=title,
+        figure=fig,
+        protected=protected,
+    )

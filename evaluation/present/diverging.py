@@ -253,4 +253,12 @@ def diverging_bar_chart(
         ]
         + [{"Period": bar, "Svar": "..", "Andel (%)": ".."} for bar in bars if drawn[bar] is None]
     )
-    return Chart(to_png(fig), alt=alt, caption=caption, data=data, name=title)
+    return Chart(
+        to_png(fig),
+        alt=alt,
+        caption=caption,
+        data=data,
+        name=title,
+        figure=fig,
+        protected=protected,
+    )

@@ -38,6 +38,18 @@ CRS = "EPSG:3006"  # SWEREF 99 TM: metres, the Swedish national grid
 PALETTE = "YlGnBu"  # ColorBrewer sequential, colour-blind safe; darker = higher
 MISSING_CLASS = "Uppgift saknas / för få uppgifter"
 HATCH = "////"
+EDGE = "#5f6b6d"  # area outlines: visible on white and on the lightest class
+LIGHTEST = 0.3  # where on the colour ramp the lowest class starts: clearly not white
+
+
+def class_colours(n: int) -> list:
+    """``n`` colours from light to dark; the lightest stays clearly apart from white."""
+    cmap = plt.get_cmap(PALETTE)
+    if n <= 1:
+        return [cmap(0.6)] * n
+    return [cmap(x) for x in np.linspace(LIGHTEST, 1.0, n)]
+
+
 _HALO = [pe.withStroke(linewidth=3, foreground="white")]
 
 
@@ -165,8 +177,11 @@ def _panel(
             PathCollection(
                 [layout.paths[c] for c in shown],
                 facecolors=[colours[c] for c in shown],
-                edgecolors="white",
-                linewidths=0.6,
+                # Grey outlines, not white: an area in the same class as the area around it
+                # (a town inside the rural remainder) must still read as a filled area, not
+                # as a white hole, also when the page scales the map down.
+                edgecolors=EDGE,
+                linewidths=0.5,
             )
         )
     missing = [c for c in gdf.index if is_hidden[c]]
@@ -243,8 +258,7 @@ def choropleth(
     hidden = values.isna()
     bins = classify(values, k)
     classes = assign_classes(values, bins)
-    cmap = plt.get_cmap(PALETTE, max(len(bins), 2) + 1)
-    palette = [cmap(i + 1) for i in range(len(bins))]
+    palette = class_colours(len(bins))
     colours = classes.map(lambda c: palette[c] if c >= 0 else None)
 
     panels = 2 if layout.zoom is not None else 1
@@ -337,4 +351,12 @@ def choropleth(
             ],
         }
     )
-    return Chart(to_png(fig, tight=False), alt=alt, caption=caption, data=data, name=title)
+    return Chart(
+        to_png(fig, tight=False),
+        alt=alt,
+        caption=caption,
+        data=data,
+        name=title,
+        figure=fig,
+        protected=protected,
+    )

@@ -6,7 +6,7 @@ import base64
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -150,13 +150,19 @@ class Table(Protected):
 
 @dataclass(frozen=True)
 class Chart(Protected):
-    """A rendered chart: PNG bytes with alt text and a plain-Swedish sentence under it."""
+    """A rendered chart: PNG bytes with alt text and a plain-Swedish sentence under it.
+
+    ``figure`` (the matplotlib figure) and ``protected`` (the protected table it was
+    drawn from) are kept for work in JupyterLab; only the PNG reaches a report.
+    """
 
     png: bytes
     alt: str
     caption: str
     data: pd.DataFrame | None = None  # the shown (protected) figures behind the chart
     name: str = ""
+    figure: Any = field(default=None, repr=False, compare=False)
+    protected: Any = field(default=None, repr=False, compare=False)
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")

@@ -123,4 +123,12 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
         columns={"group": "Grupp", "sex": "Kön", "age": "Ålder", "value": "Andel (%)"}
     )
     data["Andel (%)"] = data["Andel (%)"] * 100
-    return Chart(to_png(fig), alt=alt, caption=caption, data=data, name=title)
+    return Chart(
+        to_png(fig),
+        alt=alt,
+        caption=caption,
+        data=data,
+        name=title,
+        figure=fig,
+        protected=protected,
+    )

@@ -63,13 +63,19 @@ class Protector:
         :class:`PrivacyRules`, or :class:`evaluation.params.PrivacyParams`, or
         None for the defaults.
 
+    replace
+        True in an interactive session (JupyterLab): protecting a ``label`` again with
+        other data replaces the earlier result, as a re-run cell replaces its output.
+        False (rendering): that raises, so no report shows two versions of one output.
+
     Protecting the same ``label`` again with the same data and options returns
     the earlier result (so a notebook cell can be re-run); with different data
-    it raises :class:`PrivacyError` (R1).
+    it raises :class:`PrivacyError` (R1) unless ``replace``.
     """
 
-    def __init__(self, rules: PrivacyRules | Any = None) -> None:
+    def __init__(self, rules: PrivacyRules | Any = None, *, replace: bool = False) -> None:
         self.rules = PrivacyRules.from_params(rules)
+        self.replace = replace
         self._entries: dict[str, _Entry] = {}
 
     # -- bookkeeping ---------------------------------------------------------------
@@ -90,10 +96,13 @@ class Protector:
         if known is not None:
             if known.fingerprint == fp:
                 return known.result
-            raise PrivacyError(
-                f"{label}: this output was already protected with other data "
-                "or options; each output is protected once (R1)"
-            )
+            if not self.replace:
+                raise PrivacyError(
+                    f"{label}: this output was already protected with other data "
+                    "or options; each output is protected once (R1). Give a new output "
+                    "its own label, or start again from open_report"
+                )
+            del self._entries[label]  # interactive re-run: the new version replaces the old
         result = compute()
         self._entries[label] = _Entry(fp, kind, result)
         return result

@@ -6,14 +6,20 @@ writes it atomically; ``run_batch`` does that for every evaluation of a batch,
 in parallel and incrementally, and writes the index page.
 """
 
-from evaluation.metadata.kinds import (
+import os
+
+# Kernels started from here inherit this: their Protector refuses a second version of
+# an output (R1) instead of replacing it as an interactive session does.
+os.environ.setdefault("EVALUATION_RENDERING", "1")
+
+from evaluation.metadata.kinds import (  # noqa: E402
     ReportKind,
     notebook_path,
     register_report_kind,
     report_kinds,
 )
-from evaluation.render.paths import area_slug
-from evaluation.render.single import ReportResult, render_report
+from evaluation.render.paths import area_slug  # noqa: E402
+from evaluation.render.single import ReportResult, render_report  # noqa: E402
 
 __all__ = [
     "ReportKind",

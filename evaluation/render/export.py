@@ -27,6 +27,7 @@ _OBJECT_REPR = re.compile(r"<[^<>\n]* at 0x[0-9a-fA-F]+>")
 _HEADING = re.compile(r"<h([23])(\s[^>]*)?>(.*?)</h\1>", re.S)
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="[^"]*">(?:&#182;|¶)</a>')
 _TAG = re.compile(r"<[^>]+>")
+_LAB_ONLY = re.compile(r'<div class="ev-lab-only">.*?</div>\s*', re.S)
 _local = threading.local()
 
 
@@ -51,11 +52,14 @@ def _exporter():
 def prepare_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Copy of ``nb`` with compact images, alt text normalised, and noise outputs dropped.
 
-    Dropped: stderr streams (warnings), errors, and plain-text reprs of objects that
-    carry a memory address (``<Figure at 0x...>``), which would differ on each run.
+    Dropped: stderr streams (warnings), errors, plain-text reprs of objects that
+    carry a memory address (``<Figure at 0x...>``), which would differ on each run,
+    and ``<div class="ev-lab-only">`` blocks of Markdown (help for JupyterLab).
     """
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
+        if cell.cell_type == "markdown":  # guidance for JupyterLab never reaches a report
+            cell.source = _LAB_ONLY.sub("", cell.source)
         if cell.cell_type != "code":
             continue
         kept = []

@@ -19,8 +19,8 @@ class BatchProgress:
     def _label(self) -> str:
         c = self.counts
         return (
-            f"{self.title}  [green]OK {c['ok']}[/]  [cyan]återanvända {c['reused']}[/]  "
-            f"[red]misslyckade {c['failed']}[/]"
+            f"{self.title} [green]klara {c['ok']}[/] [cyan]återanv. {c['reused']}[/] "
+            f"[red]fel {c['failed']}[/]"
         )
 
     def __enter__(self) -> BatchProgress:
@@ -35,13 +35,14 @@ class BatchProgress:
                 TimeRemainingColumn,
             )
 
+            # Fits 80 columns: label ~36, bar 12, "27/27", "0:01:23", "kvar 0:00:10".
             self._progress = Progress(
                 TextColumn("{task.description}"),
-                BarColumn(),
+                BarColumn(bar_width=12),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 TextColumn("kvar"),
-                TimeRemainingColumn(),
+                TimeRemainingColumn(compact=True),
                 console=Console(stderr=True),
                 transient=False,
             )

@@ -99,16 +99,16 @@ def render_report(
         result.status, result.seconds = "reused", float(manifest.get("render_seconds", 0.0))
         return result
 
-    if cache_dir is not None:
-        # Validate here, before any kernel starts: bad input fails fast with a clean error,
-        # no report is touched, and the notebook then reads the warm cache.
-        from evaluation.load.dataset import load_data
+    # Check data and parameters here, before any kernel starts: bad input fails fast with
+    # a clean error, no report or failed notebook is touched, and the notebook then reads
+    # the warm cache.
+    from evaluation.reports.preflight import preflight
 
-        try:
-            load_data(params.data, cache_dir=cache_dir)
-        except EvaluationError:
-            forget(paths)
-            raise
+    try:
+        preflight(params, cache_dir)
+    except EvaluationError:
+        forget(paths)
+        raise
     paths.folder.mkdir(parents=True, exist_ok=True)
     paths.failed_notebook.unlink(missing_ok=True)
     try:

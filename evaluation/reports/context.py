@@ -173,12 +173,22 @@ def _resolve_area(name: str, areas: pd.DataFrame, params_file, parameter: str) -
     matches = [c for c, n in by_code.items() if str(n).casefold() == name.strip().casefold()]
     if len(matches) == 1:
         return matches[0], by_code[matches[0]]
-    known = ", ".join(sorted(map(str, by_code.values())))
     raise ParameterError(
-        f"unknown area '{name}'; the data folder's areas are: {known}",
+        unknown_area_message(name, list(map(str, by_code.values()))),
         file=params_file,
         parameter=parameter,
     )
+
+
+def unknown_area_message(name: str, known: list[str]) -> str:
+    """'okänt område' with a did-you-mean from the data folder's area names (difflib)."""
+    import difflib
+
+    by_fold = {k.casefold(): k for k in known}
+    close = difflib.get_close_matches(name.strip().casefold(), list(by_fold), n=1, cutoff=0.6)
+    if close:
+        return f"okänt område '{name}' – menade du {by_fold[close[0]]}?"
+    return f"okänt område '{name}'; datamappens områden är: {', '.join(sorted(known))}"
 
 
 def _data_window(data: Dataset) -> tuple[pd.Timestamp, pd.Timestamp] | None:
@@ -205,13 +215,13 @@ def _check_dates(params: EvaluationParams, window, file) -> tuple[pd.Timestamp, 
             lo.normalize() - pd.Timedelta(days=31) <= pd.Timestamp(value) <= hi
         ):
             raise ParameterError(
-                f"{value} lies outside the data, which run from {lo:%Y-%m-%d} to {hi:%Y-%m-%d}",
+                f"{value} ligger utanför datan, som går från {lo:%Y-%m-%d} till {hi:%Y-%m-%d}",
                 file=file,
                 parameter=name,
             )
     if params.intervention_start and not (start < pd.Timestamp(params.intervention_start) < end):
         raise ParameterError(
-            "intervention_start must lie inside the reported period",
+            "intervention_start måste ligga inom rapportperioden",
             file=file,
             parameter="intervention_start",
         )
@@ -228,13 +238,13 @@ def _municipality_wide(params: EvaluationParams, areas, file) -> Scope:
     municipality = wanted if wanted in codes_ else (sorted(codes_)[0] if len(codes_) == 1 else None)
     if municipality is None:
         raise ParameterError(
-            "the data hold several municipalities; give the 4-digit municipality code",
+            "datan har flera kommuner; ange den fyrsiffriga kommunkoden",
             file=file,
             parameter="area",
         )
     if params.comparison_areas:
         raise ParameterError(
-            "a municipality-wide report has no comparison areas",
+            "en rapport för hela kommunen har inga jämförelseområden",
             file=file,
             parameter="comparison_areas",
         )
@@ -252,7 +262,7 @@ def build_groups(params: EvaluationParams, data: Dataset, file) -> Scope:
     areas = data.areas
     if areas is None:
         raise ParameterError(
-            "the data folder has no areas.gpkg/areas.geojson, so areas cannot be resolved",
+            "datamappen saknar areas.gpkg/areas.geojson, så områdena kan inte slås upp",
             file=file,
             parameter="area",
         )
@@ -263,26 +273,26 @@ def build_groups(params: EvaluationParams, data: Dataset, file) -> Scope:
     code, name = _resolve_area(params.area, areas, file, "area")
     excluded = tuple(
         dict.fromkeys(
-            _resolve_area(a, areas, file, f"excluded_from_comparison.{i}")[0]
+            _resolve_area(a, areas, file, f"excluded_from_comparison[{i + 1}]")[0]
             for i, a in enumerate(params.excluded_from_comparison)
         )
     )
     groups = [Group(name, (code,), "evaluated")]
     comparison = []
     for i, a in enumerate(params.comparison_areas):
-        c, n = _resolve_area(a, areas, file, f"comparison_areas.{i}")
+        c, n = _resolve_area(a, areas, file, f"comparison_areas[{i + 1}]")
         if c == code:
             raise ParameterError(
-                "the evaluated area cannot be its own comparison",
+                "det utvärderade området kan inte jämföras med sig självt",
                 file=file,
-                parameter=f"comparison_areas.{i}",
+                parameter=f"comparison_areas[{i + 1}]",
             )
         if c in excluded:
             raise ParameterError(
-                f"{n} has its own area-based work (excluded_from_comparison) "
-                "and cannot be a comparison area",
+                f"{n} har eget områdesbaserat arbete (excluded_from_comparison) "
+                "och kan inte vara jämförelseområde",
                 file=file,
-                parameter=f"comparison_areas.{i}",
+                parameter=f"comparison_areas[{i + 1}]",
             )
         comparison.append(Group(n, (c,), "comparison"))
     groups += comparison
@@ -300,22 +310,66 @@ def build_groups(params: EvaluationParams, data: Dataset, file) -> Scope:
     return Scope(code, name, groups, excluded=excluded)
 
 
+#: Keys a notebook's parameters cell overrides (see ``notebook_overrides``).
+_NOTEBOOK_OVERRIDES: dict = {}
+RENDERING_ENV = "EVALUATION_RENDERING"  # set by the renderer: not an interactive session
+
+
+def notebook_overrides(**keys) -> dict:
+    """Set the parameters the next ``open_report`` in this kernel overrides.
+
+    Called by each notebook's parameters cell with its ``area``, ``comparison_areas``,
+    ... (None = as in the params file); every call replaces the previous one, so a
+    reused kernel never carries one notebook's overrides into the next.
+    """
+    _NOTEBOOK_OVERRIDES.clear()
+    _NOTEBOOK_OVERRIDES.update({k: v for k, v in keys.items() if v is not None})
+    return dict(_NOTEBOOK_OVERRIDES)
+
+
+def _interactive() -> bool:
+    """True in a JupyterLab/IPython session that the renderer did not start."""
+    if os.environ.get(RENDERING_ENV):
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
 def open_report(
-    params_file: str | os.PathLike, cache_dir: str | os.PathLike | None = None
+    params_file: str | os.PathLike, cache_dir: str | os.PathLike | None = None, **overrides
 ) -> Report:
-    """Load parameters and data, resolve areas and dates, and start the report's Protector."""
+    """Load parameters and data, resolve areas and dates, and start the report's Protector.
+
+    ``overrides`` replace keys of the params file (e.g. ``area="Ryd"``), on top of those
+    set by ``notebook_overrides``; None values are ignored.
+    """
+    overrides = {
+        **_NOTEBOOK_OVERRIDES,
+        **{k: v for k, v in overrides.items() if v is not None},
+    }
+    params = load_params(params_file, **overrides)
+    data = load_data(params.data, cache_dir=cache_dir)
+    return build_report(params, data, replace=_interactive())
+
+
+def build_report(params: EvaluationParams, data: Dataset, *, replace: bool = False) -> Report:
+    """Resolve areas and dates of ``params`` against ``data`` and start the Protector.
+
+    ``replace``: a re-protected output replaces the earlier one (interactive sessions).
+    """
     from evaluation.privacy import PrivacyRules, Protector
 
-    file = Path(params_file)
-    params = load_params(file)
-    data = load_data(params.data, cache_dir=Path(cache_dir) if cache_dir is not None else None)
+    file = Path(params.source_file) if params.source_file else None
     scope = build_groups(params, data, file)
     window = _data_window(data)
     if window is None:
         stats = data.area_statistics
         if stats is None:
             raise ParameterError(
-                "the data folder holds neither case records nor area statistics",
+                "datamappen har varken ärenden eller områdesstatistik",
                 file=file,
                 parameter="data",
             )
@@ -324,7 +378,7 @@ def open_report(
             pd.Timestamp(int(stats["year"].max()), 12, 31),
         )
     start, end = _check_dates(params, window, file)
-    protector = Protector(PrivacyRules.from_params(params.privacy))
+    protector = Protector(PrivacyRules.from_params(params.privacy), replace=replace)
     return Report(
         params,
         data,

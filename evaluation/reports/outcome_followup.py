@@ -355,12 +355,12 @@ def child_interview_chart(report: Report):
 
 
 def ongoing_investigations_table(report: Report):
-    """Investigations still open at the end of the data, per area."""
+    """Investigations still open at the end of the data, per area; 'Totalt' is all of them."""
     if note := _missing(report, "investigations", "utredningar"):
         return note
     table = cw.ongoing_investigations(report.data.investigations, report.area_groups, report.end)
-    caption = f"Pågående utredningar vid utgången av {fmt_month(report.end)}"
-    protected = report.protector.counts(table, label=caption, margins=False)
+    caption = f"Pågående utredningar vid utgången av {fmt_month(report.end)}, efter tid sedan start"
+    protected = report.protector.counts(table, label=caption, margins=True)
     return count_table(protected, caption, index_label="Område")
 
 

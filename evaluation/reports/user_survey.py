@@ -98,7 +98,7 @@ def scope(report: Report) -> SurveyScope:
     surveys = sorted(set(questions["survey"].dropna().astype(str)))
     if sp.survey not in surveys:
         raise ParameterError(
-            f"unknown survey '{sp.survey}'; survey_questions.csv has: " + ", ".join(surveys),
+            f"okänd enkät '{sp.survey}'; survey_questions.csv har: " + ", ".join(surveys),
             file=file,
             parameter="survey.survey",
         )
@@ -109,8 +109,8 @@ def scope(report: Report) -> SurveyScope:
             set(invitations.loc[invitations["survey"] == sp.survey, "unit"].dropna().astype(str))
         )
         raise ParameterError(
-            f"unit '{sp.unit}' has no invitations or answers in survey "
-            f"'{sp.survey}'; its units are: " + ", ".join(units),
+            f"enheten '{sp.unit}' har inga utskick eller svar i enkäten "
+            f"'{sp.survey}'; dess enheter är: " + ", ".join(units),
             file=file,
             parameter="survey.unit",
         )
@@ -121,8 +121,8 @@ def scope(report: Report) -> SurveyScope:
         area_code, where = report.area_code, report.area_name
     else:
         raise ParameterError(
-            f"the survey rows of '{sp.unit or sp.survey}' have no answers "
-            f"for area {report.area_name}; their areas are: " + ", ".join(sorted(areas)),
+            f"enkätraderna för '{sp.unit or sp.survey}' har inga svar "
+            f"för området {report.area_name}; deras områden är: " + ", ".join(sorted(areas)),
             file=file,
             parameter="area",
         )

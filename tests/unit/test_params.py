@@ -24,19 +24,19 @@ def _write(tmp_path, data_folder, **params):
         pytest.param(
             {"comparision_areas": ["Söderby"]},
             "comparision_areas",
-            "did you mean",
+            "menade du",
             id="typo-suggests",
         ),
         pytest.param(
             {"privacy": {"min_count": 3}},
             "privacy.min_count",
-            "not lowered",
+            "inte sänkas",
             id="threshold-lowered",
         ),
-        pytest.param({"privacy": {"min_n": 5}}, "privacy.min_n", "not lowered", id="min-n-lowered"),
+        pytest.param({"privacy": {"min_n": 5}}, "privacy.min_n", "inte sänkas", id="min-n-lowered"),
         pytest.param({"intervention_start": "soon"}, "intervention_start", "date", id="wrong-type"),
         pytest.param({"kind": "report"}, "kind", "outcome_followup", id="unknown-kind"),
-        pytest.param({"data": "/no/such/folder"}, "data", "does not exist", id="missing-data"),
+        pytest.param({"data": "/no/such/folder"}, "data", "finns inte", id="missing-data"),
     ],
 )
 def test_bad_parameters_are_named(tmp_path, tiny_folder, params, parameter, words):
@@ -54,7 +54,7 @@ def test_bad_parameters_are_named(tmp_path, tiny_folder, params, parameter, word
         pytest.param({"area": "Atlantis"}, "area", id="unknown-area"),
         pytest.param(
             {"comparison_areas": ["Söderby", "Nowhere"]},
-            "comparison_areas.1",
+            "comparison_areas[2]",
             id="unknown-comparison",
         ),
         pytest.param(
@@ -63,7 +63,7 @@ def test_bad_parameters_are_named(tmp_path, tiny_folder, params, parameter, word
         pytest.param({"period_start": "2001-01-01"}, "period_start", id="date-before-data"),
         pytest.param(
             {"comparison_areas": ["Söderby"], "excluded_from_comparison": ["Söderby"]},
-            "comparison_areas.0",
+            "comparison_areas[1]",
             id="excluded-comparison",
         ),
     ],
@@ -96,7 +96,7 @@ def test_batch_paths_resolve_relative_to_the_batch_file(tmp_path):
 def test_invalid_yaml_names_the_line(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("kind: outcome_followup\narea: [unclosed\n", encoding="utf-8")
-    with pytest.raises(ParameterError, match="line"):
+    with pytest.raises(ParameterError, match="rad 3"):
         load_params(path)
 
 
@@ -118,4 +118,25 @@ def test_excluded_areas_are_resolved_once_and_leave_the_donor_pool(tmp_path, tin
 def test_unknown_excluded_area_is_named(tmp_path, tiny_folder):
     with pytest.raises(ParameterError) as err:
         open_report(_write(tmp_path, tiny_folder, excluded_from_comparison=["Söderby", "X"]))
-    assert err.value.parameter == "excluded_from_comparison.1"
+    assert err.value.parameter == "excluded_from_comparison[2]"
+
+
+def test_yaml_error_gives_the_parsers_reason_and_a_tab_hint(tmp_path):
+    path = tmp_path / "tabs.yaml"
+    path.write_text("kind: outcome_followup\nprivacy:\n\tmin_count: 5\n", encoding="utf-8")
+    with pytest.raises(ParameterError) as err:
+        load_params(path)
+    text = str(err.value)
+    assert "rad 3" in text and "tab" in text  # the parser's line, and the likely cause
+
+
+def test_folder_given_as_params_file_says_so(tmp_path):
+    with pytest.raises(ParameterError, match="är en mapp"):
+        load_params(tmp_path)
+
+
+def test_list_positions_are_one_based(tmp_path, tiny_folder):
+    path = _write(tmp_path, tiny_folder, outcomes=["referrals_per_1000_children", 3])
+    with pytest.raises(ParameterError) as err:
+        load_params(path)
+    assert err.value.parameter == "outcomes[2]"

@@ -62,9 +62,9 @@ def test_unreadable_params_file_is_a_failed_row(project: Path) -> None:
         progress=False,
     )
     assert [r.status for r in result.results].count("failed") == 1
-    assert "unknown parameter" in result.failed[0].message
+    assert "okänd parameter" in result.failed[0].message
     index = result.index.read_text(encoding="utf-8")
-    assert "unknown parameter" in index
+    assert "okänd parameter" in index
 
 
 def test_noop_rerun_is_fast_and_force_rerenders(project: Path) -> None:

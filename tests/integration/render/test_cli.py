@@ -17,7 +17,7 @@ def test_run_writes_report(project: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (out / "skaggetorp" / "outcome_followup.html").exists()
     again = runner.invoke(app, ["run", str(project / "ok.yaml"), "--output-dir", str(out)])
-    assert again.exit_code == 0 and ("Re-used" in again.output or "Wrote" in again.output)
+    assert again.exit_code == 0 and ("Återanvände" in again.output or "Skrev" in again.output)
 
 
 def test_missing_params_is_exit_2_without_traceback(project: Path, monkeypatch) -> None:
@@ -25,7 +25,7 @@ def test_missing_params_is_exit_2_without_traceback(project: Path, monkeypatch) 
     result = runner.invoke(app, ["run", str(project / "nope.yaml")])
     assert not (project / "reports").exists()  # a failed run creates no folders
     assert result.exit_code == 2
-    assert "parameters file not found" in result.stderr
+    assert "finns inte" in result.stderr
     assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) <= 2
 
 

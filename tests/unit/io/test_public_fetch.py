@@ -256,13 +256,13 @@ def test_cli_fetch_kolada_and_cache(tmp_path, monkeypatch):
     first = runner.invoke(fetch_app, args)
     assert first.exit_code == 0, first.output
     second = runner.invoke(fetch_app, args)
-    assert "(from cache)" in second.output and len(server.calls) == 2
+    assert "(från cachen)" in second.output and len(server.calls) == 2
 
 
 def test_cli_fetch_scb_bad_select_and_clean_error(tmp_path, monkeypatch):
     runner = CliRunner()
     bad = runner.invoke(fetch_app, ["scb", "TAB1", "--select", "Region"])
-    assert bad.exit_code != 0 and "VARIABLE=code1,code2" in bad.output
+    assert bad.exit_code != 0 and "VARIABEL=kod1,kod2" in bad.output
     monkeypatch.setattr(fetch_module.requests, "Session", lambda: FakeScb(throttle=99))
     monkeypatch.setattr(fetch_module.time, "sleep", lambda s: None)
     failed = runner.invoke(

@@ -1,0 +1,91 @@
+"""Shares in area_statistics in percent: fractions (0.2 for 20 %) are recognised per indicator.
+
+The catalogue defines shares in percent (0–100). A file may give them as fractions
+(0–1); whether it does is decided once per indicator from the whole column, never
+per value: by the numerators and denominators when the file has them, else by the
+size of the values and the catalogue's unit. A column that could be either is refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evaluation.exceptions import DataError
+
+#: Catalogue units that say the values are fractions (0–1) rather than percent.
+FRACTION_UNITS = {"andel", "andel (0–1)", "andel (0-1)", "kvot", "fraction"}
+
+
+def _scale_from_ratio(rows: pd.DataFrame) -> float | None:
+    """100 when values are percent of numerator/denominator, 1 when fractions, else None."""
+    ok = rows["numerator"].notna() & (rows["denominator"] > 0) & rows["value"].notna()
+    if not ok.any():
+        return None
+    ratio = (rows.loc[ok, "numerator"] / rows.loc[ok, "denominator"]).to_numpy()
+    value = rows.loc[ok, "value"].to_numpy()
+    for scale in (100.0, 1.0):
+        if np.allclose(value, ratio * scale, rtol=0.01, atol=0.05 * scale / 100):
+            return scale
+    return None
+
+
+def normalise_shares(stats: pd.DataFrame, catalogue: dict, file: Path) -> pd.DataFrame:
+    """Return ``stats`` with every share indicator in percent; DataError when undecidable."""
+    shares = [k for k, info in catalogue.items() if info.kind == "share"]
+    out = stats
+    for key in shares:
+        mask = (stats["indicator"] == key).to_numpy()
+        rows = stats.loc[mask]
+        values = rows["value"].dropna()
+        if values.empty:
+            continue
+        unit = catalogue[key].unit.strip().lower()
+        scale = _scale_from_ratio(rows) if "numerator" in rows and "denominator" in rows else None
+        if scale is None:
+            if unit in FRACTION_UNITS:
+                scale = 1.0
+            elif values.max() > 1:
+                scale = 100.0
+            else:
+                raise DataError(
+                    f"indikatorn {key} är en andel, men alla värden ligger mellan 0 och 1, så "
+                    "det går inte att avgöra om de är procent eller andelar; ange procent "
+                    "(0–100), lägg till numerator och denominator, eller ge indikatorn "
+                    "unit: andel (0–1) i datamappens indicators.yaml",
+                    file=file,
+                    column="value",
+                    expected="andelar i procent (0–100)",
+                    found=f"värden {values.min():g}–{values.max():g}",
+                )
+        if scale == 1.0:
+            if values.max() > 1 + 1e-9:
+                raise DataError(
+                    f"indikatorn {key} anges som andelar (0–1) men har värden över 1",
+                    file=file,
+                    column="value",
+                    expected="en skala för hela kolumnen",
+                    found=f"högsta värde {values.max():g}",
+                )
+            if out is stats:
+                out = stats.copy()
+            out.loc[mask, "value"] = out.loc[mask, "value"] * 100.0
+        elif values.max() > 100 + 1e-9:
+            raise DataError(
+                f"indikatorn {key} är en andel i procent men har värden över 100",
+                file=file,
+                column="value",
+                expected="värden 0–100",
+                found=f"högsta värde {values.max():g}",
+            )
+    return out
+
+
+def normalise_folder_shares(stats: pd.DataFrame, folder: Path, file: Path) -> pd.DataFrame:
+    """``normalise_shares`` with the packaged catalogue plus the folder's indicators.yaml."""
+    from evaluation.metadata.catalogue import load_catalogue
+
+    extra = folder / "indicators.yaml"
+    return normalise_shares(stats, load_catalogue(extra if extra.is_file() else None), file)
