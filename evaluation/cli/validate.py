@@ -9,7 +9,7 @@ from evaluation.cli.messages import describe, show_path
 from evaluation.exceptions import DataError, EvaluationError, ParameterError
 from evaluation.load.inspect import AREAS, FolderCheck, as_dataset, inspect_folder
 from evaluation.metadata.contract import TABLES
-from evaluation.metadata.kinds import REPORT_NOTEBOOKS
+from evaluation.metadata.kinds import report_kinds
 from evaluation.metadata.requirements import ANY_OF, REQUIRED, kinds_using
 
 
@@ -60,7 +60,7 @@ def _problem_lines(check: FolderCheck) -> list[str]:
 def _kinds_blocked(check: FolderCheck) -> dict[str, list[str]]:
     """Report kind -> required tables missing or broken (the kind cannot render)."""
     blocked: dict[str, list[str]] = {}
-    for kind in REPORT_NOTEBOOKS:
+    for kind in report_kinds():
         bad = [t for t in REQUIRED.get(kind, ()) if t not in check.found or check.broken(t)]
         any_of = ANY_OF.get(kind)
         if any_of and not any(t in check.found and not check.broken(t) for t in any_of):

@@ -150,11 +150,11 @@ def preflight(params: EvaluationParams, cache_dir: str | Path | None = None) -> 
 
 def _own_notebook(kind: str) -> bool:
     """True when ``kind`` renders with this package's notebook, whose needs are known here."""
-    from evaluation.metadata.kinds import REPORT_NOTEBOOKS, notebook_path
+    from evaluation.metadata.kinds import notebook_path, report_kinds
 
     default = Path(__file__).resolve().parents[2] / "notebooks"
     try:
         path = notebook_path(kind)
     except EvaluationError:
         return False
-    return path.parent.resolve() == default and kind in REPORT_NOTEBOOKS
+    return path.parent.resolve() == default and kind in report_kinds()

@@ -22,9 +22,9 @@ ALLOWED = {
     "methods": set(),
     "privacy": set(),
     "present": {"privacy"},
-    "reports": {"indicators", "load", "metadata", "methods", "params", "present", "privacy"},
-    "render": {"load", "metadata", "params", "present"},
-    "cli": {"io", "load", "render"},
+    "reports": {"indicators", "io", "load", "metadata", "methods", "params", "present", "privacy"},
+    "render": {"load", "metadata", "params", "present", "reports"},  # reports.preflight only
+    "cli": {"io", "load", "metadata", "params", "render", "reports"},
     "synthetic": {"metadata"},
 }
 OPEN = {"exceptions", "idnumbers", "__version__", "load_data"}

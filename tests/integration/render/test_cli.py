@@ -67,7 +67,7 @@ def test_pdf_flag_writes_an_a4_pdf_beside_the_html(project: Path) -> None:
     result = runner.invoke(app, ["run", str(project / "ok.yaml"), "-o", str(out), "--pdf"])
     assert result.exit_code == 0, result.output
     pdf = out / "skaggetorp" / "outcome_followup.pdf"
-    assert pdf.exists() and f"Wrote {pdf}" in result.output
+    assert pdf.exists() and f"Skrev {pdf}" in result.output
     box = PdfReader(str(pdf)).pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
     again = runner.invoke(app, ["run", str(project / "ok.yaml"), "-o", str(out), "--pdf"])

@@ -46,7 +46,7 @@ def test_area_named_like_an_identity_number_fails_the_run(project: Path) -> None
     result, out = _run(project)
     assert result.exit_code == 2, result.output
     assert "IdentityNumberError" in result.stderr and "areas.geojson" in result.stderr
-    assert "row 3" in result.stderr and "area_name" in result.stderr
+    assert "rad 3" in result.stderr and "area_name" in result.stderr
     assert _clean(result.output) and _nothing_written(out)
 
 
