@@ -23,6 +23,9 @@ app = typer.Typer(
 )
 
 DEBUG_HELP = "Show the full traceback on errors."
+TIMEOUT_HELP = "Seconds one report may run before it fails (its notebook is kept); 0 = no limit."
+DEFAULT_TIMEOUT = 600.0
+STOPPED = "Avbruten: den senaste lyckade rapporten finns kvar; kör igen för att slutföra."
 
 
 def _exit_code(exc: BaseException) -> int:
@@ -52,17 +55,29 @@ def run(
         Path("reports/adhoc"), "--output-dir", "-o", help="Folder for <area>/<kind>.html."
     ),
     force: bool = typer.Option(False, "--force", help="Re-render even if nothing changed."),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", min=0, help=TIMEOUT_HELP),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
     """Render one evaluation's report."""
     try:
         from evaluation.render import render_report
+        from evaluation.render.batch import _stop_on_signals
+        from evaluation.render.lock import folder_lock
         from evaluation.render.paths import remove_stale_temp_files
 
-        if output_dir.is_dir():  # nothing is created before the inputs have been read
+        with folder_lock(output_dir), _stop_on_signals():
             for folder in [output_dir, *[p for p in output_dir.iterdir() if p.is_dir()]]:
                 remove_stale_temp_files(folder)
-        result = render_report(params, output_dir, cache_dir=output_dir / ".cache", force=force)
+            result = render_report(
+                params,
+                output_dir,
+                cache_dir=output_dir / ".cache",
+                force=force,
+                timeout=timeout or None,
+            )
+    except KeyboardInterrupt:
+        typer.echo(STOPPED, err=True)
+        raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - every failure is reported without a traceback
         _fail(exc, debug)
     word = "Re-used (inputs unchanged)" if result.status == "reused" else "Wrote"
@@ -86,6 +101,7 @@ def batch(
     ),
     force: bool = typer.Option(False, "--force", help="Re-render unchanged reports."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar."),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", min=0, help=TIMEOUT_HELP),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
     """Render every evaluation of a batch and write the index page."""
@@ -100,7 +116,11 @@ def batch(
             scheduler=scheduler,
             force=force,
             progress=progress,
+            timeout=timeout or None,
         )
+    except KeyboardInterrupt:
+        typer.echo(STOPPED + " Indexet visar vad som hann bli klart.", err=True)
+        raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001
         _fail(exc, debug)
     typer.echo(

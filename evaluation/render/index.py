@@ -74,10 +74,16 @@ def render_index(title: str, results: list[ReportResult], folder: Path, seconds:
         rows = sorted(groups[area], key=lambda r: (_kind_order(r.kind), r.params_file))
         for r in rows:
             label = esc(REPORT_KIND.get(r.kind or "", r.kind or Path(r.params_file).name))
-            href = _link(r.html, folder) if r.status != "failed" else None
+            kept = r.status == "failed" and bool(getattr(r, "last_good", None))
+            href = _link(r.html, folder) if r.status != "failed" or kept else None
             name = f'<a href="{esc(href)}">{label}</a>' if href else label
             status = f'<span class="{r.status}">{STATUS_LABEL.get(r.status, r.status)}</span>'
-            if r.status == "failed":
+            if kept:  # the earlier good report is still there, and linked
+                status += (
+                    f'<div class="reason">Senaste lyckade: {esc(r.last_good)}, senaste försöket '
+                    f"misslyckades: {esc(redact(r.message))}</div>"
+                )
+            elif r.status == "failed":
                 status += f'<div class="reason">{esc(redact(r.message))}</div>'
                 nb = _link(r.failed_notebook, folder)
                 if nb:
