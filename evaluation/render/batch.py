@@ -13,7 +13,7 @@ from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_batch, load_params
 from evaluation.render.executors import get_executor
 from evaluation.render.lock import folder_lock
-from evaluation.render.manifest import input_key, is_up_to_date, read_manifest
+from evaluation.render.manifest import clear_attempt, input_key, is_up_to_date, read_manifest
 from evaluation.render.paths import area_slug, remove_stale_temp_files, report_paths
 from evaluation.render.progress import BatchProgress
 from evaluation.render.single import WARM_ENGINE, ReportResult
@@ -271,6 +271,7 @@ def _plan(
             results.append(failed_result(str(params_file), exc, area=area, kind=kind))
             continue
         if manifest is not None:
+            clear_attempt(paths)  # the report on disk is current: an old failure is moot
             results.append(
                 ReportResult(
                     str(params_file),
