@@ -130,6 +130,12 @@ def _number_marks(raw: RawTable, text: pd.Series, col: Column) -> tuple[str | No
 
     if (comma_dec and comma_thou) or (dot_dec and dot_thou) or (comma_dec and dot_dec):
         raise refuse("the same column mixes decimal marks and thousands separators")
+    for mark, decimal_seen, group in ((",", comma_dec, "comma_group"), (".", dot_dec, "dot_group")):
+        if decimal_seen and seen[group]:  # 12.5 and 4.000: is 4.000 four or four thousand?
+            raise refuse(
+                f"'{mark}' is a decimal mark in some values, and has exactly three digits "
+                f"after it in others (4{mark}000 could be four or four thousand)"
+            )
     if comma_thou or (dot_dec and seen["comma_group"]):
         thousands, decimal = ",", "."
     elif dot_thou or (comma_dec and seen["dot_group"]):
