@@ -197,7 +197,8 @@ def misnamed_optional(folder, rng):
     """'numerators' for 'numerator': refused with a did-you-mean."""
     frame = _csv(folder, "area_statistics.csv")
     column = rng.choice(["numerator", "denominator"])
-    frame = frame.rename(columns={column: rng.choice([column + "s", column[:-1], column.upper() + "s"])})
+    wrong = rng.choice([column + "s", column[:-1], column.upper() + "S"])
+    frame = frame.rename(columns={column: wrong})
     _write(frame, folder, "area_statistics.csv")
 
 
