@@ -117,6 +117,8 @@ def _number_marks(raw: RawTable, text: pd.Series, col: Column) -> tuple[str | No
     comma_dec = bool((shapes["comma_decimal"] & ~ambiguous_comma).any())
     dot_dec = bool((shapes["dot_decimal"] & ~ambiguous_dot).any())
     comma_thou, dot_thou = seen["comma_thousands"], seen["dot_thousands"]
+    thousands: str | None
+    decimal: str | None
 
     def refuse(why: str) -> DataError:
         return DataError(
@@ -192,7 +194,7 @@ def _numbers(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
             if is_num is None and (fast := _arrow_float(text, False)) is not None
             else pd.to_numeric(text, errors="coerce").astype("float64")
         )
-        if numeric is not None:
+        if numeric is not None and is_num is not None:
             out = out.where(~is_num.astype(bool), numeric)
         bad = out.isna() & text.notna()
         if bad.any():

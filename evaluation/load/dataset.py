@@ -11,6 +11,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -105,7 +106,7 @@ def _cache_key(fingerprint: dict[str, str]) -> str:
 
 
 def _write_cache(
-    target: Path, tables: dict[str, object], files: dict[str, str], fingerprint: dict[str, str]
+    target: Path, tables: dict[str, Any], files: dict[str, str], fingerprint: dict[str, str]
 ) -> None:
     """Write the tables as Parquet with a record of their own hashes and their sources'."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -138,9 +139,7 @@ class _BadCache(Exception):
     """The cached copy does not match its own record or its sources."""
 
 
-def _read_cache(
-    source: Path, fingerprint: dict[str, str]
-) -> tuple[dict[str, object], dict[str, str]]:
+def _read_cache(source: Path, fingerprint: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Read a cached copy after checking it: sources, content hashes and table shapes.
 
     Raises ``_BadCache`` for anything wrong (truncated, garbage, another table, stale).
@@ -156,7 +155,7 @@ def _read_cache(
     files, hashes, columns = record.get("files"), record.get("tables"), record.get("columns")
     if not (isinstance(files, dict) and isinstance(hashes, dict) and isinstance(columns, dict)):
         raise _BadCache("incomplete record")
-    tables: dict[str, object] = {}
+    tables: dict[str, Any] = {}
     for name in files:
         path = source / f"{name}.parquet"
         try:
@@ -199,7 +198,8 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
     metadata = read_metadata(folder)
     cache_dir = cache_dir or os.environ.get(CACHE_ENV)
     cached = Path(cache_dir) / _cache_key(fingerprint) if cache_dir else None
-    tables = files = None
+    tables: dict[str, Any] | None = None
+    files: dict[str, str] = {}
     if cached is not None and cached.exists():
         try:
             tables, files = _read_cache(cached, fingerprint)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import io
+from typing import Any
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -25,7 +26,7 @@ PALETTE = sns.color_palette("colorblind")
 #: The reports' plot style. Applied per figure (``figure_style``) and by the report
 #: kernel's set-up, never at import: a report then looks the same whether it is the
 #: first or the tenth in a warm kernel.
-STYLE = {
+STYLE: dict[str, Any] = {
     "font.size": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,

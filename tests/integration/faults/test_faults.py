@@ -75,6 +75,7 @@ def test_killed_worker_fails_only_its_report(project, tmp_path: Path) -> None:
     _recovers(project, out, before)
 
 
+@pytest.mark.slow
 def test_report_past_its_timeout_fails_alone_with_notebook_kept(project, tmp_path: Path) -> None:
     out, before, code, _, stderr, processes = _break_ryd(
         project, tmp_path, lambda proc, kernel: None, "--timeout", "15"

@@ -52,8 +52,10 @@ def _base(folder: Path) -> Path:
     (folder / "survey_responses.csv").write_text(_responses(), encoding="utf-8")
     stats = pd.read_csv(folder / "area_statistics.csv", dtype=str, keep_default_na=False)
     share = pd.DataFrame(
-        [["0999A001", str(y), "foreign_born_share", f"{v:.1f}", str(n), "400"]
-         for y, v, n in ((2021, 12.5, 50), (2022, 13.75, 55), (2023, 15.0, 60))],
+        [
+            ["0999A001", str(y), "foreign_born_share", f"{v:.1f}", str(n), "400"]
+            for y, v, n in ((2021, 12.5, 50), (2022, 13.75, 55), (2023, 15.0, 60))
+        ],
         columns=stats.columns,
     )
     pd.concat([stats, share]).to_csv(folder / "area_statistics.csv", index=False)
@@ -154,8 +156,11 @@ def mixed_encoding(folder, rng):
 def bare_year(folder, rng):
     """A bare year, an Excel serial or a number in a CSV date column: refused."""
     name, column = rng.choice(
-        [("referrals.csv", "received_date"), ("activities.csv", "date"),
-         ("investigations.csv", "start_date")]
+        [
+            ("referrals.csv", "received_date"),
+            ("activities.csv", "date"),
+            ("investigations.csv", "start_date"),
+        ]
     )
     _set_cell(folder, name, column, rng.choice(["2019", "45356", "7", "2022.5"]), rng)
 
@@ -205,8 +210,12 @@ def misnamed_optional(folder, rng):
 def bad_number(folder, rng):
     """inf, 1e400, NaN text or a negative count: refused naming file, row and column."""
     name, column = rng.choice(
-        [("referrals.csv", "child_age"), ("activities.csv", "participants"),
-         ("survey_invitations.csv", "invited"), ("area_statistics.csv", "numerator")]
+        [
+            ("referrals.csv", "child_age"),
+            ("activities.csv", "participants"),
+            ("survey_invitations.csv", "invited"),
+            ("area_statistics.csv", "numerator"),
+        ]
     )
     _set_cell(folder, name, column, rng.choice(["inf", "-inf", "1e400", "-3", "Infinity"]), rng)
 
@@ -235,8 +244,13 @@ def mixed_share_scale(folder, rng):
 def duplicated_row(folder, rng):
     """A repeated row in any table: refused."""
     name = rng.choice(
-        ["referrals.csv", "activities.csv", "survey_responses.csv", "survey_invitations.csv",
-         "area_statistics.csv"]
+        [
+            "referrals.csv",
+            "activities.csv",
+            "survey_responses.csv",
+            "survey_invitations.csv",
+            "area_statistics.csv",
+        ]
     )
     frame = _csv(folder, name)
     i = rng.randrange(len(frame))
@@ -356,9 +370,7 @@ def _check(base, tmp_path: Path, cls: str, seed: int) -> str:
     assert sorted(found) == sorted(expected), f"{cls}/{seed}: other tables"
     for name, frame in expected.items():
         other = found[name]
-        pd.testing.assert_frame_equal(
-            other, frame, check_dtype=False, obj=f"{cls}/{seed} {name}"
-        )
+        pd.testing.assert_frame_equal(other, frame, check_dtype=False, obj=f"{cls}/{seed} {name}")
     return "same"
 
 
