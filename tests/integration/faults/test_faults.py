@@ -4,6 +4,7 @@ no process is left behind, and a plain re-run recovers."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from pathlib import Path
 
@@ -132,3 +133,39 @@ def test_second_batch_on_the_same_folder_is_refused(project, tmp_path: Path) -> 
     assert "En annan körning skriver redan till mappen" in result.stderr
     assert snapshot(out) == before
     _recovers(project, out, before)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_single_run_keeps_the_good_report(project, tmp_path: Path, signum) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    shutil.copytree(project.good / "term", out)
+    before = (out / "ryd" / "area_analysis.html").read_bytes()
+    manifest = (out / "ryd" / "area_analysis.manifest.json").read_bytes()
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evaluation", "run", "b.yaml", "-o", str(out), "--force"],
+        env=project.env(marker, hang=300),
+        cwd=project.root,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(marker, proc)
+        processes = tree(proc.pid)
+        os.kill(proc.pid, signum)
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            kill_all(tree(proc.pid))
+    assert proc.returncode == 130, stderr
+    assert "Avbruten" in stderr and "Traceback" not in stderr
+    assert (out / "ryd" / "area_analysis.html").read_bytes() == before
+    assert (out / "ryd" / "area_analysis.manifest.json").read_bytes() == manifest
+    assert "avbruten" in (out / "ryd" / "area_analysis.attempt.json").read_text()
+    assert not all_gone(processes)
