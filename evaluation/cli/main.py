@@ -24,6 +24,11 @@ app = typer.Typer(
 
 DEBUG_HELP = "Visa hela felspåret (traceback) vid fel."
 PDF_HELP = "Skriv också en A4-PDF bredvid varje HTML-rapport (WeasyPrint)."
+TIMEOUT_HELP = (
+    "Sekunder en rapport får köra innan den misslyckas (notebooken sparas); 0 = ingen gräns."
+)
+DEFAULT_TIMEOUT = 600.0
+STOPPED = "Avbruten: den senaste lyckade rapporten finns kvar; kör igen för att slutföra."
 
 
 def _exit_code(exc: BaseException) -> int:
@@ -130,6 +135,7 @@ def run(
         "som har parameterfilen).",
     ),
     force: bool = typer.Option(False, "--force", help="Rendera om även om inget ändrats."),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", min=0, help=TIMEOUT_HELP),
     pdf: bool = typer.Option(False, "--pdf", help=PDF_HELP),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
@@ -140,6 +146,8 @@ def run(
         _check_file_kind(params, "params")
         from evaluation.load.cachedir import cache_dir_outside
         from evaluation.render import render_report
+        from evaluation.render.batch import _stop_on_signals
+        from evaluation.render.lock import folder_lock
         from evaluation.render.paths import remove_legacy_cache, remove_stale_temp_files
 
         if output_dir is None:
@@ -149,7 +157,13 @@ def run(
             for folder in [output_dir, *[p for p in output_dir.iterdir() if p.is_dir()]]:
                 remove_stale_temp_files(folder)
         cache = cache_dir_outside(output_dir)  # private: record-level data never in reports/
-        result = render_report(params, output_dir, cache_dir=cache, force=force)
+        with folder_lock(output_dir), _stop_on_signals():
+            result = render_report(
+                params, output_dir, cache_dir=cache, force=force, timeout=timeout or None
+            )
+    except KeyboardInterrupt:
+        typer.echo(STOPPED, err=True)
+        raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001 - every failure is reported without a traceback
         _fail(exc, debug)
     word = "Återanvände (indata oförändrade)" if result.status == "reused" else "Skrev"
@@ -199,6 +213,7 @@ def batch(
     ),
     force: bool = typer.Option(False, "--force", help="Rendera om oförändrade rapporter."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Förloppsindikator."),
+    timeout: float = typer.Option(DEFAULT_TIMEOUT, "--timeout", min=0, help=TIMEOUT_HELP),
     pdf: bool = typer.Option(False, "--pdf", help=PDF_HELP),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
@@ -219,7 +234,11 @@ def batch(
             scheduler=scheduler,
             force=force,
             progress=progress,
+            timeout=timeout or None,
         )
+    except KeyboardInterrupt:
+        typer.echo(STOPPED + " Indexet visar vad som hann bli klart.", err=True)
+        raise typer.Exit(130) from None
     except Exception as exc:  # noqa: BLE001
         _fail(exc, debug)
     seconds = f"{result.seconds:.1f}".replace(".", ",")

@@ -120,8 +120,57 @@ def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     from evaluation.idnumbers import guard_frame
 
     guard_frame(out, path)  # R8: area names are drawn on maps and printed everywhere
+    out = _infer_crs(out, path)
     _validate(out, path, chosen)
-    return out.to_crs(TARGET_CRS) if out.crs.to_epsg() != 3006 else out
+    out = out.to_crs(TARGET_CRS) if out.crs.to_epsg() != 3006 else out
+    bounds = out.total_bounds
+    if len(out) and not np.isfinite(bounds).all():
+        raise DataError(
+            "coordinates cannot be placed on the map",
+            file=path,
+            column="geometry",
+            expected="coordinates in the file's coordinate reference system",
+            found="coordinates outside its range",
+        )
+    return out
+
+
+#: SWEREF 99 TM bounds of Sweden with a margin (easting, northing in metres).
+_SWEREF_BOUNDS = (180_000.0, 6_050_000.0, 1_000_000.0, 7_750_000.0)
+
+
+def _infer_crs(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """Read GeoJSON without a ``crs`` member right, or refuse it.
+
+    GeoJSON has no CRS member by default and GDAL then assumes WGS84; coordinates
+    in metres would turn into infinities. When they lie outside longitude/latitude
+    range but inside Sweden in SWEREF 99 TM, they are read as EPSG:3006 (and said);
+    otherwise the file is refused with a hint.
+    """
+    if frame.empty or (frame.crs is not None and frame.crs.to_epsg() != 4326):
+        return frame
+    minx, miny, maxx, maxy = frame.total_bounds
+    if frame.crs is not None and -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+        return frame
+    lo_x, lo_y, hi_x, hi_y = _SWEREF_BOUNDS
+    if lo_x <= minx <= maxx <= hi_x and lo_y <= miny <= maxy <= hi_y:
+        import sys
+
+        print(
+            f"{path.name}: koordinaterna saknar angivet referenssystem men ligger i Sverige "
+            "i SWEREF 99 TM; de läses som EPSG:3006.",
+            file=sys.stderr,
+        )
+        return frame.set_crs(TARGET_CRS, allow_override=True)
+    raise DataError(
+        "the coordinates are not longitude/latitude and the file names no coordinate "
+        "reference system",
+        file=path,
+        column="geometry",
+        expected="a CRS stored with the file (GeoPackage, or GeoJSON in EPSG:4326), "
+        "or SWEREF 99 TM coordinates within Sweden",
+        found=f"bounds {minx:.0f}, {miny:.0f}, {maxx:.0f}, {maxy:.0f}",
+    )
 
 
 def _validate(frame: gpd.GeoDataFrame, path: Path, chosen: dict[str, str]) -> None:
@@ -183,6 +232,19 @@ def _validate(frame: gpd.GeoDataFrame, path: Path, chosen: dict[str, str]) -> No
             column="geometry",
             expected="Polygon or MultiPolygon",
             found=str(kinds.iloc[i]) if kinds.iloc[i] else "no geometry",
+        )
+    invalid = ~frame.geometry.is_valid
+    if invalid.any():
+        i = int(np.flatnonzero(invalid.to_numpy())[0])
+        from shapely.validation import explain_validity
+
+        raise DataError(
+            "the polygon is not valid (repair it in a GIS, e.g. QGIS 'Fix geometries')",
+            file=path,
+            row=i + 2,
+            column="geometry",
+            expected="a valid polygon (no self-intersections)",
+            found=explain_validity(frame.geometry.iloc[i]).split("[")[0].strip(),
         )
 
 

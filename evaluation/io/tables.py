@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,13 +34,43 @@ class RawTable:
 
 
 def _decode(raw: bytes, path: Path) -> str:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
+    """Text of a whole file: UTF-8 (BOM or not) or, when no byte is UTF-8, Windows-1252.
+
+    Decided on the whole file, never per line: a file that is UTF-8 except for some
+    bytes is mixed and refused naming the row of the first bad byte (decoding it all as
+    cp1252 would turn every 'ä' into 'Ã¤').
+    """
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise DataError(
+                "not valid UTF-16 text", file=path, expected="a file saved as UTF-8"
+            ) from None
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
         return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        first_bad = exc.start
+    if _has_utf8_sequences(raw):
+        raise DataError(
+            "the file mixes text encodings (UTF-8 and another); save it again as UTF-8",
+            file=path,
+            row=raw.count(b"\n", 0, first_bad) + 1,
+            expected="one encoding for the whole file (UTF-8)",
+            found="a byte that is not UTF-8",
+        )
     return _decode_legacy(raw)
+
+
+_UTF8_MULTIBYTE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _has_utf8_sequences(raw: bytes) -> bool:
+    """True when the bytes hold UTF-8 encoded letters (Ã¤-shaped pairs in cp1252 text are rare)."""
+    return _UTF8_MULTIBYTE.search(raw) is not None
 
 
 def _decode_legacy(raw: bytes) -> str:
@@ -88,6 +119,20 @@ def read_csv(path: Path) -> RawTable:
         head = fh.read(1 << 16)
     if not head.strip():
         raise DataError("filen är tom", file=path, expected="en rubrikrad och datarader")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
+        text = _decode(path.read_bytes(), path)
+        sep = _separator(text.split("\n", 1)[0], path)
+        frame = _pandas_csv(text, sep, path)
+        return RawTable(
+            _normalise_columns(frame, path), path, decimal_comma=(sep == ";"), first_data_row=2
+        )
+    if b"\x00" in head:
+        raise DataError(
+            "the file looks like UTF-16 without a byte-order mark, or is not text",
+            file=path,
+            expected="a CSV file saved as UTF-8",
+            found="NUL bytes",
+        )
     first = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     try:
         header = first.decode("utf-8")

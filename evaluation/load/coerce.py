@@ -25,6 +25,7 @@ from evaluation.metadata.contract import Column, TableSpec
 _TRUE = {"true", "1", "ja", "j", "yes", "y", "sant"}
 _FALSE = {"false", "0", "nej", "n", "no", "falskt"}
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_FIRST_SERIAL = 18264  # 1950-01-01: smaller numbers in a date cell are years or counts
 
 _KIND_EXPECTED = {
     "text": "text",
@@ -100,24 +101,124 @@ def _arrow_float(s: pd.Series, decimal_comma: bool) -> pd.Series | None:
     return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
 
 
+_NUMBER_SHAPES = {
+    # one pattern per way a cell can be written; decided per column, never per cell
+    "plain": r"[-+]?\d+",
+    "comma_group": r"[-+]?[1-9]\d{0,2},\d{3}",  # 15,708: thousands or three decimals
+    "dot_group": r"[-+]?[1-9]\d{0,2}\.\d{3}",  # 15.708: the same question
+    "comma_thousands": r"[-+]?[1-9]\d{0,2}(,\d{3}){2,}|[-+]?[1-9]\d{0,2}(,\d{3})+\.\d+",
+    "dot_thousands": r"[-+]?[1-9]\d{0,2}(\.\d{3}){2,}|[-+]?[1-9]\d{0,2}(\.\d{3})+,\d+",
+    "comma_decimal": r"[-+]?\d*,\d+",
+    "dot_decimal": r"[-+]?\d*\.\d+([eE][-+]?\d+)?|[-+]?\d+([eE][-+]?\d+)",
+}
+
+
+def _number_marks(raw: RawTable, text: pd.Series, col: Column) -> tuple[str | None, str | None]:
+    """(thousands mark, decimal mark) of a text column, decided from all its values.
+
+    Hand-written because no parser decides this per column: ``15,708`` is fifteen
+    thousand in a count column and ambiguous in a column of decimals. A mark seen as
+    a decimal in some cells and as a thousands separator in others, or a column
+    whose only evidence is ambiguous, is refused naming the file and column.
+    """
+    values = pd.Series(text.dropna().unique(), dtype="string")
+    shapes = {
+        name: values.str.fullmatch(pattern).fillna(False).astype(bool)
+        for name, pattern in _NUMBER_SHAPES.items()
+    }
+    seen = {name: bool(mask.any()) for name, mask in shapes.items()}
+    ambiguous_comma = shapes["comma_group"]
+    ambiguous_dot = shapes["dot_group"]
+    # Decimal evidence: a mark followed by other than exactly three digits, or after 0.
+    comma_dec = bool((shapes["comma_decimal"] & ~ambiguous_comma).any())
+    dot_dec = bool((shapes["dot_decimal"] & ~ambiguous_dot).any())
+    comma_thou, dot_thou = seen["comma_thousands"], seen["dot_thousands"]
+    thousands: str | None
+    decimal: str | None
+
+    def refuse(why: str) -> DataError:
+        return DataError(
+            f"the numbers are ambiguous: {why}",
+            file=raw.path,
+            column=col.name,
+            expected="one decimal mark for the whole column, no thousands separators "
+            "(or spaces: 15 708)",
+            found="both readings possible",
+        )
+
+    if (comma_dec and comma_thou) or (dot_dec and dot_thou) or (comma_dec and dot_dec):
+        raise refuse("the same column mixes decimal marks and thousands separators")
+    for mark, decimal_seen, group in ((",", comma_dec, "comma_group"), (".", dot_dec, "dot_group")):
+        if decimal_seen and seen[group]:  # 12.5 and 4.000: is 4.000 four or four thousand?
+            raise refuse(
+                f"'{mark}' is a decimal mark in some values, and has exactly three digits "
+                f"after it in others (4{mark}000 could be four or four thousand)"
+            )
+    if comma_thou or (dot_dec and seen["comma_group"]):
+        thousands, decimal = ",", "."
+    elif dot_thou or (comma_dec and seen["dot_group"]):
+        thousands, decimal = ".", ","
+    elif col.kind == "int":
+        thousands = "," if seen["comma_group"] else "." if seen["dot_group"] else None
+        if seen["comma_group"] and seen["dot_group"]:
+            raise refuse("both ',' and '.' are used between groups of three digits")
+        decimal = None
+    elif comma_dec:
+        thousands, decimal = None, ","
+    elif dot_dec:
+        thousands, decimal = None, "."
+    elif seen["comma_group"] or seen["dot_group"]:
+        mark = "," if seen["comma_group"] else "."
+        raise refuse(
+            f"every value with '{mark}' has exactly three digits after it (15{mark}708 "
+            "could be fifteen thousand or fifteen point seven)"
+        )
+    else:
+        thousands, decimal = None, None
+    return thousands, decimal
+
+
 def _numbers(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         out = s.astype("float64")
-    elif (
-        not pd.api.types.is_object_dtype(s)
-        and (fast := _arrow_float(s, raw.decimal_comma)) is not None
-    ):
-        out = fast
     else:
         text = s.astype("string").str.strip()
         text = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)  # thousands spaces
-        if raw.decimal_comma or text.str.contains(",", regex=False).any():
-            text = text.str.replace(",", ".", regex=False)
         text = text.replace({"": pd.NA})
-        out = pd.to_numeric(text, errors="coerce").astype("float64")
+        if pd.api.types.is_object_dtype(s):  # Excel: numbers stay numbers, text is decided
+            is_num = s.map(
+                lambda v: (
+                    isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                )
+            )
+            numeric = pd.to_numeric(s.where(is_num), errors="coerce").astype("float64")
+            text = text.where(~is_num.astype(bool))
+        else:
+            is_num, numeric = None, None
+        marks = (
+            _number_marks(raw, text, col)
+            if text.str.contains(r"[,.]", regex=True).fillna(False).any()
+            else (None, None)
+        )
+        thousands, decimal = marks
+        if thousands:
+            text = text.str.replace(thousands, "", regex=False)
+        if decimal == ",":
+            text = text.str.replace(",", ".", regex=False)
+        out = (
+            fast
+            if is_num is None and (fast := _arrow_float(text, False)) is not None
+            else pd.to_numeric(text, errors="coerce").astype("float64")
+        )
+        if numeric is not None and is_num is not None:
+            out = out.where(~is_num.astype(bool), numeric)
         bad = out.isna() & text.notna()
         if bad.any():
             raise _fail_rows(raw, bad, col, s)
+    infinite = ~np.isfinite(out.to_numpy(dtype="float64", na_value=0.0))
+    if infinite.any():
+        pos = int(np.flatnonzero(infinite)[0])
+        raise _fail(raw, pos, col, s.iloc[pos], "not a finite number", "a finite number")
     return out
 
 
@@ -139,15 +240,11 @@ def _date_text(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     if longer.any():  # date-times: check the whole value, not just its date part
         full = pd.to_datetime(text[longer], format="ISO8601", errors="coerce")
         out[longer] = full
-    failed = out.isna() & text.notna()
-    if failed.any():
-        serial = text[failed].str.fullmatch(r"\d{4,5}(\.\d+)?").fillna(False).astype(bool)
-        idx = serial[serial].index
-        if len(idx):
-            out[idx] = _EXCEL_EPOCH + pd.to_timedelta(pd.to_numeric(text[idx]), unit="D")
-        bad = out.isna() & text.notna()
-        if bad.any():
-            raise _fail_rows(raw, bad, col, s)
+    # A bare year or number in text is refused, never read as an Excel serial date:
+    # serials are only taken from a spreadsheet's own numeric cells (``_date``).
+    bad = out.isna() & text.notna()
+    if bad.any():
+        raise _fail_rows(raw, bad, col, s)
     return out.dt.normalize().astype("datetime64[ns]")
 
 
@@ -168,9 +265,9 @@ def _date(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
             and not pd.isna(v)
         )
     )
-    if is_num.any():  # Excel serial dates
+    if is_num.any():  # Excel serial dates; a year (2019) or small number is not a date
         days = pd.to_numeric(values[is_num]).astype(float)
-        ok = days.between(1, 2958465)
+        ok = days.between(_FIRST_SERIAL, 2958465)
         out[is_num & ok.reindex(s.index, fill_value=False)] = _EXCEL_EPOCH + pd.to_timedelta(
             days[ok], unit="D"
         )
@@ -286,6 +383,7 @@ def coerce_table(
             raise err
         problems.append(err)
         return None
+    _misnamed_columns(raw, spec)
     out = {}
     for col in spec.columns:
         if col.name not in frame.columns:
@@ -306,6 +404,31 @@ def coerce_table(
     for name in extras:
         result[name] = frame[name]
     return result.reset_index(drop=True)
+
+
+def _misnamed_columns(raw: RawTable, spec: TableSpec) -> None:
+    """Refuse an unknown column that is close to a contract column the file lacks.
+
+    An optional column spelled ``numerators`` would otherwise be dropped silently and
+    read as empty.
+    """
+    import difflib
+
+    absent = [c.name for c in spec.columns if c.name not in raw.frame.columns]
+    known = {c.name for c in spec.columns}
+    for name in raw.frame.columns:
+        if name in known:
+            continue
+        close = difflib.get_close_matches(str(name), absent, n=1, cutoff=0.8)
+        if close:
+            raise DataError(
+                f"unknown column '{name}'; did you mean '{close[0]}'?",
+                file=raw.path,
+                row=1,
+                column=str(name),
+                expected=close[0],
+                found=str(name),
+            )
 
 
 def _empty_dtype(col: Column) -> str:

@@ -6,10 +6,12 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -18,13 +20,19 @@ from evaluation.exceptions import DataError
 from evaluation.io.tables import read_raw
 from evaluation.load.cachedir import CACHE_ENV, private_dir
 from evaluation.load.coerce import coerce_table, guard_identity_numbers
-from evaluation.load.fingerprint import DataMetadata, data_fingerprint, read_metadata
+from evaluation.load.fingerprint import (
+    DataMetadata,
+    data_fingerprint,
+    read_metadata,
+    resolve_files,
+    sha256_file,
+)
 from evaluation.load.mapping import apply_mapping
 from evaluation.load.references import check_references
 from evaluation.load.schemas import validate_table
-from evaluation.metadata.contract import AREA_FILES, TABLES, table_extensions
+from evaluation.metadata.contract import TABLES
 
-CACHE_FORMAT = "3"  # bump when canonical tables change shape or content
+CACHE_FORMAT = "4"  # bump when canonical tables change shape or content
 
 
 @dataclass
@@ -61,19 +69,6 @@ class Dataset:
                 )
 
 
-def _find(folder: Path, stems: tuple[str, ...], suffixes: tuple[str, ...]) -> Path | None:
-    by_lower = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
-    found = [by_lower[f"{s}{x}"] for s in stems for x in suffixes if f"{s}{x}" in by_lower]
-    if len(found) > 1:
-        raise DataError(
-            "flera filer innehåller samma tabell; behåll en",
-            file=folder / found[1].name,
-            expected=found[0].name,
-            found=", ".join(p.name for p in found),
-        )
-    return found[0] if found else None
-
-
 def read_contract_table(path: Path, name: str) -> pd.DataFrame:
     """Read, guard, type and validate one contract table file."""
     spec = TABLES[name]
@@ -84,20 +79,17 @@ def read_contract_table(path: Path, name: str) -> pd.DataFrame:
     return validate_table(frame, spec, path)
 
 
-def _read_all(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    files: dict[str, str] = {}
-    for name, spec in TABLES.items():
-        path = _find(folder, spec.file_stems, table_extensions())
-        if path is not None:
-            files[name] = path.name
+def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
+    resolved = resolve_files(folder)
+    files: dict[str, str] = {name: resolved[name].name for name in TABLES if name in resolved}
     # Arrow parsing and most column kernels release the GIL, so two threads use both cores.
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         futures = {
             name: pool.submit(read_contract_table, folder / file, name)
             for name, file in files.items()
         }
-        tables: dict[str, pd.DataFrame] = {name: futures[name].result() for name in files}
-    area_path = _find(folder, ("areas",), tuple(Path(f).suffix for f in AREA_FILES))
+        tables: dict[str, object] = {name: futures[name].result() for name in files}
+    area_path = resolved.get("areas")
     if area_path is not None:
         from evaluation.io.geo import read_areas
 
@@ -122,13 +114,27 @@ def _cache_key(fingerprint: dict[str, str]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def _write_cache(target: Path, tables: dict[str, pd.DataFrame], files: dict[str, str]) -> None:
+def _write_cache(
+    target: Path, tables: dict[str, Any], files: dict[str, str], fingerprint: dict[str, str]
+) -> None:
+    """Write the tables as Parquet with a record of their own hashes and their sources'."""
     private_dir(target.parent)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
     try:
+        hashes = {}
         for name, frame in tables.items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
-        (tmp / "files.json").write_text(json.dumps(files, sort_keys=True), encoding="utf-8")
+            hashes[name] = sha256_file(tmp / f"{name}.parquet")
+        record = {
+            "format": CACHE_FORMAT,
+            "files": files,
+            "sources": fingerprint,
+            "tables": hashes,
+            "columns": {name: list(map(str, frame.columns)) for name, frame in tables.items()},
+        }
+        (tmp / "files.json").write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+        if target.exists():  # a broken or stale copy: replace it
+            shutil.rmtree(target, ignore_errors=True)
         try:
             os.replace(tmp, target)
         except OSError:  # another worker won the race; its copy is identical
@@ -138,17 +144,46 @@ def _write_cache(target: Path, tables: dict[str, pd.DataFrame], files: dict[str,
         raise
 
 
-def _read_cache(source: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    files = json.loads((source / "files.json").read_text(encoding="utf-8"))
-    tables: dict[str, pd.DataFrame] = {}
+class _BadCache(Exception):
+    """The cached copy does not match its own record or its sources."""
+
+
+def _read_cache(source: Path, fingerprint: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read a cached copy after checking it: sources, content hashes and table shapes.
+
+    Raises ``_BadCache`` for anything wrong (truncated, garbage, another table, stale).
+    """
+    try:
+        record = json.loads((source / "files.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise _BadCache("unreadable record") from exc
+    if not isinstance(record, dict) or record.get("format") != CACHE_FORMAT:
+        raise _BadCache("old or foreign record")
+    if record.get("sources") != fingerprint:
+        raise _BadCache("made from other source files")
+    files, hashes, columns = record.get("files"), record.get("tables"), record.get("columns")
+    if not (isinstance(files, dict) and isinstance(hashes, dict) and isinstance(columns, dict)):
+        raise _BadCache("incomplete record")
+    tables: dict[str, Any] = {}
     for name in files:
         path = source / f"{name}.parquet"
-        if name == "areas":
-            import geopandas as gpd
+        try:
+            if sha256_file(path) != hashes.get(name):
+                raise _BadCache(f"{name} changed")
+            if name == "areas":
+                import geopandas as gpd
 
-            tables[name] = gpd.read_parquet(path)
-        else:
-            tables[name] = pd.read_parquet(path)
+                tables[name] = gpd.read_parquet(path)
+            else:
+                tables[name] = pd.read_parquet(path)
+        except _BadCache:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Arrow/OS errors: a broken copy
+            raise _BadCache(f"{name} unreadable") from exc
+        if list(map(str, tables[name].columns)) != columns.get(name):
+            raise _BadCache(f"{name} holds another table")
+        if name in TABLES and any(c.name not in tables[name].columns for c in TABLES[name].columns):
+            raise _BadCache(f"{name} holds another table")
     return tables, files
 
 
@@ -163,6 +198,8 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
         Where canonical tables are cached as Parquet, keyed by the content hash of
         the source files; defaults to ``$EVALUATION_CACHE_DIR``; ``None`` disables.
         Renders use ``default_cache_dir()``, never a folder under the reports.
+        A cached copy that does not match its own hashes or its sources is rebuilt
+        from the source files, with a one-line notice on stderr.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -171,10 +208,21 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
     metadata = read_metadata(folder)
     cache_dir = cache_dir or os.environ.get(CACHE_ENV)
     cached = Path(cache_dir) / _cache_key(fingerprint) if cache_dir else None
-    if cached is not None and (cached / "files.json").is_file():
-        tables, files = _read_cache(cached)
-    else:
+    tables: dict[str, Any] | None = None
+    files: dict[str, str] = {}
+    if cached is not None and cached.exists():
+        try:
+            tables, files = _read_cache(cached, fingerprint)
+        except _BadCache as exc:
+            print(
+                f"Cachen för {folder.name} stämde inte ({exc}); läser källfilerna igen.",
+                file=sys.stderr,
+            )
+    if tables is None:
         tables, files = _read_all(folder)
+        # Provenance is what was read: a file that changed meanwhile has new hashes.
+        if data_fingerprint(folder) != fingerprint:
+            raise DataError("a data file changed while it was being read; run again", file=folder)
         if cached is not None:
-            _write_cache(cached, tables, files)
+            _write_cache(cached, tables, files, fingerprint)
     return Dataset(folder=folder, metadata=metadata, fingerprint=fingerprint, files=files, **tables)

@@ -32,17 +32,54 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def resolve_files(folder: Path) -> dict[str, Path]:
+    """Table name -> the file that supplies it: the one resolution the loader and hashes use.
+
+    Names match case-insensitively (``Referrals.CSV`` supplies ``referrals``); two files
+    for one table (``referrals.csv`` beside ``Referrals.CSV`` or ``referrals.xlsx``) and a
+    folder where a file is expected are DataErrors naming them. ``areas``, ``metadata``
+    and ``indicators`` are resolved the same way.
+    """
+    folder = Path(folder)
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return {}
+    by_lower: dict[str, list[Path]] = {}
+    for entry in entries:
+        by_lower.setdefault(entry.name.lower(), []).append(entry)
+    wanted: dict[str, list[str]] = {
+        name: [f"{stem}{ext}" for stem in spec.file_stems for ext in table_extensions()]
+        for name, spec in TABLES.items()
+    }
+    wanted["areas"] = list(AREA_FILES)
+    for extra in _EXTRA_FILES:
+        wanted[Path(extra).stem] = [extra]
+    found: dict[str, Path] = {}
+    for table, names in wanted.items():
+        hits = sorted(p for n in names for p in by_lower.get(n, []))
+        if len(hits) > 1:
+            raise DataError(
+                "more than one file holds the same table; keep one",
+                file=hits[1],
+                expected=f"one file for {table}",
+                found=" and ".join(p.name for p in hits),
+            )
+        if hits and not hits[0].is_file():
+            raise DataError(
+                "a folder where a data file is expected",
+                file=hits[0],
+                expected="a file",
+                found="a folder" if hits[0].is_dir() else "not a regular file",
+            )
+        if hits:
+            found[table] = hits[0]
+    return found
+
+
 def contract_files(folder: Path) -> list[Path]:
     """Every file in ``folder`` that the loaders read, in a stable order."""
-    folder = Path(folder)
-    names = [
-        f"{stem}{ext}"
-        for spec in TABLES.values()
-        for stem in spec.file_stems
-        for ext in table_extensions()
-    ]
-    names += list(AREA_FILES) + list(_EXTRA_FILES)
-    return sorted(folder / n for n in names if (folder / n).is_file())
+    return sorted(resolve_files(Path(folder)).values())
 
 
 #: File hashes already computed in this process, keyed by the file's stat identity.

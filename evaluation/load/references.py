@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from evaluation.exceptions import DataError
@@ -154,6 +155,118 @@ def _survey(tables: dict, files: dict, folder: Path, emit) -> None:
         )
 
 
+def _statistics_values(tables: dict, files: dict, folder: Path) -> None:
+    """Range checks from the contract and the catalogue: bases, numerators, shares."""
+    stats = tables.get("area_statistics")
+    if stats is None:
+        return
+    file = folder / files["area_statistics"]
+
+    def refuse(mask: pd.Series, column: str, message: str, expected: str) -> DataError:
+        return DataError(
+            message,
+            file=file,
+            row=first_row(mask),
+            column=column,
+            expected=expected,
+            found=quote_safely(stats.loc[mask.to_numpy(), column].iloc[0], 20),
+        )
+
+    for column in ("numerator", "denominator"):
+        negative = (stats[column] < 0).fillna(False).astype(bool)
+        if negative.any():
+            raise refuse(negative, column, "a count cannot be negative", "0 or more")
+    above = (stats["numerator"] > stats["denominator"]).fillna(False).astype(bool)
+    if above.any():
+        raise refuse(
+            above,
+            "numerator",
+            "the numerator is larger than its denominator",
+            "a numerator no larger than the denominator",
+        )
+    try:
+        from evaluation.metadata.catalogue import load_catalogue
+
+        extra = folder / "indicators.yaml"
+        catalogue = load_catalogue(extra if extra.is_file() else None)
+    except Exception:  # noqa: BLE001 - a broken catalogue is reported where it is used
+        return
+    kinds = stats["indicator"].map(lambda k: getattr(catalogue.get(k), "kind", None))
+    counts = (kinds == "count").fillna(False).astype(bool)
+    negative = counts & (stats["value"] < 0).fillna(False).astype(bool)
+    if negative.any():
+        raise refuse(negative, "value", "a count cannot be negative", "0 or more")
+    shares = (kinds == "share").fillna(False).astype(bool)
+    over = shares & (stats["value"] > 100).fillna(False).astype(bool)
+    if over.any():
+        raise refuse(over, "value", "a share above 100", "a share within 0–1 or 0–100")
+    ratio = stats["value"] / (stats["numerator"] / stats["denominator"])
+    for indicator in stats.loc[shares, "indicator"].unique():
+        rows = shares & (stats["indicator"] == indicator)
+        r = ratio[rows].replace([np.inf, -np.inf], np.nan).dropna()
+        as_fraction, as_percent = ((r - 1).abs() < 0.05), ((r - 100).abs() < 5)
+        if as_fraction.any() and as_percent.any():
+            second = as_percent if as_fraction.idxmax() < as_percent.idxmax() else as_fraction
+            mask = pd.Series(False, index=stats.index)
+            mask[second[second].index[0]] = True
+            raise refuse(
+                mask,
+                "value",
+                f"indicator {indicator} mixes fractions (0–1) and percentages (0–100)",
+                "one scale for the whole indicator",
+            )
+
+
+def _survey_values(tables: dict, files: dict, folder: Path) -> None:
+    """Survey answers against their question's scale, and no answer given twice, at load."""
+    from evaluation.metadata.scales import SCALES, is_free_text
+
+    responses, questions = tables.get("survey_responses"), tables.get("survey_questions")
+    for name, key in (
+        ("survey_responses", ["survey", "period", "respondent_id", "question_id"]),
+        ("survey_invitations", ["survey", "period", "unit", "area_code"]),
+        ("survey_questions", ["survey", "question_id"]),
+    ):
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        dup = frame.duplicated(key, keep="first")
+        if dup.any():
+            raise DataError(
+                "the same row appears twice",
+                file=folder / files[name],
+                row=first_row(dup),
+                column=key[-1],
+                expected=f"one row per {', '.join(key)}",
+            )
+    if responses is None or questions is None:
+        return
+    scale_of = {
+        (row.survey, row.question_id): row.scale for row in questions.itertuples(index=False)
+    }
+    keys = list(zip(responses["survey"], responses["question_id"], strict=True))
+    bad = np.zeros(len(responses), dtype=bool)
+    for code in set(scale_of.values()):
+        if is_free_text(code) or code not in SCALES:
+            continue
+        sc = SCALES[code]
+        rows = np.array([scale_of.get(k) == code for k in keys], dtype=bool)
+        answers = sc.normalise(responses["answer"][rows])
+        bad[np.flatnonzero(rows)] = (answers.notna() & ~answers.isin(sc.answers)).to_numpy(
+            dtype=bool
+        )
+    if bad.any():
+        mask = pd.Series(bad, index=responses.index)
+        raise DataError(
+            "the answer is not a code of its question's scale",
+            file=folder / files["survey_responses"],
+            row=first_row(mask),
+            column="answer",
+            expected="a code of the scale named in " + files["survey_questions"],
+            found="another value (not shown)",
+        )
+
+
 def check_references(
     tables: dict, files: dict, folder: Path, problems: list[DataError] | None = None
 ) -> None:
@@ -165,5 +278,12 @@ def check_references(
             raise err
         problems.append(err)
 
+    for value_check in (_statistics_values, _survey_values):  # each reports its first problem
+        try:
+            value_check(tables, files, folder)
+        except DataError as err:
+            if problems is None:
+                raise
+            problems.append(err)
     for check in (_date_order, _references, _area_codes, _statistics_keys, _survey):
         check(tables, files, folder, emit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,8 @@ from evaluation.load.fingerprint import data_fingerprint
 from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_batch, load_params
 from evaluation.render.executors import get_executor
-from evaluation.render.manifest import input_key, is_up_to_date, read_manifest
+from evaluation.render.lock import folder_lock
+from evaluation.render.manifest import clear_attempt, input_key, is_up_to_date, read_manifest
 from evaluation.render.paths import (
     area_slug,
     remove_legacy_cache,
@@ -21,7 +23,7 @@ from evaluation.render.paths import (
 )
 from evaluation.render.progress import BatchProgress
 from evaluation.render.single import WARM_ENGINE, ReportResult
-from evaluation.render.task import RenderTask, failed_result
+from evaluation.render.task import RenderTask, failed_result, lost_result
 
 
 @dataclass
@@ -70,44 +72,148 @@ def run_batch(
     executor : 'local' (process pool) or 'dask' (``scheduler`` address or a LocalCluster).
     force : re-render reports whose inputs are unchanged.
     progress : show a progress bar on stderr.
-    engine, timeout : passed to ``render_report`` in the workers.
+    engine : passed to ``render_report`` in the workers.
+    timeout : seconds one report may run; a report past it fails alone (its executed
+        notebook kept), and a worker hung past it is stopped with its kernel.
 
     Returns
     -------
     BatchResult; failed evaluations are rows in it (and in the index), never exceptions.
-    Only an unreadable batch file or an unknown executor raises (ParameterError).
+    Only an unreadable batch file or an unknown executor raises (ParameterError), and
+    another batch on the same folder (FolderBusyError). Ctrl-C or SIGTERM stops the
+    workers and their kernels, writes the index (unfinished rows say so) and re-raises.
     """
     started = time.perf_counter()
     batch = load_batch(batch_path)
-    runner = get_executor(executor, workers=workers, scheduler=scheduler)
+    runner = get_executor(executor, workers=workers, scheduler=scheduler, timeout=timeout)
     out = Path(output_root) / batch.batch
     cache = cache_dir_outside(Path(output_root))  # record-level data never under reports/
     out.mkdir(parents=True, exist_ok=True)
     remove_legacy_cache(out)
+    with folder_lock(out), _stop_on_signals():
+        return _run_locked(batch, out, cache, runner, force, progress, engine, timeout, started)
+
+
+def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, started):
+    """The batch itself, run while holding the output folder's lock."""
     for folder in [out, *[p for p in out.iterdir() if p.is_dir()]]:
         remove_stale_temp_files(folder)
 
     from evaluation.render.provenance import git_commit
 
     commit = git_commit()
-    results, tasks, prepare = _plan(batch.evaluations, out, cache, force, engine, timeout, commit)
+    results, tasks, prepare, data_of = _plan(
+        batch.evaluations, out, cache, force, engine, timeout, commit
+    )
+    stopped: BaseException | None = None
     with BatchProgress(len(results) + len(tasks), enabled=progress) as bar:
         for result in results:
             bar.add(result)
-        if tasks:
+        finished: dict[str, ReportResult] = {}
 
-            def done(result: ReportResult) -> None:
-                results.append(result)
-                bar.add(result)
+        def done(result: ReportResult) -> None:
+            finished[result.params_file] = result
+            bar.add(result)
 
-            runner.run(prepare, tasks, done)
+        todo = list(tasks)
+        try:
+            for attempt in range(CHANGE_RETRIES + 1):
+                if not todo:
+                    break
+                runner.run(prepare if attempt == 0 else [], todo, done)
+                last = attempt == CHANGE_RETRIES
+                todo = _changed_during_batch(todo, data_of, finished, last=last)
+        except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: workers and kernels are stopped
+            stopped = exc
+    reason = f"avbruten ({_signal_name(stopped)}) innan rapporten var klar"
+    for task in tasks:
+        if task.params_file not in finished:
+            finished[task.params_file] = lost_result(task, reason)
+    results += [finished[t.params_file] for t in tasks]
     from evaluation.render.index import write_index
 
     seconds = time.perf_counter() - started
     index = write_index(
         out / "index.html", batch.title or f"Rapporter: {batch.batch}", results, seconds
     )
+    if stopped is not None:
+        raise stopped
     return BatchResult(batch.batch, index, results, seconds)
+
+
+#: How often the reports of a data folder that changed during the batch are rendered again.
+CHANGE_RETRIES = 1
+
+
+def _changed_during_batch(tasks, data_of, finished, *, last: bool) -> list[RenderTask]:
+    """Tasks to render again because their data folder changed while the batch ran.
+
+    The files are hashed again at the end: a report built while a file changed could
+    name the old hashes in its footer. Its manifest is dropped (never re-used as up to
+    date); it is rendered again with the new hashes, or marked failed on the last round.
+    """
+    from dataclasses import replace
+
+    from evaluation.exceptions import RenderError
+    from evaluation.render.manifest import forget
+
+    now: dict[str, dict[str, str]] = {}
+    again: list[RenderTask] = []
+    for task in tasks:
+        folder = data_of[task.params_file]
+        if folder not in now:
+            try:
+                now[folder] = data_fingerprint(folder)
+            except EvaluationError:
+                now[folder] = {}
+        result = finished.get(task.params_file)
+        if now[folder] == task.fingerprint or result is None:
+            continue
+        if task.area and task.kind:
+            forget(report_paths(task.output_dir, task.area, task.kind))
+        if last:
+            finished[task.params_file] = failed_result(
+                task.params_file,
+                RenderError("a data file changed during the batch; run the batch again"),
+                area=task.area,
+                kind=task.kind,
+            )
+        else:
+            again.append(replace(task, fingerprint=now[folder]))
+    return again
+
+
+def _signal_name(exc: BaseException | None) -> str:
+    return getattr(exc, "signal_name", "Ctrl-C")
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM (or SIGINT) received: stop the workers, write the index, exit."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+@contextlib.contextmanager
+def _stop_on_signals():
+    """Turn SIGTERM and SIGINT into ``Stopped`` in the main thread while a batch runs."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Stopped("SIGTERM" if signum == signal.SIGTERM else "Ctrl-C")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
@@ -140,6 +246,7 @@ def _plan(
     fingerprints: dict[Path, dict[str, str]] = {}
     claimed: dict[tuple[str, str], Path] = {}
     expected: dict[str, float] = {}
+    data_of: dict[str, str] = {}
     for params_file in evaluations:
         area = kind = None
         try:
@@ -169,6 +276,7 @@ def _plan(
             results.append(failed_result(str(params_file), exc, area=area, kind=kind))
             continue
         if manifest is not None:
+            clear_attempt(paths)  # the report on disk is current: an old failure is moot
             results.append(
                 ReportResult(
                     str(params_file),
@@ -189,8 +297,11 @@ def _plan(
                 timeout,
                 fingerprint,
                 commit,
+                area,
+                kind,
             )
         )
+        data_of[str(params_file)] = str(params.data)
         expected[tasks[-1].params_file] = float(
             (read_manifest(paths) or {}).get("render_seconds", 0.0)
         )
@@ -198,4 +309,4 @@ def _plan(
     # Longest first (by the last render's time) so a slow report never starts last and
     # leaves the other workers idle; stable, so a first batch keeps the file's order.
     tasks.sort(key=lambda t: -expected[t.params_file])
-    return results, tasks, list(prepare.values())
+    return results, tasks, list(prepare.values()), data_of

@@ -7,6 +7,8 @@ it afterwards. Both are registered in papermill's ``papermill_engines`` registry
 
 from __future__ import annotations
 
+import time
+
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
@@ -21,6 +23,11 @@ def _client(nb_man, kernel: WarmKernel, kernel_name: str, **kwargs) -> Papermill
     kwargs = remove_args(["input_path", "timeout", "startup_timeout", "start_timeout"], **kwargs)
     execution_timeout = kwargs.pop("execution_timeout", None)
     final = merge_kwargs(kwargs, timeout=execution_timeout, kernel_name=kernel_name)
+    if execution_timeout:
+        # A limit for the whole notebook, not per cell: each cell gets what is left, so
+        # a report past its time stops in the cell that was running (notebook kept).
+        deadline = time.monotonic() + float(execution_timeout)
+        final["timeout_func"] = lambda cell: max(1, int(deadline - time.monotonic()))
     client = PapermillNotebookClient(nb_man, km=kernel.km, **final)
     client.kc = kernel.kc
     return client

@@ -11,8 +11,6 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 
 from evaluation.exceptions import ParameterError
 from evaluation.render.single import ReportResult
@@ -30,38 +28,204 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class LocalExecutor:
-    """Worker processes on this machine (spawned, each with its own warm kernel)."""
+#: Seconds a worker may run past the report's own time limit (kernel start, export,
+#: scan) before it is stopped from outside, kernel and all.
+HARD_TIMEOUT_GRACE = 120.0
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+
+class WorkerLost(Exception):
+    """A worker process died, hung past its time limit, or was stopped."""
+
+
+class _Worker:
+    """One spawned worker: its process, its end of the pipe, the task it holds, its kernels."""
+
+    def __init__(self, context) -> None:
+        self.conn, child = context.Pipe(duplex=True)
+        self.process = context.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.task: RenderTask | tuple | None = None
+        self.started = 0.0
+        self.kernels: set[int] = set()
+
+    def send(self, item) -> None:
+        self.task, self.started = item, time.monotonic()
+        self.conn.send(item)
+
+    def kill(self) -> None:
+        """Stop the worker, its process group and every kernel it started (SIGKILL)."""
+        _kill_tree(self.process.pid, self.kernels)
+        self.process.join(2.0)
+        self.conn.close()
+
+
+def _kill_tree(pid: int | None, kernels: set[int]) -> None:
+    import signal
+
+    for kernel in kernels:  # kernels run in their own sessions: not in the worker's group
+        try:
+            os.killpg(kernel, signal.SIGKILL)
+        except OSError:
+            try:
+                os.kill(kernel, signal.SIGKILL)
+            except OSError:
+                pass
+    if pid:
+        try:
+            os.killpg(pid, signal.SIGKILL)  # the worker leads its own process group
+        except OSError:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _worker_main(conn) -> None:
+    """Worker loop: warm a kernel, then run what the parent sends until it sends None.
+
+    The worker leads its own process group, so a Ctrl-C in the terminal reaches only
+    the batch process, which stops the workers and their kernels itself. A watchdog
+    thread stops the worker and its kernels when the batch process is gone.
+    """
+    import signal
+    import threading
+
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    lock = threading.Lock()
+
+    def tell(message) -> None:
+        with lock:
+            try:
+                conn.send(message)
+            except OSError:
+                pass
+
+    from evaluation.render import kernel as kernel_module
+
+    kernel_module.on_kernel_start = lambda pid: tell(("kernel", pid))
+
+    def watchdog() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                _kill_tree(None, set(kernel_module.kernel_pids()))
+                os._exit(1)
+
+    threading.Thread(target=watchdog, daemon=True).start()
+    warm_worker()
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            break
+        if item is None:
+            break
+        if isinstance(item, RenderTask):
+            tell(("done", render_task(item)))
+        else:
+            tell(("done", prepare_task(*item)))
+    kernel_module.shutdown_all()
+
+
+class LocalExecutor:
+    """Worker processes on this machine (spawned, each with its own warm kernel).
+
+    A small pool written here rather than ``ProcessPoolExecutor``: that pool cannot
+    tell which task a dead worker held (every pending future breaks), cannot stop a
+    hung worker, and leaves kernels orphaned when it is torn down. Here each worker
+    holds one task at a time; a worker that dies or outlives the time limit fails
+    only that task and is replaced.
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        timeout: float | None = None,
+    ) -> None:
         if scheduler:
             raise ParameterError("--scheduler needs --executor dask", parameter="scheduler")
         self.workers = workers or default_workers()
+        self.timeout = timeout
 
     def run(self, prepare: Sequence[Prepare], tasks: Sequence[RenderTask], on_done: OnDone) -> None:
         """Prepare the data folders, then render every task, reporting each result."""
-        workers = max(1, min(self.workers, len(tasks)))
+        from multiprocessing.connection import wait
+
+        from evaluation.render.task import lost_result
+
+        n = max(1, min(self.workers, len(tasks)))
         context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=warm_worker)
-        pending = list(tasks)
+        queue: list = [tuple(item) for item in prepare] + list(tasks)
+        pool: list[_Worker] = []
         try:
-            for future in [pool.submit(prepare_task, *item) for item in prepare]:
-                future.exception()
-            futures = {pool.submit(render_task, task): task for task in tasks}
-            for future in as_completed(futures):
-                pending.remove(futures[future])
-                on_done(_result(future, futures[future]))
-        except BrokenProcessPool as exc:
-            for task in pending:
-                on_done(failed_result(task.params_file, exc))
+            while queue or any(w.task is not None for w in pool):
+                while len(pool) < n and (queue or not pool):
+                    pool.append(_Worker(context))
+                for worker in pool:
+                    preparing = any(isinstance(w.task, tuple) for w in pool)
+                    if worker.task is None and queue:
+                        if isinstance(queue[0], RenderTask) and preparing:
+                            break  # renders start once the data folders are parsed
+                        worker.send(queue.pop(0))
+                busy = [w for w in pool if w.task is not None]
+                wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
+                for worker in list(pool):
+                    lost = self._collect(worker, on_done)
+                    if lost is None:
+                        continue
+                    task = worker.task
+                    worker.kill()
+                    pool.remove(worker)
+                    if isinstance(task, RenderTask):
+                        on_done(lost_result(task, lost))
         finally:
-            _close(pool)
+            for worker in pool:
+                try:
+                    worker.conn.send(None) if worker.task is None else None
+                except OSError:
+                    pass
+            deadline = time.monotonic() + 3.0
+            for worker in pool:
+                if worker.task is None:
+                    worker.process.join(max(0.0, deadline - time.monotonic()))
+                if worker.process.is_alive() or worker.task is not None:
+                    worker.kill()  # interrupted: stop it and its kernels, now
+
+    def _collect(self, worker: _Worker, on_done: OnDone) -> str | None:
+        """Read the worker's messages; the reason when it is lost (dead or past its time)."""
+        try:
+            while worker.conn.poll():
+                kind, payload = worker.conn.recv()
+                if kind == "kernel":
+                    worker.kernels.add(payload)
+                elif kind == "done":
+                    task, worker.task = worker.task, None
+                    if isinstance(task, RenderTask):
+                        on_done(payload)
+        except (EOFError, OSError):
+            pass
+        if worker.task is None:
+            return None if worker.process.is_alive() else "the worker stopped"
+        if not worker.process.is_alive():
+            code = worker.process.exitcode
+            return f"the worker process died (exit code {code}) while rendering this report"
+        limit = (self.timeout or 0) + HARD_TIMEOUT_GRACE if self.timeout else None
+        if limit and isinstance(worker.task, RenderTask):
+            if time.monotonic() - worker.started > limit:
+                return f"stopped after {limit:.0f} s: the report did not finish in time"
+        return None
 
 
 class SerialExecutor:
     """Every task in this process, one after the other, in its warm kernel (tests, debugging)."""
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, scheduler: str | None = None, timeout: float | None = None
+    ) -> None:
         if scheduler:
             raise ParameterError("--scheduler needs --executor dask", parameter="scheduler")
 
@@ -73,18 +237,6 @@ class SerialExecutor:
             on_done(render_task(task))
 
 
-def _close(pool: ProcessPoolExecutor, grace: float = 3.0) -> None:
-    """Shut the pool down without waiting for a worker still warming up its kernel."""
-    processes = list(getattr(pool, "_processes", {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    deadline = time.monotonic() + grace
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-        if process.is_alive():
-            process.terminate()  # its kernel exits when it sees its parent gone
-            process.join(1.0)
-
-
 class DaskExecutor:
     """Tasks on a Dask distributed cluster: ``scheduler`` address, or a LocalCluster.
 
@@ -93,7 +245,11 @@ class DaskExecutor:
     """
 
     def __init__(
-        self, workers: int | None = None, scheduler: str | None = None, processes: bool = True
+        self,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        processes: bool = True,
+        timeout: float | None = None,
     ) -> None:
         self.workers = workers or default_workers()
         self.scheduler = scheduler
@@ -137,7 +293,10 @@ def _result(future, task: RenderTask) -> ReportResult:
     try:
         return future.result()
     except Exception as exc:  # noqa: BLE001 - worker died, cluster lost, task cancelled
-        return failed_result(task.params_file, exc)
+        from evaluation.render.task import with_last_good
+
+        result = failed_result(task.params_file, exc, area=task.area, kind=task.kind)
+        return with_last_good(result, task.output_dir)
 
 
 #: Executor name -> class; add a backend by registering a class with ``run``.
@@ -148,7 +307,12 @@ EXECUTORS: dict[str, type] = {
 }
 
 
-def get_executor(name: str, workers: int | None = None, scheduler: str | None = None):
+def get_executor(
+    name: str,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    timeout: float | None = None,
+):
     """An executor instance from the registry; ParameterError for an unknown name."""
     try:
         cls = EXECUTORS[name]
@@ -156,4 +320,4 @@ def get_executor(name: str, workers: int | None = None, scheduler: str | None = 
         raise ParameterError(
             f"unknown executor '{name}' (choose from {', '.join(EXECUTORS)})", parameter="executor"
         ) from None
-    return cls(workers=workers, scheduler=scheduler)
+    return cls(workers=workers, scheduler=scheduler, timeout=timeout)

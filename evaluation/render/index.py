@@ -164,8 +164,15 @@ def render_index(title: str, results: list[ReportResult], folder: Path, seconds:
             items = []
             for r in sorted(cells[area].get(kind, []), key=lambda r: r.params_file):
                 name = about[id(r)][0] or kind_label(r.kind or "", "Rapport")
-                href = _link(r.html, folder) if r.status != "failed" else None
-                if href:
+                kept = r.status == "failed" and bool(getattr(r, "last_good", None))
+                href = _link(r.html, folder) if r.status != "failed" or kept else None
+                if kept:  # the earlier good report is still there, and linked
+                    items.append(
+                        f'<a href="{esc(href)}">{esc(name)}</a> <span class="reason">'
+                        f"(senaste lyckade: {esc(r.last_good)}; senaste försöket misslyckades: "
+                        f"{esc(redact(r.message))})</span>"
+                    )
+                elif href:
                     items.append(f'<a href="{esc(href)}">{esc(name)}</a>')
                 else:
                     items.append(

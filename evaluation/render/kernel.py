@@ -25,6 +25,9 @@ _SETUP = "evaluation.render.kernel_setup"
 _local = threading.local()
 _all: list[WarmKernel] = []
 _lock = threading.Lock()
+#: Called with the new kernel's process id whenever this process starts a kernel
+#: (a batch worker tells its parent, which stops the kernel if the worker dies).
+on_kernel_start = None
 
 
 def _imports_of(source: str) -> set[str]:
@@ -102,9 +105,20 @@ class WarmKernel:
         )
         self._client.start_new_kernel(cwd=str(cwd) if cwd else None, **quiet)
         self._client.start_new_kernel_client()
+        if on_kernel_start is not None and self.pid is not None:
+            on_kernel_start(self.pid)
         self.reports = 0
         modules = warm_modules() if modules is None else modules
         self.run(f"__import__({_SETUP!r}, fromlist=['_']).warm_up({tuple(modules)!r})")
+
+    @property
+    def pid(self) -> int | None:
+        """The kernel's process id, when it runs as a local process."""
+        try:
+            pid = self._client.km.provisioner.pid
+        except AttributeError:
+            return None
+        return pid if isinstance(pid, int) else None
 
     @property
     def km(self):
@@ -169,6 +183,12 @@ def discard_warm_kernel() -> None:
         with _lock:
             if kernel in _all:
                 _all.remove(kernel)
+
+
+def kernel_pids() -> list[int]:
+    """Process ids of the kernels this process runs."""
+    with _lock:
+        return [k.pid for k in _all if k.pid is not None]
 
 
 @atexit.register

@@ -29,6 +29,12 @@ _warning_filters: list | None = None
 def _configure_matplotlib() -> None:
     import matplotlib
 
+    try:  # the reports' plot style for every figure, in every report, in any order
+        from evaluation.present.charts import STYLE
+
+        matplotlib.rcParams.update(STYLE)
+    except ImportError:
+        pass
     matplotlib.rcParams["svg.hashsalt"] = SVG_HASHSALT
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats

@@ -6,6 +6,7 @@ the parameters, data files, notebook and package are unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,12 +78,61 @@ def write_manifest(paths: ReportPaths, key: InputKey, seconds: float) -> None:
         "html": paths.html.name,
         "html_sha256": sha256_file(paths.html),
         "render_seconds": round(seconds, 2),
+        "rendered_at": _now(),
         "inputs": key.as_dict(),
     }
     atomic_write_text(paths.manifest, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    clear_attempt(paths)
 
 
 def forget(paths: ReportPaths) -> None:
-    """Remove a report's HTML and manifest (after a failure)."""
-    paths.html.unlink(missing_ok=True)
+    """Remove a report's manifest so the next run renders it again (the HTML is kept).
+
+    Used when a report may have been rendered from data that changed under it: the
+    page stays readable, but it is never re-used as up to date.
+    """
     paths.manifest.unlink(missing_ok=True)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def write_attempt(paths: ReportPaths, reason: str) -> None:
+    """Record beside the manifest that the latest attempt failed, and why (one line)."""
+    record = {"format": FORMAT, "failed_at": _now(), "reason": reason}
+    try:
+        atomic_write_text(paths.attempt, json.dumps(record, sort_keys=True) + "\n")
+    except OSError:  # a full disk must not hide the original failure
+        pass
+
+
+def read_attempt(paths: ReportPaths) -> dict | None:
+    """The failure record of the latest attempt, or None when it succeeded."""
+    try:
+        data = json.loads(paths.attempt.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def clear_attempt(paths: ReportPaths) -> None:
+    """Forget a failed attempt (after a success, or when the report is current)."""
+    paths.attempt.unlink(missing_ok=True)
+
+
+def last_good(paths: ReportPaths) -> str | None:
+    """When the report on disk was rendered, if a complete one (HTML = manifest) exists."""
+    manifest = read_manifest(paths)
+    if manifest is None or not paths.html.is_file():
+        return None
+    try:
+        if sha256_file(paths.html) != manifest.get("html_sha256"):
+            return None
+    except OSError:
+        return None
+    when = manifest.get("rendered_at")
+    if not isinstance(when, str):
+        stamp = dt.datetime.fromtimestamp(paths.html.stat().st_mtime, dt.UTC)
+        when = stamp.strftime("%Y-%m-%d %H:%M UTC")
+    return when

@@ -66,6 +66,11 @@ class ReportPaths:
         return self.folder / f"{self.kind}.manifest.json"
 
     @property
+    def attempt(self) -> Path:
+        """Why the latest render attempt failed; absent after a success."""
+        return self.folder / f"{self.kind}.attempt.json"
+
+    @property
     def failed_notebook(self) -> Path:
         """The executed notebook of a failed run, kept for inspection."""
         return self.folder / f"{self.kind}.failed.ipynb"

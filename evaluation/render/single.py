@@ -10,11 +10,25 @@ from evaluation.exceptions import EvaluationError, PrivacyError, RenderError, us
 from evaluation.load.fingerprint import data_fingerprint
 from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_params
-from evaluation.render.manifest import forget, input_key, is_up_to_date, write_manifest
+from evaluation.render.manifest import (
+    clear_attempt,
+    input_key,
+    is_up_to_date,
+    write_attempt,
+    write_manifest,
+)
 from evaluation.render.paths import atomic_write_text, report_paths
 
 WARM_ENGINE = "evaluation-warm"
 _UNSET = object()
+
+
+class DataChangedError(RenderError):
+    """A data file changed while its report was being rendered; nothing was written."""
+
+
+#: The reason recorded for a render stopped by Ctrl-C, SIGTERM or a killed worker.
+INTERRUPTED = "avbruten innan rapporten var klar"
 
 
 @dataclass
@@ -30,6 +44,7 @@ class ReportResult:
     message: str = ""
     error: str | None = None
     failed_notebook: str | None = None
+    last_good: str | None = None  # when the kept, earlier report was rendered (failed rows)
 
     @property
     def ok(self) -> bool:
@@ -77,7 +92,7 @@ def render_report(
     cache_dir : batch-wide cache for canonical tables, passed to the notebook.
     force : re-render even when the manifest says nothing changed.
     engine : papermill engine, 'evaluation-warm' (reused kernel) or 'evaluation-fresh'.
-    timeout : seconds a single cell may run; None for no limit.
+    timeout : seconds the notebook may run (all cells together); None for no limit.
     fingerprint : data file hashes when the caller already has them.
     commit : git commit shown in the footer; computed when not given.
 
@@ -87,6 +102,8 @@ def render_report(
     ParameterError/DataError from the parameters or notebook, RenderError when a
     cell fails (the executed notebook is kept as ``<kind>.failed.ipynb``), and
     PrivacyError when the report holds an identity number (nothing is written).
+    A failed or interrupted attempt never touches the last good report and its
+    manifest; it records its reason in ``<kind>.attempt.json`` beside them.
     """
     started = time.perf_counter()
     params = load_params(params_path)
@@ -96,6 +113,7 @@ def render_report(
     key = input_key(Path(params.source_file), notebook, fingerprint)
     result = ReportResult(str(params_path), "ok", params.area, params.kind, str(paths.html))
     if not force and (manifest := is_up_to_date(paths, key)) is not None:
+        clear_attempt(paths)
         result.status, result.seconds = "reused", float(manifest.get("render_seconds", 0.0))
         return result
 
@@ -104,26 +122,47 @@ def render_report(
     # the warm cache.
     from evaluation.reports.preflight import preflight
 
+    preflight(params, cache_dir)  # a bad input leaves the last good report in place
     try:
-        preflight(params, cache_dir)
-    except EvaluationError:
-        forget(paths)
-        raise
-    paths.folder.mkdir(parents=True, exist_ok=True)
-    paths.failed_notebook.unlink(missing_ok=True)
-    try:
+        if cache_dir is not None:
+            # Validate here, before any kernel starts: bad input fails fast with a clean
+            # error, and the notebook then reads the warm cache.
+            from evaluation.load.dataset import load_data
+
+            loaded = load_data(params.data, cache_dir=cache_dir)
+            _same_data(fingerprint, loaded.fingerprint, params.data)
+        paths.folder.mkdir(parents=True, exist_ok=True)
+        paths.failed_notebook.unlink(missing_ok=True)
         html = _render_html(
             params, notebook, paths, cache_dir, engine, timeout, fingerprint, commit
         )
+        # The footer names these hashes: refuse a page built while a file changed.
+        _same_data(fingerprint, data_fingerprint(params.data), params.data)
         atomic_write_text(paths.html, html)
+        result.seconds = time.perf_counter() - started
+        write_manifest(paths, key, result.seconds)
     except BaseException as exc:
-        forget(paths)
+        # The last good report and its manifest stay as they are (complete or absent,
+        # never lost to a failed retry); the reason is kept beside them for the index.
+        reason = one_line(exc) if isinstance(exc, Exception) else INTERRUPTED
+        if paths.folder.is_dir():
+            write_attempt(paths, reason)
         if isinstance(exc, EvaluationError) or not isinstance(exc, Exception):
             raise
         raise RenderError(f"export failed: {one_line(exc)}") from exc
-    result.seconds = time.perf_counter() - started
-    write_manifest(paths, key, result.seconds)
     return result
+
+
+def _same_data(expected: dict[str, str], found: dict[str, str], folder) -> None:
+    """Raise DataChangedError when the data files differ from the hashes the render started with."""
+    if expected != found:
+        changed = sorted(
+            name for name in set(expected) | set(found) if expected.get(name) != found.get(name)
+        )
+        raise DataChangedError(
+            f"data file {', '.join(changed)} in {Path(folder).name} changed during the render; "
+            "run again"
+        )
 
 
 def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprint, commit) -> str:

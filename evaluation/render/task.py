@@ -20,6 +20,8 @@ class RenderTask:
     timeout: float | None = None
     fingerprint: dict | None = None
     commit: str | None = None
+    area: str | None = None
+    kind: str | None = None
 
 
 def failed_result(
@@ -36,6 +38,38 @@ def failed_result(
     return ReportResult(
         params_file, "failed", area, kind, None, 0.0, one_line(exc), type(exc).__name__, notebook
     )
+
+
+def lost_result(task: RenderTask, reason: str) -> ReportResult:
+    """A failed row for a task whose worker or kernel died, timed out or was stopped.
+
+    Names the area and kind, records the reason beside the report (the worker could
+    not) and points at the earlier good report, which is left untouched.
+    """
+    from evaluation.exceptions import RenderError
+    from evaluation.render.manifest import write_attempt
+    from evaluation.render.paths import report_paths
+
+    result = failed_result(task.params_file, RenderError(reason), area=task.area, kind=task.kind)
+    if task.area and task.kind:
+        paths = report_paths(task.output_dir, task.area, task.kind)
+        if paths.folder.is_dir():
+            write_attempt(paths, result.message)
+        if paths.failed_notebook.exists():
+            result.failed_notebook = str(paths.failed_notebook)
+    return with_last_good(result, task.output_dir)
+
+
+def with_last_good(result: ReportResult, output_dir: str) -> ReportResult:
+    """Add when the kept, earlier good report was rendered to a failed row (if there is one)."""
+    if result.status == "failed" and result.area and result.kind:
+        from evaluation.render.manifest import last_good
+        from evaluation.render.paths import report_paths
+
+        result.last_good = last_good(report_paths(output_dir, result.area, result.kind))
+        if result.last_good:
+            result.html = str(report_paths(output_dir, result.area, result.kind).html)
+    return result
 
 
 def render_task(task: RenderTask) -> ReportResult:
@@ -65,7 +99,7 @@ def render_task(task: RenderTask) -> ReportResult:
             pass
         result = failed_result(task.params_file, exc, area=area, kind=kind)
         result.seconds = time.perf_counter() - started
-        return result
+        return with_last_good(result, task.output_dir)
 
 
 def prepare_task(folder: str, cache_dir: str | None, engine: str) -> str:

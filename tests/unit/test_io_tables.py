@@ -82,7 +82,6 @@ def test_bom_xlsx_and_parquet_load_to_the_same_tables(tiny_folder, tmp_path):
         pytest.param("2024-03-05", "2024-03-05", id="iso"),
         pytest.param("2024-03-05 14:30", "2024-03-05", id="datetime-minutes"),
         pytest.param("2024-03-05 14:30:12", "2024-03-05", id="datetime-seconds"),
-        pytest.param("45356", "2024-03-05", id="excel-serial"),
     ],
 )
 def test_date_shapes(tmp_path, raw, expected):
@@ -95,6 +94,19 @@ def test_date_shapes(tmp_path, raw, expected):
     frame = read_contract_table(path, "referrals")
     assert frame.loc[0, "received_date"] == pd.Timestamp(expected)
     assert frame.loc[0, "extra"] == "kept"  # unknown columns are kept
+
+
+@pytest.mark.parametrize("raw", ["45356", "2019", "7"])
+def test_numbers_in_a_text_date_column_are_refused(tmp_path, raw):
+    """Excel serials are read only from a spreadsheet's numeric cells, never from text."""
+    path = tmp_path / "referrals.csv"
+    path.write_text(
+        "referral_id,received_date,area_code,child_age,child_sex,reporter_category\n"
+        f"R1,{raw},A,5,F,school\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataError, match="received_date"):
+        read_contract_table(path, "referrals")
 
 
 @pytest.mark.parametrize(

@@ -72,12 +72,14 @@ def test_unchanged_inputs_are_reused_and_force_rerenders(project: Path) -> None:
     assert result.status == "ok" and "Ny titel" in Path(result.html).read_text()
 
 
-def test_failing_cell_keeps_notebook_and_removes_old_report(
+def test_failing_cell_keeps_notebook_and_the_last_good_report(
     project: Path, tmp_path: Path, monkeypatch, notebooks, params
 ) -> None:
     params(project, "ryd_ok.yaml", "outcome_followup", "Ryd")
     ok = _render(project, "ryd_ok.yaml")
     assert Path(ok.html).exists()
+    good = Path(ok.html).read_bytes()
+    manifest = (Path(ok.html).parent / "outcome_followup.manifest.json").read_bytes()
     monkeypatch.setenv(
         "EVALUATION_NOTEBOOK_DIR", str(notebooks(tmp_path / "failing", outcome_followup="fails"))
     )
@@ -86,11 +88,14 @@ def test_failing_cell_keeps_notebook_and_removes_old_report(
     err = info.value
     assert "KeyError" in err.message and "saknas" in err.message and err.cell is not None
     folder = project / "out" / "ryd"
-    assert not (folder / "outcome_followup.html").exists()
-    assert not (folder / "outcome_followup.manifest.json").exists()
+    # A failed retry never loses the last good report: page and manifest are untouched,
+    # and the reason of the failed attempt is recorded beside them.
+    assert (folder / "outcome_followup.html").read_bytes() == good
+    assert (folder / "outcome_followup.manifest.json").read_bytes() == manifest
     kept = folder / "outcome_followup.failed.ipynb"
     assert kept.exists() and "KeyError" in kept.read_text()
-    assert [p.name for p in folder.iterdir()] == [kept.name]
+    attempt = json.loads((folder / "outcome_followup.attempt.json").read_text())
+    assert "KeyError" in attempt["reason"] and attempt["failed_at"]
 
 
 def test_evaluation_error_in_notebook_surfaces_as_itself(
