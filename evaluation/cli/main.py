@@ -1,4 +1,4 @@
-"""Command line: ``evaluation run``, ``evaluation batch`` and ``evaluation validate``.
+"""Command line: ``evaluation run``, ``batch``, ``validate`` and ``audit``.
 
 A thin shell over the library. Every error a user can cause is printed in one or
 two lines on stderr without a traceback (``--debug`` shows it); exit code 2 for
@@ -141,7 +141,34 @@ def validate(
     typer.echo(f"{data_folder}: valid" + (f" ({', '.join(tables)})" if tables else ""))
 
 
-_OWN_COMMANDS = {"run", "batch", "validate"}
+@app.command()
+def audit(
+    reports_dir: Path = typer.Argument(
+        ..., metavar="REPORTS_DIR", help="Folder of batch folders (or one batch folder)."
+    ),
+    debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
+) -> None:
+    """Check that no hidden figure of any batch can be derived from everything published."""
+    try:
+        from evaluation.privacy.publication_audit import audit_reports_dir
+
+        audits = audit_reports_dir(reports_dir)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc, debug)
+    if not audits:
+        typer.echo(f"{reports_dir}: no report ledgers found", err=True)
+        raise typer.Exit(1)
+    failed = False
+    for name, result in audits.items():
+        typer.echo(f"{name}: {result.summary()} ({result.seconds:.1f} s)")
+        for failure in result.failures[:20]:
+            typer.echo(f"  {failure}", err=True)
+        failed |= not result.ok
+    if failed:
+        raise typer.Exit(1)
+
+
+_OWN_COMMANDS = {"run", "batch", "validate", "audit"}
 
 
 def _mount_fetch(argv: list[str]) -> None:

@@ -85,7 +85,14 @@ def run_batch(
     from evaluation.render.provenance import git_commit
 
     commit = git_commit()
-    results, tasks, prepare = _plan(batch.evaluations, out, cache, force, engine, timeout, commit)
+    # R0: figures hidden by earlier terms (sibling batch folders) stay hidden in this one
+    from evaluation.privacy.publication import hidden_digest, seed_hidden
+
+    history = _history(out)
+    seed_hidden(out, history)
+    results, tasks, prepare = _plan(
+        batch.evaluations, out, cache, force, engine, timeout, commit, hidden_digest(out)
+    )
     with BatchProgress(len(results) + len(tasks), enabled=progress) as bar:
         for result in results:
             bar.add(result)
@@ -96,6 +103,11 @@ def run_batch(
                 bar.add(result)
 
             runner.run(prepare, tasks, done)
+    audit_row = _audit_publication(
+        out, history, results, runner, prepare, (cache, engine, timeout, commit)
+    )
+    if audit_row is not None:
+        results.append(audit_row)
     from evaluation.render.index import write_index
 
     seconds = time.perf_counter() - started
@@ -103,6 +115,63 @@ def run_batch(
         out / "index.html", batch.title or f"Rapporter: {batch.batch}", results, seconds
     )
     return BatchResult(batch.batch, index, results, seconds)
+
+
+def _history(out: Path) -> list[Path]:
+    """Earlier batches beside this one (their ledgers are the publication's history)."""
+    from evaluation.privacy.publication_audit import find_ledgers
+
+    return sorted(p for p in out.parent.iterdir() if p.is_dir() and p != out and find_ledgers(p))
+
+
+def _audit_publication(out, history, results, runner, prepare, how):
+    """Joint audit of the whole batch (R0); repair by hiding more and re-rendering, or fail.
+
+    Returns a failed row for the index when the publication cannot be made safe.
+    """
+    from evaluation.privacy.publication import settle
+
+    cache, engine, timeout, commit = how
+    cache_dir = str(Path(cache).resolve()) if cache is not None else None
+    by_html = {str(Path(r.html).resolve()): r for r in results if r.html and r.status != "failed"}
+
+    def rerender(html_paths: list[str]) -> None:
+        from evaluation.privacy.publication import hidden_digest
+
+        digest = hidden_digest(out)
+        tasks = []
+        for html in html_paths:
+            r = by_html.get(str(Path(html).resolve()))
+            if r is None:
+                continue
+            fingerprint = {**data_fingerprint(load_params(r.params_file).data), **digest}
+            tasks.append(
+                RenderTask(r.params_file, str(out), cache_dir, engine, timeout, fingerprint, commit)
+            )
+
+        def done(result: ReportResult) -> None:
+            for i, old in enumerate(results):
+                if old.params_file == result.params_file:
+                    results[i] = result
+            if result.html:
+                by_html[str(Path(result.html).resolve())] = result
+
+        if tasks:
+            runner.run(prepare, tasks, done)
+
+    audit = settle(out, history, rerender)
+    if audit.ok:
+        return None
+    return ReportResult(
+        "sekretessgranskning",
+        "failed",
+        "hela publiceringen",
+        "publication_audit",
+        None,
+        audit.seconds,
+        audit.summary(),
+        "PrivacyError",
+    )
 
 
 def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
@@ -127,6 +196,7 @@ def _plan(
     engine: str,
     timeout: float | None,
     commit: str | None,
+    hidden: dict[str, str] | None = None,
 ):
     """Split evaluations into finished rows (re-used or unloadable) and tasks to render."""
     results: list[ReportResult] = []
@@ -149,7 +219,7 @@ def _plan(
             claimed[target] = Path(params_file)
             if params.data not in fingerprints:
                 fingerprints[params.data] = data_fingerprint(params.data)
-            fingerprint = fingerprints[params.data]
+            fingerprint = {**fingerprints[params.data], **(hidden or {})}
             paths = report_paths(out, params.area, params.kind)
             manifest = (
                 None

@@ -115,11 +115,17 @@ def render_report(
             raise
     paths.folder.mkdir(parents=True, exist_ok=True)
     paths.failed_notebook.unlink(missing_ok=True)
+    ledger_path = publication_ledger_path(paths.html)
+    ledger_path.unlink(missing_ok=True)
     try:
-        html = _render_html(
+        html, ledger = _render_html(
             params, notebook, paths, cache_dir, engine, timeout, fingerprint, commit
         )
         atomic_write_text(paths.html, html)
+        if ledger is not None:  # R0: what the page publishes, for the joint audit
+            import json
+
+            atomic_write_text(ledger_path, json.dumps(ledger, ensure_ascii=False))
     except BaseException as exc:
         forget(paths)
         if isinstance(exc, EvaluationError) or not isinstance(exc, Exception):
@@ -130,8 +136,9 @@ def render_report(
     return result
 
 
-def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprint, commit) -> str:
-    """Execute, export and scan; return the finished page (nothing is written on failure)."""
+def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprint, commit):
+    """Execute, export and scan; return the page and its ledger (nothing written on failure)."""
+    from evaluation.privacy.publication import PUBLICATION_PARAMETER, take_ledger
     from evaluation.render.execute import execute_notebook
     from evaluation.render.export import export_html
     from evaluation.render.provenance import git_commit, report_context
@@ -140,6 +147,7 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
     parameters = {
         "params_file": str(params.source_file),
         "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else None,
+        PUBLICATION_PARAMETER: str(paths.folder.parent.resolve()),
     }
     try:
         nb = execute_notebook(
@@ -158,6 +166,12 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
         fingerprint=fingerprint,
         commit=git_commit() if commit is _UNSET else commit,
     )
+    ledger = take_ledger(nb)
     html = export_html(nb, context)
     check_text(html, f"report {paths.folder.name}/{paths.html.name}")
-    return html
+    return html, ledger
+
+
+def publication_ledger_path(html: Path) -> Path:
+    """Where a report's publication ledger is kept: ``<kind>.ledger.json`` beside the page."""
+    return html.with_name(html.stem + ".ledger.json")

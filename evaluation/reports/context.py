@@ -251,9 +251,15 @@ def build_groups(params: EvaluationParams, data: Dataset, file) -> Scope:
 
 
 def open_report(
-    params_file: str | os.PathLike, cache_dir: str | os.PathLike | None = None
+    params_file: str | os.PathLike,
+    cache_dir: str | os.PathLike | None = None,
+    publication_dir: str | os.PathLike | None = None,
 ) -> Report:
-    """Load parameters and data, resolve areas and dates, and start the report's Protector."""
+    """Load parameters and data, resolve areas and dates, and start the report's Protector.
+
+    ``publication_dir`` (injected by the renderer) is the batch folder whose
+    ``ledgers/hidden.json`` lists figures hidden in every report of the batch (R0).
+    """
     from evaluation.privacy import PrivacyRules, Protector
 
     params = load_params(params_file)
@@ -274,7 +280,21 @@ def open_report(
             pd.Timestamp(int(stats["year"].max()), 12, 31),
         )
     start, end = _check_dates(params, window, file)
-    protector = Protector(PrivacyRules.from_params(params.privacy))
+    from evaluation.privacy.publication import context_for_report, publication_dir_from_kernel
+
+    all_areas = next((g.codes for g in scope.groups if g.role == "municipality"), None)
+    all_areas = all_areas or scope.groups[0].codes  # municipality-wide: its one group
+    protector = Protector(
+        PrivacyRules.from_params(params.privacy),
+        context_for_report(
+            scope.groups,
+            scope.groups[0].codes,
+            all_areas,
+            start,
+            end,
+            publication_dir or publication_dir_from_kernel(),
+        ),
+    )
     return Report(
         params,
         data,

@@ -18,6 +18,7 @@ from evaluation.present.guard import select_rows
 from evaluation.present.output import Group as Outputs
 from evaluation.present.output import Note
 from evaluation.present.tables import count_table, statistic_table, value_table
+from evaluation.privacy.measures import measure_spec
 from evaluation.reports.context import Report
 
 RATE_UNIT = "per 1 000 barn 0–17 år och år"
@@ -47,9 +48,11 @@ def _trend(
     target: float | None = None,
     sensitive: bool = False,
     decimals: int = 1,
+    spec=None,
 ):
     protect = report.protector.rates if kind == "rate" else report.protector.shares
     extra = {"sensitive": sensitive} if kind == "share" else {}
+    extra["spec"] = spec
     protected = protect(frame, label=title, **extra)
     chart = trend_chart(
         protected,
@@ -82,9 +85,11 @@ def referral_rate_chart(report: Report, reporters: tuple[str, ...] | None = None
         else " från " + " och ".join(codes.REPORTER_CATEGORY[r].lower() for r in reporters)
     )
     title = f"Orosanmälningar{who} per 1 000 barn, per månad"
-    protected = report.protector.rates(monthly, label=title)
+    protected = report.protector.rates(monthly, label=title, spec=_referral_spec(reporters))
     failing = set(protected.frame.loc[protected.frame["suppressed"], "group"].astype(str))
-    shown = select_rows(protected, ~protected.frame["group"].astype(str).isin(failing))
+    shown = report.protector.select(
+        protected, ~protected.frame["group"].astype(str).isin(failing)
+    )  # groups left out here are shown nowhere by month (R0 ledger)
     chart = trend_chart(
         shown,
         title=title,
@@ -117,8 +122,13 @@ def referral_rate_table(report: Report, reporters: tuple[str, ...] | None = None
         d.referrals, d.area_statistics, report.groups, report.start, report.end, "term", reporters
     )
     caption = f"Orosanmälningar {RATE_UNIT}, per halvår (95 % intervall, exakt Poisson)"
-    protected = report.protector.rates(frame, label=caption)
+    protected = report.protector.rates(frame, label=caption, spec=_referral_spec(reporters))
     return value_table(protected, caption, decimals=1, index_label="Grupp")
+
+
+def _referral_spec(reporters):
+    """All referrals link across outputs (R0 ledger); a reporter subset is its own measure."""
+    return measure_spec("referrals") if reporters is None else None
 
 
 def _reporter_shares(report: Report):
@@ -331,7 +341,9 @@ def intervention_mix(report: Report, by: str):
         labels,
     ).T
     caption = f"Beslutade insatser i {report.area_name} efter {word} och år"
-    protected = report.protector.counts(table, label=caption)
+    protected = report.protector.counts(
+        table, label=caption, spec=measure_spec("interventions", rows=by)
+    )
     return Outputs(
         (
             stacked_bar_chart(
@@ -361,6 +373,7 @@ def placement_rate_chart(report: Report):
         report,
         frame,
         kind="rate",
+        spec=measure_spec("placements"),
         title="Placeringar per 1 000 barn, per år",
         ylabel=RATE_UNIT,
         what=f"antalet beslutade placeringar {RATE_UNIT}",
@@ -425,7 +438,8 @@ def activity_mix(report: Report, by: str):
     word = _ACTIVITY_BY[by]
     margins = by != "partners"  # one activity can have several partners: rows overlap
     caption = f"Aktiviteter i {report.area_name} efter {word} och år"
-    protected = report.protector.counts(table, label=caption, margins=margins)
+    spec = measure_spec("activities", rows=by) if margins else None
+    protected = report.protector.counts(table, label=caption, margins=margins, spec=spec)
     return Outputs(
         (
             stacked_bar_chart(

@@ -626,4 +626,4 @@ def privacy_appendix(report: Report):
         "andelar används i tabeller, diagram och text, och inga summor över perioder visas, så "
         "en dold period kan inte räknas fram. Fritextsvar visas aldrig, bara hur många de var."
     )
-    return Group((survey_rules, _appendix(report.protector)))
+    return _appendix(report.protector, lead=(survey_rules,))
