@@ -96,8 +96,9 @@ class Figure:
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Figure:
-        """Inverse of :meth:`as_dict`."""
-        return cls.of(data["measure"], data.get("dims", {}))
+        """Inverse of :meth:`as_dict` (saved figures are already canonical)."""
+        dims = data.get("dims", {})
+        return cls(str(data["measure"]), tuple((k, tuple(v)) for k, v in dims.items()))
 
     def with_dims(self, **dims: Iterable[Any]) -> Figure:
         """The same figure with more (or replaced) dimension filters."""

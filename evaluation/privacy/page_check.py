@@ -24,8 +24,11 @@ def _number(text: str) -> float | None:
     return float(re.sub(r"[ \u00a0\u202f]", "", t))
 
 
-def check_pages(batch_dir: str | Path) -> list:
-    """Failures for count tables whose shown numbers the ledger does not account for."""
+def check_pages(batch_dir: str | Path, loaded: dict | None = None) -> list:
+    """Failures for count tables whose shown numbers the ledger does not account for.
+
+    ``loaded`` maps ledger paths to ledgers already read.
+    """
     from bs4 import BeautifulSoup
 
     from evaluation.privacy.publication_audit import PublicationFailure
@@ -49,7 +52,7 @@ def check_pages(batch_dir: str | Path) -> list:
         html = ledger_path.with_name(ledger_path.name.removesuffix(LEDGER_SUFFIX) + ".html")
         if not html.is_file():
             continue
-        ledger = Ledger.load(ledger_path)
+        ledger = (loaded or {}).get(ledger_path) or Ledger.load(ledger_path)
         counts: dict[str, set[float]] = {}
         for e in ledger.entries:
             if e.role == "count" and e.value is not None:

@@ -17,7 +17,6 @@ terms; the solver is SciPy's.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
 from collections import defaultdict
@@ -27,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import csr_matrix
+from scipy.sparse import bmat, csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from evaluation.privacy.ledger import (
     AREA,
@@ -130,13 +130,13 @@ def _class_members(
     return classes, masks
 
 
-def _measure_system(items: list[_Item], domains: dict[str, set[str]]):
-    """Atoms and one 0/1 row per item (sparse), or None when too large."""
-    dims = sorted({d for it in items for d, _ in it.entry.figure.dims})
+def _measure_system(figures: list[Figure], domains: dict[str, set[str]]):
+    """One 0/1 row per figure over the measure's merged base cells (sparse), or None."""
+    dims = sorted({d for f in figures for d, _ in f.dims})
     per_dim_masks = []
     shape = []
     for d in dims:
-        filters = [dict(it.entry.figure.dims).get(d) for it in items]
+        filters = [dict(f.dims).get(d) for f in figures]
         values = set(domains.get(d, set()))
         for f in filters:
             if f is not None:
@@ -150,20 +150,19 @@ def _measure_system(items: list[_Item], domains: dict[str, set[str]]):
     if n_atoms > MAX_CELLS:
         return None
     rows, cols = [], []
-    for j in range(len(items)):
+    for j in range(len(figures)):
         grids = [np.flatnonzero(per_dim_masks[k][j]) for k in range(len(dims))]
         if not dims:
             idx = np.array([0])
+        elif all(len(g) for g in grids):
+            mesh = np.meshgrid(*grids, indexing="ij")
+            idx = np.ravel_multi_index([m.ravel() for m in mesh], shape)
         else:
-            idx = (
-                np.ravel_multi_index(np.array(list(itertools.product(*grids))).T, shape)
-                if all(len(g) for g in grids)
-                else np.array([], dtype=int)
-            )
+            idx = np.array([], dtype=int)
         rows.extend([j] * len(idx))
         cols.extend(idx.tolist())
     data = np.ones(len(rows))
-    return csr_matrix((data, (rows, cols)), shape=(len(items), n_atoms))
+    return csr_matrix((data, (rows, cols)), shape=(len(figures), n_atoms))
 
 
 def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool) -> tuple[float, float] | None:
@@ -176,7 +175,7 @@ def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool) -> tuple[float, flo
                 constraints=cons,
                 integrality=np.ones(n),
                 bounds=Bounds(0, np.inf),
-                options={"time_limit": 20},
+                options={"time_limit": 5},
             )
             if res.status == 0:
                 ends.append(sign * res.fun)
@@ -199,95 +198,71 @@ def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool) -> tuple[float, flo
     return ends[0], ends[1]
 
 
+def _failure(it: _Item, lo: float, hi: float, kind: str = "interval") -> PublicationFailure:
+    e = it.entry
+    return PublicationFailure(it.report, e.output, e.figure, e.role, lo, hi, kind)
+
+
 def _audit_measure(
     items: list[_Item], domains: dict[str, set[str]], min_count: int, audit: PublicationAudit
 ) -> None:
-    shown = [i for i, it in enumerate(items) if not it.entry.hidden]
-    targets = [i for i, it in enumerate(items) if it.entry.hidden and it.entry.target]
+    # the same figure published by several reports is one equality; hidden in one report
+    # and shown in another, it is both an equality and a target (and fails, as it should)
+    shown: dict[str, tuple[_Item, float]] = {}
+    targets: dict[str, list[_Item]] = {}
+    for it in items:
+        key = it.entry.figure.key
+        if it.entry.hidden:
+            if it.entry.target:
+                targets.setdefault(key, []).append(it)
+            continue
+        v = float(it.entry.value)
+        if key in shown and abs(shown[key][1] - v) > _TOL:
+            audit.warnings.append(_failure(it, v, shown[key][1], "inconsistent"))
+            continue
+        shown.setdefault(key, (it, v))
+    audit.targets += sum(len(v) for v in targets.values())
     if not targets:
         return
-    a = _measure_system(items, domains)
+    keys = list(shown) + [k for k in targets if k not in shown]
+    figures = [shown[k][0].entry.figure if k in shown else targets[k][0].entry.figure for k in keys]
+    a = _measure_system(figures, domains)
     if a is None:
-        first = items[targets[0]]
-        audit.failures.append(
-            PublicationFailure(
-                first.report,
-                first.entry.output,
-                first.entry.figure,
-                first.entry.role,
-                math.nan,
-                math.nan,
-                "too_large",
-            )
-        )
+        first = next(iter(targets.values()))[0]
+        audit.failures.append(_failure(first, math.nan, math.nan, "too_large"))
         return
-    n = a.shape[1]
-    # one equality per distinct shown figure
-    seen: dict[str, float] = {}
-    eq_rows = []
-    for i in shown:
-        key = items[i].entry.figure.key
-        v = float(items[i].entry.value)
-        if key in seen:
-            if abs(seen[key] - v) > _TOL:
-                it = items[i]
-                audit.warnings.append(
-                    PublicationFailure(
-                        it.report,
-                        it.entry.output,
-                        it.entry.figure,
-                        it.entry.role,
-                        v,
-                        seen[key],
-                        "inconsistent",
-                    )
-                )
-            continue
-        seen[key] = v
-        eq_rows.append(i)
-    used = np.zeros(n, dtype=bool)
-    if eq_rows:
-        a_eq = a[eq_rows]
-        b_eq = np.array([float(items[i].entry.value) for i in eq_rows])
-        used = np.asarray(a_eq.sum(axis=0)).ravel() > 0
-    else:
-        a_eq = b_eq = None
-    done: dict[str, tuple[float, float] | None] = {}
-    for i in targets:
-        it = items[i]
-        key = it.entry.figure.key
-        audit.targets += 1
-        if key not in done:
-            c = a[i].toarray().ravel()
-            if not (c.astype(bool) & used).any():
-                done[key] = (0.0, math.inf)  # touches no published figure
-            else:
-                lp = _bound(c, a_eq, b_eq, n, integer=False)
-                if lp is not None and lp[1] - lp[0] < 2 * min_count and n <= 20_000:
-                    ip = _bound(c, a_eq, b_eq, n, integer=True)
-                    lp = ip if ip is not None else lp
-                done[key] = lp
-        bounds = done[key]
+    n_eq = len(shown)
+    b_all = np.array([shown[k][1] for k in keys[:n_eq]])
+    # split into independent pieces: figures linked through shared base cells
+    m = a.shape[0]
+    graph = bmat([[None, a], [a.T, None]], format="csr")
+    _, label = connected_components(graph, directed=False)
+    fig_label, atom_label = label[:m], label[m:]
+    row_of = {k: i for i, k in enumerate(keys)}
+    pieces: dict[int, tuple] = {}
+    for key, its in targets.items():
+        r = row_of[key]
+        comp = fig_label[r]
+        if comp not in pieces:
+            eq = np.flatnonzero(fig_label[:n_eq] == comp)
+            atoms = np.flatnonzero(atom_label == comp)
+            sub = a[:, atoms]
+            pieces[comp] = (sub[eq] if len(eq) else None, b_all[eq] if len(eq) else None, sub)
+        a_eq, b_eq, sub = pieces[comp]
+        if a_eq is None:
+            continue  # touches no published figure: free
+        c = sub[r].toarray().ravel()
+        n = sub.shape[1]
+        bounds = _bound(c, a_eq, b_eq, n, integer=False)
+        if bounds is not None and bounds[1] - bounds[0] < 2 * min_count and n <= 5_000:
+            exact = _bound(c, a_eq, b_eq, n, integer=True)
+            bounds = exact if exact is not None else bounds
         if bounds is None:
-            audit.warnings.append(
-                PublicationFailure(
-                    it.report,
-                    it.entry.output,
-                    it.entry.figure,
-                    it.entry.role,
-                    math.nan,
-                    math.nan,
-                    "inconsistent",
-                )
-            )
+            audit.warnings.extend(_failure(it, math.nan, math.nan, "inconsistent") for it in its)
             continue
         lo, hi = bounds
         if hi - lo < min_count - _TOL:
-            audit.failures.append(
-                PublicationFailure(
-                    it.report, it.entry.output, it.entry.figure, it.entry.role, lo, hi
-                )
-            )
+            audit.failures.extend(_failure(it, lo, hi) for it in its)
 
 
 def audit_ledgers(
@@ -337,13 +312,15 @@ def audit_batch_folder(
     """Audit one rendered batch folder against earlier batches' folders (ledgers and pages)."""
     batch_dir = Path(batch_dir)
     root = batch_dir.parent
-    current = _load(find_ledgers(batch_dir), root)
+    paths = find_ledgers(batch_dir)
+    current = _load(paths, root)
     history = _load([p for h in history_dirs for p in find_ledgers(h)], root)
     audit = audit_ledgers(current, history)
     if pages:
         from evaluation.privacy.page_check import check_pages
 
-        audit.failures.extend(check_pages(batch_dir))
+        loaded = {p: ledger for p, (_, ledger) in zip(paths, current, strict=True)}
+        audit.failures.extend(check_pages(batch_dir, loaded))
     return audit
 
 

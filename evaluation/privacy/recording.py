@@ -100,8 +100,8 @@ class Recorder:
         """The dimension and values one key (column, value) restricts."""
         name = str(column)
         low = name.lower()
-        if low == "group" and str(value) in self.ctx.groups:
-            return AREA, self.ctx.groups[str(value)]
+        if low == "group":  # a place the report does not group: named, same in every report
+            return AREA, self.ctx.groups.get(str(value), (f"namn:{value}",))
         if low == "area_code":
             return AREA, (str(value),)
         if low in _TIME_COLS or (months_of(value) is not None and not isinstance(value, bool)):

@@ -24,7 +24,7 @@ from evaluation.render.batch import run_batch
 from tests.tiny_data import AREAS
 
 POOL, MUNICIPALITY = "Jämförelseområden", "Hela kommunen"
-TERMS = {"tiny-2023H1": "2023-06-30", "tiny-2023H2": "2023-12-31"}
+TERMS = {"tiny-2023H1": "2023-06-30", "tiny-2023H2": "2023-12-28"}  # data end 2023-12-29
 
 
 @pytest.fixture(scope="module")
