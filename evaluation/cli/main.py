@@ -108,6 +108,8 @@ def batch(
         f"{result.count('reused')} re-used, {result.count('failed')} failed "
         f"in {result.seconds:.1f} s. Index: {result.index}"
     )
+    if result.publication:
+        typer.echo(result.publication)
     for failed in result.failed:
         where = f"{failed.area} / {failed.kind}" if failed.area else Path(failed.params_file).name
         typer.echo(f"Failed: {where}: {failed.message}", err=True)

@@ -148,6 +148,7 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4):
     started = time.perf_counter()
     batch_dir = Path(batch_dir)
     audit = audit_batch_folder(batch_dir, history)
+    audit_seconds, rounds = time.perf_counter() - started, 0
     for _ in range(max_rounds):
         if audit.ok:
             break
@@ -163,6 +164,10 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4):
             if any(e.figure.key in new for e in ledger.entries)
         ]
         rerender(affected)
+        rounds += 1
+        t0 = time.perf_counter()
         audit = audit_batch_folder(batch_dir, history)
+        audit_seconds += time.perf_counter() - t0
     audit.seconds = time.perf_counter() - started
+    audit.rounds, audit.audit_seconds = rounds, audit_seconds
     return audit

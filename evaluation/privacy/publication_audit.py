@@ -83,6 +83,8 @@ class PublicationAudit:
     figures: int = 0
     ledgers: int = 0
     seconds: float = 0.0
+    rounds: int = 0  # repair rounds the batch needed (hide more, render again)
+    audit_seconds: float = 0.0  # time spent auditing, without the renders in between
 
     @property
     def ok(self) -> bool:

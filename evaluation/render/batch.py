@@ -28,6 +28,7 @@ class BatchResult:
     index: Path
     results: list[ReportResult] = field(default_factory=list)
     seconds: float = 0.0
+    publication: str = ""  # the joint audit's one-line summary (R0)
 
     def count(self, status: str) -> int:
         """Number of reports with ``status`` ('ok', 'reused', 'failed')."""
@@ -103,18 +104,33 @@ def run_batch(
                 bar.add(result)
 
             runner.run(prepare, tasks, done)
-    audit_row = _audit_publication(
+    audit = _audit_publication(
         out, history, results, runner, prepare, (cache, engine, timeout, commit)
     )
-    if audit_row is not None:
-        results.append(audit_row)
+    if not audit.ok:
+        results.append(
+            ReportResult(
+                "sekretessgranskning",
+                "failed",
+                "hela publiceringen",
+                "publication_audit",
+                None,
+                audit.seconds,
+                audit.summary(),
+                "PrivacyError",
+            )
+        )
     from evaluation.render.index import write_index
 
     seconds = time.perf_counter() - started
     index = write_index(
         out / "index.html", batch.title or f"Rapporter: {batch.batch}", results, seconds
     )
-    return BatchResult(batch.batch, index, results, seconds)
+    summary = (
+        f"{audit.summary()} Granskning {audit.audit_seconds:.1f} s, "
+        f"{audit.rounds} omtag ({audit.seconds:.1f} s med omrenderingar)."
+    )
+    return BatchResult(batch.batch, index, results, seconds, summary)
 
 
 def _history(out: Path) -> list[Path]:
@@ -125,9 +141,9 @@ def _history(out: Path) -> list[Path]:
 
 
 def _audit_publication(out, history, results, runner, prepare, how):
-    """Joint audit of the whole batch (R0); repair by hiding more and re-rendering, or fail.
+    """Joint audit of the whole batch (R0); repair by hiding more and re-rendering.
 
-    Returns a failed row for the index when the publication cannot be made safe.
+    Returns the last audit; a failed one becomes a failed row in the index.
     """
     from evaluation.privacy.publication import settle
 
@@ -159,19 +175,7 @@ def _audit_publication(out, history, results, runner, prepare, how):
         if tasks:
             runner.run(prepare, tasks, done)
 
-    audit = settle(out, history, rerender)
-    if audit.ok:
-        return None
-    return ReportResult(
-        "sekretessgranskning",
-        "failed",
-        "hela publiceringen",
-        "publication_audit",
-        None,
-        audit.seconds,
-        audit.summary(),
-        "PrivacyError",
-    )
+    return settle(out, history, rerender)
 
 
 def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
