@@ -245,7 +245,7 @@ def write_hidden(folder: str | Path, keys: Iterable[str]) -> Path:
     """Save the batch's kept-hidden keys (identities only, never values)."""
     path = Path(folder) / "ledgers" / HIDDEN_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        json.dumps({"hidden": sorted(set(keys))}, ensure_ascii=False, indent=0), encoding="utf-8"
-    )
+    text = json.dumps({"hidden": sorted(set(keys))}, ensure_ascii=False, indent=0)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")  # unchanged sets keep their stamp
     return path

@@ -147,6 +147,14 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4):
 
     started = time.perf_counter()
     batch_dir = Path(batch_dir)
+    stamp = _stamp(batch_dir, history)
+    passed = batch_dir / "ledgers" / "audit.json"
+    if passed.is_file() and passed.read_text(encoding="utf-8") == stamp:
+        # nothing published changed since the last audit passed (a no-op re-run)
+        from evaluation.privacy.publication_audit import PublicationAudit
+
+        return PublicationAudit(seconds=time.perf_counter() - started)
+    passed.unlink(missing_ok=True)
     audit = audit_batch_folder(batch_dir, history)
     audit_seconds, rounds = time.perf_counter() - started, 0
     for _ in range(max_rounds):
@@ -170,4 +178,21 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4):
         audit_seconds += time.perf_counter() - t0
     audit.seconds = time.perf_counter() - started
     audit.rounds, audit.audit_seconds = rounds, audit_seconds
+    if audit.ok:
+        passed.parent.mkdir(parents=True, exist_ok=True)
+        passed.write_text(_stamp(batch_dir, history), encoding="utf-8")
     return audit
+
+
+def _stamp(batch_dir: Path, history) -> str:
+    """Identity of everything the audit reads: pages, ledgers and the kept-hidden set."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for folder in [batch_dir, *map(Path, history)]:
+        files = [*folder.glob("*/*.html"), *folder.glob("*/*.ledger.json")]
+        files += [folder / "ledgers" / "hidden.json"]
+        for p in sorted(f for f in files if f.is_file()):
+            st = p.stat()
+            h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()

@@ -329,13 +329,16 @@ def audit_batch_folder(
 def audit_reports_dir(reports_dir: str | Path) -> dict[str, PublicationAudit]:
     """Audit every batch folder of a reports folder, each with the others as history."""
     reports_dir = Path(reports_dir)
-    batches = (
-        sorted(p for p in reports_dir.iterdir() if p.is_dir() and find_ledgers(p))
-        if reports_dir.is_dir()
-        else []
-    )
-    if find_ledgers(reports_dir) and not batches:
+
+    def is_batch(folder: Path) -> bool:  # reports sit in <batch>/<area>/<kind>.html
+        return any(folder.glob(f"*/*{LEDGER_SUFFIX}"))
+
+    if not reports_dir.is_dir():
+        batches = []
+    elif is_batch(reports_dir):
         batches = [reports_dir]
+    else:
+        batches = sorted(p for p in reports_dir.iterdir() if p.is_dir() and is_batch(p))
     return {b.name: audit_batch_folder(b, [o for o in batches if o != b]) for b in batches}
 
 

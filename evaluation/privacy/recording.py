@@ -41,6 +41,12 @@ class Context:
     window: tuple[str, ...] | None = None
     fixed: dict[str, tuple[str, ...]] = field(default_factory=dict)
     forced: set[str] = field(default_factory=set)
+    domains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def about(self, domains: Mapping[str, Sequence[Any]] = (), **fixed: Any) -> None:
+        """Narrow every later output to ``fixed`` (e.g. one survey and unit); declare domains."""
+        self.fixed.update({k: (str(v),) for k, v in fixed.items() if v is not None})
+        self.domains.update({k: tuple(str(x) for x in v) for k, v in dict(domains).items()})
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,7 @@ class Recorder:
         """Declare the complete domains this output knows of."""
         if self.ctx.all_areas:
             ledger.declare(self.measure, AREA, self.ctx.all_areas)
-        for dim, values in self.spec.domains.items():
+        for dim, values in {**self.ctx.domains, **self.spec.domains}.items():
             ledger.declare(self.measure, dim, values)
 
 

@@ -132,6 +132,10 @@ def scope(report: Report) -> Scope:
             si.select(inv, sp.survey, sp.unit, area_code),
             si.select(resp, sp.survey, sp.unit, area_code),
         )
+    units = invitations.loc[invitations["survey"] == sp.survey, "unit"].dropna().astype(str)
+    report.protector.context.about(  # R0 ledger: which survey and unit the figures count
+        {"enhet": sorted(set(units))}, enkät=sp.survey, enhet=sp.unit
+    )
     result = Scope(
         sp.survey,
         sp.unit,
