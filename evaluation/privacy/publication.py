@@ -196,3 +196,34 @@ def _stamp(batch_dir: Path, history) -> str:
             st = p.stat()
             h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def publish_one(render, output_dir: str | Path):
+    """Render one report like a batch does: seeded hidden set, joint audit, repair (R0).
+
+    ``render(again)`` renders the report (``again=True`` forces a re-render).
+    Returns the render result and the audit of ``output_dir`` with its neighbours.
+    """
+    output_dir = Path(output_dir)
+    history = []
+    if output_dir.parent.is_dir():
+        from evaluation.privacy.publication_audit import find_ledgers
+
+        history = sorted(
+            p
+            for p in output_dir.parent.iterdir()
+            if p.is_dir() and p.resolve() != output_dir.resolve() and find_ledgers(p)
+        )
+    if history or output_dir.is_dir():  # a run that fails on its inputs creates no folder
+        seed_hidden(output_dir, history)
+    result = render(False)
+
+    def rerender(html_paths: list[str]) -> None:
+        nonlocal result
+        if result.html and str(Path(result.html).resolve()) in {
+            str(Path(h).resolve()) for h in html_paths
+        }:
+            result = render(True)
+
+    audit = settle(output_dir, history, rerender)
+    return result, audit

@@ -243,6 +243,11 @@ def _audit_measure(
     row_of = {k: i for i, k in enumerate(keys)}
     pieces: dict[int, tuple] = {}
     for key, its in targets.items():
+        if key in shown and shown[key][1] >= min_count:
+            # hidden here, shown as a publishable count elsewhere (e.g. a secondary
+            # suppression last term did not need): public already; what it reveals
+            # about other hidden figures is in the equalities
+            continue
         r = row_of[key]
         comp = fig_label[r]
         if comp not in pieces:
