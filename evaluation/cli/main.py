@@ -1,4 +1,4 @@
-"""Command line: ``evaluation run``, ``evaluation batch`` and ``evaluation validate``.
+"""Command line: ``evaluation run``, ``batch``, ``validate`` and ``audit``.
 
 A thin shell over the library. Every error a user can cause is printed in one or
 two lines on stderr without a traceback (``--debug`` shows it); exit code 2 for
@@ -157,9 +157,19 @@ def run(
             for folder in [output_dir, *[p for p in output_dir.iterdir() if p.is_dir()]]:
                 remove_stale_temp_files(folder)
         cache = cache_dir_outside(output_dir)  # private: record-level data never in reports/
+        from evaluation.privacy.publication import publish_one
+
         with folder_lock(output_dir), _stop_on_signals():
-            result = render_report(
-                params, output_dir, cache_dir=cache, force=force, timeout=timeout or None
+            # R0: the same hidden set and joint audit as a batch (the folder and its neighbours)
+            result, audit = publish_one(
+                lambda again: render_report(
+                    params,
+                    output_dir,
+                    cache_dir=cache,
+                    force=force or again,
+                    timeout=timeout or None,
+                ),
+                output_dir,
             )
     except KeyboardInterrupt:
         typer.echo(STOPPED, err=True)
@@ -169,6 +179,9 @@ def run(
     word = "Återanvände (indata oförändrade)" if result.status == "reused" else "Skrev"
     seconds = f"{result.seconds:.1f}".replace(".", ",")
     typer.echo(f"{word} {show_path(result.html)} ({seconds} s)")
+    if not audit.ok:
+        typer.echo(f"Fel (PrivacyError): {audit.summary()}", err=True)
+        raise typer.Exit(1)
     if pdf:
         _pdfs([result], debug)
 
@@ -249,6 +262,8 @@ def batch(
     )
     if pdf:
         _pdfs(result.results, debug)
+    if result.publication:
+        typer.echo(result.publication)
     for failed in result.failed:
         where = f"{failed.area} / {failed.kind}" if failed.area else show_path(failed.params_file)
         typer.echo(f"Misslyckades: {where}: {failed.message}", err=True)
@@ -307,7 +322,34 @@ def validate(
         raise typer.Exit(2)
 
 
-_OWN_COMMANDS = {"run", "batch", "validate"}
+@app.command()
+def audit(
+    reports_dir: Path = typer.Argument(
+        ..., metavar="REPORTS_DIR", help="Folder of batch folders (or one batch folder)."
+    ),
+    debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
+) -> None:
+    """Check that no hidden figure of any batch can be derived from everything published."""
+    try:
+        from evaluation.privacy.publication_audit import audit_reports_dir
+
+        audits = audit_reports_dir(reports_dir)
+    except Exception as exc:  # noqa: BLE001
+        _fail(exc, debug)
+    if not audits:
+        typer.echo(f"{reports_dir}: no report ledgers found", err=True)
+        raise typer.Exit(1)
+    failed = False
+    for name, result in audits.items():
+        typer.echo(f"{name}: {result.summary()} ({result.seconds:.1f} s)")
+        for failure in result.failures[:20]:
+            typer.echo(f"  {failure}", err=True)
+        failed |= not result.ok
+    if failed:
+        raise typer.Exit(1)
+
+
+_OWN_COMMANDS = {"run", "batch", "validate", "audit"}
 
 
 def _mount_fetch(argv: list[str]) -> None:

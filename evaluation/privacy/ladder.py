@@ -59,6 +59,8 @@ def suppress(
     sensitive: bool,
     label: str,
     early_exit: bool = True,
+    forced=None,
+    merged_rows: tuple = (),
 ) -> _Suppressed:
     """Primary and secondary suppression until the independent audit passes.
 
@@ -70,6 +72,8 @@ def suppress(
     hidden = small_counts(full, rules)
     if sensitive:
         hidden |= sensitive_extremes(full, layout, rules)
+    if forced is not None:  # cells the batch keeps hidden in every report (R0)
+        hidden |= forced(values, merged_rows)
     for _ in range(full.size + 1):
         hidden = secondary_suppress(full, hidden, layout, rules.min_count)
         if early_exit and not _Suppressed(values, hidden, layout).acceptable():
@@ -123,9 +127,14 @@ def protect_counts(
     margins: bool,
     sensitive: bool,
     merge_label: str,
+    forced=None,
 ) -> ProtectedTable:
-    """The R9 ladder over ``suppress``; ``table`` is a validated int64 crosstab."""
-    first = suppress(table, rules, sensitive=sensitive, label=label)
+    """The R9 ladder over ``suppress``; ``table`` is a validated int64 crosstab.
+
+    ``forced(values, merged_rows)`` marks cells of the table with margins that
+    must be hidden whatever their value (kept hidden by the batch, R0).
+    """
+    first = suppress(table, rules, sensitive=sensitive, label=label, forced=forced)
     if first.acceptable():
         return _result(first, label, margins=margins, rung="full", note=None)
 
@@ -134,7 +143,9 @@ def protect_counts(
     for k in range(2, n):
         rows = tuple(table.index[order[:k]])
         merged = merge_rows(table, rows, merge_label)
-        attempt = suppress(merged, rules, sensitive=sensitive, label=label)
+        attempt = suppress(
+            merged, rules, sensitive=sensitive, label=label, forced=forced, merged_rows=rows
+        )
         if attempt.acceptable():
             return _result(
                 attempt,

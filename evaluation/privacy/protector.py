@@ -11,14 +11,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import scipy
 
 from evaluation.exceptions import PrivacyError
 from evaluation.privacy import frames
 from evaluation.privacy.ladder import protect_counts
+from evaluation.privacy.ledger import Ledger
 from evaluation.privacy.margins import validate_counts
 from evaluation.privacy.primary import hide_rates, hide_shares, hide_statistics
+from evaluation.privacy.recording import (
+    Context,
+    CountCells,
+    CountRows,
+    Recorder,
+    ShareCells,
+    Spec,
+    record_counts,
+)
 from evaluation.privacy.results import ProtectedFrame, ProtectedTable
 from evaluation.privacy.rules import PrivacyRules
 from evaluation.privacy.series import GRAINS, protect_series
@@ -71,12 +82,30 @@ class Protector:
     Protecting the same ``label`` again with the same data and options returns
     the earlier result (so a notebook cell can be re-run); with different data
     it raises :class:`PrivacyError` (R1) unless ``replace``.
+
+    Every protected output is also recorded in :attr:`publication` (a
+    :class:`~evaluation.privacy.ledger.Ledger`): each figure it publishes and
+    which base cells it sums, hidden ones by identity only (R0). ``context``
+    tells what the outputs are about (groups → area codes, the period) and
+    which figures the batch keeps hidden; ``spec`` on each call names the
+    measure so that tables of different reports link.
     """
 
-    def __init__(self, rules: PrivacyRules | Any = None, *, replace: bool = False) -> None:
+    def __init__(
+        self,
+        rules: PrivacyRules | Any = None,
+        context: Context | None = None,
+        *,
+        replace: bool = False,
+    ) -> None:
         self.rules = PrivacyRules.from_params(rules)
         self.replace = replace
         self._entries: dict[str, _Entry] = {}
+        self.context = context or Context()
+        self.publication = Ledger(min_count=self.rules.min_count)
+
+    def _recorder(self, label: str, spec: Spec | None) -> Recorder:
+        return Recorder(self.context, spec, label)
 
     # -- bookkeeping ---------------------------------------------------------------
     def _once(
@@ -116,6 +145,7 @@ class Protector:
         margins: bool = True,
         sensitive: bool = False,
         merge_label: str = OTHERS,
+        spec: Spec | None = None,
     ) -> ProtectedTable:
         """Protect a crosstab of counts of people or cases (R2, R3, R9).
 
@@ -134,19 +164,25 @@ class Protector:
             ``sensitive_min_n`` people (R4).
         merge_label
             Label of the row small rows are merged into (R9).
+        spec
+            What the cells count (measure, axes, fixed filters) for the ledger.
         """
         options = {"margins": margins, "sensitive": sensitive, "merge_label": merge_label}
 
         def compute() -> ProtectedTable:
             checked = validate_counts(table, label)
-            return protect_counts(
+            cells = CountCells(self._recorder(label, spec), checked)
+            result = protect_counts(
                 checked,
                 self.rules,
                 label=label,
                 margins=margins,
                 sensitive=sensitive,
                 merge_label=merge_label,
+                forced=cells.forced_mask if self.context.forced else None,
             )
+            record_counts(self.publication, cells, result, merge_label)
+            return result
 
         return self._once(label, "counts", table, options, compute)
 
@@ -161,6 +197,7 @@ class Protector:
         sensitive: bool = False,
         complementary: str | None = None,
         keys: Sequence[str] = (),
+        spec: Spec | None = None,
     ) -> ProtectedFrame:
         """Protect one share per row (R2, R4).
 
@@ -189,9 +226,12 @@ class Protector:
             den = frames.counts_of(frame, denominator, label)
             if (num > den).any():
                 raise PrivacyError(f"{label}: a numerator is larger than its denominator")
-            hide = hide_shares(num, den, self.rules, sensitive=sensitive)
+            cells = ShareCells(self._recorder(label, spec), frame, numerator, denominator, measured)
+            hide = hide_shares(num, den, self.rules, sensitive=sensitive) | cells.forced(frame)
             hide = frames.complement(frame, hide, complementary, measured, label)
-            return frames.apply(frame, hide, [*vals, numerator, denominator], label, "shares")
+            result = frames.apply(frame, hide, [*vals, numerator, denominator], label, "shares")
+            cells.record(self.publication, result.frame)
+            return result
 
         return self._once(label, "shares", frame, options, compute)
 
@@ -205,6 +245,7 @@ class Protector:
         value_cols: Sequence[str] = VALUE_COLS,
         complementary: str | None = None,
         keys: Sequence[str] = (),
+        spec: Spec | None = None,
     ) -> ProtectedFrame:
         """Protect rates per 1 000 (R4).
 
@@ -224,13 +265,17 @@ class Protector:
             vals = frames.value_columns(frame, value_cols)
             measured = [count, population, *vals]
             frames.check_columns(frame, [*measured, *value_cols], keys, label)
+            cells = CountRows(self._recorder(label, spec), frame, count, measured)
             hide = hide_rates(
                 frames.counts_of(frame, count, label),
                 frames.counts_of(frame, population, label),
                 self.rules,
             )
+            hide = hide | cells.forced(frame)
             hide = frames.complement(frame, hide, complementary, measured, label)
-            return frames.apply(frame, hide, [*vals, count, population], label, "rates")
+            result = frames.apply(frame, hide, [*vals, count, population], label, "rates")
+            cells.record(self.publication, result.frame, "count", target=True)
+            return result
 
         return self._once(label, "rates", frame, options, compute)
 
@@ -243,6 +288,7 @@ class Protector:
         value_cols: Sequence[str] = VALUE_COLS,
         complementary: str | None = None,
         keys: Sequence[str] = (),
+        spec: Spec | None = None,
     ) -> ProtectedFrame:
         """Protect means and medians (R2): hidden when fewer than ``min_n`` contributed.
 
@@ -260,9 +306,13 @@ class Protector:
             vals = frames.value_columns(frame, value_cols)
             measured = [n, *vals]
             frames.check_columns(frame, [*measured, *value_cols], keys, label)
+            cells = CountRows(self._recorder(label, spec), frame, n, measured)
             hide = hide_statistics(frames.counts_of(frame, n, label), self.rules)
+            hide = hide | cells.forced(frame)
             hide = frames.complement(frame, hide, complementary, measured, label)
-            return frames.apply(frame, hide, [*vals, n], label, "statistics")
+            result = frames.apply(frame, hide, [*vals, n], label, "statistics")
+            cells.record(self.publication, result.frame, "n", target=False)
+            return result
 
         return self._once(label, "statistics", frame, options, compute)
 
@@ -275,6 +325,7 @@ class Protector:
         count: str,
         group_cols: Sequence[str] = (),
         grains: Sequence[str] = GRAINS,
+        spec: Spec | None = None,
     ) -> ProtectedFrame:
         """Protect time series of counts (R5); see :mod:`evaluation.privacy.series`.
 
@@ -288,12 +339,15 @@ class Protector:
             "group_cols": tuple(group_cols),
             "grains": tuple(grains),
         }
-        return self._once(
-            label,
-            "series",
-            frame,
-            options,
-            lambda: protect_series(
+
+        def compute() -> ProtectedFrame:
+            rec = self._recorder(label, spec)
+            measured = [count]
+
+            def forced(table: pd.DataFrame) -> np.ndarray:
+                return CountRows(rec, table, count, measured).forced(table)
+
+            result = protect_series(
                 frame,
                 self.rules,
                 label=label,
@@ -301,8 +355,26 @@ class Protector:
                 count=count,
                 group_cols=group_cols,
                 grains=grains,
-            ),
-        )
+                forced=forced if self.context.forced else None,
+            )
+            CountRows(rec, result.frame, count, measured).record(
+                self.publication, result.frame, "count", target=True
+            )
+            return result
+
+        return self._once(label, "series", frame, options, compute)
+
+    def select(self, protected: ProtectedFrame, mask) -> ProtectedFrame:
+        """The rows of ``protected`` where ``mask`` holds; the others are not published (R0).
+
+        Use instead of :func:`evaluation.present.guard.select_rows` when the
+        left-out rows are shown nowhere else in the report.
+        """
+        from evaluation.present.guard import select_rows
+
+        keep = np.asarray(mask, dtype=bool)
+        self.publication.withdraw(protected.label, np.flatnonzero(~keep).tolist())
+        return select_rows(protected, keep)
 
     # -- appendix (R10) ------------------------------------------------------------
     def ledger(self) -> pd.DataFrame:

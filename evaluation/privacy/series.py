@@ -94,8 +94,12 @@ def protect_series(
     count: str,
     group_cols: Sequence[str] = (),
     grains: Sequence[str] = GRAINS,
+    forced=None,
 ):
-    """Protect a time series so that no hidden period can be derived from the rest."""
+    """Protect a time series so that no hidden period can be derived from the rest.
+
+    ``forced(table)`` may name further periods to hide (kept hidden by the batch, R0).
+    """
     group_cols = [group_cols] if isinstance(group_cols, str) else list(group_cols)
     grains = [grains] if isinstance(grains, str) else list(grains)
     unknown = [g for g in grains if g not in GRAINS]
@@ -127,6 +131,8 @@ def protect_series(
     assert table is not None  # grains is not empty, so the loop ran
     values = table[count].to_numpy(dtype=float)
     hide = rules.is_small(values)
+    if forced is not None:
+        hide = hide | np.asarray(forced(table), dtype=bool)
     if hide.any():
         keys = [table[c] for c in group_cols] or [pd.Series(0, index=table.index)]
         for _, idx in table.groupby(keys, dropna=False, sort=False).indices.items():

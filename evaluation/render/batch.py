@@ -34,6 +34,7 @@ class BatchResult:
     index: Path
     results: list[ReportResult] = field(default_factory=list)
     seconds: float = 0.0
+    publication: str = ""  # the joint audit's one-line summary (R0)
 
     def count(self, status: str) -> int:
         """Number of reports with ``status`` ('ok', 'reused', 'failed')."""
@@ -102,8 +103,13 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     from evaluation.render.provenance import git_commit
 
     commit = git_commit()
+    # R0: figures hidden by earlier terms (sibling batch folders) stay hidden in this one
+    from evaluation.privacy.publication import hidden_digest, seed_hidden
+
+    history = _history(out)
+    seed_hidden(out, history)
     results, tasks, prepare, data_of = _plan(
-        batch.evaluations, out, cache, force, engine, timeout, commit
+        batch.evaluations, out, cache, force, engine, timeout, commit, hidden_digest(out)
     )
     stopped: BaseException | None = None
     with BatchProgress(len(results) + len(tasks), enabled=progress) as bar:
@@ -130,6 +136,24 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         if task.params_file not in finished:
             finished[task.params_file] = lost_result(task, reason)
     results += [finished[t.params_file] for t in tasks]
+    audit = None
+    if stopped is None:
+        audit = _audit_publication(
+            out, history, results, runner, prepare, (cache, engine, timeout, commit)
+        )
+        if not audit.ok:
+            results.append(
+                ReportResult(
+                    "sekretessgranskning",
+                    "failed",
+                    "hela publiceringen",
+                    "publication_audit",
+                    None,
+                    audit.seconds,
+                    audit.summary(),
+                    "PrivacyError",
+                )
+            )
     from evaluation.render.index import write_index
 
     seconds = time.perf_counter() - started
@@ -138,7 +162,57 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     )
     if stopped is not None:
         raise stopped
-    return BatchResult(batch.batch, index, results, seconds)
+    assert audit is not None
+    summary = (
+        f"{audit.summary()} Granskning {audit.audit_seconds:.1f} s, "
+        f"{audit.rounds} omtag ({audit.seconds:.1f} s med omrenderingar)."
+    )
+    return BatchResult(batch.batch, index, results, seconds, summary)
+
+
+def _history(out: Path) -> list[Path]:
+    """Earlier batches beside this one (their ledgers are the publication's history)."""
+    from evaluation.privacy.publication_audit import find_ledgers
+
+    return sorted(p for p in out.parent.iterdir() if p.is_dir() and p != out and find_ledgers(p))
+
+
+def _audit_publication(out, history, results, runner, prepare, how):
+    """Joint audit of the whole batch (R0); repair by hiding more and re-rendering.
+
+    Returns the last audit; a failed one becomes a failed row in the index.
+    """
+    from evaluation.privacy.publication import settle
+
+    cache, engine, timeout, commit = how
+    cache_dir = str(Path(cache).resolve()) if cache is not None else None
+    by_html = {str(Path(r.html).resolve()): r for r in results if r.html and r.status != "failed"}
+
+    def rerender(html_paths: list[str]) -> None:
+        from evaluation.privacy.publication import hidden_digest
+
+        digest = hidden_digest(out)
+        tasks = []
+        for html in html_paths:
+            r = by_html.get(str(Path(html).resolve()))
+            if r is None:
+                continue
+            fingerprint = {**data_fingerprint(load_params(r.params_file).data), **digest}
+            tasks.append(
+                RenderTask(r.params_file, str(out), cache_dir, engine, timeout, fingerprint, commit)
+            )
+
+        def done(result: ReportResult) -> None:
+            for i, old in enumerate(results):
+                if old.params_file == result.params_file:
+                    results[i] = result
+            if result.html:
+                by_html[str(Path(result.html).resolve())] = result
+
+        if tasks:
+            runner.run(prepare, tasks, done)
+
+    return settle(out, history, rerender)
 
 
 #: How often the reports of a data folder that changed during the batch are rendered again.
@@ -167,7 +241,7 @@ def _changed_during_batch(tasks, data_of, finished, *, last: bool) -> list[Rende
             except EvaluationError:
                 now[folder] = {}
         result = finished.get(task.params_file)
-        if now[folder] == task.fingerprint or result is None:
+        if now[folder] == _data_only(task.fingerprint) or result is None:
             continue
         if task.area and task.kind:
             forget(report_paths(task.output_dir, task.area, task.kind))
@@ -238,6 +312,7 @@ def _plan(
     engine: str,
     timeout: float | None,
     commit: str | None,
+    hidden: dict[str, str] | None = None,
 ):
     """Split evaluations into finished rows (re-used or unloadable) and tasks to render."""
     results: list[ReportResult] = []
@@ -261,7 +336,7 @@ def _plan(
             claimed[target] = Path(params_file)
             if params.data not in fingerprints:
                 fingerprints[params.data] = data_fingerprint(params.data)
-            fingerprint = fingerprints[params.data]
+            fingerprint = {**fingerprints[params.data], **(hidden or {})}
             paths = report_paths(out, params.area, params.kind)
             manifest = (
                 None
@@ -310,3 +385,8 @@ def _plan(
     # leaves the other workers idle; stable, so a first batch keeps the file's order.
     tasks.sort(key=lambda t: -expected[t.params_file])
     return results, tasks, list(prepare.values()), data_of
+
+
+def _data_only(fingerprint: dict[str, str] | None) -> dict[str, str]:
+    """A task's fingerprint without the hidden-set digest: the data files alone."""
+    return {k: v for k, v in (fingerprint or {}).items() if not k.startswith("ledgers/")}

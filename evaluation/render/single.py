@@ -123,6 +123,7 @@ def render_report(
     from evaluation.reports.preflight import preflight
 
     preflight(params, cache_dir)  # a bad input leaves the last good report in place
+    ledger_path = publication_ledger_path(paths.html)
     try:
         if cache_dir is not None:
             # Validate here, before any kernel starts: bad input fails fast with a clean
@@ -133,12 +134,16 @@ def render_report(
             _same_data(fingerprint, loaded.fingerprint, params.data)
         paths.folder.mkdir(parents=True, exist_ok=True)
         paths.failed_notebook.unlink(missing_ok=True)
-        html = _render_html(
+        html, ledger = _render_html(
             params, notebook, paths, cache_dir, engine, timeout, fingerprint, commit
         )
         # The footer names these hashes: refuse a page built while a file changed.
         _same_data(fingerprint, data_fingerprint(params.data), params.data)
         atomic_write_text(paths.html, html)
+        if ledger is not None:  # R0: what the page publishes, for the joint audit
+            import json
+
+            atomic_write_text(ledger_path, json.dumps(ledger, ensure_ascii=False))
         result.seconds = time.perf_counter() - started
         write_manifest(paths, key, result.seconds)
     except BaseException as exc:
@@ -154,7 +159,11 @@ def render_report(
 
 
 def _same_data(expected: dict[str, str], found: dict[str, str], folder) -> None:
-    """Raise DataChangedError when the data files differ from the hashes the render started with."""
+    """Raise DataChangedError when the data files differ from the hashes the render started with.
+
+    Only data files count: ``expected`` may also carry the batch's hidden-set digest.
+    """
+    expected = {k: v for k, v in expected.items() if not k.startswith("ledgers/")}
     if expected != found:
         changed = sorted(
             name for name in set(expected) | set(found) if expected.get(name) != found.get(name)
@@ -165,8 +174,9 @@ def _same_data(expected: dict[str, str], found: dict[str, str], folder) -> None:
         )
 
 
-def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprint, commit) -> str:
-    """Execute, export and scan; return the finished page (nothing is written on failure)."""
+def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprint, commit):
+    """Execute, export and scan; return the page and its ledger (nothing written on failure)."""
+    from evaluation.privacy.publication import PUBLICATION_PARAMETER, take_ledger
     from evaluation.render.execute import execute_notebook
     from evaluation.render.export import export_html
     from evaluation.render.outputs import check_outputs
@@ -176,6 +186,7 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
     parameters = {
         "params_file": str(params.source_file),
         "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else None,
+        PUBLICATION_PARAMETER: str(paths.folder.parent.resolve()),
     }
     try:
         nb = execute_notebook(
@@ -196,9 +207,10 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
         fingerprint=fingerprint,
         commit=git_commit() if commit is _UNSET else commit,
     )
+    ledger = take_ledger(nb)
     html = export_html(nb, context)
     check_text(html, f"report {paths.folder.name}/{paths.html.name}")
-    return html
+    return html, ledger
 
 
 def _clean_kept_notebook(path: Path) -> None:
@@ -211,3 +223,8 @@ def _clean_kept_notebook(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     if unprotected_outputs(nb):
         atomic_write_bytes(path, nbformat.writes(strip_unprotected(nb)).encode("utf-8"))
+
+
+def publication_ledger_path(html: Path) -> Path:
+    """Where a report's publication ledger is kept: ``<kind>.ledger.json`` beside the page."""
+    return html.with_name(html.stem + ".ledger.json")

@@ -35,6 +35,7 @@ from evaluation.present.output import Note, Outputs, Table
 from evaluation.present.pyramid import pyramid_chart
 from evaluation.present.tables import count_table
 from evaluation.privacy import ProtectedFrame, views
+from evaluation.privacy.measures import measure_spec
 from evaluation.reports.context import Report, default_header_details, per_report
 from evaluation.reports.context import missing_table_note as _missing
 
@@ -541,7 +542,10 @@ def interventions_by_level_and_type(report: Report):
     if table.empty:
         return Note(f"Inga beslutade insatser i {report.area_name} under {period}.")
     caption = f"Beslutade insatser i {report.area_name} efter typ och nivå, {period}"
-    protected = report.protector.counts(table, label=caption)
+    spec = measure_spec(
+        "interventions", rows="intervention_type", columns="level", window=(start, end)
+    )
+    protected = report.protector.counts(table, label=caption, spec=spec)
     return count_table(protected, caption, index_label="Typ av insats")
 
 
@@ -572,7 +576,11 @@ def activities_by_type_and_partner(report: Report):
     if by_term.empty:
         return Note(f"Inga registrerade aktiviteter i {report.area_name} under {period}.")
     caption = f"Aktiviteter i {report.area_name} efter typ och halvår, {period}"
-    levels = report.protector.counts(by_term, label=caption)
+    levels = report.protector.counts(
+        by_term,
+        label=caption,
+        spec=measure_spec("activities", rows="activity_type", window=(start, end)),
+    )
     partners = ap.case_crosstab(
         report.data.activities,
         report.evaluated.codes,

@@ -339,12 +339,17 @@ def _interactive() -> bool:
 
 
 def open_report(
-    params_file: str | os.PathLike, cache_dir: str | os.PathLike | None = None, **overrides
+    params_file: str | os.PathLike,
+    cache_dir: str | os.PathLike | None = None,
+    publication_dir: str | os.PathLike | None = None,
+    **overrides,
 ) -> Report:
     """Load parameters and data, resolve areas and dates, and start the report's Protector.
 
     ``overrides`` replace keys of the params file (e.g. ``area="Ryd"``), on top of those
-    set by ``notebook_overrides``; None values are ignored.
+    set by ``notebook_overrides``; None values are ignored. ``publication_dir``
+    (injected by the renderer) is the batch folder whose ``ledgers/hidden.json`` lists
+    figures hidden in every report of the batch (R0).
     """
     overrides = {
         **_NOTEBOOK_OVERRIDES,
@@ -352,10 +357,16 @@ def open_report(
     }
     params = load_params(params_file, **overrides)
     data = load_data(params.data, cache_dir=cache_dir)
-    return build_report(params, data, replace=_interactive())
+    return build_report(params, data, replace=_interactive(), publication_dir=publication_dir)
 
 
-def build_report(params: EvaluationParams, data: Dataset, *, replace: bool = False) -> Report:
+def build_report(
+    params: EvaluationParams,
+    data: Dataset,
+    *,
+    replace: bool = False,
+    publication_dir: str | os.PathLike | None = None,
+) -> Report:
     """Resolve areas and dates of ``params`` against ``data`` and start the Protector.
 
     ``replace``: a re-protected output replaces the earlier one (interactive sessions).
@@ -378,7 +389,22 @@ def build_report(params: EvaluationParams, data: Dataset, *, replace: bool = Fal
             pd.Timestamp(int(stats["year"].max()), 12, 31),
         )
     start, end = _check_dates(params, window, file)
-    protector = Protector(PrivacyRules.from_params(params.privacy), replace=replace)
+    from evaluation.privacy.publication import context_for_report, publication_dir_from_kernel
+
+    all_areas = next((g.codes for g in scope.groups if g.role == "municipality"), None)
+    all_areas = all_areas or scope.groups[0].codes  # municipality-wide: its one group
+    protector = Protector(
+        PrivacyRules.from_params(params.privacy),
+        context_for_report(
+            scope.groups,
+            scope.groups[0].codes,
+            all_areas,
+            start,
+            end,
+            publication_dir or publication_dir_from_kernel(),
+        ),
+        replace=replace,
+    )
     return Report(
         params,
         data,

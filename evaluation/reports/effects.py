@@ -8,6 +8,7 @@ Observed values drawn in plots come from the report's Protector.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 
 import numpy as np
@@ -20,6 +21,14 @@ from evaluation.metadata.outcomes import OUTCOMES, Outcome
 from evaluation.present.charts import to_png
 from evaluation.present.format import fmt_number
 from evaluation.present.output import Chart, Heading, Note, Outputs, Table
+from evaluation.privacy.derived import (
+    ESTIMATE_WITHHELD,
+    enough_cases,
+    mask_event_study,
+    mask_series,
+    monthly_or_nothing,
+)
+from evaluation.privacy.measures import measure_spec
 from evaluation.privacy.primary import hide_values
 from evaluation.reports.context import per_report
 
@@ -104,8 +113,9 @@ def _observed(report, panel: pd.DataFrame, outcome: Outcome, label: str) -> pd.S
     scale = 1000.0 if outcome.kind == "rate" else 100.0
     frame["value"] = frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0)
     frame["value"] *= scale
+    spec = measure_spec(outcome.numerator) if outcome.kind == "rate" else None
     if outcome.kind == "rate":
-        protected = report.protector.rates(frame, label=label, value_cols=("value",))
+        protected = report.protector.rates(frame, label=label, value_cols=("value",), spec=spec)
     else:
         protected = report.protector.shares(
             frame, label=label, value_cols=("value",), sensitive=outcome.sensitive
@@ -128,6 +138,8 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Outputs:
     panel = _panel(report, units, "term")
     panel["value"] = _value(panel, outcome)
     items: list = [Heading(outcome.label, level=3)]
+    if not _enough_cases(report, panel, outcome, start):  # R0: too few treated cases
+        return Outputs((*items, Note(ESTIMATE_WITHHELD, kind="withheld")))
     rows, sentences, notes = [], [], []
     runs = {
         "Skillnad-i-skillnader": lambda: _did(panel, outcome, report, start),
@@ -173,6 +185,14 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Outputs:
     if plots:
         items += _plots(report, outcome, panel, results)
     return Outputs(tuple(items))
+
+
+def _enough_cases(report, panel, outcome, start) -> bool:
+    """At least ``min_n`` cases in the evaluated area before and after the start (R0)."""
+    own = panel[panel["area_code"] == report.area_code]
+    cases = own[outcome.numerator if outcome.kind == "rate" else outcome.denominator]
+    post = own["period_start"] >= start
+    return enough_cases(cases[~post].sum(), cases[post].sum(), report.protector.rules)
 
 
 def _did(panel, outcome, report, start):
@@ -234,8 +254,17 @@ def _sc(panel, outcome, report, start, pool, rules):
 def _plots(report, outcome, panel, results) -> list:
     out = []
     did = results.get("Skillnad-i-skillnader")
+    sc = results.get("Syntetisk kontroll")
+    if did is not None or sc is not None:  # derived points hidden where the cell is (R0)
+        observed_terms = _observed(
+            report, panel, outcome, f"Observerat för syntetisk kontroll: {outcome.label}"
+        )
+        start = pd.Timestamp(report.params.intervention_start)
     if did is not None:
-        fig = methods.plot_event_study(did[1])
+        study = dataclasses.replace(
+            did[1], coefficients=mask_event_study(did[1].coefficients, observed_terms, start)
+        )
+        fig = methods.plot_event_study(study)
         pre = did[1].pretrend_p_value
         out.append(
             _fig(
@@ -247,7 +276,6 @@ def _plots(report, outcome, panel, results) -> list:
                 f"{fmt_number(pre, 2)}.",
             )
         )
-    sc = results.get("Syntetisk kontroll")
     rules = report.protector.rules
     weighty = [] if sc is None else list(sc.weights[sc.weights > 0.05].index)
     if sc is not None and not all(_passes(panel, outcome, c, rules) for c in weighty):
@@ -261,9 +289,8 @@ def _plots(report, outcome, panel, results) -> list:
         )
         sc = None
     if sc is not None:
-        observed = _observed(
-            report, panel, outcome, f"Observerat för syntetisk kontroll: {outcome.label}"
-        )
+        observed = observed_terms
+        sc = dataclasses.replace(sc, gap=mask_series(sc.gap, observed))
         out.append(
             _fig(
                 methods.plot_synthetic_control(sc, observed=observed),
@@ -276,7 +303,10 @@ def _plots(report, outcome, panel, results) -> list:
     its = results.get("Avbruten tidsserie")
     if its is not None and outcome.kind == "rate":
         monthly = _panel(report, [report.area_code], "month")
-        observed = _observed(report, monthly, outcome, f"Observerat per månad: {outcome.label}")
+        label = f"Observerat per månad: {outcome.label}"
+        observed = monthly_or_nothing(
+            report.protector, label, _observed(report, monthly, outcome, label)
+        )  # R5: monthly points only when every month passes
         out.append(
             _fig(
                 methods.plot_its(its, observed=observed),

@@ -18,6 +18,7 @@ from evaluation.present.format import fmt_month, fmt_number
 from evaluation.present.guard import select_rows
 from evaluation.present.output import Heading, Note, Outputs
 from evaluation.present.tables import count_table, statistic_table, value_table
+from evaluation.privacy.measures import measure_spec
 from evaluation.reports.context import Report, per_report
 from evaluation.reports.context import missing_table_note as _missing
 
@@ -41,10 +42,12 @@ def _trend(
     sensitive: bool = False,
     decimals: int = 1,
     protected=None,
+    spec=None,
 ):
     if protected is None:
         protect = report.protector.rates if kind == "rate" else report.protector.shares
         extra = {"sensitive": sensitive} if kind == "share" else {}
+        extra["spec"] = spec
         protected = protect(frame, label=title, **extra)
     chart = trend_chart(
         protected,
@@ -107,7 +110,7 @@ def placement_rates(report: Report):
         report.end,
         "year",
     )
-    return report.protector.rates(frame, label=PLACEMENT_TITLE)
+    return report.protector.rates(frame, label=PLACEMENT_TITLE, spec=measure_spec("placements"))
 
 
 @per_report
@@ -117,7 +120,14 @@ def referral_term_rates(report: Report):
     frame = rf.referral_rates(
         d.referrals, d.area_statistics, report.groups, report.start, report.end, "term", None
     )
-    return report.protector.rates(frame, label=REFERRAL_TERM_CAPTION)
+    return report.protector.rates(
+        frame, label=REFERRAL_TERM_CAPTION, spec=measure_spec("referrals")
+    )
+
+
+def _referral_spec(reporters):
+    """All referrals link across outputs (R0 ledger); a reporter subset is its own measure."""
+    return measure_spec("referrals") if reporters is None else None
 
 
 # --- Referrals -----------------------------------------------------------------------------
@@ -137,9 +147,11 @@ def referral_rate_chart(report: Report, reporters: tuple[str, ...] | None = None
         else " från " + " och ".join(codes.REPORTER_CATEGORY[r].lower() for r in reporters)
     )
     title = f"Orosanmälningar{who} per 1 000 barn, per månad"
-    protected = report.protector.rates(monthly, label=title)
+    protected = report.protector.rates(monthly, label=title, spec=_referral_spec(reporters))
     failing = set(protected.frame.loc[protected.frame["suppressed"], "group"].astype(str))
-    shown = select_rows(protected, ~protected.frame["group"].astype(str).isin(failing))
+    shown = report.protector.select(
+        protected, ~protected.frame["group"].astype(str).isin(failing)
+    )  # groups left out here are shown nowhere by month (R0 ledger)
     chart = trend_chart(
         shown,
         title=title,
@@ -390,7 +402,9 @@ def intervention_mix(report: Report, by: str):
         labels,
     ).T
     caption = f"Beslutade insatser i {report.area_name} efter {word} och år"
-    protected = report.protector.counts(table, label=caption)
+    protected = report.protector.counts(
+        table, label=caption, spec=measure_spec("interventions", rows=by)
+    )
     return Outputs(
         (
             stacked_bar_chart(
@@ -414,6 +428,7 @@ def placement_rate_chart(report: Report):
         None,
         protected=placement_rates(report),
         kind="rate",
+        spec=measure_spec("placements"),
         title=PLACEMENT_TITLE,
         ylabel=RATE_UNIT,
         what=f"antalet beslutade placeringar {RATE_UNIT}",
@@ -478,7 +493,8 @@ def activity_mix(report: Report, by: str):
     word = _ACTIVITY_BY[by]
     margins = by != "partners"  # one activity can have several partners: rows overlap
     caption = f"Aktiviteter i {report.area_name} efter {word} och år"
-    protected = report.protector.counts(table, label=caption, margins=margins)
+    spec = measure_spec("activities", rows=by) if margins else None
+    protected = report.protector.counts(table, label=caption, margins=margins, spec=spec)
     return Outputs(
         (
             stacked_bar_chart(

@@ -131,6 +131,10 @@ def scope(report: Report) -> SurveyScope:
             si.select(inv, sp.survey, sp.unit, area_code),
             si.select(resp, sp.survey, sp.unit, area_code),
         )
+    units = invitations.loc[invitations["survey"] == sp.survey, "unit"].dropna().astype(str)
+    report.protector.context.about(  # R0 ledger: which survey and unit the figures count
+        {"enhet": sorted(set(units))}, enkät=sp.survey, enhet=sp.unit
+    )
     return SurveyScope(
         sp.survey,
         sp.unit,
@@ -647,7 +651,7 @@ def privacy_appendix(report: Report):
         "andelar används i tabeller, diagram och text, och inga summor över perioder visas, så "
         "en dold period kan inte räknas fram. Fritextsvar visas aldrig, bara hur många de var."
     )
-    return Outputs((survey_rules, _appendix(report.protector)))
+    return _appendix(report.protector, lead=(survey_rules,))
 
 
 def key_figures(report: Report):

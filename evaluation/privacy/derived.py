@@ -1,0 +1,67 @@
+"""Figures derived from protected cells (docs/privacy.md R0, R5).
+
+A per-period series computed from a cell — a synthetic-control gap (treated −
+synthetic), an event-study point, a fitted-vs-observed point — gives the cell
+back when the rest is visible, so it is hidden wherever that cell is. An
+aggregate estimate needs enough contributing cases in the treated group before
+and after the start. Monthly points are drawn only when every month passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evaluation.privacy.symbols import SUPPRESSED_SENTENCE
+
+ESTIMATE_WITHHELD = SUPPRESSED_SENTENCE
+"""Said instead of an effect estimate that rests on too few cases."""
+
+
+def _key(index) -> pd.Index:
+    idx = pd.Index(index)
+    try:
+        return pd.DatetimeIndex(idx)
+    except (TypeError, ValueError):
+        return idx.astype(str)
+
+
+def mask_series(values: pd.Series, observed: pd.Series) -> pd.Series:
+    """``values`` with NaN wherever the protected ``observed`` cell of that period is hidden.
+
+    Periods ``observed`` does not cover count as hidden too.
+    """
+    shown = pd.Series(observed.to_numpy(dtype=float), index=_key(observed.index))
+    shown = shown[~shown.index.duplicated()]
+    ok = shown.reindex(_key(values.index)).notna().to_numpy()
+    out = values.astype(float).copy()
+    out[~ok] = np.nan
+    return out
+
+
+def mask_event_study(
+    coefficients: pd.DataFrame, observed: pd.Series, start, *, event_time: str = "event_time"
+) -> pd.DataFrame:
+    """Event-study rows kept only for event times whose treated period is shown.
+
+    Event time 0 is the first period starting on or after ``start``; −1 the one before.
+    """
+    periods = pd.Series(observed.to_numpy(dtype=float), index=_key(observed.index)).sort_index()
+    periods = periods[~periods.index.duplicated()]
+    first_post = int(np.searchsorted(periods.index, pd.Timestamp(start)))
+    shown = {i - first_post for i, v in enumerate(periods.to_numpy()) if not np.isnan(v)}
+    keep = coefficients[event_time].astype(int).isin(shown)
+    return coefficients[keep.to_numpy()].reset_index(drop=True)
+
+
+def monthly_or_nothing(protector, label: str, observed: pd.Series) -> pd.Series | None:
+    """Monthly observed points only when every month is shown (R5); else none, and unpublished."""
+    if len(observed) and not observed.isna().any():
+        return observed
+    protector.publication.withdraw(label, range(len(observed)))
+    return None
+
+
+def enough_cases(before: float, after: float, rules) -> bool:
+    """Whether the treated group has at least ``min_n`` cases both before and after the start."""
+    return bool(before >= rules.min_n and after >= rules.min_n)

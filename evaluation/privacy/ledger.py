@@ -1,0 +1,251 @@
+"""The publication ledger (docs/privacy.md R0): every published figure and what it reveals.
+
+A *figure* is a sum of base cells of one measure: the cells whose dimensions
+(area codes, months, categories) lie in the figure's filters. A table cell, a
+chart point, a share's numerator and denominator, a rate's count (populations
+are public), a pooled comparison column or a municipality total are all
+figures. The ledger stores, per report, each figure with its published value,
+or marked hidden (identity only; a hidden value is never stored). Saved as JSON
+beside each report (``<kind>.ledger.json``), it is what the joint audit
+(``publication_audit.py``) reads, and what keeps a batch's and the next term's
+suppression consistent (the keys of hidden figures).
+
+Plain data, no suppression logic: the audit may import this module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+LEDGER_MIME = "application/vnd.evaluation.ledger+json"
+"""Mimetype of the notebook output that carries a report's ledger to the renderer."""
+
+LEDGER_SUFFIX = ".ledger.json"
+HIDDEN_FILE = "hidden.json"
+"""In ``<batch>/ledgers/``: keys of figures the batch keeps hidden in every report."""
+
+AREA, PERIOD = "area", "period"
+_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|K([1-4])|H([12]))?$")
+
+
+def months_of(label: Any) -> tuple[str, ...] | None:
+    """Months ("2024-01", …) of a period label "2024", "2024H1", "2024K2", "2024-03"; else None."""
+    if isinstance(label, pd.Timestamp):
+        return (f"{label:%Y-%m}",)
+    m = _PERIOD.match(str(label).strip())
+    if not m:
+        return None
+    year = int(m.group(1))
+    if not 1900 <= year <= 2200:
+        return None
+    if m.group(2):
+        first = last = int(m.group(2))
+    elif m.group(3):
+        first = 3 * int(m.group(3)) - 2
+        last = first + 2
+    elif m.group(4):
+        first = 1 if m.group(4) == "1" else 7
+        last = first + 5
+    else:
+        first, last = 1, 12
+    return tuple(f"{year}-{k:02d}" for k in range(first, last + 1))
+
+
+def months_between(start: pd.Timestamp, end: pd.Timestamp) -> tuple[str, ...]:
+    """Every month touched by ``start`` … ``end``."""
+    rng = pd.period_range(pd.Timestamp(start).to_period("M"), pd.Timestamp(end).to_period("M"))
+    return tuple(str(p) for p in rng)
+
+
+def clip_months(months: tuple[str, ...], window: tuple[str, ...] | None) -> tuple[str, ...]:
+    """Months inside the report's window; all of them when the period lies outside it."""
+    if not window:
+        return months
+    inside = tuple(m for m in months if m in set(window))
+    return inside or months
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A sum of base cells: ``measure`` restricted by ``dims`` (dimension → allowed values)."""
+
+    measure: str
+    dims: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def of(cls, measure: str, dims: Mapping[str, Iterable[Any]]) -> Figure:
+        """Canonical figure (sorted dims and values, values as text)."""
+        clean = tuple(sorted((str(k), tuple(sorted({str(x) for x in v}))) for k, v in dims.items()))
+        return cls(str(measure), clean)
+
+    @property
+    def key(self) -> str:
+        """Stable text identity (used to keep a figure hidden across reports and terms)."""
+        return json.dumps([self.measure, [[k, list(v)] for k, v in self.dims]], ensure_ascii=False)
+
+    def as_dict(self) -> dict:
+        """Plain-data form."""
+        return {"measure": self.measure, "dims": {k: list(v) for k, v in self.dims}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Figure:
+        """Inverse of :meth:`as_dict` (saved figures are already canonical)."""
+        dims = data.get("dims", {})
+        return cls(str(data["measure"]), tuple((k, tuple(v)) for k, v in dims.items()))
+
+    def with_dims(self, **dims: Iterable[Any]) -> Figure:
+        """The same figure with more (or replaced) dimension filters."""
+        merged = {k: v for k, v in self.dims}
+        merged.update({k: tuple(v) for k, v in dims.items()})
+        return Figure.of(self.measure, merged)
+
+
+@dataclass
+class Entry:
+    """One published figure of one output: its value, or hidden.
+
+    ``role``: "count", "numerator", "denominator", "rest" (denominator minus
+    numerator) or "n" (people behind a statistic). ``target`` marks hidden
+    figures whose feasible range the audit checks.
+    """
+
+    output: str
+    figure: Figure
+    role: str
+    value: float | None
+    target: bool = False
+    row: int | None = None
+
+    @property
+    def hidden(self) -> bool:
+        """Whether the reader sees ".." instead of the value."""
+        return self.value is None
+
+    def as_dict(self) -> dict:
+        """Plain-data form (no hidden value is ever stored)."""
+        return {
+            "output": self.output,
+            "role": self.role,
+            "value": None if self.value is None else float(self.value),
+            "target": bool(self.target),
+            "row": self.row,
+            **self.figure.as_dict(),
+        }
+
+
+@dataclass
+class Ledger:
+    """Every figure one report publishes, plus declared complete domains of dimensions."""
+
+    report: str = ""
+    min_count: int = 5
+    entries: list[Entry] = field(default_factory=list)
+    domains: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def add(
+        self,
+        output: str,
+        figure: Figure,
+        role: str,
+        value: float | None,
+        *,
+        target: bool = False,
+        row: int | None = None,
+    ) -> None:
+        """Record one figure (``value=None`` when hidden); ``row`` is its row in the output."""
+        v = None if value is None or pd.isna(value) else float(value)
+        self.entries.append(Entry(output, figure, role, v, target and v is None, row))
+
+    def withdraw(self, output: str, rows: Iterable[int]) -> None:
+        """Rows of a tidy output that are not shown after all (e.g. series left out of a chart).
+
+        Their shown values are no longer published; their hidden figures stay
+        recorded (the audit still checks that nothing pins them down).
+        """
+        gone = set(rows)
+        self.entries = [
+            e
+            for e in self.entries
+            if not (e.output == output and e.row in gone and e.value is not None)
+        ]
+
+    def declare(self, measure: str, dim: str, values: Iterable[Any]) -> None:
+        """Say that ``dim`` of ``measure`` takes exactly ``values`` (a complete code list)."""
+        known = set(self.domains.setdefault(measure, {}).get(dim, ()))
+        self.domains[measure][dim] = tuple(sorted(known | {str(v) for v in values}))
+
+    def drop_output(self, output: str) -> None:
+        """Forget an output's entries (it is about to be recorded again)."""
+        self.entries = [e for e in self.entries if e.output != output]
+
+    def hidden_keys(self) -> set[str]:
+        """Keys of the figures this ledger shows as hidden."""
+        return {e.figure.key for e in self.entries if e.hidden}
+
+    def as_dict(self) -> dict:
+        """Plain-data form, as saved."""
+        return {
+            "format": 1,
+            "report": self.report,
+            "min_count": self.min_count,
+            "domains": {m: {d: list(v) for d, v in ds.items()} for m, ds in self.domains.items()},
+            "entries": [e.as_dict() for e in self.entries],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Ledger:
+        """Inverse of :meth:`as_dict`."""
+        ledger = cls(str(data.get("report", "")), int(data.get("min_count", 5)))
+        for m, ds in data.get("domains", {}).items():
+            for d, v in ds.items():
+                ledger.declare(m, d, v)
+        for e in data.get("entries", []):
+            ledger.entries.append(
+                Entry(
+                    e["output"],
+                    Figure.from_dict(e),
+                    e["role"],
+                    e["value"],
+                    bool(e.get("target", False)),
+                    e.get("row"),
+                )
+            )
+        return ledger
+
+    def save(self, path: str | Path) -> Path:
+        """Write the ledger as JSON."""
+        path = Path(path)
+        path.write_text(json.dumps(self.as_dict(), ensure_ascii=False, indent=0), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Ledger:
+        """Read a saved ledger."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def read_hidden(folder: str | Path | None) -> set[str]:
+    """Keys the batch keeps hidden (``<folder>/ledgers/hidden.json``); empty when none."""
+    if folder is None:
+        return set()
+    path = Path(folder) / "ledgers" / HIDDEN_FILE
+    if not path.is_file():
+        return set()
+    return set(json.loads(path.read_text(encoding="utf-8")).get("hidden", []))
+
+
+def write_hidden(folder: str | Path, keys: Iterable[str]) -> Path:
+    """Save the batch's kept-hidden keys (identities only, never values)."""
+    path = Path(folder) / "ledgers" / HIDDEN_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"hidden": sorted(set(keys))}, ensure_ascii=False, indent=0)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")  # unchanged sets keep their stamp
+    return path

@@ -1,0 +1,229 @@
+"""Protect the publication, not each output (docs/privacy.md R0): the batch-wide hidden set.
+
+Every report's Protector hides at least the figures in ``<batch>/ledgers/hidden.json``
+(read by :func:`context_for_report`), so one figure is hidden in every table,
+chart and sentence of every report of the batch. The set starts from the
+figures earlier terms hid (a figure hidden last term stays hidden when it is
+published again) and grows by :func:`repair_keys` whenever the joint audit
+(``publication_audit.py``, which is the judge and imports nothing from here)
+finds a hidden figure that everything published together pins down: the
+smallest shown figure of the same measure that overlaps it is hidden too, in
+every report that shows it, and the affected reports are rendered again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from evaluation.privacy.ledger import Figure, Ledger, months_between, read_hidden
+from evaluation.privacy.recording import Context
+
+PUBLICATION_PARAMETER = "publication_dir"
+"""Notebook parameter (injected by the renderer) naming the batch folder."""
+
+
+def publication_dir_from_kernel() -> str | None:
+    """The batch folder the renderer injected into the notebook, if any (None in JupyterLab)."""
+    import sys
+
+    main = sys.modules.get("__main__")
+    value = getattr(main, PUBLICATION_PARAMETER, None)
+    return value if isinstance(value, str) and value else None
+
+
+def context_for_report(
+    groups: Sequence,
+    evaluated: Sequence[str],
+    all_areas: Sequence[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    publication_dir: str | Path | None = None,
+) -> Context:
+    """The Protector's context for one report: its groups, window and the batch's hidden set."""
+    return Context(
+        groups={g.label: tuple(g.codes) for g in groups},
+        areas=tuple(evaluated),
+        all_areas=tuple(all_areas),
+        window=months_between(start, end),
+        forced=read_hidden(publication_dir),
+    )
+
+
+def _overlap(a: Figure, b: Figure) -> bool:
+    da, db = dict(a.dims), dict(b.dims)
+    for d in set(da) & set(db):
+        if not set(da[d]) & set(db[d]):
+            return False
+    return a.measure == b.measure
+
+
+def _contains(outer: Figure, inner: Figure) -> bool:
+    do, di = dict(outer.dims), dict(inner.dims)
+    for d, values in do.items():
+        if d not in di or not set(di[d]) <= set(values):
+            return False
+    return True
+
+
+def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]) -> set[str]:
+    """Figures to hide so the audit's failures widen: one shown figure per failing one.
+
+    Prefers a figure that contains the failing one (a pool or a total), then
+    any overlapping one; the smallest value first. Only figures of the current
+    batch can change; earlier terms are fixed.
+    """
+    shown: dict[str, tuple[Figure, float]] = {}
+    for ledger in current:
+        for e in ledger.entries:
+            if e.value is not None and e.figure.key not in already:
+                shown[e.figure.key] = (e.figure, float(e.value))
+    picked: set[str] = set()
+    for f in failures:
+        if getattr(f, "kind", "interval") != "interval":
+            continue
+        target = f.figure
+        options = [
+            (not _contains(fig, target), value, len(key), key)
+            for key, (fig, value) in shown.items()
+            if key != target.key and _overlap(fig, target) and key not in picked
+        ]
+        if options:
+            picked.add(min(options)[3])
+    return picked
+
+
+def take_ledger(nb) -> dict | None:
+    """Remove the ledger output(s) from an executed notebook and return the last one."""
+    from evaluation.privacy.ledger import LEDGER_MIME
+
+    found = None
+    for cell in nb.get("cells", []):
+        kept = []
+        for out in cell.get("outputs", []) or []:
+            data = out.get("data") if hasattr(out, "get") else None
+            if data and LEDGER_MIME in data:
+                found = data[LEDGER_MIME]
+                data.pop(LEDGER_MIME)
+                if not any(k for k in data if k != "text/plain"):
+                    continue
+            kept.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    return dict(found) if found is not None else None
+
+
+def seed_hidden(batch_dir: str | Path, history: Iterable[str | Path]) -> set[str]:
+    """Start the batch's hidden set: what it hid before plus what earlier terms hid."""
+    from evaluation.privacy.ledger import write_hidden
+    from evaluation.privacy.publication_audit import hidden_keys_of
+
+    keys = read_hidden(batch_dir) | hidden_keys_of(history)
+    write_hidden(batch_dir, keys)
+    return keys
+
+
+def hidden_digest(batch_dir: str | Path) -> dict[str, str]:
+    """A fingerprint entry for the hidden set, so a report re-renders when it changes."""
+    import hashlib
+
+    keys = sorted(read_hidden(batch_dir))
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()
+    return {"ledgers/hidden.json": digest}
+
+
+def settle(batch_dir, history, rerender, *, max_rounds: int = 4):
+    """Audit the batch jointly; while hidden figures can be pinned down, hide more and re-render.
+
+    ``rerender(html_paths)`` renders those reports again (their Protectors
+    read the grown hidden set). Returns the last :class:`PublicationAudit`.
+    """
+    import time
+
+    from evaluation.privacy.ledger import LEDGER_SUFFIX, write_hidden
+    from evaluation.privacy.publication_audit import audit_batch_folder, find_ledgers
+
+    started = time.perf_counter()
+    batch_dir = Path(batch_dir)
+    stamp = _stamp(batch_dir, history)
+    passed = batch_dir / "ledgers" / "audit.json"
+    if passed.is_file() and passed.read_text(encoding="utf-8") == stamp:
+        # nothing published changed since the last audit passed (a no-op re-run)
+        from evaluation.privacy.publication_audit import PublicationAudit
+
+        return PublicationAudit(seconds=time.perf_counter() - started)
+    passed.unlink(missing_ok=True)
+    audit = audit_batch_folder(batch_dir, history)
+    audit_seconds, rounds = time.perf_counter() - started, 0
+    for _ in range(max_rounds):
+        if audit.ok:
+            break
+        ledgers = {p: Ledger.load(p) for p in find_ledgers(batch_dir)}
+        kept = read_hidden(batch_dir)
+        new = repair_keys(audit.failures, ledgers.values(), kept)
+        if not new:
+            break
+        write_hidden(batch_dir, kept | new)
+        affected = [
+            str(p.with_name(p.name.removesuffix(LEDGER_SUFFIX) + ".html"))
+            for p, ledger in ledgers.items()
+            if any(e.figure.key in new for e in ledger.entries)
+        ]
+        rerender(affected)
+        rounds += 1
+        t0 = time.perf_counter()
+        audit = audit_batch_folder(batch_dir, history)
+        audit_seconds += time.perf_counter() - t0
+    audit.seconds = time.perf_counter() - started
+    audit.rounds, audit.audit_seconds = rounds, audit_seconds
+    if audit.ok:
+        passed.parent.mkdir(parents=True, exist_ok=True)
+        passed.write_text(_stamp(batch_dir, history), encoding="utf-8")
+    return audit
+
+
+def _stamp(batch_dir: Path, history) -> str:
+    """Identity of everything the audit reads: pages, ledgers and the kept-hidden set."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for folder in [batch_dir, *map(Path, history)]:
+        files = [*folder.glob("*/*.html"), *folder.glob("*/*.ledger.json")]
+        files += [folder / "ledgers" / "hidden.json"]
+        for p in sorted(f for f in files if f.is_file()):
+            st = p.stat()
+            h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def publish_one(render, output_dir: str | Path):
+    """Render one report like a batch does: seeded hidden set, joint audit, repair (R0).
+
+    ``render(again)`` renders the report (``again=True`` forces a re-render).
+    Returns the render result and the audit of ``output_dir`` with its neighbours.
+    """
+    output_dir = Path(output_dir)
+    history = []
+    if output_dir.parent.is_dir():
+        from evaluation.privacy.publication_audit import find_ledgers
+
+        history = sorted(
+            p
+            for p in output_dir.parent.iterdir()
+            if p.is_dir() and p.resolve() != output_dir.resolve() and find_ledgers(p)
+        )
+    if history or output_dir.is_dir():  # a run that fails on its inputs creates no folder
+        seed_hidden(output_dir, history)
+    result = render(False)
+
+    def rerender(html_paths: list[str]) -> None:
+        nonlocal result
+        if result.html and str(Path(result.html).resolve()) in {
+            str(Path(h).resolve()) for h in html_paths
+        }:
+            result = render(True)
+
+    audit = settle(output_dir, history, rerender)
+    return result, audit

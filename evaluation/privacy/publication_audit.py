@@ -1,0 +1,372 @@
+"""Joint audit of a whole publication (docs/privacy.md R0): every report, every term.
+
+Independent of the suppression code (it imports none of it): it reads what was
+published — the ledgers saved beside the reports of a batch and of earlier
+batches, and the rendered pages — and asks, for every hidden figure, how
+small and how large it could be given *all* published figures together. The
+unknowns are base cells of each measure (area × month × category, merged into
+the coarsest cells the published figures can tell apart); every shown figure
+is an equality over them (a share's numerator and denominator, a rate's count);
+each bound is a linear programme solved with SciPy's HiGHS, confirmed with
+integer variables (``integrality=``) when the LP interval is close to the limit.
+A hidden figure whose interval is narrower than ``min_count`` is a failure.
+
+Written by hand: no maintained library audits linked tables across reports and
+terms; the solver is SciPy's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+from scipy.sparse import bmat, csr_matrix
+from scipy.sparse.csgraph import connected_components
+
+from evaluation.privacy.ledger import (
+    AREA,
+    HIDDEN_FILE,
+    LEDGER_SUFFIX,
+    PERIOD,
+    Entry,
+    Figure,
+    Ledger,
+)
+
+OTHER = "\x00övrigt"
+"""A dimension's values nobody listed (when no complete code list was declared)."""
+MAX_CELLS = 400_000
+_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class PublicationFailure:
+    """A hidden figure that can be narrowed below ``min_count`` (or a contradiction)."""
+
+    report: str
+    output: str
+    figure: Figure
+    role: str
+    lower: float
+    upper: float
+    kind: str = "interval"  # or "inconsistent", "too_large", "page"
+
+    def __str__(self) -> str:
+        what = f"{self.report}: {self.output!r} ({self.role})"
+        if self.kind == "interval":
+            return (
+                f"{what}: a hidden figure can be narrowed to {self.lower:g}…{self.upper:g} "
+                "from everything the batch and earlier terms publish"
+            )
+        if self.kind == "page":
+            return f"{what}: the page shows a figure the ledger records as hidden"
+        if self.kind == "no_ledger":
+            return f"{self.report}: the page has no publication ledger, so it cannot be audited"
+        if self.kind == "too_large":
+            return f"{what}: too many base cells to audit jointly"
+        return f"{what}: the published figures contradict each other"
+
+
+@dataclass
+class PublicationAudit:
+    """Result of :func:`audit_publication`."""
+
+    failures: list[PublicationFailure] = field(default_factory=list)
+    warnings: list[PublicationFailure] = field(default_factory=list)
+    targets: int = 0
+    figures: int = 0
+    ledgers: int = 0
+    seconds: float = 0.0
+    rounds: int = 0  # repair rounds the batch needed (hide more, render again)
+    audit_seconds: float = 0.0  # time spent auditing, without the renders in between
+
+    @property
+    def ok(self) -> bool:
+        """True when no hidden figure can be narrowed below ``min_count``."""
+        return not self.failures
+
+    def summary(self) -> str:
+        """One line for the batch index and the CLI."""
+        if self.ok:
+            return (
+                f"Sekretessgranskning av hela publiceringen: {self.targets} dolda uppgifter "
+                f"i {self.ledgers} rapporter prövade mot {self.figures} publicerade; "
+                "ingen kan räknas fram."
+            )
+        return (
+            f"Sekretessgranskningen av hela publiceringen underkände {len(self.failures)} "
+            f"dolda uppgifter: {self.failures[0]}"
+        )
+
+
+@dataclass(frozen=True)
+class _Item:
+    report: str
+    entry: Entry
+    current: bool
+
+
+def find_ledgers(folder: str | Path) -> list[Path]:
+    """Every saved report ledger under ``folder`` (recursively)."""
+    folder = Path(folder)
+    return sorted(p for p in folder.rglob(f"*{LEDGER_SUFFIX}") if p.is_file())
+
+
+def _class_members(
+    values: Sequence[str], filters: list[tuple[str, ...] | None]
+) -> tuple[list[list[int]], list[np.ndarray]]:
+    """Merge values no figure tells apart; per figure, a mask over the merged classes."""
+    sig: dict[tuple[bool, ...], list[int]] = defaultdict(list)
+    sets = [None if f is None else set(f) for f in filters]
+    for i, v in enumerate(values):
+        sig[tuple(True if s is None else v in s for s in sets)].append(i)
+    classes = list(sig.values())
+    keys = list(sig.keys())
+    masks = [np.array([k[j] for k in keys], dtype=bool) for j in range(len(filters))]
+    return classes, masks
+
+
+def _measure_system(figures: list[Figure], domains: dict[str, set[str]]):
+    """One 0/1 row per figure over the measure's merged base cells (sparse), or None."""
+    dims = sorted({d for f in figures for d, _ in f.dims})
+    per_dim_masks = []
+    shape = []
+    for d in dims:
+        filters = [dict(f.dims).get(d) for f in figures]
+        values = set(domains.get(d, set()))
+        for f in filters:
+            if f is not None:
+                values.update(f)
+        if d not in domains and d != PERIOD:
+            values.add(OTHER)
+        classes, masks = _class_members(sorted(values), filters)
+        per_dim_masks.append(masks)
+        shape.append(len(classes))
+    n_atoms = int(np.prod(shape)) if shape else 1
+    if n_atoms > MAX_CELLS:
+        return None
+    rows, cols = [], []
+    for j in range(len(figures)):
+        grids = [np.flatnonzero(per_dim_masks[k][j]) for k in range(len(dims))]
+        if not dims:
+            idx = np.array([0])
+        elif all(len(g) for g in grids):
+            mesh = np.meshgrid(*grids, indexing="ij")
+            idx = np.ravel_multi_index([m.ravel() for m in mesh], shape)
+        else:
+            idx = np.array([], dtype=int)
+        rows.extend([j] * len(idx))
+        cols.extend(idx.tolist())
+    data = np.ones(len(rows))
+    return csr_matrix((data, (rows, cols)), shape=(len(figures), n_atoms))
+
+
+def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool) -> tuple[float, float] | None:
+    ends = []
+    for sign in (1.0, -1.0):
+        if integer:
+            cons = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
+            res = milp(
+                sign * c,
+                constraints=cons,
+                integrality=np.ones(n),
+                bounds=Bounds(0, np.inf),
+                options={"time_limit": 5},
+            )
+            if res.status == 0:
+                ends.append(sign * res.fun)
+            elif res.status in (3, 4) and sign < 0:  # unbounded
+                ends.append(math.inf)
+            elif res.status == 2:
+                return None
+            else:  # time limit or other: keep the (wider, safe-side-unknown) LP answer
+                return (-math.inf, math.inf)
+        else:
+            res = linprog(sign * c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            if res.status == 0:
+                ends.append(sign * res.fun)
+            elif res.status == 3:
+                ends.append(math.inf)
+            elif res.status == 2:
+                return None
+            else:
+                raise RuntimeError(f"publication audit: the LP solver failed ({res.message})")
+    return ends[0], ends[1]
+
+
+def _failure(it: _Item, lo: float, hi: float, kind: str = "interval") -> PublicationFailure:
+    e = it.entry
+    return PublicationFailure(it.report, e.output, e.figure, e.role, lo, hi, kind)
+
+
+def _audit_measure(
+    items: list[_Item], domains: dict[str, set[str]], min_count: int, audit: PublicationAudit
+) -> None:
+    # the same figure published by several reports is one equality; hidden in one report
+    # and shown in another, it is both an equality and a target (and fails, as it should)
+    shown: dict[str, tuple[_Item, float]] = {}
+    targets: dict[str, list[_Item]] = {}
+    for it in items:
+        key = it.entry.figure.key
+        if it.entry.hidden:
+            if it.entry.target:
+                targets.setdefault(key, []).append(it)
+            continue
+        v = float(it.entry.value)
+        if key in shown and abs(shown[key][1] - v) > _TOL:
+            audit.warnings.append(_failure(it, v, shown[key][1], "inconsistent"))
+            continue
+        shown.setdefault(key, (it, v))
+    audit.targets += sum(len(v) for v in targets.values())
+    if not targets:
+        return
+    keys = list(shown) + [k for k in targets if k not in shown]
+    figures = [shown[k][0].entry.figure if k in shown else targets[k][0].entry.figure for k in keys]
+    a = _measure_system(figures, domains)
+    if a is None:
+        first = next(iter(targets.values()))[0]
+        audit.failures.append(_failure(first, math.nan, math.nan, "too_large"))
+        return
+    n_eq = len(shown)
+    b_all = np.array([shown[k][1] for k in keys[:n_eq]])
+    # split into independent pieces: figures linked through shared base cells
+    m = a.shape[0]
+    graph = bmat([[None, a], [a.T, None]], format="csr")
+    _, label = connected_components(graph, directed=False)
+    fig_label, atom_label = label[:m], label[m:]
+    row_of = {k: i for i, k in enumerate(keys)}
+    pieces: dict[int, tuple] = {}
+    for key, its in targets.items():
+        if key in shown and shown[key][1] >= min_count:
+            # hidden here, shown as a publishable count elsewhere (e.g. a secondary
+            # suppression last term did not need): public already; what it reveals
+            # about other hidden figures is in the equalities
+            continue
+        r = row_of[key]
+        comp = fig_label[r]
+        if comp not in pieces:
+            eq = np.flatnonzero(fig_label[:n_eq] == comp)
+            atoms = np.flatnonzero(atom_label == comp)
+            sub = a[:, atoms]
+            pieces[comp] = (sub[eq] if len(eq) else None, b_all[eq] if len(eq) else None, sub)
+        a_eq, b_eq, sub = pieces[comp]
+        if a_eq is None:
+            continue  # touches no published figure: free
+        c = sub[r].toarray().ravel()
+        n = sub.shape[1]
+        bounds = _bound(c, a_eq, b_eq, n, integer=False)
+        if bounds is not None and bounds[1] - bounds[0] < 2 * min_count and n <= 5_000:
+            exact = _bound(c, a_eq, b_eq, n, integer=True)
+            bounds = exact if exact is not None else bounds
+        if bounds is None:
+            audit.warnings.extend(_failure(it, math.nan, math.nan, "inconsistent") for it in its)
+            continue
+        lo, hi = bounds
+        if hi - lo < min_count - _TOL:
+            audit.failures.extend(_failure(it, lo, hi) for it in its)
+
+
+def audit_ledgers(
+    current: Iterable[tuple[str, Ledger]],
+    history: Iterable[tuple[str, Ledger]] = (),
+    *,
+    min_count: int | None = None,
+) -> PublicationAudit:
+    """Audit the figures of ``current`` reports jointly with earlier terms' ``history``."""
+    import time
+
+    started = time.perf_counter()
+    audit = PublicationAudit()
+    by_measure: dict[str, list[_Item]] = defaultdict(list)
+    domains: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    limit = min_count or 0
+    for is_current, source in ((True, current), (False, history)):
+        for name, ledger in source:
+            audit.ledgers += 1
+            limit = max(limit, ledger.min_count)
+            for m, ds in ledger.domains.items():
+                for d, v in ds.items():
+                    domains[m][d].update(v)
+            for e in ledger.entries:
+                by_measure[e.figure.measure].append(_Item(name, e, is_current))
+    audit.figures = sum(1 for items in by_measure.values() for it in items if not it.entry.hidden)
+    for measure, items in by_measure.items():
+        _audit_measure(items, domains.get(measure, {}), limit or 5, audit)
+    audit.seconds = time.perf_counter() - started
+    return audit
+
+
+def _load(paths: Iterable[Path], root: Path) -> list[tuple[str, Ledger]]:
+    out = []
+    for p in paths:
+        try:
+            name = str(p.relative_to(root))
+        except ValueError:
+            name = str(p)
+        out.append((name.removesuffix(LEDGER_SUFFIX), Ledger.load(p)))
+    return out
+
+
+def audit_batch_folder(
+    batch_dir: str | Path, history_dirs: Iterable[str | Path] = (), *, pages: bool = True
+) -> PublicationAudit:
+    """Audit one rendered batch folder against earlier batches' folders (ledgers and pages)."""
+    batch_dir = Path(batch_dir)
+    root = batch_dir.parent
+    paths = find_ledgers(batch_dir)
+    current = _load(paths, root)
+    history = _load([p for h in history_dirs for p in find_ledgers(h)], root)
+    audit = audit_ledgers(current, history)
+    if pages:
+        from evaluation.privacy.page_check import check_pages
+
+        loaded = {p: ledger for p, (_, ledger) in zip(paths, current, strict=True)}
+        audit.failures.extend(check_pages(batch_dir, loaded))
+    return audit
+
+
+def audit_reports_dir(reports_dir: str | Path) -> dict[str, PublicationAudit]:
+    """Audit every batch folder of a reports folder, each with the others as history."""
+    reports_dir = Path(reports_dir)
+
+    def is_batch(folder: Path) -> bool:  # reports sit in <batch>/<area>/<kind>.html
+        return any(folder.glob(f"*/*{LEDGER_SUFFIX}"))
+
+    if not reports_dir.is_dir():
+        batches = []
+    elif is_batch(reports_dir):
+        batches = [reports_dir]
+    else:
+        batches = sorted(p for p in reports_dir.iterdir() if p.is_dir() and is_batch(p))
+    return {b.name: audit_batch_folder(b, [o for o in batches if o != b]) for b in batches}
+
+
+def hidden_keys_of(folders: Iterable[str | Path]) -> set[str]:
+    """Keys of figures hidden in the ledgers (and kept-hidden files) under ``folders``."""
+    keys: set[str] = set()
+    for f in folders:
+        for p in find_ledgers(f):
+            keys |= Ledger.load(p).hidden_keys()
+        kept = Path(f) / "ledgers" / HIDDEN_FILE
+        if kept.is_file():
+            keys |= set(json.loads(kept.read_text(encoding="utf-8")).get("hidden", []))
+    return keys
+
+
+__all__ = [
+    "AREA",
+    "PERIOD",
+    "PublicationAudit",
+    "PublicationFailure",
+    "audit_batch_folder",
+    "audit_ledgers",
+    "audit_reports_dir",
+    "find_ledgers",
+    "hidden_keys_of",
+]
