@@ -157,8 +157,11 @@ def run(
             for folder in [output_dir, *[p for p in output_dir.iterdir() if p.is_dir()]]:
                 remove_stale_temp_files(folder)
         cache = cache_dir_outside(output_dir)  # private: record-level data never in reports/
+        from evaluation.params import load_params
         from evaluation.privacy.publication import publish_one
+        from evaluation.reports.preflight import preflight
 
+        preflight(load_params(params), cache)  # bad input: fail before any folder is made
         with folder_lock(output_dir), _stop_on_signals():
             # R0: the same hidden set and joint audit as a batch (the folder and its neighbours)
             result, audit = publish_one(
