@@ -370,7 +370,7 @@ class Protector:
         Use instead of :func:`evaluation.present.guard.select_rows` when the
         left-out rows are shown nowhere else in the report.
         """
-        from evaluation.present.guard import select_rows
+        from evaluation.privacy.views import select_rows
 
         keep = np.asarray(mask, dtype=bool)
         self.publication.withdraw(protected.label, np.flatnonzero(~keep).tolist())

@@ -20,11 +20,11 @@ ALLOWED = {
     "params": {"metadata"},
     "indicators": {"metadata", "stats"},
     "methods": set(),
-    "privacy": set(),
+    "privacy": {"metadata"},  # measures: the codes a measure links on
     "present": {"privacy"},
     "reports": {"indicators", "io", "load", "metadata", "methods", "params", "present", "privacy"},
-    "render": {"load", "metadata", "params", "present", "reports"},  # reports.preflight only
-    "cli": {"io", "load", "metadata", "params", "render", "reports"},
+    "render": {"load", "metadata", "params", "present", "privacy", "reports"},  # reports: preflight
+    "cli": {"io", "load", "metadata", "params", "privacy", "render", "reports"},
     "synthetic": {"metadata"},
 }
 OPEN = {"exceptions", "idnumbers", "__version__", "load_data"}
