@@ -19,6 +19,7 @@ from evaluation.methods.results import (
     ITSResult,
     SyntheticControlResult,
 )
+from evaluation.methods.staggered import StaggeredDiDResult, staggered_did
 from evaluation.methods.synthetic_control import synthetic_control
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "EffectResult",
     "EventStudyResult",
     "ITSResult",
+    "StaggeredDiDResult",
     "SyntheticControlResult",
     "describe_effect",
     "difference_in_differences",
@@ -35,5 +37,6 @@ __all__ = [
     "plot_its",
     "plot_placebos",
     "plot_synthetic_control",
+    "staggered_did",
     "synthetic_control",
 ]

@@ -118,6 +118,7 @@ def difference_in_differences(
     se: str = "hac",
     maxlags: int | None = None,
     alpha: float = 0.05,
+    treatment: str | None = None,
 ) -> DiDResult:
     """Two-way fixed-effects DiD of ``outcome`` on unit and time dummies plus a treated×post dummy.
 
@@ -127,7 +128,17 @@ def difference_in_differences(
     _checks.require_choice(model, "model", MODELS)
     _checks.require_choice(se, "se", SE_TYPES)
     _checks.check_alpha(alpha)
-    p = build_panel(panel, outcome, unit, time, treated_units, start, offset=offset, model=model)
+    p = build_panel(
+        panel,
+        outcome,
+        unit,
+        time,
+        treated_units,
+        start,
+        offset=offset,
+        model=model,
+        treatment=treatment,
+    )
     lags = default_maxlags(p.n_periods) if maxlags is None else int(maxlags)
     if lags < 0:
         raise ParameterError("must be zero or positive", parameter="maxlags")
