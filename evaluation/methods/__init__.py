@@ -21,6 +21,7 @@ from evaluation.methods.results import (
 )
 from evaluation.methods.staggered import StaggeredDiDResult, staggered_did
 from evaluation.methods.synthetic_control import synthetic_control
+from evaluation.methods.synthetic_did import SyntheticDiDResult, synthetic_did
 
 __all__ = [
     "DiDResult",
@@ -29,6 +30,7 @@ __all__ = [
     "ITSResult",
     "StaggeredDiDResult",
     "SyntheticControlResult",
+    "SyntheticDiDResult",
     "describe_effect",
     "difference_in_differences",
     "event_study",
@@ -39,4 +41,5 @@ __all__ = [
     "plot_synthetic_control",
     "staggered_did",
     "synthetic_control",
+    "synthetic_did",
 ]
