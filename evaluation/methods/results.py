@@ -88,7 +88,10 @@ class SyntheticControlResult(EffectResult):
     """Synthetic control: donor ``weights``, ``gap`` (treated − synthetic) by time and placebos.
 
     ``p_value`` is the in-space placebo (permutation) p-value of the post/pre RMSPE ratio;
-    ``ci_low``/``ci_high`` come from conformal inference on the mean post-period gap.
+    ``ci_low``/``ci_high`` span the conformal set for the mean post-period gap
+    (``conformal_set``: accepted intervals, possibly several or unbounded);
+    ``placebo_p_values`` holds the placebo p-value for all placebos (``"alla"``) and for
+    those whose pre-period RMSPE is at most 20, 5 or 2 times the treated unit's.
     """
 
     weights: pd.Series = field(default_factory=pd.Series)
@@ -99,5 +102,7 @@ class SyntheticControlResult(EffectResult):
     placebos: pd.DataFrame = field(default_factory=pd.DataFrame)
     placebo_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     conformal_p_value: float = float("nan")
+    conformal_set: tuple = ()
+    placebo_p_values: dict = field(default_factory=dict)
     treated_unit: object = None
     start: object = None
