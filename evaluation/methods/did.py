@@ -179,23 +179,6 @@ def difference_in_differences(
     )
 
 
-def _unit_dispersion(p: TwfePanel, model: str) -> np.ndarray:
-    """Per-area dispersion (Pearson χ²/df) from the plain DiD fit, one value per row."""
-    X = pd.concat([pd.Series(p.treated_post, name="treated_post"), p.fixed_effects()], axis=1)
-    if model == "poisson":
-        res = sm.GLM(p.y, X, family=sm.families.Poisson(), offset=p.log_offset).fit()
-        resid = np.asarray(res.resid_pearson)
-    else:
-        res = sm.OLS(p.y, X).fit()
-        resid = np.asarray(res.resid)
-    df_share = res.df_resid / len(p.y)
-    frame = pd.DataFrame({"code": p.unit_codes, "r2": resid**2})
-    sums = frame.groupby("code")["r2"].sum()
-    counts = frame.groupby("code")["r2"].size()
-    phi = (sums / (counts * df_share)).clip(lower=1e-8 if model == "linear" else 1.0)
-    return phi.reindex(p.unit_codes).to_numpy()
-
-
 def event_study(
     panel: pd.DataFrame,
     outcome: str,
@@ -207,11 +190,15 @@ def event_study(
     offset: str | None = None,
     window: tuple[int, int] | None = None,
     alpha: float = 0.05,
+    se: str = "hac",
+    maxlags: int | None = None,
 ) -> EventStudyResult:
-    """Leads and lags of treatment relative to ``start`` (reference: the period just before).
+    """Standard TWFE event study: leads and lags relative to ``start`` (reference: period −1).
 
-    ``window=(first, last)`` bins event times outside it into the end points. Each area gets its
-    own dispersion, estimated from the plain DiD fit; the leads are tested jointly for pre-trends.
+    Unweighted OLS (or Poisson with log ``offset``) with unit and time fixed effects, the same
+    inference as ``difference_in_differences`` (``se``), a joint Wald test that every lead is
+    zero, and as ``estimate`` the average of the post-start coefficients. ``window=(first,
+    last)`` bins event times outside it into the end points.
     """
     _checks.require_choice(model, "model", MODELS)
     _checks.check_alpha(alpha)
@@ -234,14 +221,13 @@ def event_study(
         dummies[f"e{k}"] = (p.treated_mask & (rel == k)).astype(float)
     E = pd.DataFrame(dummies)
     X = pd.concat([E, p.fixed_effects()], axis=1)
-    phi = _unit_dispersion(p, model)
-    if model == "poisson":
-        res = sm.GLM(
-            p.y, X, family=sm.families.Poisson(), offset=p.log_offset, var_weights=1.0 / phi
-        ).fit(scale=1.0)
+    _checks.require_choice(se, "se", SE_TYPES)
+    lags = default_maxlags(p.n_periods) if maxlags is None else int(maxlags)
+    res = _fit(p, X, model, se, lags)
+    if se == "hac":
+        z = fixed_b_critical_value((lags + 1) / p.n_periods, alpha)
     else:
-        res = sm.WLS(p.y, X, weights=1.0 / phi).fit(cov_type="fixed scale", cov_kwds={"scale": 1.0})
-    z = stats.norm.ppf(1 - alpha / 2)
+        z = float(stats.t.ppf(1 - alpha / 2, p.n_units - 1))
     names = list(E.columns)
     b, s = res.params[names].to_numpy(float), res.bse[names].to_numpy(float)
     ks = np.array([int(n[1:]) for n in names])
@@ -252,7 +238,7 @@ def event_study(
             "se": s,
             "ci_low": b - z * s,
             "ci_high": b + z * s,
-            "p_value": 2 * stats.norm.sf(np.abs(b / s)),
+            "p_value": 2 * stats.norm.sf(np.abs(b / s) * stats.norm.ppf(1 - alpha / 2) / z),
         }
     )
     ref = pd.DataFrame(
@@ -280,17 +266,16 @@ def event_study(
     for i, n in enumerate(leads):
         R[i, list(res.params.index).index(n)] = 1.0
     pre_p = float(res.wald_test(R, scalar=True, use_f=False).pvalue)
-    # Summary: mean post coefficient minus mean pre coefficient (the reference counts as 0).
+    # Summary: the average of the post-start coefficients (each relative to period −1).
     post = [n for n, k in zip(names, ks, strict=False) if k >= 0]
     c = np.zeros(len(res.params))
     c[[list(res.params.index).index(n) for n in post]] = 1.0 / len(post)
-    c[[list(res.params.index).index(n) for n in leads]] = -1.0 / (len(leads) + 1)
     tt = res.t_test(c)
     est, sd = float(np.squeeze(tt.effect)), float(np.squeeze(tt.sd))
     low, high = est - z * sd, est + z * sd
     if scale == RATE_RATIO:
         est, low, high = np.exp(est), np.exp(low), np.exp(high)
-    warnings = _common_warnings(p, model, "event")
+    warnings = _common_warnings(p, model, se)
     if pre_p < 0.05:
         warnings.append(
             f"Skillnaden mot jämförelseområdena varierade redan före starten "
@@ -302,12 +287,11 @@ def event_study(
         estimate=float(est),
         ci_low=float(low),
         ci_high=float(high),
-        p_value=float(2 * stats.norm.sf(abs(np.squeeze(tt.effect)) / sd)),
-        method=f"Händelsestudie (fixa effekter för område och tid, {label})",
-        inference=(
-            "modellbaserade standardfel med egen överspridning per område (skattad från "
-            "skillnad-i-skillnader-modellen); normalfördelning; perioderna antas oberoende"
+        p_value=float(
+            2 * stats.norm.sf(abs(np.squeeze(tt.effect)) / sd * stats.norm.ppf(1 - alpha / 2) / z)
         ),
+        method=f"Händelsestudie (fixa effekter för område och tid, {label})",
+        inference=_INFERENCE[se].format(lags=lags, df=p.n_units - 1),
         assumption=_ASSUMPTION[model],
         scale=scale,
         warnings=warnings,

@@ -55,8 +55,8 @@ class DiDResult(EffectResult):
 class EventStudyResult(EffectResult):
     """Event study: one coefficient per event time (``coefficients``) and a joint pre-trend test.
 
-    ``estimate`` is the mean post coefficient minus the mean pre coefficient (model scale,
-    transformed back); ``pretrend_p_value`` tests all leads jointly equal to zero.
+    ``estimate`` is the average post-start coefficient, each relative to period −1 (model
+    scale, transformed back); ``pretrend_p_value`` tests all leads jointly equal to zero.
     """
 
     coefficients: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
@@ -133,3 +134,28 @@ def test_bad_input_names_the_argument(panel):
         difference_in_differences(
             panel.assign(referrals=np.nan), "referrals", "area", "month", "A01", START
         )
+
+
+def test_event_study_is_unweighted_twfe_ols(panel):
+    es = event_study(panel, "rate_per_1000", "area", "month", "A01", START, window=(-6, 6))
+    d = panel.sort_values(["area", "month"]).reset_index(drop=True)
+    months = (d["month"].dt.year - 2022) * 12 + d["month"].dt.month - 9
+    rel = months.clip(-6, 6)
+    cols = {}
+    for k in range(-6, 7):
+        if k != -1:
+            cols[f"e{k}"] = ((d["area"] == "A01") & (rel == k)).astype(float)
+    X = pd.concat(
+        [
+            pd.DataFrame(cols),
+            pd.get_dummies(d["area"], dtype=float),
+            pd.get_dummies(d["month"], dtype=float).iloc[:, 1:],
+        ],
+        axis=1,
+    )
+    beta = np.linalg.lstsq(X.to_numpy(), d["rate_per_1000"].to_numpy(), rcond=None)[0]
+    coefs = es.coefficients.set_index("event_time")["coef"]
+    for i, k in enumerate(k for k in range(-6, 7) if k != -1):
+        assert coefs[k] == pytest.approx(beta[i], abs=1e-8)
+    post = [coefs[k] for k in range(0, 7)]
+    assert es.estimate == pytest.approx(np.mean(post), abs=1e-8)
