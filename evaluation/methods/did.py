@@ -288,8 +288,21 @@ def event_study(
     if se == "cr2":  # one CR2 per coefficient is costly; CR1 with G−1 df for the leads/lags
         se = "cluster"
     lags = default_maxlags(p.n_periods) if maxlags is None else int(maxlags)
-    res = _fit(p, X, model, se, lags)
-    if se == "hac":
+    if p.n_treated == 1:
+        # With one treated unit each lead/lag dummy fits one observation exactly, so its
+        # robust (HAC or cluster) variance collapses to zero; use model-based errors
+        # (OLS, or Poisson with Pearson dispersion) instead.
+        se = "model"
+        if model == "poisson":
+            mod = sm.GLM(p.y, X, family=sm.families.Poisson(), offset=p.log_offset)
+            res = mod.fit(scale="X2")
+        else:
+            res = sm.OLS(p.y, X).fit()
+    else:
+        res = _fit(p, X, model, se, lags)
+    if se == "model":
+        z = float(stats.norm.ppf(1 - alpha / 2))
+    elif se == "hac":
         z = fixed_b_critical_value((lags + 1) / p.n_periods, alpha)
     else:
         z = float(stats.t.ppf(1 - alpha / 2, p.n_units - 1))
@@ -341,6 +354,13 @@ def event_study(
     if scale == RATE_RATIO:
         est, low, high = np.exp(est), np.exp(low), np.exp(high)
     warnings = _common_warnings(p, model, se)
+    if se == "model":
+        inference = (
+            "modellbaserade standardfel (ett område med insatsen: robusta fel per period "
+            "går inte att skatta); normalfördelning"
+        )
+    else:
+        inference = _INFERENCE[se].format(lags=lags, df=p.n_units - 1)
     if pre_p < 0.05:
         warnings.append(
             f"Skillnaden mot jämförelseområdena varierade redan före starten "
@@ -356,7 +376,7 @@ def event_study(
             2 * stats.norm.sf(abs(np.squeeze(tt.effect)) / sd * stats.norm.ppf(1 - alpha / 2) / z)
         ),
         method=f"Händelsestudie (fixa effekter för område och tid, {label})",
-        inference=_INFERENCE[se].format(lags=lags, df=p.n_units - 1),
+        inference=inference,
         assumption=_ASSUMPTION[model],
         scale=scale,
         warnings=warnings,
