@@ -403,7 +403,7 @@ def _plots(report, outcome, panel, results) -> list:
                 fig,
                 f"Punkter med intervall för {outcome.label.lower()}, ett per halvår "
                 "före och efter starten",
-                "Skillnaden mot jämförelseområdena halvår för halvår före "
+                "Diagrammet visar skillnaden mot jämförelseområdena halvår för halvår före "
                 f"och efter starten, med 95 % intervall. Före starten bör punkterna ligga "
                 f"{near}; test av parallella förlopp före starten: p = {fmt_number(pre, 2)}.",
             )
