@@ -53,7 +53,7 @@ class StaggeredDiDResult(EffectResult):
 def _first_period_codes(
     starts: Mapping, units: pd.Index, times: pd.Index, time_values: pd.Series
 ) -> np.ndarray:
-    """Per unit, the index of the first period at or after its start (inf: never treated)."""
+    """Per unit, the index of the period holding its start (inf: never treated)."""
     codes = np.full(len(units), np.inf)
     unknown = [u for u in starts if u not in set(units)]
     if unknown:
@@ -62,9 +62,15 @@ def _first_period_codes(
         if s is None or (isinstance(s, float) and np.isnan(s)):
             continue
         s = _checks.coerce_start(s, time_values, arg="starts")
-        after = np.flatnonzero(np.asarray(times >= s))
-        if after.size:  # a start after the last period leaves the unit untreated here
-            codes[units.get_loc(u)] = after[0]
+        if s > times[-1] and not (times == s).any():
+            # After the last period's start: only a start inside the last period counts;
+            # a unit whose start lies beyond the panel stays untreated here.
+            if len(times) > 1 and s - times[-1] > times[-1] - times[-2]:
+                continue
+        # The period containing the start (time values are period starts) is the first
+        # treated one, so a start in mid-period never leaks into the base period.
+        inside = np.flatnonzero(np.asarray(times <= s))
+        codes[units.get_loc(u)] = inside[-1] if inside.size else 0
     return codes
 
 
@@ -117,7 +123,7 @@ def staggered_did(
     """Callaway & Sant'Anna (2021) DiD for units that start at different times.
 
     ``starts`` maps each treated unit to its start (a value of the time column, or a date
-    matched to the first period at or after it), or names a column holding it (0 or
+    inside a period whose start the time column holds), or names a column holding it (0 or
     missing = never treated). ``control_group`` is ``"never_treated"`` or
     ``"not_yet_treated"``. Needs a balanced panel; units with a missing outcome are dropped
     and a warning says how many.

@@ -77,10 +77,10 @@ def test_mapping_of_starts_equals_column(mpdta):
     assert a.estimate == pytest.approx(b.estimate, abs=1e-12)
 
 
-def test_dates_map_to_first_period_on_or_after_start(mpdta):
+def test_dates_map_to_the_period_that_holds_them(mpdta):
     df = mpdta.assign(date=pd.to_datetime(mpdta["year"].astype(str) + "-01-01"))
     starts = mpdta.loc[mpdta["first.treat"] > 0].groupby("countyreal")["first.treat"].first()
-    as_dates = {u: f"{y - 1}-07-01" for u, y in starts.items()}  # mid-year: next period starts
+    as_dates = {u: f"{y}-03-01" for u, y in starts.items()}  # March: inside year y
     res = staggered_did(df, "lemp", "countyreal", "date", as_dates)
     assert res.estimate == pytest.approx(-0.03995, abs=1e-4)
 
