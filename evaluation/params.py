@@ -105,6 +105,19 @@ class UserSurveyParams(BaseModel):
     survey: SurveyParams
 
 
+class EffortParams(_Model):
+    """One area-based effort: its name, the areas it covers and when it started there."""
+
+    name: str
+    areas: tuple[str, ...] = Field(min_length=1)
+    start: date
+
+    @field_validator("areas", mode="before")
+    @classmethod
+    def _listify(cls, v: Any) -> Any:
+        return (v,) if isinstance(v, str) else v
+
+
 class EvaluationParams(_Model):
     """Everything one report needs besides the data folder's contents."""
 
@@ -117,6 +130,10 @@ class EvaluationParams(_Model):
         (), description="Areas with their own area-based work, kept out of comparisons."
     )
     intervention_start: date | None = None
+    efforts: tuple[EffortParams, ...] = Field(
+        (),
+        description="Area-based efforts and their starts; their areas never serve as comparisons.",
+    )
     period_start: date | None = None
     period_end: date | None = None
     outcomes: tuple[str, ...] = DEFAULT_OUTCOMES

@@ -19,14 +19,18 @@ from evaluation.methods.results import (
     ITSResult,
     SyntheticControlResult,
 )
+from evaluation.methods.staggered import StaggeredDiDResult, staggered_did
 from evaluation.methods.synthetic_control import synthetic_control
+from evaluation.methods.synthetic_did import SyntheticDiDResult, synthetic_did
 
 __all__ = [
     "DiDResult",
     "EffectResult",
     "EventStudyResult",
     "ITSResult",
+    "StaggeredDiDResult",
     "SyntheticControlResult",
+    "SyntheticDiDResult",
     "describe_effect",
     "difference_in_differences",
     "event_study",
@@ -35,5 +39,7 @@ __all__ = [
     "plot_its",
     "plot_placebos",
     "plot_synthetic_control",
+    "staggered_did",
     "synthetic_control",
+    "synthetic_did",
 ]

@@ -78,8 +78,14 @@ def build_panel(
     *,
     offset: str | None = None,
     model: str = "linear",
+    treatment: str | None = None,
 ) -> TwfePanel:
-    """Validate a long panel and return it sorted by unit then time as arrays."""
+    """Validate a long panel and return it sorted by unit then time as arrays.
+
+    ``start`` is one date, or a mapping unit → start whose values all agree; units that
+    start at different times (by the mapping or by the 0/1 ``treatment`` column) are
+    refused with a pointer to ``staggered_did``.
+    """
     _checks.require_frame(panel, "panel")
     _checks.require_columns(panel, "panel", outcome=outcome, unit=unit, time=time, offset=offset)
     if model == "poisson" and offset is None:
@@ -102,6 +108,7 @@ def build_panel(
         raise ArgumentError(f"not found in column '{unit}': {missing}", argument="treated_units")
     if len(units) - len(set(treated)) < 1:
         raise ArgumentError("no comparison units left", argument="treated_units")
+    start = _common_start(df, unit, time, treated, start, treatment)
     start = _checks.coerce_start(start, df[time])
     _checks.check_start_inside(df[time], start)
     times = pd.Index(pd.unique(df[time])).sort_values()
@@ -125,3 +132,36 @@ def build_panel(
         start=start,
         start_code=int((times < start).sum()),
     )
+
+
+def _common_start(df, unit, time, treated, start, treatment):
+    """One start for every treated unit, or an ArgumentError naming ``staggered_did``."""
+    hint = (
+        "the treated units start at different times ({detail}); one common start would "
+        "compare early starters with already-treated units and bias the estimate. Use "
+        "evaluation.methods.staggered_did(panel, outcome, unit, time, starts={{unit: start}})"
+    )
+    if isinstance(start, dict) or isinstance(start, pd.Series):
+        mapping = dict(start)
+        distinct = {str(v) for u, v in mapping.items() if u in set(treated)}
+        if len(distinct) > 1:
+            raise ArgumentError(hint.format(detail=", ".join(sorted(distinct))), argument="start")
+        if not distinct:
+            raise ArgumentError("no start given for the treated units", argument="start")
+        start = next(v for u, v in mapping.items() if u in set(treated))
+    if treatment is not None:
+        _checks.require_columns(df, "panel", treatment=treatment)
+        on = pd.to_numeric(df[treatment], errors="coerce").fillna(0) > 0
+        first = df[on & df[unit].isin(treated)].groupby(unit)[time].min()
+        coerced = _checks.coerce_start(start, df[time])
+        first_after = {
+            u: df.loc[(df[unit] == u) & (df[time] >= coerced), time].min() for u in first.index
+        }
+        differ = [u for u, t in first.items() if t != first_after[u]]
+        if len(set(first.to_list())) > 1 or differ:
+            counts = first.value_counts().sort_index()
+            detail = ", ".join(f"{n} from {t}" for t, n in counts.items())
+            if differ and len(counts) == 1:
+                detail += f", not {coerced}"
+            raise ArgumentError(hint.format(detail=detail), argument="start")
+    return start

@@ -59,7 +59,9 @@ def _observed_points(ax, observed, label="Observerat (skyddade värden)"):
     )
 
 
-def plot_event_study(result: EventStudyResult) -> plt.Figure:
+def plot_event_study(
+    result: EventStudyResult, xlabel: str | None = None, ylabel: str | None = None
+) -> plt.Figure:
     """Coefficient per event time with intervals; the reference period is the one before start."""
     _require(result, EventStudyResult)
     c = result.coefficients
@@ -79,11 +81,14 @@ def plot_event_study(result: EventStudyResult) -> plt.Figure:
     )
     ax.axhline(result.null_value, color=GREY, linewidth=1)
     _mark_start(ax, -0.5)
-    ax.set_xlabel("Perioder i förhållande till start (−1 = referensperiod)")
+    ax.set_xlabel(xlabel or "Perioder i förhållande till start (−1 = referensperiod)")
     ax.set_ylabel(
-        "Kvot mot jämförelseområdena (1 = ingen skillnad)"
-        if result.scale == RATE_RATIO
-        else "Skillnad mot jämförelseområdena"
+        ylabel
+        or (
+            "Kvot mot jämförelseområdena (1 = ingen skillnad)"
+            if result.scale == RATE_RATIO
+            else "Skillnad mot jämförelseområdena"
+        )
     )
     pre = result.pretrend_p_value
     ax.set_title(
@@ -96,7 +101,12 @@ def plot_event_study(result: EventStudyResult) -> plt.Figure:
     return fig
 
 
-def plot_its(result: ITSResult, observed: pd.Series | None = None) -> plt.Figure:
+def plot_its(
+    result: ITSResult,
+    observed: pd.Series | None = None,
+    xlabel: str = "Tid",
+    ylabel: str = "Utfall",
+) -> plt.Figure:
     """Fitted series and the counterfactual without the intervention (with its interval)."""
     _require(result, ITSResult)
     f = result.fitted
@@ -120,8 +130,8 @@ def plot_its(result: ITSResult, observed: pd.Series | None = None) -> plt.Figure
     ax.plot(f["time"], f["fitted"], color=MODEL, label="Modellens anpassning")
     _observed_points(ax, observed)
     _mark_start(ax, result.start)
-    ax.set_xlabel("Tid")
-    ax.set_ylabel("Utfall")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_title("Avbruten tidsserie: utveckling före och efter start", fontsize=11)
     ax.legend(loc="best", fontsize=9, frameon=False)
     fig.tight_layout()
@@ -129,7 +139,11 @@ def plot_its(result: ITSResult, observed: pd.Series | None = None) -> plt.Figure
 
 
 def plot_synthetic_control(
-    result: SyntheticControlResult, observed: pd.Series | None = None
+    result: SyntheticControlResult,
+    observed: pd.Series | None = None,
+    treated_label: str | None = None,
+    xlabel: str = "Tid",
+    ylabel: str = "Utfall",
 ) -> plt.Figure:
     """Synthetic control over time (with observed points if given) and the gap below."""
     _require(result, SyntheticControlResult)
@@ -143,9 +157,10 @@ def plot_synthetic_control(
         linestyle="--",
         label="Syntetisk kontroll",
     )
-    _observed_points(top, observed, label=f"{result.treated_unit} (skyddade värden)")
+    name = treated_label or result.treated_unit
+    _observed_points(top, observed, label=f"{name} (skyddade värden)")
     _mark_start(top, result.start)
-    top.set_ylabel("Utfall")
+    top.set_ylabel(ylabel)
     top.set_title(
         "Syntetisk kontroll: området jämfört med ett viktat genomsnitt av jämförelseområden",
         fontsize=11,
@@ -155,7 +170,7 @@ def plot_synthetic_control(
     bottom.axhline(0, color=GREY, linewidth=1)
     _mark_start(bottom, result.start, label="")
     bottom.set_ylabel("Skillnad")
-    bottom.set_xlabel("Tid")
+    bottom.set_xlabel(xlabel)
     fig.tight_layout()
     return fig
 

@@ -55,8 +55,8 @@ class DiDResult(EffectResult):
 class EventStudyResult(EffectResult):
     """Event study: one coefficient per event time (``coefficients``) and a joint pre-trend test.
 
-    ``estimate`` is the mean post coefficient minus the mean pre coefficient (model scale,
-    transformed back); ``pretrend_p_value`` tests all leads jointly equal to zero.
+    ``estimate`` is the average post-start coefficient, each relative to period −1 (model
+    scale, transformed back); ``pretrend_p_value`` tests all leads jointly equal to zero.
     """
 
     coefficients: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -88,7 +88,10 @@ class SyntheticControlResult(EffectResult):
     """Synthetic control: donor ``weights``, ``gap`` (treated − synthetic) by time and placebos.
 
     ``p_value`` is the in-space placebo (permutation) p-value of the post/pre RMSPE ratio;
-    ``ci_low``/``ci_high`` come from conformal inference on the mean post-period gap.
+    ``ci_low``/``ci_high`` span the conformal set for the mean post-period gap
+    (``conformal_set``: accepted intervals, possibly several or unbounded);
+    ``placebo_p_values`` holds the placebo p-value for all placebos (``"alla"``) and for
+    those whose pre-period RMSPE is at most 20, 5 or 2 times the treated unit's.
     """
 
     weights: pd.Series = field(default_factory=pd.Series)
@@ -99,5 +102,7 @@ class SyntheticControlResult(EffectResult):
     placebos: pd.DataFrame = field(default_factory=pd.DataFrame)
     placebo_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     conformal_p_value: float = float("nan")
+    conformal_set: tuple = ()
+    placebo_p_values: dict = field(default_factory=dict)
     treated_unit: object = None
     start: object = None

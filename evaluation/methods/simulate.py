@@ -19,11 +19,16 @@ def simulate_referral_panel(
     monthly_rate_per_1000: float = 5.0,
     dispersion: float = 0.03,
     seed: int | None = 0,
+    ar_rho: float = 0.0,
+    ar_sd: float = 0.08,
+    starts: dict | None = None,
 ) -> pd.DataFrame:
     """Monthly referral counts for ``n_areas`` areas, area ``"A01"`` treated from ``start``.
 
     Counts are negative binomial (gamma-Poisson, variance μ + dispersion·μ²) around
-    area level × common trend × seasonality × common monthly shock × effect.
+    area level × common trend × seasonality × common monthly shock × effect, times an
+    area-specific AR(1) factor on the log scale when ``ar_rho`` > 0 (stationary sd
+    ``ar_sd``). ``starts`` (area → start) gives staggered cohorts instead of one area.
     """
     if n_areas < 3:
         raise ArgumentError("need at least 3 areas", argument="n_areas")
@@ -45,8 +50,19 @@ def simulate_referral_panel(
     post = months >= pd.Timestamp(start)
 
     mu0 = (monthly_rate_per_1000 / 1000.0) * children[:, None] * level[:, None] * common[None, :]
+    if ar_rho > 0:
+        e = np.zeros((n_areas, n_t))
+        e[:, 0] = rng.normal(0.0, ar_sd, n_areas)
+        innov = ar_sd * np.sqrt(1 - ar_rho**2)
+        for t in range(1, n_t):
+            e[:, t] = ar_rho * e[:, t - 1] + rng.normal(0.0, innov, n_areas)
+        mu0 = mu0 * np.exp(e)
     mu1 = mu0.copy()
-    mu1[0, post] *= rate_ratio
+    if starts:
+        for area, s in starts.items():
+            mu1[names.index(area), months >= pd.Timestamp(s)] *= rate_ratio
+    else:
+        mu1[0, post] *= rate_ratio
     gamma = rng.gamma(1.0 / dispersion, dispersion, size=mu1.shape) if dispersion > 0 else 1.0
     counts = rng.poisson(mu1 * gamma)
 

@@ -7,11 +7,13 @@ import pandas as pd
 
 from evaluation.exceptions import ArgumentError, DataError
 from evaluation.methods import _checks
-from evaluation.methods._conformal import conformal_interval, conformal_p_value
+from evaluation.methods._conformal import conformal_p_value, conformal_set
 from evaluation.methods._weights import simplex_least_squares
 from evaluation.methods.results import DIFFERENCE, SyntheticControlResult
 
 POOR_FIT_SHARE = 0.10
+#: Placebos fitting more than this many times worse before the start are left out (ADH 2010).
+PRE_FIT_CUTOFFS = (20, 5, 2)
 MIN_DONORS = 5
 
 
@@ -27,12 +29,16 @@ def _wide(panel: pd.DataFrame, outcome: str, unit: str, time: str) -> pd.DataFra
 
 
 def _predictor_rows(panel, predictors, unit, time, pre_times, units, outcome_sd):
-    """Pre-period means of each predictor, standardised and scaled like one outcome period."""
+    """Pre-period means of each predictor, standardised and scaled like one outcome period.
+
+    Not the ADH nested optimisation: every predictor row counts as much as one pre-period
+    of the outcome (no importance weights V); missing years are left out of the mean.
+    """
     rows = []
     for col in predictors:
         _checks.require_columns(panel, "panel", predictors=col)
         pre = panel[panel[time].isin(pre_times)]
-        values = pre.assign(_v=_checks.numeric_column(pre, col, "predictors"))
+        values = pre.assign(_v=pd.to_numeric(pre[col], errors="coerce"))
         means = values.groupby(unit)["_v"].mean()
         means = means.reindex(units)
         if means.isna().any():
@@ -75,7 +81,11 @@ def synthetic_control(
     """Synthetic control for ``treated_unit`` from ``donors`` (default: all other units).
 
     Weights are non-negative and sum to one, fitted on the pre-period outcome (and, if given,
-    the pre-period means of ``predictors``). The interval is conformal (CWZ 2021).
+    the pre-period means of ``predictors``, each weighted like one outcome period; this is
+    not ADH's optimised predictor importance). The interval inverts the conformal test of
+    CWZ (2021) on a grid (``conformal_set`` keeps every accepted piece; it may be a union or
+    unbounded). ``placebo_p_values`` repeats the placebo test keeping only placebos whose
+    pre-period fit is at most 20, 5 or 2 times worse than the treated unit's (ADH 2010).
     """
     _checks.check_alpha(alpha)
     Y = _wide(panel, outcome, unit, time)
@@ -125,17 +135,27 @@ def synthetic_control(
     table["ratio"] = table["post_rmspe"] / table["pre_rmspe"].replace(0.0, np.nan)
     treated_ratio = table["ratio"].iloc[0]
     p_value = float((table["ratio"] >= treated_ratio - 1e-12).mean()) if len(table) > 1 else np.nan
+    placebo_p = {"alla": p_value}
+    for k in PRE_FIT_CUTOFFS:
+        kept = table[table["pre_rmspe"] <= k * pre_rmspe + 1e-12]
+        placebo_p[k] = (
+            float((kept["ratio"] >= treated_ratio - 1e-12).mean()) if len(kept) > 1 else np.nan
+        )
 
     post_ind = (~pre).astype(float)
     y1, Y0 = Y[treated_unit].to_numpy(), Y[donors].to_numpy()
+    pieces: list[tuple[float, float]] = []
     if interval:
-        low, high = conformal_interval(y1, Y0, post_ind, estimate, max(pre_rmspe, 1e-8), alpha)
+        pieces = conformal_set(y1, Y0, post_ind, estimate, max(pre_rmspe, 1e-8), alpha)
+        low, high = (pieces[0][0], pieces[-1][1]) if pieces else (np.nan, np.nan)
         conf_p = conformal_p_value(y1, Y0, post_ind, 0.0)
     else:
         low = high = conf_p = np.nan
 
     level = float(np.mean(np.abs(Y.loc[pre, treated_unit])))
     warnings = _warnings(Y, treated_unit, donors, pre, pre_rmspe, level, len(table) - 1)
+    if interval:
+        warnings += _set_warnings(pieces, estimate)
     return SyntheticControlResult(
         estimate=estimate,
         ci_low=low,
@@ -163,6 +183,8 @@ def synthetic_control(
         placebos=table,
         placebo_gaps=pd.DataFrame(placebo_gaps, index=Y.index),
         conformal_p_value=conf_p,
+        conformal_set=tuple(pieces),
+        placebo_p_values=placebo_p,
         treated_unit=treated_unit,
         start=start,
     )
@@ -192,5 +214,25 @@ def _warnings(Y, treated, donors, pre, pre_rmspe, level, n_placebos) -> list[str
             f"Med {n_placebos} placeboområden kan placebotestets p-värde inte bli lägre "
             f"än {1 / (n_placebos + 1):.2f}".replace(".", ",")
             + "."
+        )
+    return out
+
+
+def _set_warnings(pieces, estimate) -> list[str]:
+    """Notes (Swedish) when the conformal set is empty, split, unbounded or misses the estimate."""
+    if not pieces:
+        return ["Inget värde på effekten klarar testet: osäkerhetsintervallet saknas."]
+    out = []
+    if len(pieces) > 1:
+        out.append(
+            f"Osäkerhetsintervallet består av {len(pieces)} skilda delar; tabellen visar "
+            "spannet från den lägsta till den högsta."
+        )
+    if not (np.isfinite(pieces[0][0]) and np.isfinite(pieces[-1][1])):
+        out.append("Osäkerhetsintervallet är obegränsat: data kan inte utesluta stora effekter.")
+    if not any(lo <= estimate <= hi for lo, hi in pieces):
+        out.append(
+            "Punktskattningen ligger utanför osäkerhetsintervallet, ett tecken på att "
+            "effekten inte är densamma i alla perioder efter starten."
         )
     return out

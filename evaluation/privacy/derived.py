@@ -65,3 +65,13 @@ def monthly_or_nothing(protector, label: str, observed: pd.Series) -> pd.Series 
 def enough_cases(before: float, after: float, rules) -> bool:
     """Whether the treated group has at least ``min_n`` cases both before and after the start."""
     return bool(before >= rules.min_n and after >= rules.min_n)
+
+
+def masked_result(result, **masked):
+    """A copy of a method's result whose per-period fields were masked by this module (R0).
+
+    Kept here so that copies of results with changed figures are made only in privacy/.
+    """
+    import dataclasses
+
+    return dataclasses.replace(result, **masked)

@@ -1,14 +1,15 @@
-"""Causal estimates for the outcome follow-up: DiD with event study, ITS and synthetic control.
+"""Causal estimates for the outcome follow-up: one headline per outcome, the rest as checks.
 
-Each outcome is estimated three ways against the other areas of the municipality
-(minus those with their own area-based work); the report shows the estimate with
-its interval in plain Swedish, the key assumption, and warnings when it fails.
-Observed values drawn in plots come from the report's Protector.
+Per outcome: synthetic DiD, DiD (with event study), interrupted time series and
+synthetic control against the municipality's other areas (minus areas with their own
+area-based work, from ``efforts`` and ``excluded_from_comparison``). One method is the
+headline when its own checks pass (``HEADLINE_RULE``); the others are folded into a
+sensitivity block. Every series drawn is fetched in one place (``_observed``) through
+the report's Protector.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import warnings
 
 import numpy as np
@@ -26,6 +27,7 @@ from evaluation.privacy.derived import (
     enough_cases,
     mask_event_study,
     mask_series,
+    masked_result,
     monthly_or_nothing,
 )
 from evaluation.privacy.measures import measure_spec
@@ -37,19 +39,72 @@ NUMERICAL_FAILURES = (ValueError, ArithmeticError, np.linalg.LinAlgError)
 
 HOW_TO_READ = (
     "Så läser du effektskattningarna: Varje metod jämför hur det gick i området efter starten "
-    "med hur det sannolikt hade gått utan arbetet. Skillnad-i-skillnader jämför förändringen "
-    "i området med förändringen i övriga områden. Avbruten tidsserie jämför med områdets egen "
-    "trend före starten. Syntetisk kontroll väger ihop de övriga områden som bäst liknade "
-    "området före starten. Intervallet visar osäkerheten: om det innehåller noll (eller 0 %) "
-    "kan vi inte säga att arbetet gjorde någon skillnad. Pekar metoderna åt samma håll är "
-    "resultatet mer trovärdigt; varningar under en metod betyder att den ska läsas med "
-    "försiktighet."
+    "med hur det sannolikt hade gått utan arbetet. För varje utfall visas en huvudskattning "
+    "med ett osäkerhetsintervall: om intervallet innehåller noll kan vi inte säga att arbetet "
+    "gjorde någon skillnad. Under rubriken Känslighetsanalys finns samma jämförelse gjord "
+    "med andra metoder; pekar de åt samma håll är resultatet mer trovärdigt."
 )
+
+SDID = "Syntetisk skillnad-i-skillnader"
+DID = "Skillnad-i-skillnader"
+ITS = "Avbruten tidsserie"
+SC = "Syntetisk kontroll"
+
+HEADLINE_RULE = (
+    f"Så väljs huvudskattningen: {SDID.lower()} (ett vägt genomsnitt av jämförelseområdena "
+    "som följde områdets utveckling före starten, där nivån får skilja) när den följer "
+    "området väl före starten och osäkerheten kunde skattas med placebojämförelser; "
+    f"annars {DID.lower()} när området och jämförelseområdena utvecklades parallellt före "
+    "starten och osäkerheten går att skatta pålitligt; annars visas ingen huvudskattning. "
+    f"{ITS} och {SC.lower()} visas bara i känslighetsanalysen: den första jämför bara med "
+    "områdets egen trend, den andra kräver att området ligger inom jämförelseområdenas nivåer."
+)
+
+#: SDID's pre-period fit may deviate at most this many times the comparison areas' own
+#: period-to-period variation before it counts as a poor fit.
+SDID_MAX_PRE_FIT = 2.0
+
+
+class Details:
+    """A folded block (HTML ``<details>``) holding other outputs, e.g. a sensitivity analysis."""
+
+    def __init__(self, summary: str, items: tuple) -> None:
+        self.summary = summary
+        self.items = tuple(items)
+
+    def _repr_html_(self) -> str:
+        from evaluation.present.output import esc
+
+        inner = "".join(i._repr_html_() for i in self.items)
+        return f"<details><summary>{esc(self.summary)}</summary>{inner}</details>"
+
+
+def _area_names(report) -> dict[str, str]:
+    areas = getattr(report.data, "areas", None)
+    if areas is None:
+        return {}
+    return dict(zip(areas["area_code"], areas["area_name"], strict=False))
+
+
+def effort_areas(report) -> dict[str, list[tuple[str, pd.Timestamp]]]:
+    """Area code → (effort name, start) for every effort named in params."""
+    names = _area_names(report)
+    by_name = {v.casefold(): k for k, v in names.items()}
+    out: dict[str, list] = {}
+    for effort in getattr(report.params, "efforts", ()) or ():
+        for a in effort.areas:
+            code = a if a in names else by_name.get(str(a).casefold(), a)
+            out.setdefault(code, []).append((effort.name, pd.Timestamp(effort.start)))
+    return out
 
 
 def donor_pool(report) -> list[str]:
-    """Areas of the municipality other than the evaluated one and those with their own work."""
-    excluded = {report.area_code, *report.excluded}
+    """Areas of the municipality other than the evaluated one and those with their own work.
+
+    Areas of any effort in params are left out before and after their own start: a
+    comparison area that later gets the work (or had it earlier) would blur the contrast.
+    """
+    excluded = {report.area_code, *report.excluded, *effort_areas(report)}
     return [c for c in report.groups[-1].codes if c not in excluded]
 
 
@@ -128,25 +183,22 @@ def _fig(fig, alt: str, caption: str) -> Chart:
     return Chart(to_png(fig), alt=alt, caption=caption)
 
 
-def outcome_effects(report, key: str, *, plots: bool = True) -> Outputs:
-    """DiD (+ event study), ITS and synthetic control for one outcome."""
-    outcome = OUTCOMES[key]
+@per_report
+def _run_all(
+    report, outcome: Outcome, start, pool: tuple[str, ...]
+) -> tuple[dict, list, pd.DataFrame]:
+    """Every method's result for one outcome (once per report), and notes for failures."""
+    pool = list(pool)
     rules = report.protector.rules
-    start = pd.Timestamp(report.params.intervention_start)
-    pool = donor_pool(report)
-    units = [report.area_code, *pool]
-    panel = _panel(report, units, "term")
-    panel["value"] = _value(panel, outcome)
-    items: list = [Heading(outcome.label, level=3)]
-    if not _enough_cases(report, panel, outcome, start):  # R0: too few treated cases
-        return Outputs((*items, Note(ESTIMATE_WITHHELD, kind="withheld")))
-    rows, sentences, notes = [], [], []
+    term = _panel(report, [report.area_code, *pool], "term")
+    term["value"] = _value(term, outcome)
     runs = {
-        "Skillnad-i-skillnader": lambda: _did(panel, outcome, report, start),
-        "Avbruten tidsserie": lambda: _its(report, outcome, start),
-        "Syntetisk kontroll": lambda: _sc(panel, outcome, report, start, pool, rules),
+        SDID: lambda: _sdid(term, outcome, report, start, pool),
+        DID: lambda: _did(report, outcome, start, pool),
+        ITS: lambda: _its(report, outcome, start),
+        SC: lambda: _sc(term, outcome, report, start, pool, rules),
     }
-    results = {}
+    results, notes = {}, []
     for name, run in runs.items():
         try:
             with warnings.catch_warnings():
@@ -164,26 +216,96 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Outputs:
                     kind="warning",
                 )
             )
+    return results, notes, term
+
+
+def _failed_check(name: str, result) -> str | None:
+    """One line on why a method cannot be the headline, or None when its checks pass."""
+    res = result[0] if isinstance(result, tuple) else result
+    if not (np.isfinite(res.ci_low) and np.isfinite(res.ci_high)):
+        return "osäkerheten kunde inte avgränsas."
+    if name == SDID:
+        if res.n_controls < 5:
+            return "för få jämförelseområden."
+        if res.pre_fit_rmse > SDID_MAX_PRE_FIT * res.noise_level:
+            return "den vägda jämförelsen följde inte området tillräckligt väl före starten."
+        return None
+    if name == DID:
+        study = result[1]
+        if np.isfinite(study.pretrend_p_value) and study.pretrend_p_value < 0.05:
+            return "området och jämförelseområdena utvecklades inte parallellt före starten."
+        if any("pålitligt" in w for w in res.warnings):
+            return "för få områden med insatsen och för få perioder för en pålitlig osäkerhet."
+        return None
+    if name == ITS:
+        return "jämför bara med områdets egen trend, utan jämförelseområden."
+    if name == SC:
+        if res.warnings:
+            return res.warnings[0]
+        return "används bara som kontroll (se regeln ovan)."
+    return None
+
+
+def headline_choice(results: dict) -> tuple[str | None, dict]:
+    """The headline method (first of SDID, DiD whose checks pass) and every method's reason."""
+    reasons = {name: _failed_check(name, r) for name, r in results.items()}
+    for name in (SDID, DID):
+        if name in results and reasons[name] is None:
+            return name, reasons
+    return None, reasons
+
+
+def _wording(res, outcome: Outcome) -> dict:
+    return outcome.wording if res.scale == "difference" else {}
+
+
+def outcome_effects(report, key: str, *, plots: bool = True) -> Outputs:
+    """One headline estimate for one outcome, with the other methods as sensitivity checks."""
+    outcome = OUTCOMES[key]
+    start = pd.Timestamp(report.params.intervention_start)
+    pool = donor_pool(report)
+    items: list = [Heading(outcome.label, level=3)]
+    term = _panel(report, [report.area_code, *pool], "term")
+    if not _enough_cases(report, term, outcome, start):  # R0: too few treated cases
+        return Outputs((*items, Note(ESTIMATE_WITHHELD, kind="withheld")))
+    results, failures, panel = _run_all(report, outcome, start, tuple(pool))
+    headline, reasons = headline_choice(results)
+    if headline is not None:
+        res = results[headline]
+        res = res[0] if isinstance(res, tuple) else res
+        text = methods.describe_effect(res, outcome.unit_phrase, **_wording(res, outcome))
+        items.append(Note(f"Huvudskattning ({headline.lower()}): {text}"))
+    else:
+        why = "; ".join(f"{n.lower()}: {r}" for n, r in reasons.items() if n in (SDID, DID))
+        items.append(
+            Note(
+                "Ingen huvudskattning: ingen metod klarade sina egna kontroller"
+                + (f" ({why})" if why else "")
+                + ".",
+                kind="withheld",
+            )
+        )
+    rows, lines = [], []
     for name, result in results.items():
-        if result is None:
-            continue
         res = result[0] if isinstance(result, tuple) else result
         rows.append(_estimate_row(name, res, outcome))
-        text = methods.describe_effect(
-            res, outcome.unit_phrase, **(outcome.wording if res.scale == "difference" else {})
-        )
-        sentences.append(Note(f"{name}: {text} Antagande: {res.assumption}"))
-        notes += [Note(f"{name}: {w}", kind="warning") for w in res.warnings]
+        if name == headline:
+            continue
+        text = methods.describe_effect(res, outcome.unit_phrase, **_wording(res, outcome))
+        why = reasons.get(name)
+        lines.append(Note(f"{name}: {text}" + (f" Inte huvudskattning: {why}" if why else "")))
+    sensitivity: list = []
     if rows:
         table = pd.DataFrame(rows).set_index("Metod")
-        items.append(
+        sensitivity.append(
             Table(
                 table, f"Effektskattningar: {outcome.label}", index_label="Metod", kind="estimates"
             )
         )
-    items += sentences + notes
+    sensitivity += lines + failures
     if plots:
-        items += _plots(report, outcome, panel, results)
+        sensitivity += _plots(report, outcome, panel, results)
+    items.append(Details("Känslighetsanalys", tuple(sensitivity)))
     return Outputs(tuple(items))
 
 
@@ -195,18 +317,47 @@ def _enough_cases(report, panel, outcome, start) -> bool:
     return enough_cases(cases[~post].sum(), cases[post].sum(), report.protector.rules)
 
 
-def _did(panel, outcome, report, start):
+def _sdid(panel, outcome, report, start, pool):
+    data = panel.dropna(subset=["value"])
+    complete = data.groupby("area_code")["value"].transform("size") == data["period"].nunique()
+    data = data[complete]
+    if report.area_code not in set(data["area_code"]):
+        raise EvaluationError("utfallet saknas för någon period i området")
+    donors = [c for c in pool if c in set(data["area_code"])]
+    return methods.synthetic_did(
+        data,
+        "value",
+        "area_code",
+        "period_start",
+        [report.area_code],
+        start,
+        donors=donors,
+        replications=100,
+    )
+
+
+def _did(report, outcome, start, pool):
+    """DiD and event study for one outcome.
+
+    DiD on rates by month (many periods make within-area errors valid), on shares by
+    half-year (monthly shares rest on too few cases); the event study always by half-year.
+    """
+    out = []
+    for freq in ("month" if outcome.kind == "rate" else "term", "term"):
+        panel = _panel(report, [report.area_code, *pool], freq)
+        if outcome.kind == "rate":
+            kw = dict(outcome=outcome.numerator, model="poisson", offset="person_years")
+            data = panel[panel["person_years"] > 0]
+        else:
+            panel["value"] = _value(panel, outcome)
+            kw = dict(outcome="value", model="linear")
+            data = panel.dropna(subset=["value"])
+        out.append((data, kw))
     common = dict(
         unit="area_code", time="period_start", treated_units=[report.area_code], start=start
     )
-    if outcome.kind == "rate":
-        kw = dict(outcome=outcome.numerator, model="poisson", offset="person_years")
-        data = panel[panel["person_years"] > 0]
-    else:
-        kw = dict(outcome="value", model="linear")
-        data = panel.dropna(subset=["value"])
-    did = methods.difference_in_differences(data, **kw, **common)
-    study = methods.event_study(data, **kw, **common)
+    did = methods.difference_in_differences(out[0][0], **out[0][1], **common)
+    study = methods.event_study(out[1][0], **out[1][1], **common)
     return did, study
 
 
@@ -253,27 +404,38 @@ def _sc(panel, outcome, report, start, pool, rules):
 
 def _plots(report, outcome, panel, results) -> list:
     out = []
-    did = results.get("Skillnad-i-skillnader")
-    sc = results.get("Syntetisk kontroll")
+    did = results.get(DID)
+    sc = results.get(SC)
+    start = pd.Timestamp(report.params.intervention_start)
     if did is not None or sc is not None:  # derived points hidden where the cell is (R0)
         observed_terms = _observed(
             report, panel, outcome, f"Observerat för syntetisk kontroll: {outcome.label}"
         )
-        start = pd.Timestamp(report.params.intervention_start)
     if did is not None:
-        study = dataclasses.replace(
+        study = masked_result(
             did[1], coefficients=mask_event_study(did[1].coefficients, observed_terms, start)
         )
-        fig = methods.plot_event_study(study)
-        pre = did[1].pretrend_p_value
+        ratio = study.scale == "rate_ratio"
+        grain = "Halvår"
+        fig = methods.plot_event_study(
+            study,
+            xlabel=f"{grain} i förhållande till starten (−1 = jämförelseperioden)",
+            ylabel=(
+                "Kvot mot jämförelseområdena (1 = ingen skillnad)"
+                if ratio
+                else f"Skillnad mot jämförelseområdena ({_unit_words(outcome)})"
+            ),
+        )
+        pre = study.pretrend_p_value
+        near = "nära 1 (ingen skillnad)" if ratio else "nära 0 (ingen skillnad)"
         out.append(
             _fig(
                 fig,
-                f"Händelsestudie för {outcome.label.lower()}",
-                "Diagrammet visar skillnaden mot jämförelseområdena halvår för halvår "
-                "före och efter starten, med 95 % intervall. Före starten bör punkterna "
-                "ligga nära noll; test av parallella trender före starten: p = "
-                f"{fmt_number(pre, 2)}.",
+                f"Punkter med intervall för {outcome.label.lower()}, ett per halvår "
+                "före och efter starten",
+                "Diagrammet visar skillnaden mot jämförelseområdena halvår för halvår före "
+                f"och efter starten, med 95 % intervall. Före starten bör punkterna ligga "
+                f"{near}; test av parallella förlopp före starten: p = {fmt_number(pre, 2)}.",
             )
         )
     rules = report.protector.rules
@@ -290,17 +452,23 @@ def _plots(report, outcome, panel, results) -> list:
         sc = None
     if sc is not None:
         observed = observed_terms
-        sc = dataclasses.replace(sc, gap=mask_series(sc.gap, observed))
+        sc = masked_result(sc, gap=mask_series(sc.gap, observed))
         out.append(
             _fig(
-                methods.plot_synthetic_control(sc, observed=observed),
+                methods.plot_synthetic_control(
+                    sc,
+                    observed=observed,
+                    treated_label=report.area_name,
+                    xlabel="Halvår",
+                    ylabel=outcome.label,
+                ),
                 f"Syntetisk kontroll för {outcome.label.lower()}",
                 f"Diagrammet visar {report.area_name} (skyddade värden) och den "
                 "syntetiska kontrollen: ett vägt genomsnitt av de övriga områden som "
                 "bäst liknade området före starten.",
             )
         )
-    its = results.get("Avbruten tidsserie")
+    its = results.get(ITS)
     if its is not None and outcome.kind == "rate":
         monthly = _panel(report, [report.area_code], "month")
         label = f"Observerat per månad: {outcome.label}"
@@ -309,7 +477,7 @@ def _plots(report, outcome, panel, results) -> list:
         )  # R5: monthly points only when every month passes
         out.append(
             _fig(
-                methods.plot_its(its, observed=observed),
+                methods.plot_its(its, observed=observed, xlabel="Månad", ylabel=outcome.label),
                 f"Avbruten tidsserie för {outcome.label.lower()}",
                 "Diagrammet visar utfallet per månad, den skattade utvecklingen och hur "
                 "den sannolikt hade sett ut utan arbetet (kontrafaktisk linje).",
@@ -318,23 +486,53 @@ def _plots(report, outcome, panel, results) -> list:
     return out
 
 
+def _unit_words(outcome: Outcome) -> str:
+    return "per 1 000 barn och år" if outcome.kind == "rate" else "procentenheter"
+
+
 def effect_section(report) -> Outputs:
-    """The whole causal section: how to read it, then every outcome chosen in params."""
+    """The causal section: how to read it and the rule, once; then every outcome in params."""
     if report.params.intervention_start is None:
         return Outputs(
             (Note("Effektskattningar kräver parametern intervention_start.", kind="withheld"),)
         )
     pool = donor_pool(report)
-    intro = Note(HOW_TO_READ, kind="howto")
-    basis = Note(
-        f"Jämförelsen görs mot {len(pool)} övriga områden i kommunen"
-        + (
-            " (områden med eget områdesbaserat arbete är undantagna)."
-            if report.params.excluded_from_comparison
-            else "."
-        )
+    names = _area_names(report)
+    pool_names = ", ".join(names.get(c, c) for c in pool)
+    own = [c for c in effort_areas(report) if c != report.area_code] + [
+        c for c in report.excluded if c != report.area_code
+    ]
+    basis = (
+        f"Jämförelseområden i effektskattningarna: kommunens övriga {len(pool)} områden "
+        f"({pool_names})"
     )
-    parts = [intro, basis]
+    if own:
+        basis += (
+            "; områden med egna områdesinsatser är undantagna ("
+            + ", ".join(dict.fromkeys(names.get(c, c) for c in own))
+            + ")"
+        )
+    basis += ". Det är fler områden än de som jämförs i beskrivningen ovan."
+    outcomes_parts = [
+        outcome_effects(report, key, plots=key == report.params.outcomes[0])
+        for key in report.params.outcomes
+    ]
+    # Assumption sentences once per method, from the results actually computed.
+    assumptions: dict[str, str] = {}
     for key in report.params.outcomes:
-        parts.append(outcome_effects(report, key, plots=key == report.params.outcomes[0]))
-    return Outputs(tuple(parts))
+        outcome = OUTCOMES[key]
+        start = pd.Timestamp(report.params.intervention_start)
+        term = _panel(report, [report.area_code, *pool], "term")
+        if not _enough_cases(report, term, outcome, start):
+            continue
+        results = _run_all(report, outcome, start, tuple(pool))[0]  # computed above: cached
+        for name, result in results.items():
+            res = result[0] if isinstance(result, tuple) else result
+            assumptions.setdefault(name, res.assumption)
+    method_note = [
+        Note(HOW_TO_READ, kind="howto"),
+        Note(basis),
+        Note(HEADLINE_RULE),
+        Note(methods.did.INFERENCE_RULE),
+    ] + [Note(f"Antagande bakom {name.lower()}: {text}") for name, text in assumptions.items()]
+    return Outputs(tuple(method_note + outcomes_parts))

@@ -108,3 +108,90 @@ def test_bad_input(prop99_long):
             1989,
             donors=["California", "Utah"],
         )
+
+
+def _runs(grid: np.ndarray, ok: np.ndarray) -> list[tuple[float, float]]:
+    """Accepted runs of a brute-force grid, as (first, last) accepted grid point."""
+    out, i = [], 0
+    while i < len(ok):
+        if ok[i]:
+            j = i
+            while j + 1 < len(ok) and ok[j + 1]:
+                j += 1
+            out.append((grid[i], grid[j]))
+            i = j + 1
+        else:
+            i += 1
+    return out
+
+
+def _diverging_donor_case():
+    """Treated = donor 0 before the start and donor 1 (= donor 0 + a growing gap) after."""
+    rng = np.random.default_rng(4)
+    T, T0, J = 30, 20, 8
+    Y0 = rng.normal(size=(T, J)).cumsum(0) * 2 + rng.normal(0, 3, size=J)
+    Y0[:, 1] = Y0[:, 0] + rng.normal(0, 0.05, T)
+    Y0[T0:, 1] += np.linspace(5, 40, T - T0)
+    y1 = Y0[:, 0].copy()
+    y1[T0:] = Y0[T0:, 1] + rng.normal(0, 0.05, T - T0)
+    return y1, Y0, np.r_[np.zeros(T0), np.ones(T - T0)]
+
+
+def _check_against_brute_force(y1, Y0, post, center, step, half, n=401):
+    from evaluation.methods._conformal import conformal_p_value, conformal_set
+
+    pieces = conformal_set(y1, Y0, post, center, step, 0.05)
+    grid = np.linspace(center - half, center + half, n)
+    ok = np.array([conformal_p_value(y1, Y0, post, t) > 0.05 for t in grid])
+    runs = _runs(grid, ok)
+    spacing = grid[1] - grid[0]
+    assert len(pieces) == len(runs)
+    for (lo, hi), (glo, ghi) in zip(pieces, runs, strict=True):
+        assert glo - spacing <= lo <= glo + 1e-9 and ghi - 1e-9 <= hi <= ghi + spacing
+    return pieces
+
+
+def test_conformal_set_equals_brute_force_grid_prop99(prop99, prop99_long):
+    wide = prop99_long.pivot(index="Year", columns="state", values="cigsale")
+    y1 = wide["California"].to_numpy()
+    Y0 = wide[list(prop99.weights.index)].to_numpy()
+    post = np.asarray(wide.index >= 1989, float)
+    pieces = _check_against_brute_force(y1, Y0, post, prop99.estimate, prop99.pre_rmspe, 100)
+    assert (prop99.ci_low, prop99.ci_high) == (pieces[0][0], pieces[-1][1])
+    assert prop99.conformal_set == tuple(pieces)
+
+
+def test_conformal_set_when_the_estimate_lies_outside_it():
+    from evaluation.methods._weights import simplex_least_squares
+
+    y1, Y0, post = _diverging_donor_case()
+    pre = post == 0
+    w = simplex_least_squares(Y0[pre], y1[pre])
+    estimate = float((y1 - Y0 @ w)[~pre].mean())
+    pieces = _check_against_brute_force(y1, Y0, post, estimate, 1e-6, 60, n=601)
+    assert len(pieces) == 2  # a union of two intervals
+    assert not any(lo <= estimate <= hi for lo, hi in pieces)
+
+
+def test_synthetic_control_says_when_the_set_is_split_or_misses_the_estimate():
+    import pandas as pd
+
+    y1, Y0, post = _diverging_donor_case()
+    T, J = Y0.shape
+    wide = pd.DataFrame(Y0, columns=[f"d{j}" for j in range(J)]).assign(treated=y1)
+    long = wide.assign(t=np.arange(T)).melt(id_vars="t", var_name="unit", value_name="y")
+    res = synthetic_control(long, "y", "unit", "t", "treated", 20, placebos=False)
+    assert len(res.conformal_set) == 2
+    assert any("skilda delar" in w for w in res.warnings)
+    assert any("utanför osäkerhetsintervallet" in w for w in res.warnings)
+
+
+def test_placebo_p_values_by_pre_fit_cutoff(prop99):
+    p = prop99.placebo_p_values
+    assert set(p) == {"alla", 20, 5, 2}
+    table = prop99.placebos
+    treated = table[table["is_treated"]].iloc[0]
+    for k in (20, 5, 2):
+        kept = table[table["pre_rmspe"] <= k * treated["pre_rmspe"] + 1e-12]
+        assert p[k] == pytest.approx((kept["ratio"] >= treated["ratio"] - 1e-12).mean())
+    assert all(0 < v <= 1 for v in p.values())
