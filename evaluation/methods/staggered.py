@@ -143,7 +143,7 @@ def staggered_did(
     if not isinstance(starts, Mapping) or not starts:
         raise ArgumentError(
             "give a mapping from each treated unit to its start, or a column name",
-            parameter="starts",
+            argument="starts",
         )
     if panel.duplicated([unit, time]).any():
         raise DataError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from evaluation.reports import effects
@@ -27,7 +28,9 @@ def report():
 def test_known_effects_recovered_by_the_headline(report, key, direction, truth):
     group = effects.outcome_effects(report, key, plots=False)
     html = group._repr_html_()
-    results, _, _ = report.memo[("effects", key)]
+    start = pd.Timestamp(report.params.intervention_start)
+    pool = tuple(effects.donor_pool(report))
+    results, _, _ = effects._run_all(report, effects.OUTCOMES[key], start, pool)  # cached
     headline, reasons = effects.headline_choice(results)
     assert headline is not None, reasons
     res = results[headline]

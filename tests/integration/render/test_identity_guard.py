@@ -141,4 +141,5 @@ def test_batch_with_an_area_named_like_a_number_names_no_folder_and_echoes_nothi
     assert result.exit_code == 1 and _clean(result.output), result.output
     index = (out / "term" / "index.html").read_text(encoding="utf-8")
     assert _clean(index) and "misslyckades" in index
-    assert sorted(p.name for p in (out / "term").iterdir() if p.is_dir()) == ["skaggetorp"]
+    folders = sorted(p.name for p in (out / "term").iterdir() if p.is_dir())
+    assert folders == ["ledgers", "skaggetorp"]  # the batch's publication ledgers and one area
