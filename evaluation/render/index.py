@@ -169,7 +169,7 @@ def render_index(title: str, results: list[ReportResult], folder: Path, seconds:
                 if kept:  # the earlier good report is still there, and linked
                     items.append(
                         f'<a href="{esc(href)}">{esc(name)}</a> <span class="reason">'
-                        f"(senaste lyckade: {esc(r.last_good)}; senaste försöket misslyckades: "
+                        f"(Senaste lyckade: {esc(r.last_good)}, senaste försöket misslyckades: "
                         f"{esc(redact(r.message))})</span>"
                     )
                 elif href:

@@ -123,4 +123,4 @@ def test_data_file_changed_mid_batch_is_rendered_again_from_the_new_file(tmp_pat
         manifest = json.loads((html_of(out, params).parent / f"{kind}.manifest.json").read_text())
         assert manifest["inputs"]["data"]["Referrals.csv"] == new
     again = project.run(out, "--workers", "1")  # a plain re-run re-uses all of them
-    assert again.returncode == 0 and "3 re-used" in again.stdout, again.stdout
+    assert again.returncode == 0 and "3 återanvända" in again.stdout, again.stdout

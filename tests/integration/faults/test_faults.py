@@ -29,7 +29,7 @@ def _recovers(project, out: Path, before: dict[str, bytes]) -> None:
     """A plain re-run (no hang) ends clean and the good reports are the ones from before."""
     again = project.run(out, "--workers", "2")
     assert again.returncode == 0, again.stderr
-    assert "0 failed" in again.stdout
+    assert "0 misslyckade" in again.stdout
     assert snapshot(out) == before
     assert "misslyckades:" not in _index(out)
     assert not list(out.rglob("*.attempt.json"))
@@ -68,10 +68,10 @@ def test_killed_worker_fails_only_its_report(project, tmp_path: Path) -> None:
 
     out, before, code, _, stderr, processes = _break_ryd(project, tmp_path, kill_worker)
     assert code == 1
-    assert "Failed: Ryd / area_analysis: the worker process died" in stderr
+    assert "Misslyckades: Ryd / area_analysis: the worker process died" in stderr
     assert "Traceback" not in stderr
     _assert_ryd_failed_alone(out, before, "the worker process died")
-    assert "2 OK" in _index(out)
+    assert "2 nyframställda" in _index(out)
     assert not all_gone(processes)  # the dead worker's kernel was stopped too
     _recovers(project, out, before)
 
@@ -95,7 +95,7 @@ def test_killed_kernel_fails_only_its_report(project, tmp_path: Path) -> None:
         project, tmp_path, lambda proc, kernel: os.kill(kernel, signal.SIGKILL)
     )
     assert code == 1
-    assert "Failed: Ryd / area_analysis" in stderr
+    assert "Misslyckades: Ryd / area_analysis" in stderr
     _assert_ryd_failed_alone(out, before, "")
     assert not all_gone(processes)
     _recovers(project, out, before)
