@@ -195,7 +195,7 @@ def difference_in_differences(
     X = pd.concat([pd.Series(p.treated_post, name="treated_post"), p.fixed_effects()], axis=1)
     res = _fit(p, X, model, se, lags)
     coef, bse = float(res.params["treated_post"]), float(res.bse["treated_post"])
-    df_note = p.n_units - 1
+    df_note: int | str = p.n_units - 1
     if se == "cr2":
         if model == "poisson":
             mu = np.asarray(res.fittedvalues)

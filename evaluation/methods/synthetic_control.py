@@ -135,7 +135,7 @@ def synthetic_control(
     table["ratio"] = table["post_rmspe"] / table["pre_rmspe"].replace(0.0, np.nan)
     treated_ratio = table["ratio"].iloc[0]
     p_value = float((table["ratio"] >= treated_ratio - 1e-12).mean()) if len(table) > 1 else np.nan
-    placebo_p = {"alla": p_value}
+    placebo_p: dict[str | int, float] = {"alla": p_value}
     for k in PRE_FIT_CUTOFFS:
         kept = table[table["pre_rmspe"] <= k * pre_rmspe + 1e-12]
         placebo_p[k] = (

@@ -48,7 +48,7 @@ def mask_event_study(
     """
     periods = pd.Series(observed.to_numpy(dtype=float), index=_key(observed.index)).sort_index()
     periods = periods[~periods.index.duplicated()]
-    first_post = int(np.searchsorted(periods.index, pd.Timestamp(start)))
+    first_post = int(periods.index.searchsorted(pd.Timestamp(start)))
     shown = {i - first_post for i, v in enumerate(periods.to_numpy()) if not np.isnan(v)}
     keep = coefficients[event_time].astype(int).isin(shown)
     return coefficients[keep.to_numpy()].reset_index(drop=True)

@@ -218,6 +218,8 @@ def _audit_measure(
             if it.entry.target:
                 targets.setdefault(key, []).append(it)
             continue
+        if it.entry.value is None:
+            continue
         v = float(it.entry.value)
         if key in shown and abs(shown[key][1] - v) > _TOL:
             audit.warnings.append(_failure(it, v, shown[key][1], "inconsistent"))

@@ -43,10 +43,10 @@ class Context:
     forced: set[str] = field(default_factory=set)
     domains: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def about(self, domains: Mapping[str, Sequence[Any]] = (), **fixed: Any) -> None:
+    def about(self, domains: Mapping[str, Sequence[Any]] | None = None, **fixed: Any) -> None:
         """Narrow every later output to ``fixed`` (e.g. one survey and unit); declare domains."""
         self.fixed.update({k: (str(v),) for k, v in fixed.items() if v is not None})
-        self.domains.update({k: tuple(str(x) for x in v) for k, v in dict(domains).items()})
+        self.domains.update({k: tuple(str(x) for x in v) for k, v in dict(domains or {}).items()})
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class Recorder:
                 return PERIOD, clip_months(months, self.window)
         return name, (str(value),)
 
-    def row_dims(self, row: Mapping[Hashable, Any], keys: Sequence[Hashable]) -> dict:
+    def row_dims(self, row: Any, keys: Sequence[Hashable]) -> dict:
         """Filters of one tidy row: base filters narrowed by the row's keys."""
         dims = self.base()
         seen_period = False
@@ -134,7 +134,8 @@ class Recorder:
         texts = [_label_text(x) for x in inner]
         if hint is None and inner and all(months_of(t) is not None for t in texts):
             return PERIOD, {
-                x: clip_months(months_of(t), self.window) for x, t in zip(inner, texts, strict=True)
+                x: clip_months(months_of(t) or (), self.window)
+                for x, t in zip(inner, texts, strict=True)
             }
         if hint is None and inner and all(t in self.ctx.groups for t in texts):
             return AREA, {x: self.ctx.groups[t] for x, t in zip(inner, texts, strict=True)}
@@ -279,7 +280,7 @@ class ShareCells:
             else ()
         )
 
-    def figures(self, row: Mapping) -> tuple[Figure, Figure, Figure]:
+    def figures(self, row: Any) -> tuple[Figure, Figure, Figure]:
         """(numerator, denominator, rest) of one row."""
         keys = [k for k in self.keys if k != self.split]
         dims = self.rec.row_dims(row, keys)
@@ -331,7 +332,7 @@ class CountRows:
         self.rec, self.count = rec, count
         self.keys = frame_keys(frame, measured)
 
-    def figure(self, row: Mapping) -> Figure:
+    def figure(self, row: Any) -> Figure:  # a frame row (Series) or a mapping
         """The figure one row's count sums."""
         return self.rec.figure(self.rec.row_dims(row, self.keys))
 
