@@ -53,7 +53,7 @@ def _csv_cell(value: Any) -> str:
         return (
             str(int(number))
             if number.is_integer() and not isinstance(value, float)
-            else (repr(round(number, 10)).replace(".", ","))
+            else (repr(round(number, 3)).replace(".", ","))
         )
     return str(value)
 

@@ -122,7 +122,7 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
     data = frame[["group", "sex", "age", "value"]].rename(
         columns={"group": "Grupp", "sex": "Kön", "age": "Ålder", "value": "Andel (%)"}
     )
-    data["Andel (%)"] = data["Andel (%)"] * 100
+    data["Andel (%)"] = (data["Andel (%)"] * 100).round(1)  # as precise as the chart reads
     return Chart(
         to_png(fig),
         alt=alt,
