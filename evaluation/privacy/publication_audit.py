@@ -67,7 +67,7 @@ class PublicationFailure:
         if self.kind == "page":
             return f"{what}: the page shows a figure the ledger records as hidden"
         if self.kind == "no_ledger":
-            return f"{self.report}: the page has no publication ledger, so it cannot be audited"
+            return f"{self.report}: sidan saknar publiceringsliggare och kan inte granskas"
         if self.kind == "too_large":
             return f"{what}: too many base cells to audit jointly"
         return f"{what}: the published figures contradict each other"

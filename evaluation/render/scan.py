@@ -89,8 +89,8 @@ def check_text(text: str, what: str) -> None:
     hits = count_identity_numbers(text)
     if hits:
         raise PrivacyError(
-            f"{what} contains {hits} value(s) shaped like a personal identity or coordination "
-            "number; nothing was published"
+            f"{what} innehåller {hits} värde(n) som ser ut som person- eller "
+            "samordningsnummer; inget publicerades"
         )
 
 
