@@ -125,13 +125,24 @@ def seed_hidden(batch_dir: str | Path, history: Iterable[str | Path]) -> set[str
     return keys
 
 
+HIDDEN_DIGEST_KEY = "ledgers/hidden.json"
+"""Fingerprint key of the hidden-set digest: its path in the batch folder, as the page's
+footer lists it among the inputs. No data file can be named so (data files are keyed by
+bare file name, and a name holds no '/')."""
+
+
 def hidden_digest(batch_dir: str | Path) -> dict[str, str]:
     """A fingerprint entry for the hidden set, so a report re-renders when it changes."""
     import hashlib
 
     keys = sorted(read_hidden(batch_dir))
     digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()
-    return {"ledgers/hidden.json": digest}
+    return {HIDDEN_DIGEST_KEY: digest}
+
+
+def data_fingerprint_only(fingerprint: dict[str, str] | None) -> dict[str, str]:
+    """A render fingerprint without the hidden-set digest: the data files' hashes alone."""
+    return {k: v for k, v in (fingerprint or {}).items() if k != HIDDEN_DIGEST_KEY}
 
 
 def settle(batch_dir, history, rerender, *, max_rounds: int = 4):

@@ -389,4 +389,6 @@ def _plan(
 
 def _data_only(fingerprint: dict[str, str] | None) -> dict[str, str]:
     """A task's fingerprint without the hidden-set digest: the data files alone."""
-    return {k: v for k, v in (fingerprint or {}).items() if not k.startswith("ledgers/")}
+    from evaluation.privacy.publication import data_fingerprint_only
+
+    return data_fingerprint_only(fingerprint)
