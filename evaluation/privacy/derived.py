@@ -75,3 +75,37 @@ def masked_result(result, **masked):
     import dataclasses
 
     return dataclasses.replace(result, **masked)
+
+
+def _shown_number(text: object) -> float | None:
+    """The number a formatted estimate cell shows ("−8", "30,8"), or None."""
+    import re
+
+    t = str(text).strip().replace("\u2212", "-").replace("\u00a0", "").replace(",", ".")
+    return float(t) if re.fullmatch(r"-?\d+(?:\.\d+)?", t) else None
+
+
+def record_estimates(protector, label: str, rows, *, measure: str, areas, start, end) -> None:
+    """Record effect estimates in the report's ledger (R0), or that they were withheld.
+
+    ``rows`` are the estimate table's rows as shown ("Metod", "Skattning",
+    "95 % intervall"), or None when withheld (too few cases, :func:`enough_cases`).
+    Each estimate and interval end is recorded as shown, with the cells it rests
+    on: ``measure`` in ``areas`` (treated and comparison) over ``start`` … ``end``.
+    """
+    from evaluation.privacy.ledger import AREA, ESTIMATE_ROLES, PERIOD, Figure, months_between
+
+    ledger = protector.publication
+    ledger.drop_output(label)
+    depends = Figure.of(
+        measure, {AREA: [str(a) for a in areas], PERIOD: months_between(start, end)}
+    )
+    if rows is None:
+        ledger.add(label, depends, "estimate", None)
+        return
+    for i, row in enumerate(rows):
+        ledger.add(label, depends, "estimate", _shown_number(row.get("Skattning")), row=i)
+        ends = str(row.get("95 % intervall", "")).split(" till ")
+        if len(ends) == 2:
+            for role, text in zip(ESTIMATE_ROLES[1:], ends, strict=True):
+                ledger.add(label, depends, role, _shown_number(text), row=i)

@@ -32,6 +32,11 @@ HIDDEN_FILE = "hidden.json"
 """In ``<batch>/ledgers/``: keys of figures the batch keeps hidden in every report."""
 
 AREA, PERIOD = "area", "period"
+LINEAR_ROLES = ("count", "numerator", "denominator", "rest", "n")
+"""Roles whose value is a sum of the figure's base cells (the audit's equalities)."""
+ESTIMATE_ROLES = ("estimate", "estimate_low", "estimate_high")
+"""Roles of an effect estimate and its interval ends, recorded as shown with the cells
+they rest on: not sums of base cells, so never equalities; the page check matches them."""
 _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|K([1-4])|H([12]))?$")
 
 
@@ -187,7 +192,7 @@ class Ledger:
 
     def hidden_keys(self) -> set[str]:
         """Keys of the figures this ledger shows as hidden."""
-        return {e.figure.key for e in self.entries if e.hidden}
+        return {e.figure.key for e in self.entries if e.hidden and e.role in LINEAR_ROLES}
 
     def as_dict(self) -> dict:
         """Plain-data form, as saved."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evaluation.privacy.ledger import Figure, Ledger, months_between, read_hidden
+from evaluation.privacy.ledger import LINEAR_ROLES, Figure, Ledger, months_between, read_hidden
 from evaluation.privacy.recording import Context
 
 PUBLICATION_PARAMETER = "publication_dir"
@@ -78,7 +78,7 @@ def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]
     shown: dict[str, tuple[Figure, float]] = {}
     for ledger in current:
         for e in ledger.entries:
-            if e.value is not None and e.figure.key not in already:
+            if e.value is not None and e.figure.key not in already and e.role in LINEAR_ROLES:
                 shown[e.figure.key] = (e.figure, float(e.value))
     picked: set[str] = set()
     for f in failures:

@@ -33,6 +33,7 @@ from evaluation.privacy.ledger import (
     AREA,
     HIDDEN_FILE,
     LEDGER_SUFFIX,
+    LINEAR_ROLES,
     PERIOD,
     Entry,
     Figure,
@@ -296,7 +297,8 @@ def audit_ledgers(
                 for d, v in ds.items():
                     domains[m][d].update(v)
             for e in ledger.entries:
-                by_measure[e.figure.measure].append(_Item(name, e, is_current))
+                if e.role in LINEAR_ROLES:  # estimates are checked against the pages only
+                    by_measure[e.figure.measure].append(_Item(name, e, is_current))
     audit.figures = sum(1 for items in by_measure.values() for it in items if not it.entry.hidden)
     for measure, items in by_measure.items():
         _audit_measure(items, domains.get(measure, {}), limit or 5, audit)

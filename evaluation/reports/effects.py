@@ -29,6 +29,7 @@ from evaluation.privacy.derived import (
     mask_series,
     masked_result,
     monthly_or_nothing,
+    record_estimates,
 )
 from evaluation.privacy.measures import measure_spec
 from evaluation.privacy.primary import hide_values
@@ -266,9 +267,25 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Outputs:
     pool = donor_pool(report)
     items: list = [Heading(outcome.label, level=3)]
     term = _panel(report, [report.area_code, *pool], "term")
-    if not _enough_cases(report, term, outcome, start):  # R0: too few treated cases
+    enough = _enough_cases(report, term, outcome, start)  # R0: too few treated cases
+    results, failures, panel = (
+        _run_all(report, outcome, start, tuple(pool)) if enough else ({},) * 3
+    )
+    rows = [
+        _estimate_row(name, r[0] if isinstance(r, tuple) else r, outcome)
+        for name, r in results.items()
+    ]
+    record_estimates(  # R0: every estimate in the ledger, or that it was withheld
+        report.protector,
+        f"Effektskattningar: {outcome.label}",
+        rows if enough else None,
+        measure=measure_spec(outcome.numerator).measure,
+        areas=[report.area_code, *pool],
+        start=report.start,
+        end=report.end,
+    )
+    if not enough:
         return Outputs((*items, Note(ESTIMATE_WITHHELD, kind="withheld")))
-    results, failures, panel = _run_all(report, outcome, start, tuple(pool))
     headline, reasons = headline_choice(results)
     if headline is not None:
         res = results[headline]
