@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import bmat, csr_matrix
+from scipy.sparse import bmat, csr_matrix, vstack
 from scipy.sparse.csgraph import connected_components
 
 from evaluation.privacy.ledger import (
@@ -67,6 +67,10 @@ class PublicationFailure:
             )
         if self.kind == "page":
             return f"{what}: the page shows a figure the ledger records as hidden"
+        if self.kind == "unaccounted":
+            return (
+                f"{what}: the page shows {self.lower:g}, a figure its ledger does not account for"
+            )
         if self.kind == "no_ledger":
             return f"{self.report}: sidan saknar publiceringsliggare och kan inte granskas"
         if self.kind == "too_large":
@@ -86,6 +90,7 @@ class PublicationAudit:
     seconds: float = 0.0
     rounds: int = 0  # repair rounds the batch needed (hide more, render again)
     audit_seconds: float = 0.0  # time spent auditing, without the renders in between
+    page_figures: int = 0  # figures read back from the rendered pages
 
     @property
     def ok(self) -> bool:
@@ -168,11 +173,19 @@ def _measure_system(figures: list[Figure], domains: dict[str, set[str]]):
     return csr_matrix((data, (rows, cols)), shape=(len(figures), n_atoms))
 
 
-def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool) -> tuple[float, float] | None:
+def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool, ub=None) -> tuple[float, float] | None:
+    """Smallest and largest ``c·x`` over x ≥ 0 with ``a_eq x = b_eq`` and ``lo ≤ a x ≤ hi``."""
     ends = []
+    a_ub = b_ub = None
+    if ub is not None:
+        a_r, lo_r, hi_r = ub
+        a_ub = vstack([a_r, -a_r]).tocsr()
+        b_ub = np.concatenate([hi_r, -lo_r])
     for sign in (1.0, -1.0):
         if integer:
             cons = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
+            if ub is not None:
+                cons.append(LinearConstraint(ub[0], ub[1], ub[2]))
             res = milp(
                 sign * c,
                 constraints=cons,
@@ -189,7 +202,15 @@ def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool) -> tuple[float, flo
             else:  # time limit or other: keep the (wider, safe-side-unknown) LP answer
                 return (-math.inf, math.inf)
         else:
-            res = linprog(sign * c, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs")
+            res = linprog(
+                sign * c,
+                A_ub=a_ub,
+                b_ub=b_ub,
+                A_eq=a_eq,
+                b_eq=b_eq,
+                bounds=(0, None),
+                method="highs",
+            )
             if res.status == 0:
                 ends.append(sign * res.fun)
             elif res.status == 3:
@@ -207,7 +228,11 @@ def _failure(it: _Item, lo: float, hi: float, kind: str = "interval") -> Publica
 
 
 def _audit_measure(
-    items: list[_Item], domains: dict[str, set[str]], min_count: int, audit: PublicationAudit
+    items: list[_Item],
+    domains: dict[str, set[str]],
+    min_count: int,
+    audit: PublicationAudit,
+    ranges: Sequence[tuple[Figure, float, float]] = (),
 ) -> None:
     # the same figure published by several reports is one equality; hidden in one report
     # and shown in another, it is both an equality and a target (and fails, as it should)
@@ -231,13 +256,18 @@ def _audit_measure(
         return
     keys = list(shown) + [k for k in targets if k not in shown]
     figures = [shown[k][0].entry.figure if k in shown else targets[k][0].entry.figure for k in keys]
+    # bounds the pages put on figures (rows after the equalities and targets)
+    ranged = [(f, lo, hi) for f, lo, hi in ranges if f.key not in shown]
+    figures += [f for f, _, _ in ranged]
     a = _measure_system(figures, domains)
     if a is None:
         first = next(iter(targets.values()))[0]
         audit.failures.append(_failure(first, math.nan, math.nan, "too_large"))
         return
-    n_eq = len(shown)
+    n_eq, n_keys = len(shown), len(keys)
     b_all = np.array([shown[k][1] for k in keys[:n_eq]])
+    lo_all = np.array([lo for _, lo, _ in ranged])
+    hi_all = np.array([hi for _, _, hi in ranged])
     # split into independent pieces: figures linked through shared base cells
     m = a.shape[0]
     graph = bmat([[None, a], [a.T, None]], format="csr")
@@ -255,17 +285,19 @@ def _audit_measure(
         comp = fig_label[r]
         if comp not in pieces:
             eq = np.flatnonzero(fig_label[:n_eq] == comp)
+            rg = np.flatnonzero(fig_label[n_keys:] == comp)
             atoms = np.flatnonzero(atom_label == comp)
             sub = a[:, atoms]
-            pieces[comp] = (sub[eq] if len(eq) else None, b_all[eq] if len(eq) else None, sub)
-        a_eq, b_eq, sub = pieces[comp]
-        if a_eq is None:
+            ub = (sub[n_keys + rg], lo_all[rg], hi_all[rg]) if len(rg) else None
+            pieces[comp] = (sub[eq] if len(eq) else None, b_all[eq] if len(eq) else None, sub, ub)
+        a_eq, b_eq, sub, ub = pieces[comp]
+        if a_eq is None and ub is None:
             continue  # touches no published figure: free
         c = sub[r].toarray().ravel()
         n = sub.shape[1]
-        bounds = _bound(c, a_eq, b_eq, n, integer=False)
+        bounds = _bound(c, a_eq, b_eq, n, integer=False, ub=ub)
         if bounds is not None and bounds[1] - bounds[0] < 2 * min_count and n <= 5_000:
-            exact = _bound(c, a_eq, b_eq, n, integer=True)
+            exact = _bound(c, a_eq, b_eq, n, integer=True, ub=ub)
             bounds = exact if exact is not None else bounds
         if bounds is None:
             audit.warnings.extend(_failure(it, math.nan, math.nan, "inconsistent") for it in its)
@@ -280,8 +312,12 @@ def audit_ledgers(
     history: Iterable[tuple[str, Ledger]] = (),
     *,
     min_count: int | None = None,
+    bounds: Iterable[tuple[Figure, float, float]] = (),
 ) -> PublicationAudit:
-    """Audit the figures of ``current`` reports jointly with earlier terms' ``history``."""
+    """Audit the figures of ``current`` reports jointly with earlier terms' ``history``.
+
+    ``bounds`` are ranges the rendered pages put on figures (``page_check.py``).
+    """
     import time
 
     started = time.perf_counter()
@@ -300,8 +336,11 @@ def audit_ledgers(
                 if e.role in LINEAR_ROLES:  # estimates are checked against the pages only
                     by_measure[e.figure.measure].append(_Item(name, e, is_current))
     audit.figures = sum(1 for items in by_measure.values() for it in items if not it.entry.hidden)
+    ranges: dict[str, list[tuple[Figure, float, float]]] = defaultdict(list)
+    for fig, lo, hi in bounds:
+        ranges[fig.measure].append((fig, lo, hi))
     for measure, items in by_measure.items():
-        _audit_measure(items, domains.get(measure, {}), limit or 5, audit)
+        _audit_measure(items, domains.get(measure, {}), limit or 5, audit, ranges.get(measure, []))
     audit.seconds = time.perf_counter() - started
     return audit
 
@@ -326,12 +365,15 @@ def audit_batch_folder(
     paths = find_ledgers(batch_dir)
     current = _load(paths, root)
     history = _load([p for h in history_dirs for p in find_ledgers(h)], root)
-    audit = audit_ledgers(current, history)
-    if pages:
-        from evaluation.privacy.page_check import check_pages
+    if not pages:
+        return audit_ledgers(current, history)
+    from evaluation.privacy.page_check import read_pages
 
-        loaded = {p: ledger for p, (_, ledger) in zip(paths, current, strict=True)}
-        audit.failures.extend(check_pages(batch_dir, loaded))
+    loaded = {p: ledger for p, (_, ledger) in zip(paths, current, strict=True)}
+    reading = read_pages(batch_dir, loaded)
+    audit = audit_ledgers(current, history, bounds=reading.bounds)
+    audit.failures.extend(reading.failures)
+    audit.page_figures = reading.figures
     return audit
 
 
