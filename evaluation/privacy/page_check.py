@@ -152,12 +152,14 @@ def read_pages(batch_dir: str | Path, loaded: dict | None = None) -> PageReading
         ledger = (loaded or {}).get(ledger_path) or Ledger.load(ledger_path)
         acc = _Account(ledger)
         matches: dict = defaultdict(set)
+        failed: set[tuple[str, str]] = set()  # a table and its CSV download fail once
         for f in read_page(text):
             reading.figures += 1
             output = f.caption if f.caption in acc.by_output else None
             if f.where in ("alt", "text"):
                 output = None  # a chart's title need not be its output's label
-            if not _accounted(f, acc, output, matches):
+            if not _accounted(f, acc, output, matches) and (f.caption, f.text) not in failed:
+                failed.add((f.caption, f.text))
                 reading.failures.append(_failure(name, f.caption, f, "unaccounted"))
         reading.bounds += _bounds(acc, matches)
     return reading
