@@ -285,8 +285,9 @@ def _sentences(where: str, caption: str, text: str, out: list[PageFigure]) -> No
             continue
         if re.match(r"\s*(intervall|osäkerhets|Wilson)", scope[m.end() :]):
             continue  # "95 % intervall": the level, not a figure
-        if re.search(rf"(?:{'|'.join(PUBLIC_SERIES)})\s*$", scope[: m.start()]):
-            continue  # a national figure
+        series = re.split(r"[;:]", scope[: m.start()])[-1].strip()
+        if series.startswith(PUBLIC_SERIES):
+            continue  # a national figure ("Riket 80,7 %", "Riket från 79,6 % … till 80,7 %")
         v = m.group(1)
         out.append(
             PageFigure(where, caption, "", "", "share", m.group(0), number(v), decimals=decimals(v))
