@@ -30,6 +30,8 @@ LEDGER_MIME = "application/vnd.evaluation.ledger+json"
 LEDGER_SUFFIX = ".ledger.json"
 HIDDEN_FILE = "hidden.json"
 """In ``<batch>/ledgers/``: keys of figures the batch keeps hidden in every report."""
+EARLIER_DIR = "earlier"
+"""In ``<batch>/ledgers/``: copies of earlier terms' ledgers, ``earlier/<batch>/<area>/…``."""
 
 AREA, PERIOD = "area", "period"
 LINEAR_ROLES = ("count", "numerator", "denominator", "rest", "n")
@@ -254,3 +256,59 @@ def write_hidden(folder: str | Path, keys: Iterable[str]) -> Path:
     if not path.is_file() or path.read_text(encoding="utf-8") != text:
         path.write_text(text, encoding="utf-8")  # unchanged sets keep their stamp
     return path
+
+
+def report_ledgers(folder: str | Path) -> list[Path]:
+    """The report ledgers of one batch folder: ``<folder>/<area>/<kind>.ledger.json``."""
+    return sorted(p for p in Path(folder).glob(f"*/*{LEDGER_SUFFIX}") if p.is_file())
+
+
+def history_folders(batch_dir: str | Path) -> list[Path]:
+    """Earlier terms of a batch: its sibling batch folders, and the copies it carries.
+
+    A batch folder's siblings (other folders with report ledgers under the same
+    reports folder) are earlier or parallel batches; ``<batch>/ledgers/earlier/<name>/``
+    holds copies of their ledgers (:func:`carry_history`), so a batch folder sent on or
+    moved keeps its history and the next term finds it there too.
+    """
+    batch_dir = Path(batch_dir)
+    found: dict[str, Path] = {}
+    carried = batch_dir / "ledgers" / EARLIER_DIR
+    if carried.is_dir():
+        found.update({p.name: p for p in sorted(carried.iterdir()) if report_ledgers(p)})
+    if batch_dir.parent.is_dir():
+        for p in sorted(batch_dir.parent.iterdir()):
+            if p.is_dir() and p.resolve() != batch_dir.resolve() and report_ledgers(p):
+                found[p.name] = p  # the folder itself wins over a stale copy
+                for q in history_folders_carried(p):
+                    found.setdefault(q.name, q)
+    found.pop(batch_dir.name, None)  # a sibling's copy of this very batch
+    return sorted(found.values())
+
+
+def history_folders_carried(batch_dir: Path) -> list[Path]:
+    """The earlier terms a batch folder carries in ``ledgers/earlier/``."""
+    carried = Path(batch_dir) / "ledgers" / EARLIER_DIR
+    if not carried.is_dir():
+        return []
+    return [p for p in sorted(carried.iterdir()) if report_ledgers(p)]
+
+
+def carry_history(batch_dir: str | Path, history: Iterable[str | Path]) -> None:
+    """Copy earlier terms' ledgers (published values and hidden identities only) into the batch."""
+    import shutil
+
+    batch_dir = Path(batch_dir)
+    for folder in map(Path, history):
+        if folder.parent.name == EARLIER_DIR and folder.parent.parent.parent == batch_dir:
+            continue  # already carried here
+        target = batch_dir / "ledgers" / EARLIER_DIR / folder.name
+        for src in report_ledgers(folder):
+            dst = target / src.parent.name / src.name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            if not dst.is_file() or dst.read_bytes() != src.read_bytes():
+                shutil.copyfile(src, dst)
+        kept = folder / "ledgers" / HIDDEN_FILE
+        if kept.is_file():
+            (target / "ledgers").mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(kept, target / "ledgers" / HIDDEN_FILE)

@@ -117,11 +117,13 @@ def take_ledger(nb) -> dict | None:
 
 def seed_hidden(batch_dir: str | Path, history: Iterable[str | Path]) -> set[str]:
     """Start the batch's hidden set: what it hid before plus what earlier terms hid."""
-    from evaluation.privacy.ledger import write_hidden
+    from evaluation.privacy.ledger import carry_history, write_hidden
     from evaluation.privacy.publication_audit import hidden_keys_of
 
+    history = list(history)
     keys = read_hidden(batch_dir) | hidden_keys_of(history)
     write_hidden(batch_dir, keys)
+    carry_history(batch_dir, history)  # the folder keeps its history when sent on or moved
     return keys
 
 
@@ -216,15 +218,9 @@ def publish_one(render, output_dir: str | Path):
     Returns the render result and the audit of ``output_dir`` with its neighbours.
     """
     output_dir = Path(output_dir)
-    history = []
-    if output_dir.parent.is_dir():
-        from evaluation.privacy.publication_audit import find_ledgers
+    from evaluation.privacy.ledger import history_folders
 
-        history = sorted(
-            p
-            for p in output_dir.parent.iterdir()
-            if p.is_dir() and p.resolve() != output_dir.resolve() and find_ledgers(p)
-        )
+    history = history_folders(output_dir)
     if history or output_dir.is_dir():  # a run that fails on its inputs creates no folder
         seed_hidden(output_dir, history)
     result = render(False)

@@ -38,6 +38,8 @@ from evaluation.privacy.ledger import (
     Entry,
     Figure,
     Ledger,
+    history_folders,
+    report_ledgers,
 )
 
 OTHER = "\x00övrigt"
@@ -119,9 +121,8 @@ class _Item:
 
 
 def find_ledgers(folder: str | Path) -> list[Path]:
-    """Every saved report ledger under ``folder`` (recursively)."""
-    folder = Path(folder)
-    return sorted(p for p in folder.rglob(f"*{LEDGER_SUFFIX}") if p.is_file())
+    """The report ledgers of a batch folder (``<area>/<kind>.ledger.json``, not its history)."""
+    return report_ledgers(folder)
 
 
 def _class_members(
@@ -390,7 +391,7 @@ def audit_reports_dir(reports_dir: str | Path) -> dict[str, PublicationAudit]:
         batches = [reports_dir]
     else:
         batches = sorted(p for p in reports_dir.iterdir() if p.is_dir() and is_batch(p))
-    return {b.name: audit_batch_folder(b, [o for o in batches if o != b]) for b in batches}
+    return {b.name: audit_batch_folder(b, history_folders(b)) for b in batches}
 
 
 def hidden_keys_of(folders: Iterable[str | Path]) -> set[str]:

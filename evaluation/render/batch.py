@@ -171,10 +171,10 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
 
 
 def _history(out: Path) -> list[Path]:
-    """Earlier batches beside this one (their ledgers are the publication's history)."""
-    from evaluation.privacy.publication_audit import find_ledgers
+    """Earlier batches beside this one or carried in it (the publication's history)."""
+    from evaluation.privacy.ledger import history_folders
 
-    return sorted(p for p in out.parent.iterdir() if p.is_dir() and p != out and find_ledgers(p))
+    return history_folders(out)
 
 
 def _audit_publication(out, history, results, runner, prepare, how):

@@ -11,7 +11,7 @@ column, and the areas as GeoJSON in WGS 84 instead of a GeoPackage.
 
 ``python -m evaluation.synthetic.second_municipality OUT_DIR`` writes the data
 folder; :func:`write_params` writes parameter files for an outcome follow-up,
-an area analysis and two surveys (one unit, one municipality-wide).
+an area analysis and the survey (each unit, and municipality-wide).
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ EVALUATED, COMPARISON = "Nackstaby", ("Granlo", "Bosvedjan", "Haga")
 UNITS = {  # survey units kept: sample unit → new unit
     "Socialtjänst Skäggetorp": "Familjeteamet Nackstaby",
     "Öppenvården Berga": "Öppenvården Bosvedjan",
-    "Familjehemsenheten": "Familjehemsgruppen",
 }
 METADATA = {
     "name": "Andra exempelkommunen (syntetiska data)",
@@ -166,15 +165,23 @@ def write_params(folder: str | Path, data_dir: str | Path, period_end: str) -> l
             "period_start": "2019-01-01",
         },
         "area_analysis.yaml": {"kind": "area_analysis", "area": "Bosvedjan"},
-        "survey_unit.yaml": {
-            "kind": "user_survey",
-            "area": "Bosvedjan",
-            "survey": {"survey": "brukarundersokning_ifo", "unit": UNITS["Öppenvården Berga"]},
+        # every unit of the survey and the survey municipality-wide: the reader's
+        # attack "whole survey minus the other units" has no unknown but the hidden unit
+        **{
+            f"survey_{area.lower()}.yaml": {
+                "kind": "user_survey",
+                "area": area,
+                "survey": {"survey": "brukarundersokning_ifo", "unit": unit},
+            }
+            for area, unit in (
+                ("Nackstaby", UNITS["Socialtjänst Skäggetorp"]),
+                ("Bosvedjan", UNITS["Öppenvården Berga"]),
+            )
         },
         "survey_municipality.yaml": {
             "kind": "user_survey",
             "area": "Hela kommunen",
-            "survey": {"survey": "brukarundersokning_ifo", "unit": UNITS["Familjehemsenheten"]},
+            "survey": {"survey": "brukarundersokning_ifo"},
         },
     }
     paths = []

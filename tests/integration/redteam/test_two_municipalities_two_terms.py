@@ -1,0 +1,252 @@
+"""Red team on rendered pages: two municipalities, two consecutive terms each (R0).
+
+The second municipality (``evaluation/synthetic/second_municipality.py``: five
+small areas, rare categories, Swedish Excel CSV) and part of the sample are
+rendered with ``period_end`` one term apart, each municipality in its own
+reports folder, the later term in a batch folder beside the earlier. Then:
+
+- the later batch carries the earlier one's ledgers (``ledgers/earlier/<batch>/``)
+  and keeps them when moved on its own;
+- the independent joint audit over both terms (pages and ledgers) finds nothing;
+- route 2, on the HTML: the municipality-wide survey minus the other unit's
+  page gives no hidden unit's answers;
+- route 5, on the HTML: no page (table, CSV download) shows a monthly series with
+  a hidden month;
+- route 6, on the HTML: where a term of the evaluated area is hidden, no figure
+  of the effects section (alt text, tables, downloads) is given for that term.
+
+Slow: fourteen reports are rendered.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from evaluation.privacy.ledger import EARLIER_DIR, history_folders
+from evaluation.privacy.page_reader import PUBLIC_SERIES, figure_from_text, read_page
+from evaluation.privacy.publication_audit import audit_batch_folder, audit_reports_dir
+from evaluation.privacy.symbols import HIDDEN
+from evaluation.render.batch import run_batch
+from evaluation.synthetic.second_municipality import write_params, write_second
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[3]
+TERMS = {"2024H2": "2024-12-31", "2025H1": "2025-06-30"}
+SAMPLE_PARAMS = ["user_survey/berga.yaml", "area_analysis/berga.yaml"]
+MIN_COUNT = 5
+
+
+def _sample_params(folder: Path, end: str) -> list[Path]:
+    out = []
+    for rel in SAMPLE_PARAMS:
+        spec = yaml.safe_load((ROOT / "params" / rel).read_text(encoding="utf-8"))
+        spec["data"] = str(ROOT / "data" / "sample")
+        spec["period_end"] = end
+        path = folder / rel.replace("/", "_")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+        out.append(path)
+    return out
+
+
+@pytest.fixture(scope="module")
+def publication(tmp_path_factory):
+    """Both municipalities, both terms, rendered like a researcher would, term after term."""
+    root = tmp_path_factory.mktemp("two-municipalities")
+    data = root / "second-data"
+    write_second(data)
+    results = {}
+    for term, end in TERMS.items():
+        for town in ("second", "sample"):
+            folder = root / "params" / town / term
+            folder.mkdir(parents=True, exist_ok=True)
+            if town == "second":
+                params = write_params(folder, data, end)
+            else:
+                params = _sample_params(folder, end)
+            batch = root / f"batch-{town}-{term}.yaml"
+            batch.write_text(
+                yaml.safe_dump(
+                    {"batch": f"{town}-{term}", "evaluations": [str(p) for p in params]}
+                ),
+                encoding="utf-8",
+            )
+            results[(town, term)] = run_batch(
+                batch, root / "reports" / town, workers=2, progress=False, timeout=1800
+            )
+    return root / "reports", results
+
+
+def _pages(reports: Path, town: str, term: str) -> dict[str, BeautifulSoup]:
+    folder = reports / town / f"{town}-{term}"
+    return {
+        str(p.relative_to(folder)): BeautifulSoup(p.read_text(encoding="utf-8"), "html.parser")
+        for p in sorted(folder.glob("*/*.html"))
+    }
+
+
+def test_every_batch_renders_and_passes_its_audit(publication):
+    _, results = publication
+    for key, result in results.items():
+        assert result.ok, (key, [r.message for r in result.failed])
+
+
+def test_later_term_carries_the_earlier_ledgers_and_keeps_them_when_moved(publication, tmp_path):
+    reports, _ = publication
+    for town in ("second", "sample"):
+        later = reports / town / f"{town}-2025H1"
+        carried = later / "ledgers" / EARLIER_DIR / f"{town}-2024H2"
+        assert list(carried.glob("*/*.ledger.json")), f"{town}: nothing carried"
+        moved = tmp_path / town / later.name
+        shutil.copytree(later, moved)  # sent on alone, without the earlier batch beside it
+        history = history_folders(moved)
+        assert [h.name for h in history] == [f"{town}-2024H2"]
+        audit = audit_batch_folder(moved, history)
+        assert audit.ok, [str(f) for f in audit.failures[:5]]
+        assert audit.page_figures > 0
+
+
+def test_joint_audit_over_both_terms_finds_nothing_derivable(publication):
+    reports, _ = publication
+    for town in ("second", "sample"):
+        audits = audit_reports_dir(reports / town)
+        assert set(audits) == {f"{town}-{t}" for t in TERMS}
+        for name, audit in audits.items():
+            assert audit.ok, (name, [str(f) for f in audit.failures[:5]])
+            assert audit.targets > 0 and audit.page_figures > 0
+    # the second municipality is shaped so that there is much to protect
+    second = audit_reports_dir(reports / "second")
+    assert all(a.targets >= 50 for a in second.values()), {k: a.targets for k, a in second.items()}
+
+
+def _share_table(soup, caption_start: str) -> dict[tuple[str, str], str]:
+    for fig in soup.find_all("figure", class_="ev-table"):
+        cap = fig.find("caption").get_text(" ", strip=True)
+        if not cap.startswith(caption_start):
+            continue
+        rows = fig.find_all("tr")
+        head = [c.get_text(" ", strip=True) for c in rows[0].find_all(["th", "td"])]
+        out = {}
+        for r in rows[1:]:
+            cells = [c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])]
+            for col, text in zip(head[1:], cells[1:], strict=False):
+                out[(cells[0], col)] = text
+        return out
+    return {}
+
+
+def _pairs(text: str):
+    """(x, n) pairs a reader gets from a printed share with its interval; None when hidden."""
+    if text.strip() == HIDDEN or "%" not in text:
+        return None
+    return figure_from_text(text.replace("*", "").strip()).share_pairs(n_max=3000)
+
+
+def test_route2_municipality_wide_survey_minus_the_other_unit(publication):
+    """Whole survey − visible unit = hidden unit: the attack of issue 10 route 2, on the HTML."""
+    reports, _ = publication
+    attacked = 0
+    for term in TERMS:
+        pages = _pages(reports, "second", term)
+        whole = _share_table(pages["hela-kommunen/user_survey.html"], "Andel positiva svar")
+        units = [
+            _share_table(pages[f"{a}/user_survey.html"], "Andel positiva svar")
+            for a in ("nackstaby", "bosvedjan")
+        ]
+        assert whole and all(units)
+        for key, text in whole.items():
+            w = _pairs(text)
+            shown = [_pairs(u.get(key, HIDDEN)) for u in units]
+            if w is None or sum(s is None for s in shown) != 1:
+                continue
+            attacked += 1
+            (visible,) = [s for s in shown if s is not None]
+            # the hidden unit's positive answers and other answers, as a reader bounds them
+            x_lo = w[:, 0].min() - visible[:, 0].max()
+            x_hi = w[:, 0].max() - visible[:, 0].min()
+            rest_w, rest_v = w[:, 1] - w[:, 0], visible[:, 1] - visible[:, 0]
+            r_lo, r_hi = rest_w.min() - rest_v.max(), rest_w.max() - rest_v.min()
+            assert max(x_lo, 0) + MIN_COUNT <= x_hi or x_hi <= 0, (term, key, x_lo, x_hi)
+            assert max(r_lo, 0) + MIN_COUNT <= r_hi or r_hi <= 0, (term, key, r_lo, r_hi)
+    print(f"route 2: {attacked} cells attacked")  # none left when the repair hid the whole
+
+
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def test_route5_no_monthly_series_with_a_hidden_month(publication):
+    """Monthly points are drawn only where every month passes (R5), read off tables and CSVs."""
+    reports, _ = publication
+    for town in ("second", "sample"):
+        for term in TERMS:
+            for name, soup in _pages(reports, town, term).items():
+                assert isinstance(read_page(str(soup)), list)  # every page parses
+                for caption, series in _monthly_series(soup).items():
+                    for label, cells in series.items():
+                        hidden = [m for m, t in cells.items() if t == HIDDEN]
+                        shown = [m for m, t in cells.items() if t not in (HIDDEN, "", "–")]
+                        assert not (hidden and shown), (town, term, name, caption, label, hidden)
+
+
+def _monthly_series(soup) -> dict[str, dict[str, dict[str, str]]]:
+    """Every table or CSV whose rows or columns are months: caption → series → month → text."""
+    import base64
+    import csv
+    import io
+
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for fig in soup.find_all("figure"):
+        cap = fig.find(["caption", "figcaption"])
+        caption = cap.get_text(" ", strip=True) if cap else ""
+        grids = []
+        for a in fig.find_all("a"):
+            href = a.get("href", "")
+            if href.startswith("data:text/csv"):
+                text = base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig")
+                grids.append(list(csv.reader(io.StringIO(text), delimiter=";")))
+        for rows in grids:
+            if not rows:
+                continue
+            head, body = rows[0], rows[1:]
+            if body and all(_MONTH.match(r[0] or "") for r in body):
+                for j, col in enumerate(head[1:], start=1):
+                    if col in PUBLIC_SERIES:
+                        continue
+                    out.setdefault(caption, {}).setdefault(col, {}).update(
+                        {r[0]: r[j] for r in body if j < len(r)}
+                    )
+    return out
+
+
+def test_route6_no_effect_figure_for_a_hidden_term(publication):
+    """Where the evaluated area's term value is hidden, the effects section gives nothing for it."""
+    reports, _ = publication
+    for term in TERMS:
+        soup = _pages(reports, "second", term)["nackstaby/outcome_followup.html"]
+        hidden_terms = set()
+        for fig in soup.find_all("figure", class_="ev-table"):
+            cap = fig.find("caption").get_text(" ", strip=True)
+            if "per halvår" not in cap:
+                continue
+            rows = fig.find_all("tr")
+            head = [c.get_text(" ", strip=True) for c in rows[0].find_all(["th", "td"])]
+            col = head.index("Nackstaby") if "Nackstaby" in head else None
+            for r in rows[1:]:
+                cells = [c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])]
+                if col is not None and cells[col] == HIDDEN:
+                    hidden_terms.add(cells[0])
+        for fig in soup.find_all("figure", class_="ev-chart"):
+            alt = fig.find("img").get("alt", "")
+            if not any(w in alt for w in ("Händelsestudie", "Syntetisk kontroll", "Avbruten")):
+                continue
+            for t in hidden_terms:
+                assert t not in alt, (term, t, alt)
+            # derived series are published as pixels only: no download carries their numbers
+            assert not [a for a in fig.find_all("a") if "data:text/csv" in a.get("href", "")]
