@@ -178,7 +178,7 @@ def main() -> None:
         r = run(n, args.seed)
         print(
             f"| {r['areas']} | {r['protect_s']:.1f} | {r['audit_s']:.1f} | {r['rounds']} | "
-            f"{r['figures']} | {r['targets']} | {r['kept_hidden']} | {'ja' if r['ok'] else 'nej'} |",
+            f"{r['figures']} | {r['targets']} | {r['kept_hidden']} | {r['ok']} |",
             flush=True,
         )
 
