@@ -21,6 +21,7 @@ from bs4 import BeautifulSoup
 from evaluation.privacy.publication_audit import audit_reports_dir
 from evaluation.privacy.symbols import HIDDEN, TOTAL
 from evaluation.render.batch import run_batch
+from tests.integration.redteam.pages import assert_no_effect_figure_for_hidden_terms, monthly_series
 from tests.tiny_data import AREAS
 
 POOL, MUNICIPALITY = "Jämförelseområden", "Hela kommunen"
@@ -219,3 +220,31 @@ def test_ledgers_hold_no_hidden_value(publication):
         data = json.loads(path.read_text(encoding="utf-8"))
         for e in data["entries"]:
             assert e["target"] is False or e["value"] is None
+
+
+def test_route5_no_monthly_series_with_a_hidden_month_on_the_pages(publication):
+    """Monthly points only where every month passes (R5), read off the pages' CSV downloads."""
+    _, _, pages = publication
+    for batch, soup in pages.items():
+        for caption, series in monthly_series(soup).items():
+            for label, cells in series.items():
+                hidden = [m for m, t in cells.items() if t == HIDDEN]
+                shown = [m for m, t in cells.items() if t not in (HIDDEN, "", "–")]
+                assert not (hidden and shown), (batch, caption, label, hidden)
+
+
+def test_route6_effects_section_gives_nothing_for_a_hidden_term(publication):
+    _, _, pages = publication
+    for soup in pages.values():
+        assert_no_effect_figure_for_hidden_terms(soup, "Norrby")
+
+
+def test_every_page_figure_is_accounted_for_by_the_ledger(publication):
+    """The audit's page side: shares, rates, counts, alt texts and sentences all in the ledger."""
+    from evaluation.privacy.page_check import read_pages
+
+    reports, _, _ = publication
+    for batch in TERMS:
+        reading = read_pages(reports / batch)
+        assert reading.figures > 50
+        assert not reading.failures, [str(f) for f in reading.failures[:5]]

@@ -20,7 +20,6 @@ Slow: fourteen reports are rendered.
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
@@ -29,11 +28,17 @@ import yaml
 from bs4 import BeautifulSoup
 
 from evaluation.privacy.ledger import EARLIER_DIR, history_folders
-from evaluation.privacy.page_reader import PUBLIC_SERIES, figure_from_text, read_page
+from evaluation.privacy.page_reader import read_page
 from evaluation.privacy.publication_audit import audit_batch_folder, audit_reports_dir
 from evaluation.privacy.symbols import HIDDEN
 from evaluation.render.batch import run_batch
 from evaluation.synthetic.second_municipality import write_params, write_second
+from tests.integration.redteam.pages import (
+    assert_no_effect_figure_for_hidden_terms,
+    monthly_series,
+    share_pairs,
+    share_table,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -126,44 +131,21 @@ def test_joint_audit_over_both_terms_finds_nothing_derivable(publication):
     assert all(a.targets >= 50 for a in second.values()), {k: a.targets for k, a in second.items()}
 
 
-def _share_table(soup, caption_start: str) -> dict[tuple[str, str], str]:
-    for fig in soup.find_all("figure", class_="ev-table"):
-        cap = fig.find("caption").get_text(" ", strip=True)
-        if not cap.startswith(caption_start):
-            continue
-        rows = fig.find_all("tr")
-        head = [c.get_text(" ", strip=True) for c in rows[0].find_all(["th", "td"])]
-        out = {}
-        for r in rows[1:]:
-            cells = [c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])]
-            for col, text in zip(head[1:], cells[1:], strict=False):
-                out[(cells[0], col)] = text
-        return out
-    return {}
-
-
-def _pairs(text: str):
-    """(x, n) pairs a reader gets from a printed share with its interval; None when hidden."""
-    if text.strip() == HIDDEN or "%" not in text:
-        return None
-    return figure_from_text(text.replace("*", "").strip()).share_pairs(n_max=3000)
-
-
 def test_route2_municipality_wide_survey_minus_the_other_unit(publication):
     """Whole survey − visible unit = hidden unit: the attack of issue 10 route 2, on the HTML."""
     reports, _ = publication
     attacked = 0
     for term in TERMS:
         pages = _pages(reports, "second", term)
-        whole = _share_table(pages["hela-kommunen/user_survey.html"], "Andel positiva svar")
+        whole = share_table(pages["hela-kommunen/user_survey.html"], "Andel positiva svar")
         units = [
-            _share_table(pages[f"{a}/user_survey.html"], "Andel positiva svar")
+            share_table(pages[f"{a}/user_survey.html"], "Andel positiva svar")
             for a in ("nackstaby", "bosvedjan")
         ]
         assert whole and all(units)
         for key, text in whole.items():
-            w = _pairs(text)
-            shown = [_pairs(u.get(key, HIDDEN)) for u in units]
+            w = share_pairs(text)
+            shown = [share_pairs(u.get(key, HIDDEN)) for u in units]
             if w is None or sum(s is None for s in shown) != 1:
                 continue
             attacked += 1
@@ -178,9 +160,6 @@ def test_route2_municipality_wide_survey_minus_the_other_unit(publication):
     print(f"route 2: {attacked} cells attacked")  # none left when the repair hid the whole
 
 
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
-
-
 def test_route5_no_monthly_series_with_a_hidden_month(publication):
     """Monthly points are drawn only where every month passes (R5), read off tables and CSVs."""
     reports, _ = publication
@@ -188,41 +167,11 @@ def test_route5_no_monthly_series_with_a_hidden_month(publication):
         for term in TERMS:
             for name, soup in _pages(reports, town, term).items():
                 assert isinstance(read_page(str(soup)), list)  # every page parses
-                for caption, series in _monthly_series(soup).items():
+                for caption, series in monthly_series(soup).items():
                     for label, cells in series.items():
                         hidden = [m for m, t in cells.items() if t == HIDDEN]
                         shown = [m for m, t in cells.items() if t not in (HIDDEN, "", "–")]
                         assert not (hidden and shown), (town, term, name, caption, label, hidden)
-
-
-def _monthly_series(soup) -> dict[str, dict[str, dict[str, str]]]:
-    """Every table or CSV whose rows or columns are months: caption → series → month → text."""
-    import base64
-    import csv
-    import io
-
-    out: dict[str, dict[str, dict[str, str]]] = {}
-    for fig in soup.find_all("figure"):
-        cap = fig.find(["caption", "figcaption"])
-        caption = cap.get_text(" ", strip=True) if cap else ""
-        grids = []
-        for a in fig.find_all("a"):
-            href = a.get("href", "")
-            if href.startswith("data:text/csv"):
-                text = base64.b64decode(href.split(",", 1)[1]).decode("utf-8-sig")
-                grids.append(list(csv.reader(io.StringIO(text), delimiter=";")))
-        for rows in grids:
-            if not rows:
-                continue
-            head, body = rows[0], rows[1:]
-            if body and all(_MONTH.match(r[0] or "") for r in body):
-                for j, col in enumerate(head[1:], start=1):
-                    if col in PUBLIC_SERIES:
-                        continue
-                    out.setdefault(caption, {}).setdefault(col, {}).update(
-                        {r[0]: r[j] for r in body if j < len(r)}
-                    )
-    return out
 
 
 def test_route6_no_effect_figure_for_a_hidden_term(publication):
@@ -230,23 +179,4 @@ def test_route6_no_effect_figure_for_a_hidden_term(publication):
     reports, _ = publication
     for term in TERMS:
         soup = _pages(reports, "second", term)["nackstaby/outcome_followup.html"]
-        hidden_terms = set()
-        for fig in soup.find_all("figure", class_="ev-table"):
-            cap = fig.find("caption").get_text(" ", strip=True)
-            if "per halvår" not in cap:
-                continue
-            rows = fig.find_all("tr")
-            head = [c.get_text(" ", strip=True) for c in rows[0].find_all(["th", "td"])]
-            col = head.index("Nackstaby") if "Nackstaby" in head else None
-            for r in rows[1:]:
-                cells = [c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])]
-                if col is not None and cells[col] == HIDDEN:
-                    hidden_terms.add(cells[0])
-        for fig in soup.find_all("figure", class_="ev-chart"):
-            alt = fig.find("img").get("alt", "")
-            if not any(w in alt for w in ("Händelsestudie", "Syntetisk kontroll", "Avbruten")):
-                continue
-            for t in hidden_terms:
-                assert t not in alt, (term, t, alt)
-            # derived series are published as pixels only: no download carries their numbers
-            assert not [a for a in fig.find_all("a") if "data:text/csv" in a.get("href", "")]
+        assert_no_effect_figure_for_hidden_terms(soup, "Nackstaby")
