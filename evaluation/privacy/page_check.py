@@ -29,7 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-from evaluation.privacy.ledger import ESTIMATE_ROLES, LEDGER_SUFFIX, LINEAR_ROLES, Figure, Ledger
+from evaluation.privacy.ledger import (
+    ESTIMATE_ROLES,
+    LEDGER_SUFFIX,
+    LINEAR_ROLES,
+    Entry,
+    Figure,
+    Ledger,
+)
 from evaluation.privacy.page_reader import PageFigure, figure_from_text, read_page, wilson
 
 
@@ -54,7 +61,7 @@ class _Account:
         self.by_output: dict[str, set[float]] = defaultdict(set)
         self.count_entries: dict[str, list] = defaultdict(list)
         self.estimates: dict[str, list[float]] = defaultdict(list)
-        halves: dict[tuple[str, int | None], dict[str, object]] = defaultdict(dict)
+        halves: dict[tuple[str, int | None], dict[str, Entry]] = defaultdict(dict)
         for e in ledger.entries:
             if e.role in ESTIMATE_ROLES:
                 if e.value is not None:
@@ -76,8 +83,8 @@ class _Account:
             for (out, _), h in halves.items()
             if "numerator" in h and "denominator" in h
         ]
-        self.x = np.array([float(p[1].value) for p in self.pairs])
-        self.n = np.array([float(p[2].value) for p in self.pairs])
+        self.x = np.array([float(p[1].value or 0) for p in self.pairs])
+        self.n = np.array([float(p[2].value or 0) for p in self.pairs])
         self.outputs = np.array([p[0] for p in self.pairs], dtype=object)
 
     def share_rows(self, f: PageFigure, output: str | None) -> np.ndarray:

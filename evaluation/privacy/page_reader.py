@@ -303,7 +303,7 @@ def figure_from_text(text: str) -> PageFigure:
 
 
 def _downloads(fig) -> list:
-    return [a for a in fig.find_all("a") if a.get("href", "").startswith("data:text/csv")]
+    return [a for a in fig.find_all("a") if str(a.get("href") or "").startswith("data:text/csv")]
 
 
 def read_page(html: str) -> list[PageFigure]:
@@ -318,22 +318,22 @@ def read_page(html: str) -> list[PageFigure]:
     for fig in soup.find_all("figure", class_="ev-table"):
         cap = fig.find("caption")
         caption = " ".join(cap.get_text(" ").split()) if cap else ""
-        kind = fig.get("data-kind") or ""
+        kind = str(fig.get("data-kind") or "")
         head, body = _table_rows(fig)
         _grid("table", caption, kind, head, body, out)
         for a in _downloads(fig):
-            h, b = _csv_rows(a["href"])
+            h, b = _csv_rows(str(a["href"]))
             _grid("csv", caption, kind, h, b, out)
     for fig in soup.find_all("figure", class_="ev-chart"):
         img = fig.find("img")
-        alt = img.get("alt", "") if img else ""
+        alt = str(img.get("alt") or "") if img else ""
         title = alt.split(".", 1)[0]
         _sentences("alt", title, alt.split(":", 1)[1] if ":" in alt else alt, out)
         capt = fig.find("figcaption")
         if capt:
             _sentences("text", title, capt.get_text(" "), out)
         for a in _downloads(fig):
-            h, b = _csv_rows(a["href"])
+            h, b = _csv_rows(str(a["href"]))
             _grid("csv", title, "chart", h, b, out)
     for note in soup.find_all(class_="ev-note"):
         _sentences("text", "", note.get_text(" "), out)

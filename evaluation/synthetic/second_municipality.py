@@ -156,7 +156,7 @@ def write_params(folder: str | Path, data_dir: str | Path, period_end: str) -> l
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     data = str(Path(data_dir).resolve())
-    specs = {
+    specs: dict[str, dict] = {
         "outcome_followup.yaml": {
             "kind": "outcome_followup",
             "area": EVALUATED,
