@@ -91,8 +91,8 @@ class Http:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except requests.RequestException as exc:
                 raise FetchError(
-                    f"cannot reach {url} ({type(exc).__name__}); check the "
-                    "network or use the cached files"
+                    f"når inte {url} ({type(exc).__name__}); kontrollera nätverket "
+                    "eller använd de sparade filerna i cachen"
                 ) from None
             self.count += 1
             if response.status_code in (429, 503) and attempt < self.retries:
@@ -106,18 +106,18 @@ class Http:
                 continue
             if response.status_code >= 400:
                 raise FetchError(
-                    f"{url} answered HTTP {response.status_code}"
-                    + (" after retries" if response.status_code == 429 else "")
+                    f"{url} svarade med HTTP-status {response.status_code}"
+                    + (" efter flera försök" if response.status_code == 429 else "")
                 )
             return response
-        raise FetchError(f"{url}: no answer after {self.retries} retries")  # pragma: no cover
+        raise FetchError(f"{url}: inget svar efter {self.retries} försök")  # pragma: no cover
 
 
 def _json(response: Any, url: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise FetchError(f"{url} did not answer JSON") from None
+        raise FetchError(f"{url} svarade inte med JSON") from None
 
 
 def _write_atomic(path: Path, document: Any) -> None:
@@ -150,7 +150,7 @@ def scb_limits(http: Http, base_url: str = SCB_API) -> dict[str, int]:
     keys = ("maxDataCells", "maxCallsPerTimeWindow", "timeWindow")
     missing = [k for k in keys if k not in config]
     if missing:
-        raise FetchError(f"{url} does not state {', '.join(missing)}")
+        raise FetchError(f"{url} anger inte {', '.join(missing)}")
     return {k: int(config[k]) for k in keys}
 
 
@@ -175,7 +175,7 @@ def _codelist_codes(http: Http, base: str, codelist: str, lang: str) -> list[str
     doc = _json(http.request("GET", url, params={"lang": lang}), url)
     values = doc.get("values") if isinstance(doc, dict) else None
     if not isinstance(values, list) or not values:
-        raise FetchError(f"{url} did not answer a code list with values")
+        raise FetchError(f"{url} svarade inte med en kodlista med värden")
     return [str(v["code"]) for v in values if isinstance(v, dict) and "code" in v]
 
 
@@ -205,7 +205,7 @@ def _expand_wildcards(
                 index = meta["dimension"][dim]["category"]["index"]
             except (KeyError, TypeError):
                 raise ParameterError(
-                    f"table {table} has no variable '{dim}'", parameter="select"
+                    f"tabell {table} har ingen variabel '{dim}'", parameter="select"
                 ) from None
             codes = list(index) if isinstance(index, list) else sorted(index, key=index.get)
         expanded[dim] = codes
@@ -229,7 +229,7 @@ def scb_request(
     unknown = sorted(set(codelists) - set(selection))
     if unknown:
         raise ParameterError(
-            f"code list for a variable that is not selected: {', '.join(unknown)}",
+            f"kodlista för en variabel som inte är vald i --select: {', '.join(unknown)}",
             parameter="codelist",
         )
     body = {
@@ -346,7 +346,10 @@ def fetch_kolada(
     Each path parameter holds at most 25 ids, so long lists become several requests.
     """
     if not kpis or not municipalities or not years:
-        raise ParameterError("name at least one KPI, municipality and year", parameter="kolada")
+        raise ParameterError(
+            "ange minst ett nyckeltal (--kpi), en kommun (--municipality) och ett år (--year)",
+            parameter="kolada",
+        )
     base = base_url.rstrip("/")
     request = {
         "api": base,
@@ -370,7 +373,7 @@ def fetch_kolada(
             seen.add(url)
             page = _json(http.request("GET", url), url)
             if not isinstance(page, dict) or not isinstance(page.get("values"), list):
-                raise FetchError(f"{url} did not answer a Kolada values page")
+                raise FetchError(f"{url} svarade inte med en sida med Kolada-värden")
             values.extend(page["values"])
             url = next_link(page)
     _write_atomic(path, {"count": len(values), "next_url": None, "values": values})

@@ -52,7 +52,7 @@ def describe_effect(
     Says "ingen säkerställd skillnad" when the interval includes no effect.
     """
     if not isinstance(result, EffectResult):
-        raise ArgumentTypeError("must be a result from evaluation.methods", argument="result")
+        raise ArgumentTypeError("ska vara ett resultat från evaluation.methods", argument="result")
     if not isinstance(unit_phrase, str) or not unit_phrase.strip():
         raise ArgumentError(
             "must be a non-empty text such as 'orosanmälningar'", argument="unit_phrase"

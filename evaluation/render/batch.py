@@ -248,7 +248,7 @@ def _changed_during_batch(tasks, data_of, finished, *, last: bool) -> list[Rende
         if last:
             finished[task.params_file] = failed_result(
                 task.params_file,
-                RenderError("a data file changed during the batch; run the batch again"),
+                RenderError("en datafil ändrades under batchen; kör batchen igen"),
                 area=task.area,
                 kind=task.kind,
             )
@@ -331,7 +331,7 @@ def _plan(
             target = (area_slug(params.area), params.kind)
             if target in claimed:
                 raise ParameterError(
-                    f"the same area and report kind as {claimed[target].name}", file=params_file
+                    f"samma område och rapporttyp som {claimed[target].name}", file=params_file
                 )
             claimed[target] = Path(params_file)
             if params.data not in fingerprints:
