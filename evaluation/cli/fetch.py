@@ -59,8 +59,10 @@ def scb(
     ),
     base_url: str = typer.Option(SCB_API, help="Bas-URL för PxWebApi 2.0."),
     lang: str = typer.Option("sv", help="Språk för etiketter (sv eller en)."),
-    refresh: bool = typer.Option(False, help="Hämta igen även om svaret finns i cachen."),
-    debug: bool = typer.Option(False, help="Visa hela felspåret (traceback) vid fel."),
+    refresh: bool = typer.Option(
+        False, "--refresh", help="Hämta igen även om svaret finns i cachen."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Visa hela felspåret (traceback) vid fel."),
 ) -> None:
     """Hämta en SCB-tabell som json-stat2, inom API:ts egna gränser för celler och anrop."""
     selection = _selection(select)
@@ -95,8 +97,10 @@ def kolada(
     year: list[str] = typer.Option(..., "--year", "-y", help="År (upprepa eller kommaseparera)."),
     cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cachemapp."),
     base_url: str = typer.Option(KOLADA_API, help="Bas-URL för Kolada API v3."),
-    refresh: bool = typer.Option(False, help="Hämta igen även om svaret finns i cachen."),
-    debug: bool = typer.Option(False, help="Visa hela felspåret (traceback) vid fel."),
+    refresh: bool = typer.Option(
+        False, "--refresh", help="Hämta igen även om svaret finns i cachen."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Visa hela felspåret (traceback) vid fel."),
 ) -> None:
     """Hämta värden från Kolada (alla sidor; högst 25 id:n per anrop)."""
 

@@ -55,7 +55,7 @@ def describe_effect(
         raise ArgumentTypeError("ska vara ett resultat från evaluation.methods", argument="result")
     if not isinstance(unit_phrase, str) or not unit_phrase.strip():
         raise ArgumentError(
-            "must be a non-empty text such as 'orosanmälningar'", argument="unit_phrase"
+            "ska vara en text som inte är tom, t.ex. 'orosanmälningar'", argument="unit_phrase"
         )
     reference = (
         "än väntat utifrån utvecklingen före starten"

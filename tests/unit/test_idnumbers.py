@@ -123,7 +123,7 @@ def test_guard_frame_names_row_and_column_never_the_value(tmp_path) -> None:
     header = pd.DataFrame({"121212-1212": ["x"]})
     with pytest.raises(IdentityNumberError) as err:
         guard_frame(header, tmp_path / "areas.gpkg")
-    assert "row 1" in str(err.value) and "1212" not in str(err.value)
+    assert "rad 1" in str(err.value) and "1212" not in str(err.value)
 
 
 def test_guard_mapping_checks_keys_values_and_numbers(tmp_path) -> None:
