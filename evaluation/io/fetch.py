@@ -170,13 +170,52 @@ def split_selection(selection: dict[str, list[str]], max_cells: int) -> list[dic
 
 
 def _codelist_codes(http: Http, base: str, codelist: str, lang: str) -> list[str]:
-    """Every value code of a code list (``GET /codelists/{id}``), e.g. all of vs_RegSO2025."""
-    url = f"{base}/codelists/{codelist}"
+    """Every value code of a code list (``GET /codeLists/{id}``), e.g. all of vs_RegSO2025.
+
+    The answer is ``{"id", "label", "type", "values": [{"code", "label", "valueMap"}]}``
+    (recorded: tests/fixtures/scb/v2/codelist_agg_Alder10arJ.json).
+    """
+    url = f"{base}/codeLists/{codelist}"
     doc = _json(http.request("GET", url, params={"lang": lang}), url)
     values = doc.get("values") if isinstance(doc, dict) else None
     if not isinstance(values, list) or not values:
         raise FetchError(f"{url} svarade inte med en kodlista med värden")
     return [str(v["code"]) for v in values if isinstance(v, dict) and "code" in v]
+
+
+def table_codelists(metadata: dict) -> dict[str, list[str]]:
+    """Variable -> ids of the code lists the table offers for it, from its metadata.
+
+    PxWebApi 2.0 lists them under ``dimension.<variable>.extension.codelists`` of the
+    json-stat2 metadata (``GET /tables/{id}/metadata``), each ``{"id", "label", "type"}``.
+    """
+    found = {}
+    for dim, info in (metadata.get("dimension") or {}).items():
+        lists = ((info or {}).get("extension") or {}).get("codelists") or []
+        found[dim] = [str(c["id"]) for c in lists if isinstance(c, dict) and "id" in c]
+    return found
+
+
+def _metadata(http: Http, base: str, table: str, lang: str) -> dict:
+    url = f"{base}/tables/{table}/metadata"
+    return _json(http.request("GET", url, params={"lang": lang, "outputFormat": "json-stat2"}), url)
+
+
+def _check_codelists(table: str, codelists: dict[str, str], metadata: dict) -> None:
+    """A named code list the table does not offer is refused before any data request."""
+    offered = table_codelists(metadata)
+    for dim, codelist in codelists.items():
+        if dim not in offered:
+            raise ParameterError(
+                f"tabell {table} har ingen variabel '{dim}'; variablerna är {', '.join(offered)}",
+                parameter="codelist",
+            )
+        if codelist not in offered[dim]:
+            choices = ", ".join(offered[dim]) or "inga"
+            raise ParameterError(
+                f"tabell {table} har ingen kodlista '{codelist}' för {dim}; den har: {choices}",
+                parameter="codelist",
+            )
 
 
 def _expand_wildcards(
@@ -186,21 +225,19 @@ def _expand_wildcards(
     table: str,
     lang: str,
     codelists: dict[str, str] | None = None,
+    meta: dict | None = None,
 ) -> dict[str, list[str]]:
     """Replace ``*`` by every code of that variable: from its code list, else the metadata."""
     if not any("*" in codes for codes in selection.values()):
         return selection
     codelists = codelists or {}
-    meta = None
-    url = f"{base}/tables/{table}/metadata"
     expanded = {}
     for dim, codes in selection.items():
         if "*" in codes and dim in codelists:
             codes = _codelist_codes(http, base, codelists[dim], lang)
         elif "*" in codes:
             if meta is None:
-                params = {"lang": lang, "outputFormat": "json-stat2"}
-                meta = _json(http.request("GET", url, params=params), url)
+                meta = _metadata(http, base, table, lang)
             try:
                 index = meta["dimension"][dim]["category"]["index"]
             except (KeyError, TypeError):
@@ -276,7 +313,11 @@ def fetch_scb(
     http = Http(session, sleep=sleep, clock=clock)
     limits = scb_limits(http, base)
     http.limit(limits["maxCallsPerTimeWindow"], limits["timeWindow"])
-    full = _expand_wildcards(selection, http, base, table_id, lang, codelists)
+    meta = None
+    if codelists:  # a misspelled code list gets a list of the real ones, not an HTTP 400
+        meta = _metadata(http, base, table_id, lang)
+        _check_codelists(table_id, codelists, meta)
+    full = _expand_wildcards(selection, http, base, table_id, lang, codelists, meta)
     parts = split_selection(full, limits["maxDataCells"])
     docs = []
     for part in parts:
