@@ -51,6 +51,11 @@ class BatchResult:
         return not self.failed
 
 
+def _sv_seconds(seconds: float) -> str:
+    """'19,4 s': seconds with a Swedish decimal comma, as the rest of the CLI prints them."""
+    return f"{seconds:.1f} s".replace(".", ",")
+
+
 def run_batch(
     batch_path: str | Path,
     output_root: str | Path = "reports",
@@ -164,8 +169,8 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         raise stopped
     assert audit is not None
     summary = (
-        f"{audit.summary()} Granskning {audit.audit_seconds:.1f} s, "
-        f"{audit.rounds} omtag ({audit.seconds:.1f} s med omrenderingar)."
+        f"{audit.summary()} Granskning {_sv_seconds(audit.audit_seconds)}, "
+        f"{audit.rounds} omtag ({_sv_seconds(audit.seconds)} med omrenderingar)."
     )
     return BatchResult(batch.batch, index, results, seconds, summary)
 
