@@ -9,6 +9,7 @@ traceback.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -63,7 +64,7 @@ class DataError(EvaluationError):
     """
 
     FIELDS = ("file", "row", "column", "expected", "found", *EvaluationError.FIELDS)
-    WHERE = ("file", "row", "column")
+    WHERE = ("file", "column", "row")
 
     def __init__(
         self,
@@ -164,36 +165,195 @@ def error_classes() -> dict[str, type[EvaluationError]]:
     return found
 
 
-_LABELS = {
-    "file": "file {}",
-    "row": "row {}",
-    "column": "column '{}'",
-    "parameter": "parameter '{}'",
-    "argument": "argument '{}'",
+_KIND = {  # the kind of error in Swedish, most specific class first
+    "IdentityNumberError": "datafel",
+    "DataError": "datafel",
+    "ParameterError": "parameterfel",
+    "ArgumentTypeError": "anropsfel",
+    "ArgumentError": "anropsfel",
+    "PrivacyError": "integritetsfel",
+    "RenderError": "körningsfel",
+    "FetchError": "hämtningsfel",
 }
 
 
-def user_message(error: EvaluationError) -> str:
-    """The one wording of ``error`` for users: where, what, and expected/found.
+def kind_word(error: BaseException) -> str:
+    """'datafel', 'parameterfel', ... for ``error``'s class (or its nearest known base)."""
+    for cls in type(error).__mro__:
+        if cls.__name__ in _KIND:
+            return _KIND[cls.__name__]
+    return "fel"
 
-    The kept notebook's path is not part of it (the CLI names it on its own line).
+
+def show_path(path: str | Path | None, *, name_only: bool = False) -> str:
+    """``path`` relative to the current folder when it lies below it, else as given.
+
+    ``name_only`` gives the bare file name (for pages read elsewhere, such as the
+    batch index, which must not carry this machine's folders).
     """
+    if path is None or str(path) == "":
+        return ""
+    p = Path(str(path))
+    if name_only:
+        return p.name or str(p)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve())) or "."
+    except (ValueError, OSError):
+        return str(p)
+
+
+def rows_text(error: BaseException) -> str:
+    """'rad 5', or '3 rader (5, 9, 12)' for an error that collected several bad rows."""
+    rows = getattr(error, "rows", None)
+    count = getattr(error, "count", None) or (len(rows) if rows else 0)
+    row = getattr(error, "row", None)
+    if not rows or count <= 1:
+        return f"rad {row}" if row is not None else ""
+    shown = ", ".join(map(str, rows[:5]))
+    more = ", …" if count > 5 else ""
+    return f"{count} rader ({shown}{more})"
+
+
+def user_message(error: EvaluationError, *, with_file: bool = True, name_only: bool = False) -> str:
+    """The one Swedish wording of ``error`` for users: where, what, and expected/found.
+
+    Where comes first (file, rows, column, parameter, argument, cell), then the
+    message, then 'väntat …; hittat …'. An error that gathers several (``problems``)
+    lists each. The kept notebook's path is not part of it (the CLI names it on its
+    own line). ``with_file=False`` leaves out the file (a caller that groups per file).
+    """
+    problems = getattr(error, "problems", None)
+    if problems:
+        return f"{len(problems)} problem i datamappen: " + " | ".join(
+            user_message(p, with_file=with_file, name_only=name_only) for p in problems
+        )
     where = []
     for name in error.WHERE:
         value = getattr(error, name, None)
         if value is None or value == "":
             continue
         if name == "file":
-            value = Path(str(value)).name
-        where.append(_LABELS.get(name, name + " {}").format(value))
-    head = ", ".join(where)
+            if with_file:
+                where.append(f"fil {show_path(value, name_only=name_only)}")
+        elif name == "row":
+            where.append(rows_text(error))
+        elif name == "column":
+            where.append(f"kolumn '{value}'")
+        elif name == "parameter":
+            where.append(f"parameter '{value}'")
+        elif name == "argument":
+            where.append(f"argument '{value}'")
+        elif name == "cell":
+            where.append(f"cell {value}")
+        else:
+            where.append(f"{name} {value}")
+    if isinstance(error, DataError) and error.row is None and error.rows:
+        where.append(rows_text(error))
+    head = ", ".join(w for w in where if w)
     text = f"{head}: {error.message}" if head else error.message
     details = []
     expected, found = getattr(error, "expected", None), getattr(error, "found", None)
     if expected:
-        details.append(f"expected {expected}")
+        details.append(f"väntat: {expected}")
     if found is not None:
-        details.append(f"found {found}")
+        details.append(f"hittat: {found}")
     if details:
         text += " (" + "; ".join(details) + ")"
-    return text
+    return " ".join(text.split())
+
+
+# pydantic's own texts are English; these are the ones a params or catalogue file can
+# trigger, in Swedish (written here because pydantic has no Swedish locale).
+_PYDANTIC_SV = {
+    "missing": "krävs men saknas",
+    "extra_forbidden": "okänd parameter",
+    "int_parsing": "ska vara ett heltal",
+    "int_type": "ska vara ett heltal",
+    "int_from_float": "ska vara ett heltal (utan decimaler)",
+    "float_parsing": "ska vara ett tal",
+    "float_type": "ska vara ett tal",
+    "bool_parsing": "ska vara true eller false",
+    "bool_type": "ska vara true eller false",
+    "string_type": "ska vara en text",
+    "string_too_short": "får inte vara tom",
+    "string_too_long": "är för lång (högst {max_length} tecken)",
+    "string_pattern_mismatch": "får bara innehålla bokstäverna a–z, siffror, '_', '.' och '-'",
+    "date_parsing": "ska vara ett datum som 2024-01-31",
+    "date_from_datetime_parsing": "ska vara ett datum som 2024-01-31",
+    "date_from_datetime_inexact": "ska vara ett datum utan klockslag",
+    "date_type": "ska vara ett datum som 2024-01-31",
+    "datetime_parsing": "ska vara en tidpunkt som 2024-01-31T12:00",
+    "literal_error": "ska vara en av {expected}",
+    "enum": "ska vara en av {expected}",
+    "greater_than": "ska vara större än {gt}",
+    "greater_than_equal": "ska vara minst {ge}",
+    "less_than": "ska vara mindre än {lt}",
+    "less_than_equal": "får vara högst {le}",
+    "list_type": "ska vara en lista",
+    "tuple_type": "ska vara en lista",
+    "set_type": "ska vara en lista",
+    "dict_type": "ska vara en mappning (nyckel: värde)",
+    "model_type": "ska vara en mappning (nyckel: värde)",
+    "model_attributes_type": "ska vara en mappning (nyckel: värde)",
+    "too_short": "har för få värden (minst {min_length})",
+    "too_long": "har för många värden (högst {max_length})",
+    "path_type": "ska vara en sökväg",
+    "none_required": "ska vara tomt",
+}
+
+
+def pydantic_message(err: dict[str, Any]) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) in Swedish.
+
+    Our own validators already raise Swedish text ('Value error, ...'); pydantic's
+    built-in checks are looked up in a table, with their limits filled in. An
+    unknown type keeps pydantic's English text rather than hiding the reason.
+    """
+    kind = err.get("type", "")
+    if kind in ("value_error", "assertion_error"):
+        return (
+            str(err.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        )
+    template = _PYDANTIC_SV.get(kind)
+    if template is None:
+        return str(err.get("msg", ""))
+    ctx = {k: str(v).replace(" or ", " eller ") for k, v in (err.get("ctx") or {}).items()}
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template.split(" (")[0]
+
+
+# PyYAML's most common reasons in Swedish (it has no locale); others are kept as written.
+_YAML_SV = [
+    (
+        r"found character '(.+?)' that cannot start any token",
+        r"tecknet '\1' kan inte inleda ett värde",
+    ),
+    (
+        r"mapping values are not allowed here",
+        "ett kolon som ger nyckel: värde är inte tillåtet här",
+    ),
+    (r"could not find expected '(.+?)'", r"hittade inte väntat '\1'"),
+    (r"found unexpected end of stream", "filen tog slut oväntat"),
+    (r"found undefined alias", "okänt alias (*namn)"),
+    (r"expected (.+?), but found (.+)", r"väntade \1 men hittade \2"),
+    (r"found duplicate anchor", "samma ankare (&namn) två gånger"),
+    (r"while scanning a quoted scalar", "i en text inom citattecken"),
+]
+
+
+def yaml_reason(exc: Exception, text: str) -> str:
+    """The parser's own reason with its line and column, and a hint when a tab is to blame."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    for pattern, swedish in _YAML_SV:
+        problem = re.sub(pattern, swedish, problem)
+    where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark is not None else ""
+    message = f"inte giltig YAML{where}: {problem}"
+    tabs = [i + 1 for i, line in enumerate(text.splitlines()) if "\t" in line]
+    if tabs:
+        message += (
+            f" – raden {tabs[0]} innehåller ett tabbtecken; YAML kräver mellanslag för indrag"
+        )
+    return message

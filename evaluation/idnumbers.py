@@ -127,13 +127,13 @@ def _error(file, row: int | None, column: str | None):
     from evaluation.exceptions import IdentityNumberError
 
     return IdentityNumberError(
-        "the file holds a value shaped like a Swedish personal identity or coordination "
-        "number; names, codes and ids must not identify a person",
+        "filen har ett värde som ser ut som ett svenskt person- eller samordningsnummer; "
+        "namn, koder och id:n får inte peka ut en person",
         file=file,
         row=row,
         column=None if column is None else redact(column),
-        expected="text that identifies no person",
-        found="a personal identity number (not shown)",
+        expected="text som inte pekar ut någon person",
+        found="ett personnummer (visas inte)",
     )
 
 

@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from evaluation.exceptions import ParameterError
+from evaluation.exceptions import yaml_reason as _yaml_reason
 from evaluation.metadata.kinds import get_kind
 
 DEFAULT_OUTCOMES = (
@@ -218,20 +219,6 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return content
 
 
-def _yaml_reason(exc: yaml.YAMLError, text: str) -> str:
-    """The parser's own reason with its line and column, and a hint when a tab is to blame."""
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    where = f" på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark is not None else ""
-    message = f"inte giltig YAML{where}: {problem}"
-    tabs = [i + 1 for i, line in enumerate(text.splitlines()) if "\t" in line]
-    if tabs:
-        message += (
-            f" – raden {tabs[0]} innehåller ett tabbtecken; YAML kräver mellanslag för indrag"
-        )
-    return message
-
-
 def _position(loc: tuple) -> str:
     """'comparison_areas[2]' for pydantic's ('comparison_areas', 1): 1-based list positions."""
     text = ""
@@ -250,7 +237,9 @@ def _explain(exc: ValidationError, model: type[BaseModel], path: Path) -> Parame
         return ParameterError(f"okänd parameter{hint}", file=path, parameter=loc)
     if err["type"] == "missing":
         return ParameterError("parametern krävs men saknas", file=path, parameter=loc)
-    msg = err["msg"].removeprefix("Value error, ")
+    from evaluation.exceptions import pydantic_message
+
+    msg = pydantic_message(err)
     return ParameterError(f"{msg} (fick {err.get('input')!r})", file=path, parameter=loc)
 
 

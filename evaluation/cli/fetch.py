@@ -10,7 +10,7 @@ from evaluation.exceptions import EvaluationError
 from evaluation.io.fetch import DEFAULT_CACHE, KOLADA_API, SCB_API, Fetched, fetch_kolada, fetch_scb
 
 fetch_app = typer.Typer(
-    help="Fetch public statistics (SCB, Kolada) into a local cache.", no_args_is_help=True
+    help="Hämta offentlig statistik (SCB, Kolada) till en lokal cache.", no_args_is_help=True
 )
 
 
@@ -46,23 +46,25 @@ def _run(call, debug: bool) -> None:
 
 @fetch_app.command("scb")
 def scb(
-    table: str = typer.Argument(..., help="SCB table id, e.g. TAB638."),
+    table: str = typer.Argument(..., help="SCB:s tabell-id, t.ex. TAB638."),
     select: list[str] = typer.Option(
-        ..., "--select", "-s", help="VARIABLE=code1,code2 (repeat per variable; * for all)."
+        ..., "--select", "-s", help="VARIABEL=kod1,kod2 (upprepa per variabel; * för alla)."
     ),
-    cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cache folder."),
+    cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cachemapp."),
     codelist: list[str] = typer.Option(
         [],
         "--codelist",
         "-c",
-        help="VARIABLE=code list, e.g. Region=vs_RegSO2025 or Region=vs_DeSO2025.",
+        help="VARIABEL=kodlista, t.ex. Region=vs_RegSO2025 eller Region=vs_DeSO2025.",
     ),
-    base_url: str = typer.Option(SCB_API, help="PxWebApi 2.0 base URL."),
-    lang: str = typer.Option("sv", help="Language of labels."),
-    refresh: bool = typer.Option(False, help="Fetch again even if cached."),
-    debug: bool = typer.Option(False, help="Show tracebacks."),
+    base_url: str = typer.Option(SCB_API, help="Bas-URL för PxWebApi 2.0."),
+    lang: str = typer.Option("sv", help="Språk för etiketter (sv eller en)."),
+    refresh: bool = typer.Option(
+        False, "--refresh", help="Hämta igen även om svaret finns i cachen."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Visa hela felspåret (traceback) vid fel."),
 ) -> None:
-    """Fetch an SCB table as json-stat2, within the API's own cell and rate limits."""
+    """Hämta en SCB-tabell som json-stat2, inom API:ts egna gränser för celler och anrop."""
     selection = _selection(select)
     codelists = {}
     for item in codelist:
@@ -86,17 +88,21 @@ def scb(
 
 @fetch_app.command("kolada")
 def kolada(
-    kpi: list[str] = typer.Option(..., "--kpi", "-k", help="KPI id (repeat or comma-separate)."),
-    municipality: list[str] = typer.Option(
-        ..., "--municipality", "-m", help="Municipality code; 0000 for Sweden."
+    kpi: list[str] = typer.Option(
+        ..., "--kpi", "-k", help="Nyckeltalets id (upprepa eller kommaseparera)."
     ),
-    year: list[str] = typer.Option(..., "--year", "-y", help="Year (repeat or comma-separate)."),
-    cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cache folder."),
-    base_url: str = typer.Option(KOLADA_API, help="Kolada API v3 base URL."),
-    refresh: bool = typer.Option(False, help="Fetch again even if cached."),
-    debug: bool = typer.Option(False, help="Show tracebacks."),
+    municipality: list[str] = typer.Option(
+        ..., "--municipality", "-m", help="Kommunkod; 0000 för riket."
+    ),
+    year: list[str] = typer.Option(..., "--year", "-y", help="År (upprepa eller kommaseparera)."),
+    cache_dir: Path = typer.Option(DEFAULT_CACHE, help="Cachemapp."),
+    base_url: str = typer.Option(KOLADA_API, help="Bas-URL för Kolada API v3."),
+    refresh: bool = typer.Option(
+        False, "--refresh", help="Hämta igen även om svaret finns i cachen."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Visa hela felspåret (traceback) vid fel."),
 ) -> None:
-    """Fetch Kolada values (all pages; at most 25 ids per request)."""
+    """Hämta värden från Kolada (alla sidor; högst 25 id:n per anrop)."""
 
     def split(values: list[str]) -> list[str]:
         return [v.strip() for item in values for v in item.split(",") if v.strip()]

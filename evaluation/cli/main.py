@@ -13,8 +13,10 @@ from pathlib import Path
 
 import typer
 
+from evaluation.cli.swedish import install as _swedish_typer
 from evaluation.exceptions import DataError, EvaluationError, ParameterError
 
+_swedish_typer()  # Typer's own headings and argument errors in Swedish, like the rest
 app = typer.Typer(
     help="Utvärdering av områdesbaserat socialt arbete: rapporter, batchar och datakontroll.",
     no_args_is_help=True,
@@ -183,7 +185,7 @@ def run(
     seconds = f"{result.seconds:.1f}".replace(".", ",")
     typer.echo(f"{word} {show_path(result.html)} ({seconds} s)")
     if not audit.ok:
-        typer.echo(f"Fel (PrivacyError): {audit.summary()}", err=True)
+        typer.echo(f"Fel (integritetsfel, PrivacyError): {audit.summary()}", err=True)
         raise typer.Exit(1)
     if pdf:
         _pdfs([result], debug)
@@ -328,11 +330,13 @@ def validate(
 @app.command()
 def audit(
     reports_dir: Path = typer.Argument(
-        ..., metavar="REPORTS_DIR", help="Folder of batch folders (or one batch folder)."
+        ...,
+        metavar="REPORTS_DIR",
+        help="Mapp med batchmappar (eller en batchmapp), t.ex. reports.",
     ),
     debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ) -> None:
-    """Check that no hidden figure of any batch can be derived from everything published."""
+    """Granska att inget dolt tal i någon batch kan räknas fram ur allt som publicerats."""
     try:
         from evaluation.privacy.publication_audit import audit_reports_dir
 
@@ -340,11 +344,18 @@ def audit(
     except Exception as exc:  # noqa: BLE001
         _fail(exc, debug)
     if not audits:
-        typer.echo(f"{reports_dir}: no report ledgers found", err=True)
+        from evaluation.cli.messages import show_path
+
+        typer.echo(
+            f"{show_path(reports_dir)}: inga rapportliggare (ledgers) hittades; "
+            "kör en batch först, eller ange mappen som har batchmapparna",
+            err=True,
+        )
         raise typer.Exit(1)
     failed = False
     for name, result in audits.items():
-        typer.echo(f"{name}: {result.summary()} ({result.seconds:.1f} s)")
+        seconds = f"{result.seconds:.1f}".replace(".", ",")
+        typer.echo(f"{name}: {result.summary()} ({seconds} s)")
         for failure in result.failures[:20]:
             typer.echo(f"  {failure}", err=True)
         failed |= not result.ok

@@ -16,7 +16,7 @@ def population_by_year(
     rows = area_statistics[area_statistics["indicator"] == indicator]
     if rows.empty:
         raise DataError(
-            f"no rows for indicator '{indicator}', needed as a denominator",
+            f"indikatorn '{indicator}' saknar rader men behövs som nämnare",
             file="area_statistics.csv",
             column="indicator",
             expected=indicator,

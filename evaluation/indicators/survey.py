@@ -91,7 +91,7 @@ def response_rates(
         from evaluation.exceptions import DataError
 
         raise DataError(
-            f"more respondents than invited in period {bad}",
+            f"fler svarande än inbjudna under perioden {bad}",
             file="survey_invitations.csv",
             column="invited",
         )

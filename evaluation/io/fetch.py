@@ -91,8 +91,8 @@ class Http:
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
             except requests.RequestException as exc:
                 raise FetchError(
-                    f"cannot reach {url} ({type(exc).__name__}); check the "
-                    "network or use the cached files"
+                    f"når inte {url} ({type(exc).__name__}); kontrollera nätverket "
+                    "eller använd de sparade filerna i cachen"
                 ) from None
             self.count += 1
             if response.status_code in (429, 503) and attempt < self.retries:
@@ -106,18 +106,18 @@ class Http:
                 continue
             if response.status_code >= 400:
                 raise FetchError(
-                    f"{url} answered HTTP {response.status_code}"
-                    + (" after retries" if response.status_code == 429 else "")
+                    f"{url} svarade med HTTP-status {response.status_code}"
+                    + (" efter flera försök" if response.status_code == 429 else "")
                 )
             return response
-        raise FetchError(f"{url}: no answer after {self.retries} retries")  # pragma: no cover
+        raise FetchError(f"{url}: inget svar efter {self.retries} försök")  # pragma: no cover
 
 
 def _json(response: Any, url: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise FetchError(f"{url} did not answer JSON") from None
+        raise FetchError(f"{url} svarade inte med JSON") from None
 
 
 def _write_atomic(path: Path, document: Any) -> None:
@@ -150,7 +150,7 @@ def scb_limits(http: Http, base_url: str = SCB_API) -> dict[str, int]:
     keys = ("maxDataCells", "maxCallsPerTimeWindow", "timeWindow")
     missing = [k for k in keys if k not in config]
     if missing:
-        raise FetchError(f"{url} does not state {', '.join(missing)}")
+        raise FetchError(f"{url} anger inte {', '.join(missing)}")
     return {k: int(config[k]) for k in keys}
 
 
@@ -170,13 +170,52 @@ def split_selection(selection: dict[str, list[str]], max_cells: int) -> list[dic
 
 
 def _codelist_codes(http: Http, base: str, codelist: str, lang: str) -> list[str]:
-    """Every value code of a code list (``GET /codelists/{id}``), e.g. all of vs_RegSO2025."""
-    url = f"{base}/codelists/{codelist}"
+    """Every value code of a code list (``GET /codeLists/{id}``), e.g. all of vs_RegSO2025.
+
+    The answer is ``{"id", "label", "type", "values": [{"code", "label", "valueMap"}]}``
+    (recorded: tests/fixtures/scb/v2/codelist_agg_Alder10arJ.json).
+    """
+    url = f"{base}/codeLists/{codelist}"
     doc = _json(http.request("GET", url, params={"lang": lang}), url)
     values = doc.get("values") if isinstance(doc, dict) else None
     if not isinstance(values, list) or not values:
-        raise FetchError(f"{url} did not answer a code list with values")
+        raise FetchError(f"{url} svarade inte med en kodlista med värden")
     return [str(v["code"]) for v in values if isinstance(v, dict) and "code" in v]
+
+
+def table_codelists(metadata: dict) -> dict[str, list[str]]:
+    """Variable -> ids of the code lists the table offers for it, from its metadata.
+
+    PxWebApi 2.0 lists them under ``dimension.<variable>.extension.codelists`` of the
+    json-stat2 metadata (``GET /tables/{id}/metadata``), each ``{"id", "label", "type"}``.
+    """
+    found = {}
+    for dim, info in (metadata.get("dimension") or {}).items():
+        lists = ((info or {}).get("extension") or {}).get("codelists") or []
+        found[dim] = [str(c["id"]) for c in lists if isinstance(c, dict) and "id" in c]
+    return found
+
+
+def _metadata(http: Http, base: str, table: str, lang: str) -> dict:
+    url = f"{base}/tables/{table}/metadata"
+    return _json(http.request("GET", url, params={"lang": lang, "outputFormat": "json-stat2"}), url)
+
+
+def _check_codelists(table: str, codelists: dict[str, str], metadata: dict) -> None:
+    """A named code list the table does not offer is refused before any data request."""
+    offered = table_codelists(metadata)
+    for dim, codelist in codelists.items():
+        if dim not in offered:
+            raise ParameterError(
+                f"tabell {table} har ingen variabel '{dim}'; variablerna är {', '.join(offered)}",
+                parameter="codelist",
+            )
+        if codelist not in offered[dim]:
+            choices = ", ".join(offered[dim]) or "inga"
+            raise ParameterError(
+                f"tabell {table} har ingen kodlista '{codelist}' för {dim}; den har: {choices}",
+                parameter="codelist",
+            )
 
 
 def _expand_wildcards(
@@ -186,26 +225,24 @@ def _expand_wildcards(
     table: str,
     lang: str,
     codelists: dict[str, str] | None = None,
+    meta: dict | None = None,
 ) -> dict[str, list[str]]:
     """Replace ``*`` by every code of that variable: from its code list, else the metadata."""
     if not any("*" in codes for codes in selection.values()):
         return selection
     codelists = codelists or {}
-    meta = None
-    url = f"{base}/tables/{table}/metadata"
     expanded = {}
     for dim, codes in selection.items():
         if "*" in codes and dim in codelists:
             codes = _codelist_codes(http, base, codelists[dim], lang)
         elif "*" in codes:
             if meta is None:
-                params = {"lang": lang, "outputFormat": "json-stat2"}
-                meta = _json(http.request("GET", url, params=params), url)
+                meta = _metadata(http, base, table, lang)
             try:
                 index = meta["dimension"][dim]["category"]["index"]
             except (KeyError, TypeError):
                 raise ParameterError(
-                    f"table {table} has no variable '{dim}'", parameter="select"
+                    f"tabell {table} har ingen variabel '{dim}'", parameter="select"
                 ) from None
             codes = list(index) if isinstance(index, list) else sorted(index, key=index.get)
         expanded[dim] = codes
@@ -229,7 +266,7 @@ def scb_request(
     unknown = sorted(set(codelists) - set(selection))
     if unknown:
         raise ParameterError(
-            f"code list for a variable that is not selected: {', '.join(unknown)}",
+            f"kodlista för en variabel som inte är vald i --select: {', '.join(unknown)}",
             parameter="codelist",
         )
     body = {
@@ -276,7 +313,11 @@ def fetch_scb(
     http = Http(session, sleep=sleep, clock=clock)
     limits = scb_limits(http, base)
     http.limit(limits["maxCallsPerTimeWindow"], limits["timeWindow"])
-    full = _expand_wildcards(selection, http, base, table_id, lang, codelists)
+    meta = None
+    if codelists:  # a misspelled code list gets a list of the real ones, not an HTTP 400
+        meta = _metadata(http, base, table_id, lang)
+        _check_codelists(table_id, codelists, meta)
+    full = _expand_wildcards(selection, http, base, table_id, lang, codelists, meta)
     parts = split_selection(full, limits["maxDataCells"])
     docs = []
     for part in parts:
@@ -346,7 +387,10 @@ def fetch_kolada(
     Each path parameter holds at most 25 ids, so long lists become several requests.
     """
     if not kpis or not municipalities or not years:
-        raise ParameterError("name at least one KPI, municipality and year", parameter="kolada")
+        raise ParameterError(
+            "ange minst ett nyckeltal (--kpi), en kommun (--municipality) och ett år (--year)",
+            parameter="kolada",
+        )
     base = base_url.rstrip("/")
     request = {
         "api": base,
@@ -370,7 +414,7 @@ def fetch_kolada(
             seen.add(url)
             page = _json(http.request("GET", url), url)
             if not isinstance(page, dict) or not isinstance(page.get("values"), list):
-                raise FetchError(f"{url} did not answer a Kolada values page")
+                raise FetchError(f"{url} svarade inte med en sida med Kolada-värden")
             values.extend(page["values"])
             url = next_link(page)
     _write_atomic(path, {"count": len(values), "next_url": None, "values": values})

@@ -35,12 +35,14 @@ def _layer(path: Path, layer: str | None) -> str | None:
         layers = [name for name, _ in pyogrio.list_layers(path)]
     except Exception as exc:  # GDAL raises its own types for unreadable files
         raise DataError(
-            f"cannot open as a map file: {exc}", file=path, expected="a GeoPackage or GeoJSON file"
+            f"kan inte öppnas som kartfil: {exc}",
+            file=path,
+            expected="en GeoPackage- eller GeoJSON-fil",
         ) from None
     if layer is not None:
         if layer not in layers:
             raise DataError(
-                f"no layer '{layer}'", file=path, expected=", ".join(layers), found=layer
+                f"lagret '{layer}' finns inte", file=path, expected=", ".join(layers), found=layer
             )
         return layer
     if len(layers) <= 1:
@@ -53,9 +55,9 @@ def _layer(path: Path, layer: str | None) -> str | None:
         if preferred in layers:
             return preferred
     raise DataError(
-        "the file has several layers; name one with layer=",
+        "filen har flera lager; ange ett med layer=",
         file=path,
-        expected="one of " + ", ".join(layers),
+        expected="ett av " + ", ".join(layers),
     )
 
 
@@ -97,10 +99,10 @@ def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
             present = chosen.get("area_code")  # DeSO have no names: show the code
         if present is None:
             raise DataError(
-                f"missing column '{target}'",
+                f"kolumnen '{target}' saknas",
                 file=path,
                 column=target,
-                expected=" or ".join(sources),
+                expected=" eller ".join(sources),
                 found=", ".join(c for c in frame.columns if c != "geometry"),
             )
         chosen[target] = present
@@ -126,11 +128,11 @@ def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
     bounds = out.total_bounds
     if len(out) and not np.isfinite(bounds).all():
         raise DataError(
-            "coordinates cannot be placed on the map",
+            "koordinaterna kan inte placeras på kartan",
             file=path,
             column="geometry",
-            expected="coordinates in the file's coordinate reference system",
-            found="coordinates outside its range",
+            expected="koordinater i filens koordinatsystem",
+            found="koordinater utanför dess område",
         )
     return out
 
@@ -163,13 +165,12 @@ def _infer_crs(frame: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
         )
         return frame.set_crs(TARGET_CRS, allow_override=True)
     raise DataError(
-        "the coordinates are not longitude/latitude and the file names no coordinate "
-        "reference system",
+        "koordinaterna är inte longitud/latitud och filen anger inget koordinatsystem",
         file=path,
         column="geometry",
-        expected="a CRS stored with the file (GeoPackage, or GeoJSON in EPSG:4326), "
-        "or SWEREF 99 TM coordinates within Sweden",
-        found=f"bounds {minx:.0f}, {miny:.0f}, {maxx:.0f}, {maxy:.0f}",
+        expected="ett koordinatsystem sparat i filen (GeoPackage, eller GeoJSON i EPSG:4326), "
+        "eller SWEREF 99 TM-koordinater inom Sverige",
+        found=f"gränser {minx:.0f}, {miny:.0f}, {maxx:.0f}, {maxy:.0f}",
     )
 
 
@@ -177,11 +178,11 @@ def _validate(frame: gpd.GeoDataFrame, path: Path, chosen: dict[str, str]) -> No
     """Contract rules for the areas layer; rows as a spreadsheet shows them (header = 1)."""
     if frame.crs is None:
         raise DataError(
-            "the file has no coordinate reference system",
+            "filen har inget koordinatsystem",
             file=path,
             column="geometry",
-            expected="a CRS stored with the file (e.g. EPSG:3006)",
-            found="none",
+            expected="ett koordinatsystem sparat i filen (t.ex. EPSG:3006)",
+            found="inget",
         )
     code = chosen["municipality_code"]
     muni = frame["municipality_code"]
@@ -193,32 +194,32 @@ def _validate(frame: gpd.GeoDataFrame, path: Path, chosen: dict[str, str]) -> No
     for i, value in enumerate(frame["area_code"]):
         if pd.isna(value) or value == "":
             raise DataError(
-                "empty area code",
+                "tom områdeskod",
                 file=path,
                 row=i + 2,
                 column=chosen["area_code"],
-                expected="a code",
+                expected="en kod",
             )
     duplicated = frame["area_code"].duplicated()
     if duplicated.any():
         i = int(np.flatnonzero(duplicated.to_numpy())[0])
         raise DataError(
-            "area code is not unique",
+            "områdeskoden förekommer flera gånger",
             file=path,
             row=i + 2,
             column=chosen["area_code"],
-            expected="each code once",
+            expected="varje kod en gång",
             found=str(frame["area_code"].iloc[i]),
         )
     bad = ~frame["municipality_code"].fillna("").str.fullmatch(r"\d{4}")
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise DataError(
-            "municipality code is not 4 digits",
+            "kommunkoden har inte fyra siffror",
             file=path,
             row=i + 2,
             column=code,
-            expected="4 digits such as 0880",
+            expected="fyra siffror, t.ex. 0880",
             found=str(frame["municipality_code"].iloc[i]),
         )
     kinds = frame.geometry.geom_type
@@ -226,12 +227,12 @@ def _validate(frame: gpd.GeoDataFrame, path: Path, chosen: dict[str, str]) -> No
     if wrong.any():
         i = int(np.flatnonzero(wrong.to_numpy())[0])
         raise DataError(
-            "geometry is not a polygon",
+            "geometrin är ingen polygon",
             file=path,
             row=i + 2,
             column="geometry",
-            expected="Polygon or MultiPolygon",
-            found=str(kinds.iloc[i]) if kinds.iloc[i] else "no geometry",
+            expected="Polygon eller MultiPolygon",
+            found=str(kinds.iloc[i]) if kinds.iloc[i] else "ingen geometri",
         )
     invalid = ~frame.geometry.is_valid
     if invalid.any():
@@ -239,11 +240,11 @@ def _validate(frame: gpd.GeoDataFrame, path: Path, chosen: dict[str, str]) -> No
         from shapely.validation import explain_validity
 
         raise DataError(
-            "the polygon is not valid (repair it in a GIS, e.g. QGIS 'Fix geometries')",
+            "polygonen är ogiltig (laga den i ett GIS, t.ex. QGIS 'Fix geometries')",
             file=path,
             row=i + 2,
             column="geometry",
-            expected="a valid polygon (no self-intersections)",
+            expected="en giltig polygon (som inte korsar sig själv)",
             found=explain_validity(frame.geometry.iloc[i]).split("[")[0].strip(),
         )
 
@@ -254,7 +255,7 @@ def _mapping(mapping: pd.DataFrame) -> pd.DataFrame:
     for col in ("from_code", "to_code"):
         if col not in mapping.columns:
             raise DataError(
-                f"area_mapping lacks column '{col}'",
+                f"area_mapping saknar kolumnen '{col}'",
                 file="area_mapping",
                 column=col,
                 expected="from_code, to_code",
@@ -268,11 +269,11 @@ def _mapping(mapping: pd.DataFrame) -> pd.DataFrame:
         code = targets[targets > 1].index[0]
         row = int(np.flatnonzero((mapping["from_code"] == code).to_numpy())[1]) + 2
         raise DataError(
-            "a statistical area maps to two evaluated areas",
+            "ett statistikområde hör till två utvärderade områden",
             file="area_mapping",
             row=row,
             column="from_code",
-            expected="each from_code once",
+            expected="varje from_code en gång",
             found=str(code),
         )
     return mapping.drop_duplicates(["from_code", "to_code"])
@@ -288,21 +289,21 @@ def aggregate_areas(areas: gpd.GeoDataFrame, mapping: pd.DataFrame) -> gpd.GeoDa
     for i, code in enumerate(mapping["from_code"]):
         if code not in known:
             raise DataError(
-                "mapping code matches no area in the areas file",
+                "koden i områdesindelningen finns inte i områdesfilen",
                 file="area_mapping",
                 row=i + 2,
                 column="from_code",
-                expected="a code in the areas file",
+                expected="en kod i områdesfilen",
                 found=str(code),
             )
     joined = areas.merge(mapping, left_on="area_code", right_on="from_code", how="inner")
     munis = joined.groupby("to_code")["municipality_code"].nunique()
     if (munis > 1).any():
         raise DataError(
-            "an evaluated area spans several municipalities",
+            "ett utvärderat område ligger i flera kommuner",
             file="area_mapping",
             column="to_code",
-            expected="areas within one municipality",
+            expected="områden inom en kommun",
             found=str(munis[munis > 1].index[0]),
         )
     dissolved = joined.dissolve(
@@ -354,9 +355,9 @@ def aggregate_statistics(
     unknown = sorted(set(stats["indicator"]) - set(catalogue))
     if unknown:
         raise DataError(
-            f"indicator {unknown[0]} is not in the indicator catalogue",
+            f"indikatorn {unknown[0]} finns inte i indikatorkatalogen",
             column="indicator",
-            expected="a key in indicators.yaml",
+            expected="en nyckel i indicators.yaml",
             found=", ".join(unknown),
         )
     stats["area_code"] = stats["area_code"].astype("string")
@@ -365,20 +366,20 @@ def aggregate_statistics(
     stray = stats[~mapped & ~passthrough]
     if len(stray) and unmapped == "error":
         raise DataError(
-            "area code in the statistics maps to no evaluated area",
+            "områdeskoden i statistiken hör inte till något utvärderat område",
             file="area_statistics",
             row=int(stray.index[0]) + 2,
             column="area_code",
-            expected="a from_code in area_mapping (or pass unmapped='drop')",
+            expected="en from_code i area_mapping (eller ange unmapped='drop')",
             found=str(stray["area_code"].iloc[0]),
         )
     absent = sorted(set(mapping["from_code"]) - set(stats["area_code"]))
     if absent:
         raise DataError(
-            "mapping code has no rows in the statistics",
+            "koden i områdesindelningen har inga rader i statistiken",
             file="area_mapping",
             column="from_code",
-            expected="statistics for every mapped area",
+            expected="statistik för varje område i indelningen",
             found=", ".join(absent[:5]),
         )
     members: dict = mapping.groupby("to_code")["from_code"].nunique().to_dict()
@@ -396,10 +397,10 @@ def aggregate_statistics(
     if strict and out["flag"].notna().any():
         bad = out[out["flag"].notna()].iloc[0]
         raise DataError(
-            f"indicator {bad['indicator']} cannot be aggregated for "
+            f"indikatorn {bad['indicator']} kan inte slås samman för "
             f"{bad['area_code']} {bad['year']}",
             column="indicator",
-            expected="values that combine honestly",
+            expected="värden som går att slå samman",
             found=bad["flag"],
         )
     keep = stats.loc[

@@ -30,7 +30,7 @@ def read_kolada(source: str | Path | dict | list) -> pd.DataFrame:
     if isinstance(source, (str, Path)):
         file = Path(source)
         if not file.exists():
-            raise DataError("file not found", file=file)
+            raise DataError("filen finns inte", file=file)
         source = load_json(file)
     pages = source if isinstance(source, list) else [source]
     records = []
@@ -57,12 +57,12 @@ def next_link(page: dict) -> str | None:
 
 def _page_records(page: Any, number: int, file) -> list[tuple]:
     if not isinstance(page, dict) or not isinstance(page.get("values"), list):
-        found = f"keys {sorted(page)[:6]}" if isinstance(page, dict) else type(page).__name__
+        found = f"nycklar {sorted(page)[:6]}" if isinstance(page, dict) else type(page).__name__
         raise DataError(
-            f"page {number} is not a Kolada data response",
+            f"sida {number} är inget datasvar från Kolada",
             file=file,
             column="values",
-            expected="an object with a 'values' list",
+            expected="ett objekt med en lista 'values'",
             found=found,
         )
     if next_link(page) and isinstance(file, Path):
@@ -75,12 +75,12 @@ def _page_records(page: Any, number: int, file) -> list[tuple]:
     for i, item in enumerate(page["values"]):
         where = f"values[{i}]"
         if not isinstance(item, dict):
-            raise DataError(f"{where} is not an object", file=file, column=where)
+            raise DataError(f"{where} är inget objekt", file=file, column=where)
         missing = [k for k in ("kpi", "municipality", "period", "values") if k not in item]
         if missing:
-            what = " (organisational-unit data?)" if "ou" in item else ""
+            what = " (data för organisatoriska enheter?)" if "ou" in item else ""
             raise DataError(
-                f"{where} lacks {missing}{what}",
+                f"{where} saknar {missing}{what}",
                 file=file,
                 column=where,
                 expected="kpi, municipality, period, values",
@@ -90,10 +90,10 @@ def _page_records(page: Any, number: int, file) -> list[tuple]:
             period = int(str(item["period"])[:4])
         except ValueError:
             raise DataError(
-                f"{where}.period is not a year",
+                f"{where}.period är inget år",
                 file=file,
                 column=where,
-                expected="a year such as 2024",
+                expected="ett år, t.ex. 2024",
                 found=str(item["period"]),
             ) from None
         for cell in item["values"]:
@@ -122,7 +122,7 @@ def kolada_to_area_statistics(
     absent = sorted(set(kpi_to_indicator) - set(frame["kpi"]))
     if absent:
         raise DataError(
-            f"KPI {', '.join(absent)} not in the Kolada data",
+            f"nyckeltalet {', '.join(absent)} finns inte i Kolada-datan",
             column="kpi",
             expected=", ".join(sorted(kpi_to_indicator)),
             found=", ".join(sorted(frame["kpi"].unique())),

@@ -45,7 +45,7 @@ def _decode(raw: bytes, path: Path) -> str:
             return raw.decode("utf-16")
         except UnicodeDecodeError:
             raise DataError(
-                "not valid UTF-16 text", file=path, expected="a file saved as UTF-8"
+                "ingen giltig UTF-16-text", file=path, expected="en fil sparad som UTF-8"
             ) from None
     raw = raw.removeprefix(b"\xef\xbb\xbf")
     try:
@@ -54,11 +54,11 @@ def _decode(raw: bytes, path: Path) -> str:
         first_bad = exc.start
     if _has_utf8_sequences(raw):
         raise DataError(
-            "the file mixes text encodings (UTF-8 and another); save it again as UTF-8",
+            "filen blandar teckenkodningar (UTF-8 och en annan); spara den igen som UTF-8",
             file=path,
             row=raw.count(b"\n", 0, first_bad) + 1,
-            expected="one encoding for the whole file (UTF-8)",
-            found="a byte that is not UTF-8",
+            expected="en kodning för hela filen (UTF-8)",
+            found="en byte som inte är UTF-8",
         )
     return _decode_legacy(raw)
 
@@ -128,10 +128,10 @@ def read_csv(path: Path) -> RawTable:
         )
     if b"\x00" in head:
         raise DataError(
-            "the file looks like UTF-16 without a byte-order mark, or is not text",
+            "filen ser ut som UTF-16 utan byteordningsmarkering, eller är inte text",
             file=path,
-            expected="a CSV file saved as UTF-8",
-            found="NUL bytes",
+            expected="en CSV-fil sparad som UTF-8",
+            found="NUL-byte",
         )
     first = head.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     try:
@@ -208,7 +208,7 @@ def _pandas_csv(text: str, sep: str, path: Path) -> pd.DataFrame:
             "raden har ett annat antal fält än rubrikraden",
             file=path,
             row=row,
-            expected=f"fields separated by '{sep}'",
+            expected=f"fält åtskilda med '{sep}'",
         ) from None
 
 
@@ -225,9 +225,9 @@ def read_excel(path: Path, sheet: str | int = 0) -> RawTable:
     try:
         frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
     except ValueError as exc:
-        raise DataError(f"cannot read the sheet: {exc}", file=path) from None
+        raise DataError(f"kan inte läsa bladet: {exc}", file=path) from None
     except Exception as exc:  # openpyxl raises many types for a corrupt file
-        raise DataError(f"not a readable .xlsx file ({type(exc).__name__})", file=path) from None
+        raise DataError(f"ingen läsbar .xlsx-fil ({type(exc).__name__})", file=path) from None
     return RawTable(_normalise_columns(frame, path), path, decimal_comma=False, first_data_row=2)
 
 
@@ -236,7 +236,7 @@ def read_parquet(path: Path) -> RawTable:
     try:
         frame = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
-        raise DataError(f"not a readable Parquet file ({type(exc).__name__})", file=path) from None
+        raise DataError(f"ingen läsbar Parquet-fil ({type(exc).__name__})", file=path) from None
     return RawTable(_normalise_columns(frame, path), path, decimal_comma=False, first_data_row=2)
 
 

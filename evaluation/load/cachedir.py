@@ -47,8 +47,8 @@ def cache_dir_outside(*publication: Path) -> Path:
     for folder in publication:
         if cache.is_relative_to(Path(folder).resolve()):
             raise ParameterError(
-                f"the data cache ({CACHE_ENV}) lies inside the reports folder, which is "
-                "sent on; choose a private folder outside it",
+                f"datacachen ({CACHE_ENV}) ligger i rapportmappen, som skickas vidare; "
+                "välj en privat mapp utanför den",
                 parameter=CACHE_ENV,
             )
     return cache

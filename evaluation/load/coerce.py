@@ -138,21 +138,21 @@ def _number_marks(raw: RawTable, text: pd.Series, col: Column) -> tuple[str | No
 
     def refuse(why: str) -> DataError:
         return DataError(
-            f"the numbers are ambiguous: {why}",
+            f"talen kan läsas på två sätt: {why}",
             file=raw.path,
             column=col.name,
-            expected="one decimal mark for the whole column, no thousands separators "
-            "(or spaces: 15 708)",
-            found="both readings possible",
+            expected="ett decimaltecken för hela kolumnen, inga tusentalsavgränsare "
+            "(eller mellanslag: 15 708)",
+            found="båda läsningarna möjliga",
         )
 
     if (comma_dec and comma_thou) or (dot_dec and dot_thou) or (comma_dec and dot_dec):
-        raise refuse("the same column mixes decimal marks and thousands separators")
+        raise refuse("samma kolumn blandar decimaltecken och tusentalsavgränsare")
     for mark, decimal_seen, group in ((",", comma_dec, "comma_group"), (".", dot_dec, "dot_group")):
         if decimal_seen and seen[group]:  # 12.5 and 4.000: is 4.000 four or four thousand?
             raise refuse(
-                f"'{mark}' is a decimal mark in some values, and has exactly three digits "
-                f"after it in others (4{mark}000 could be four or four thousand)"
+                f"'{mark}' är decimaltecken i vissa värden och har precis tre siffror "
+                f"efter sig i andra (4{mark}000 kan vara fyra eller fyratusen)"
             )
     if comma_thou or (dot_dec and seen["comma_group"]):
         thousands, decimal = ",", "."
@@ -161,7 +161,7 @@ def _number_marks(raw: RawTable, text: pd.Series, col: Column) -> tuple[str | No
     elif col.kind == "int":
         thousands = "," if seen["comma_group"] else "." if seen["dot_group"] else None
         if seen["comma_group"] and seen["dot_group"]:
-            raise refuse("both ',' and '.' are used between groups of three digits")
+            raise refuse("både ',' och '.' står mellan grupper om tre siffror")
         decimal = None
     elif comma_dec:
         thousands, decimal = None, ","
@@ -170,8 +170,8 @@ def _number_marks(raw: RawTable, text: pd.Series, col: Column) -> tuple[str | No
     elif seen["comma_group"] or seen["dot_group"]:
         mark = "," if seen["comma_group"] else "."
         raise refuse(
-            f"every value with '{mark}' has exactly three digits after it (15{mark}708 "
-            "could be fifteen thousand or fifteen point seven)"
+            f"varje värde med '{mark}' har precis tre siffror efter sig (15{mark}708 "
+            "kan vara femtontusen eller femton komma sju)"
         )
     else:
         thousands, decimal = None, None
@@ -337,10 +337,10 @@ def guard_identity_numbers(raw: RawTable, spec: TableSpec | None = None) -> None
     for name in raw.frame.columns:
         if contains_identity_number(str(name)):  # the header row is text too
             raise IdentityNumberError(
-                "a column name is shaped like a Swedish personal identity or coordination number",
+                "ett kolumnnamn ser ut som ett svenskt person- eller samordningsnummer",
                 file=raw.path,
                 row=1,
-                found="a personal identity number (not shown)",
+                found="ett personnummer (visas inte)",
             )
     for name in raw.frame.columns:
         if name in typed:
@@ -422,7 +422,7 @@ def _misnamed_columns(raw: RawTable, spec: TableSpec) -> None:
         close = difflib.get_close_matches(str(name), absent, n=1, cutoff=0.8)
         if close:
             raise DataError(
-                f"unknown column '{name}'; did you mean '{close[0]}'?",
+                f"okänd kolumn '{name}'; menade du '{close[0]}'?",
                 file=raw.path,
                 row=1,
                 column=str(name),

@@ -222,7 +222,7 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
         tables, files = _read_all(folder)
         # Provenance is what was read: a file that changed meanwhile has new hashes.
         if data_fingerprint(folder) != fingerprint:
-            raise DataError("a data file changed while it was being read; run again", file=folder)
+            raise DataError("en datafil ändrades medan den lästes; kör igen", file=folder)
         if cached is not None:
             _write_cache(cached, tables, files, fingerprint)
     return Dataset(folder=folder, metadata=metadata, fingerprint=fingerprint, files=files, **tables)

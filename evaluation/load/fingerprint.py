@@ -60,17 +60,17 @@ def resolve_files(folder: Path) -> dict[str, Path]:
         hits = sorted(p for n in names for p in by_lower.get(n, []))
         if len(hits) > 1:
             raise DataError(
-                "more than one file holds the same table; keep one",
+                "flera filer innehåller samma tabell; behåll en",
                 file=hits[1],
-                expected=f"one file for {table}",
-                found=" and ".join(p.name for p in hits),
+                expected=f"en fil för {table}",
+                found=" och ".join(p.name for p in hits),
             )
         if hits and not hits[0].is_file():
             raise DataError(
-                "a folder where a data file is expected",
+                "en mapp där en datafil väntas",
                 file=hits[0],
-                expected="a file",
-                found="a folder" if hits[0].is_dir() else "not a regular file",
+                expected="en fil",
+                found="en mapp" if hits[0].is_dir() else "ingen vanlig fil",
             )
         if hits:
             found[table] = hits[0]
@@ -133,7 +133,7 @@ def read_metadata(folder: str | Path) -> DataMetadata:
     synthetic = raw.get("synthetic", False)
     if not isinstance(synthetic, bool):
         raise DataError(
-            "must be true or false",
+            "ska vara true eller false",
             file=path,
             column="synthetic",
             expected="true/false",

@@ -233,11 +233,11 @@ def _survey_values(tables: dict, files: dict, folder: Path) -> None:
         dup = frame.duplicated(key, keep="first")
         if dup.any():
             raise DataError(
-                "the same row appears twice",
+                "samma rad förekommer två gånger",
                 file=folder / files[name],
                 row=first_row(dup),
                 column=key[-1],
-                expected=f"one row per {', '.join(key)}",
+                expected=f"en rad per {', '.join(key)}",
             )
     if responses is None or questions is None:
         return
@@ -258,12 +258,12 @@ def _survey_values(tables: dict, files: dict, folder: Path) -> None:
     if bad.any():
         mask = pd.Series(bad, index=responses.index)
         raise DataError(
-            "the answer is not a code of its question's scale",
+            "svaret är ingen kod i frågans svarsskala",
             file=folder / files["survey_responses"],
             row=first_row(mask),
             column="answer",
-            expected="a code of the scale named in " + files["survey_questions"],
-            found="another value (not shown)",
+            expected="en kod i skalan som anges i " + files["survey_questions"],
+            found="ett annat värde (visas inte)",
         )
 
 

@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from evaluation.exceptions import ParameterError
+from evaluation.exceptions import ParameterError, pydantic_message, yaml_reason
 
 Kind = Literal["count", "share", "rate", "mean"]
 Aggregation = Literal["sum", "ratio", "none"]
@@ -36,8 +36,8 @@ class IndicatorInfo(BaseModel):
         allowed = {"count": {"sum", "none"}}.get(self.kind, {"ratio", "none"})
         if self.aggregation not in allowed:
             raise ValueError(
-                f"aggregation '{self.aggregation}' does not fit kind "
-                f"'{self.kind}' (use {' or '.join(sorted(allowed))})"
+                f"aggregation '{self.aggregation}' passar inte kind "
+                f"'{self.kind}' (använd {' eller '.join(sorted(allowed))})"
             )
         return self
 
@@ -51,9 +51,11 @@ def _read(path: Path | None, text: str, name: str) -> dict:
     try:
         data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise ParameterError(f"not valid YAML: {exc}", file=path or name) from None
+        raise ParameterError(yaml_reason(exc, text), file=path or name) from None
     if not isinstance(data, dict):
-        raise ParameterError("expected a mapping of indicator keys to entries", file=path or name)
+        raise ParameterError(
+            "väntade en mappning från indikatornycklar till poster", file=path or name
+        )
     if path is not None:  # a data folder's own labels are printed in reports (R8)
         from evaluation.idnumbers import guard_mapping
 
@@ -61,8 +63,7 @@ def _read(path: Path | None, text: str, name: str) -> dict:
             data,
             path,
             lambda where: ParameterError(
-                "a value shaped like a Swedish personal identity or coordination number "
-                "(not shown)",
+                "ett värde som ser ut som ett person- eller samordningsnummer (visas inte)",
                 file=path,
                 parameter=where,
             ),
@@ -83,11 +84,13 @@ def load_catalogue(extra: Path | str | None = None) -> dict[str, IndicatorInfo]:
     if extra is not None:
         path = Path(extra)
         if not path.exists():
-            raise ParameterError("indicator file not found", file=path)
+            raise ParameterError("indikatorfilen finns inte", file=path)
         for key, value in _read(path, path.read_text(encoding="utf-8"), path.name).items():
             if not isinstance(value, dict):
                 raise ParameterError(
-                    "an indicator entry must be a mapping", file=path, parameter=str(key)
+                    "en indikatorpost ska vara en mappning (nyckel: värde)",
+                    file=path,
+                    parameter=str(key),
                 )
             base = entries.get(str(key), ({}, path))[0]
             entries[str(key)] = ({**base, **value}, path)
@@ -98,12 +101,13 @@ def load_catalogue(extra: Path | str | None = None) -> dict[str, IndicatorInfo]:
         except (ValidationError, TypeError) as exc:
             problems = (
                 "; ".join(
-                    f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors()
+                    f"{'.'.join(map(str, e['loc'])) or 'posten'}: {pydantic_message(e)}"
+                    for e in exc.errors()
                 )
                 if isinstance(exc, ValidationError)
                 else str(exc)
             )
             raise ParameterError(
-                f"invalid indicator entry: {problems}", file=origin, parameter=key
+                f"ogiltig indikatorpost: {problems}", file=origin, parameter=key
             ) from None
     return catalogue

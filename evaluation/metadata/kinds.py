@@ -117,7 +117,7 @@ def _load_user_kinds() -> None:
             importlib.import_module(name)
         except ImportError as exc:
             raise ParameterError(
-                f"cannot import report-kind module '{name}' named in ${KINDS_ENV}: {exc}"
+                f"kan inte importera rapporttypsmodulen '{name}' som anges i ${KINDS_ENV}: {exc}"
             ) from None
 
 
@@ -133,9 +133,9 @@ def get_kind(key: str) -> ReportKind:
     if key in kinds:
         return kinds[key]
     close = difflib.get_close_matches(str(key), list(kinds), n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    hint = f"menade du '{close[0]}'? " if close else ""
     raise ParameterError(
-        f"unknown report kind '{key}'; {hint}registered kinds: {', '.join(kinds)}",
+        f"okänd rapporttyp '{key}'; {hint}registrerade typer: {', '.join(kinds)}",
         parameter="kind",
     )
 
@@ -168,7 +168,7 @@ def notebook_path(kind: str) -> Path:
         path = notebook_dir() / path
     if not path.is_file():
         raise RenderError(
-            f"notebook {path.name} for report kind '{kind}' not found in {path.parent}"
+            f"notebooken {path.name} för rapporttypen '{kind}' finns inte i {path.parent}"
         )
     return path
 

@@ -124,9 +124,9 @@ def scale(code: str, *, question: str | None = None) -> Scale:
     try:
         return SCALES[code]
     except KeyError:
-        where = f" (question {question})" if question else ""
+        where = f" (fråga {question})" if question else ""
         raise DataError(
-            f"unknown answer scale '{code}'{where}",
+            f"okänd svarsskala '{code}'{where}",
             file="survey_questions.csv",
             column="scale",
             expected=", ".join([*SCALES, FREE_TEXT]),
@@ -148,8 +148,8 @@ def check_answers(answers: Iterable, sc: Scale, question: str) -> None:
     unknown = {a for a in answers if not pd.isna(a) and a not in sc.answers}
     if unknown:
         raise DataError(
-            f"question {question} has {len(unknown)} answer value(s) that are not "
-            f"codes of the scale {sc.code}",
+            f"frågan {question} har {len(unknown)} svarsvärde(n) som inte är "
+            f"koder i skalan {sc.code}",
             file="survey_responses.csv",
             column="answer",
             expected=", ".join(sc.answers),

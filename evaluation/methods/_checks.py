@@ -15,10 +15,10 @@ def require_frame(obj: object, name: str) -> pd.DataFrame:
     """Return ``obj`` if it is a non-empty DataFrame; a TypeError naming ``name`` if it is not."""
     if not isinstance(obj, pd.DataFrame):
         raise ArgumentTypeError(
-            f"must be a pandas DataFrame, got {type(obj).__name__}", argument=name
+            f"ska vara en pandas DataFrame, fick {type(obj).__name__}", argument=name
         )
     if obj.empty:
-        raise DataError(f"'{name}' has no rows")
+        raise DataError(f"'{name}' har inga rader")
     return obj
 
 
@@ -29,8 +29,8 @@ def require_columns(frame: pd.DataFrame, frame_name: str, **columns: str | None)
             continue
         if col not in frame.columns:
             raise ArgumentError(
-                f"column '{col}' is not in {frame_name} "
-                f"(columns: {', '.join(map(str, frame.columns))})",
+                f"kolumnen '{col}' finns inte i {frame_name} "
+                f"(kolumner: {', '.join(map(str, frame.columns))})",
                 argument=arg,
             )
 
@@ -39,7 +39,7 @@ def require_choice(value: object, name: str, options: Iterable[object]) -> None:
     """Raise ArgumentError unless ``value`` is one of ``options``."""
     options = list(options)
     if value not in options:
-        raise ArgumentError(f"must be one of {options}, got {value!r}", argument=name)
+        raise ArgumentError(f"ska vara en av {options}, fick {value!r}", argument=name)
 
 
 def numeric_column(
@@ -49,19 +49,21 @@ def numeric_column(
     values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(values).any():
         raise DataError(
-            f"column '{col}' (argument '{arg}') has missing or non-numeric values",
+            f"kolumnen '{col}' (argumentet '{arg}') har tomma värden eller värden som inte är tal",
             column=col,
-            expected="numbers in every row",
+            expected="tal på varje rad",
         )
     if positive and (values <= 0).any():
         raise DataError(
-            f"column '{col}' (argument '{arg}') must be positive", column=col, expected="values > 0"
+            f"kolumnen '{col}' (argumentet '{arg}') ska vara större än 0",
+            column=col,
+            expected="värden > 0",
         )
     if nonnegative and (values < 0).any():
         raise DataError(
-            f"column '{col}' (argument '{arg}') must not be negative",
+            f"kolumnen '{col}' (argumentet '{arg}') får inte vara negativ",
             column=col,
-            expected="values >= 0",
+            expected="värden >= 0",
         )
     return values
 
@@ -72,18 +74,16 @@ def coerce_start(start: Any, times: pd.Series, arg: str = "start") -> Any:
         try:
             return pd.Timestamp(start)
         except (TypeError, ValueError) as exc:
-            raise ArgumentError(f"cannot read {start!r} as a date", argument=arg) from exc
+            raise ArgumentError(f"kan inte läsa {start!r} som ett datum", argument=arg) from exc
     if isinstance(times.dtype, pd.PeriodDtype):
         try:
             # pandas-stubs list a few offset classes; Period takes any BaseOffset.
             return pd.Period(start, freq=times.dtype.freq)  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
-            raise ArgumentError(f"cannot read {start!r} as a period", argument=arg) from exc
+            raise ArgumentError(f"kan inte läsa {start!r} som en period", argument=arg) from exc
     if pd.api.types.is_numeric_dtype(times):
         if not isinstance(start, (int, float, np.integer, np.floating)):
-            raise ArgumentError(
-                f"must be a number like the time column, got {start!r}", argument=arg
-            )
+            raise ArgumentError(f"ska vara ett tal som tidskolumnen, fick {start!r}", argument=arg)
         return start
     return start
 
@@ -91,12 +91,12 @@ def coerce_start(start: Any, times: pd.Series, arg: str = "start") -> Any:
 def check_start_inside(times: pd.Series, start: object, arg: str = "start") -> None:
     """Require at least one period before and one at/after ``start``."""
     if not (times < start).any():
-        raise ArgumentError(f"{start!r} leaves no period before the intervention", argument=arg)
+        raise ArgumentError(f"{start!r} lämnar ingen period före insatsen", argument=arg)
     if not (times >= start).any():
-        raise ArgumentError(f"{start!r} leaves no period after the intervention", argument=arg)
+        raise ArgumentError(f"{start!r} lämnar ingen period efter insatsen", argument=arg)
 
 
 def check_alpha(alpha: float) -> None:
     """Require 0 < alpha < 1."""
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
-        raise ArgumentError(f"must be between 0 and 1, got {alpha!r}", argument="alpha")
+        raise ArgumentError(f"ska ligga mellan 0 och 1, fick {alpha!r}", argument="alpha")

@@ -89,25 +89,27 @@ def build_panel(
     _checks.require_frame(panel, "panel")
     _checks.require_columns(panel, "panel", outcome=outcome, unit=unit, time=time, offset=offset)
     if model == "poisson" and offset is None:
-        raise ArgumentError("model='poisson' needs a population/exposure column", argument="offset")
+        raise ArgumentError(
+            "model='poisson' behöver en kolumn med befolkning/exponering", argument="offset"
+        )
     if isinstance(treated_units, (str, int, np.integer)):
         treated_units = [treated_units]
     treated = list(treated_units)
     if not treated:
-        raise ArgumentError("name at least one treated unit", argument="treated_units")
+        raise ArgumentError("ange minst en enhet med insats", argument="treated_units")
     df = panel.sort_values([unit, time]).reset_index(drop=True)
     if df[[unit, time]].isna().any().any():
-        raise DataError(f"columns '{unit}'/'{time}' have missing values")
+        raise DataError(f"kolumnerna '{unit}'/'{time}' har tomma värden")
     if df.duplicated([unit, time]).any():
         raise DataError(
-            f"more than one row per {unit} and {time}", expected="one row per unit and period"
+            f"mer än en rad per {unit} och {time}", expected="en rad per enhet och period"
         )
     units = pd.Index(pd.unique(df[unit]))
     missing = [u for u in treated if u not in set(units)]
     if missing:
-        raise ArgumentError(f"not found in column '{unit}': {missing}", argument="treated_units")
+        raise ArgumentError(f"finns inte i kolumnen '{unit}': {missing}", argument="treated_units")
     if len(units) - len(set(treated)) < 1:
-        raise ArgumentError("no comparison units left", argument="treated_units")
+        raise ArgumentError("inga jämförelseenheter kvar", argument="treated_units")
     start = _common_start(df, unit, time, treated, start, treatment)
     start = _checks.coerce_start(start, df[time])
     _checks.check_start_inside(df[time], start)
@@ -137,8 +139,8 @@ def build_panel(
 def _common_start(df, unit, time, treated, start, treatment):
     """One start for every treated unit, or an ArgumentError naming ``staggered_did``."""
     hint = (
-        "the treated units start at different times ({detail}); one common start would "
-        "compare early starters with already-treated units and bias the estimate. Use "
+        "enheterna med insats startar vid olika tidpunkter ({detail}); en gemensam start skulle "
+        "jämföra tidiga startare med redan behandlade enheter och snedvrida skattningen. Använd "
         "evaluation.methods.staggered_did(panel, outcome, unit, time, starts={{unit: start}})"
     )
     if isinstance(start, dict) or isinstance(start, pd.Series):
@@ -147,7 +149,7 @@ def _common_start(df, unit, time, treated, start, treatment):
         if len(distinct) > 1:
             raise ArgumentError(hint.format(detail=", ".join(sorted(distinct))), argument="start")
         if not distinct:
-            raise ArgumentError("no start given for the treated units", argument="start")
+            raise ArgumentError("ingen start angiven för enheterna med insats", argument="start")
         start = next(v for u, v in mapping.items() if u in set(treated))
     if treatment is not None:
         _checks.require_columns(df, "panel", treatment=treatment)
@@ -160,8 +162,8 @@ def _common_start(df, unit, time, treated, start, treatment):
         differ = [u for u, t in first.items() if t != first_after[u]]
         if len(set(first.to_list())) > 1 or differ:
             counts = first.value_counts().sort_index()
-            detail = ", ".join(f"{n} from {t}" for t, n in counts.items())
+            detail = ", ".join(f"{n} från {t}" for t, n in counts.items())
             if differ and len(counts) == 1:
-                detail += f", not {coerced}"
+                detail += f", inte {coerced}"
             raise ArgumentError(hint.format(detail=detail), argument="start")
     return start

@@ -52,10 +52,10 @@ def describe_effect(
     Says "ingen säkerställd skillnad" when the interval includes no effect.
     """
     if not isinstance(result, EffectResult):
-        raise ArgumentTypeError("must be a result from evaluation.methods", argument="result")
+        raise ArgumentTypeError("ska vara ett resultat från evaluation.methods", argument="result")
     if not isinstance(unit_phrase, str) or not unit_phrase.strip():
         raise ArgumentError(
-            "must be a non-empty text such as 'orosanmälningar'", argument="unit_phrase"
+            "ska vara en text som inte är tom, t.ex. 'orosanmälningar'", argument="unit_phrase"
         )
     reference = (
         "än väntat utifrån utvecklingen före starten"

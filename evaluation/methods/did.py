@@ -188,7 +188,7 @@ def difference_in_differences(
     )
     lags = default_maxlags(p.n_periods) if maxlags is None else int(maxlags)
     if lags < 0:
-        raise ArgumentError("must be zero or positive", argument="maxlags")
+        raise ArgumentError("ska vara noll eller större", argument="maxlags")
     trusted = True
     if se == "auto":
         se, trusted = choose_inference(p.n_treated, p.n_units - p.n_treated, p.n_periods)
@@ -269,11 +269,11 @@ def event_study(
     if window is not None:
         if len(window) != 2 or window[0] > -2 or window[1] < 0:
             raise ArgumentError(
-                "must be (first, last) with first ≤ −2 and last ≥ 0", argument="window"
+                "ska vara (första, sista) med första ≤ −2 och sista ≥ 0", argument="window"
             )
         lo, hi = max(lo, int(window[0])), min(hi, int(window[1]))
     if lo > -2:
-        raise DataError("event study needs at least two periods before the start")
+        raise DataError("händelsestudien behöver minst två perioder före starten")
     rel = np.clip(rel, lo, hi)
     dummies = {}
     for k in range(lo, hi + 1):

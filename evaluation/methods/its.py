@@ -44,7 +44,7 @@ def _series_frame(
         when = series.index.to_series()
     else:
         raise ArgumentError(
-            f"column '{time}' is not in {name} and its index holds no dates", argument="time"
+            f"kolumnen '{time}' finns inte i {name} och dess index har inga datum", argument="time"
         )
     _checks.require_columns(series, name, outcome=outcome, offset=offset)
     out = pd.DataFrame({"when": when.to_numpy()})
@@ -64,7 +64,7 @@ def _series_frame(
         out["t"] -= out["t"].min() - 1
         out["month"] = stamps.month
     if out["when"].duplicated().any():
-        raise DataError(f"{name} has more than one row per time point", column=time)
+        raise DataError(f"{name} har mer än en rad per tidpunkt", column=time)
     return out.sort_values("t").reset_index(drop=True)
 
 
@@ -164,11 +164,11 @@ def interrupted_time_series(
     _checks.require_choice(se, "se", SE_TYPES)
     _checks.check_alpha(alpha)
     if seasonality == "fourier" and (not isinstance(harmonics, int) or harmonics < 1):
-        raise ArgumentError("must be a positive integer", argument="harmonics")
+        raise ArgumentError("ska vara ett positivt heltal", argument="harmonics")
     if family == "linear" and offset is not None:
         raise ArgumentError(
-            "family='linear' models the outcome directly; pass a rate as "
-            "outcome instead of an offset",
+            "family='linear' modellerar utfallet direkt; ange en takt som "
+            "utfall i stället för en offset",
             argument="offset",
         )
     d = _series_frame(series, outcome, time, offset, "series")
@@ -182,11 +182,11 @@ def interrupted_time_series(
         c = _series_frame(comparison, outcome, time, offset, "comparison")
         c["t"] = c["when"].map(dict(zip(d["when"], d["t"], strict=False)))
         if c["t"].isna().any():
-            raise DataError("comparison has time points the series lacks", column=time)
+            raise DataError("jämförelsen har tidpunkter som serien saknar", column=time)
         fit_data = pd.concat([d, c], ignore_index=True)
         group = np.r_[np.ones(n), np.zeros(len(c))]
     if family != "linear" and (fit_data["y"] < 0).any():
-        raise DataError(f"column '{outcome}' has negative counts", column=outcome)
+        raise DataError(f"kolumnen '{outcome}' har negativa antal", column=outcome)
     X = _design(fit_data, start_t, seasonality, harmonics, period, slope_change, group)
     lags = int(np.floor(4 * (len(X) / 100.0) ** (2.0 / 9.0))) if maxlags is None else maxlags
     off = fit_data["offset"].to_numpy() if offset is not None else None

@@ -26,7 +26,7 @@ OBSERVED, MODEL, COUNTERFACTUAL, GREY = PALETTE[0], PALETTE[1], PALETTE[2], "#9a
 def _require(result, kind, name="result"):
     if not isinstance(result, kind):
         raise ArgumentTypeError(
-            f"must be a {kind.__name__}, got {type(result).__name__}", argument=name
+            f"ska vara en {kind.__name__}, fick {type(result).__name__}", argument=name
         )
 
 
@@ -46,7 +46,7 @@ def _observed_points(ax, observed, label="Observerat (skyddade värden)"):
     if observed is None:
         return
     if not isinstance(observed, pd.Series):
-        raise ArgumentTypeError("must be a pandas Series indexed by time", argument="observed")
+        raise ArgumentTypeError("ska vara en pandas Series med tid som index", argument="observed")
     shown = pd.to_numeric(observed, errors="coerce").dropna()
     ax.plot(
         shown.index,

@@ -31,9 +31,9 @@ def simulate_referral_panel(
     ``ar_sd``). ``starts`` (area → start) gives staggered cohorts instead of one area.
     """
     if n_areas < 3:
-        raise ArgumentError("need at least 3 areas", argument="n_areas")
+        raise ArgumentError("behöver minst 3 områden", argument="n_areas")
     if rate_ratio <= 0:
-        raise ArgumentError("must be positive", argument="rate_ratio")
+        raise ArgumentError("ska vara större än 0", argument="rate_ratio")
     rng = np.random.default_rng(seed)
     months = pd.date_range(first, last, freq="MS")
     n_t = len(months)

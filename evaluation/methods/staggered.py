@@ -57,7 +57,7 @@ def _first_period_codes(
     codes = np.full(len(units), np.inf)
     unknown = [u for u in starts if u not in set(units)]
     if unknown:
-        raise ArgumentError(f"units not in the panel: {unknown[:5]}", argument="starts")
+        raise ArgumentError(f"enheter som inte finns i panelen: {unknown[:5]}", argument="starts")
     for u, s in starts.items():
         if s is None or (isinstance(s, float) and np.isnan(s)):
             continue
@@ -78,7 +78,7 @@ def _starts_from_column(panel: pd.DataFrame, unit: str, column: str) -> dict:
     """Read a per-unit start column (0, missing or inf = never treated) into a mapping."""
     per_unit = panel.groupby(unit)[column].nunique(dropna=False)
     if (per_unit > 1).any():
-        raise DataError(f"column '{column}' differs within a unit", column=column)
+        raise DataError(f"kolumnen '{column}' skiljer sig inom en enhet", column=column)
     first = panel.groupby(unit)[column].first()
     out = {}
     for u, v in first.items():
@@ -134,7 +134,7 @@ def staggered_did(
     _checks.require_choice(control_group, "control_group", CONTROL_GROUPS)
     _checks.check_alpha(alpha)
     if not isinstance(anticipation, (int, np.integer)) or anticipation < 0:
-        raise ArgumentError("must be a whole number ≥ 0", argument="anticipation")
+        raise ArgumentError("ska vara ett heltal ≥ 0", argument="anticipation")
     if isinstance(starts, str):
         _checks.require_columns(panel, "panel", starts=starts)
         starts = _starts_from_column(panel, unit, starts)
@@ -142,12 +142,12 @@ def staggered_did(
         starts = starts.to_dict()
     if not isinstance(starts, Mapping) or not starts:
         raise ArgumentError(
-            "give a mapping from each treated unit to its start, or a column name",
+            "ange en mappning från varje enhet med insats till dess start, eller ett kolumnnamn",
             argument="starts",
         )
     if panel.duplicated([unit, time]).any():
         raise DataError(
-            f"more than one row per {unit} and {time}", expected="one row per unit and period"
+            f"mer än en rad per {unit} och {time}", expected="en rad per enhet och period"
         )
     values = panel.assign(_y=pd.to_numeric(panel[outcome], errors="coerce"))
     wide = values.pivot(index=unit, columns=time, values="_y").sort_index(axis=1)
@@ -173,10 +173,10 @@ def staggered_did(
     n, T = Y.shape
     groups = np.unique(G[np.isfinite(G)]).astype(int)
     if groups.size == 0:
-        raise ArgumentError("no treated unit starts inside the panel", argument="starts")
+        raise ArgumentError("ingen enhet med insats startar inom panelen", argument="starts")
     if control_group == "never_treated" and not np.isinf(G).any():
         raise DataError(
-            "no never-treated unit to compare with; use control_group='not_yet_treated'"
+            "ingen enhet utan insats att jämföra med; använd control_group='not_yet_treated'"
         )
 
     rows, cols = [], []
@@ -201,7 +201,7 @@ def staggered_did(
             rows.append((g, t, m1 - m0))
             cols.append((n / n1) * if_sub)
     if not rows:
-        raise DataError("no cohort has a comparison group in any period")
+        raise DataError("ingen kohort har en jämförelsegrupp i någon period")
     inf = np.column_stack(cols)
     gt = pd.DataFrame(rows, columns=["g", "t", "estimate"])
     att = gt["estimate"].to_numpy(float)

@@ -22,7 +22,7 @@ def _wide(panel: pd.DataFrame, outcome: str, unit: str, time: str) -> pd.DataFra
     _checks.require_columns(panel, "panel", outcome=outcome, unit=unit, time=time)
     if panel.duplicated([unit, time]).any():
         raise DataError(
-            f"more than one row per {unit} and {time}", expected="one row per unit and period"
+            f"mer än en rad per {unit} och {time}", expected="en rad per enhet och period"
         )
     values = panel.assign(_y=_checks.numeric_column(panel, outcome, "outcome"))
     return values.pivot(index=time, columns=unit, values="_y").sort_index()
@@ -42,9 +42,7 @@ def _predictor_rows(panel, predictors, unit, time, pre_times, units, outcome_sd)
         means = values.groupby(unit)["_v"].mean()
         means = means.reindex(units)
         if means.isna().any():
-            raise DataError(
-                f"predictor '{col}' is missing for some units before the start", column=col
-            )
+            raise DataError(f"prediktorn '{col}' saknas för några enheter före starten", column=col)
         sd = means.std() or 1.0
         rows.append(means.to_numpy() / sd * outcome_sd)
     return np.array(rows)
@@ -90,23 +88,25 @@ def synthetic_control(
     _checks.check_alpha(alpha)
     Y = _wide(panel, outcome, unit, time)
     if treated_unit not in Y.columns:
-        raise ArgumentError(f"{treated_unit!r} is not in column '{unit}'", argument="treated_unit")
+        raise ArgumentError(
+            f"{treated_unit!r} finns inte i kolumnen '{unit}'", argument="treated_unit"
+        )
     if donors is None:
         donors = [u for u in Y.columns if u != treated_unit]
     donors = list(donors)
     unknown = [d for d in donors if d not in Y.columns]
     if unknown:
-        raise ArgumentError(f"not found in column '{unit}': {unknown}", argument="donors")
+        raise ArgumentError(f"finns inte i kolumnen '{unit}': {unknown}", argument="donors")
     if treated_unit in donors:
-        raise ArgumentError("the treated unit cannot be its own donor", argument="donors")
+        raise ArgumentError("enheten med insats kan inte vara sin egen donator", argument="donors")
     if not donors:
-        raise ArgumentError("need at least one donor", argument="donors")
+        raise ArgumentError("behöver minst en donator", argument="donors")
     Y = Y[[treated_unit, *donors]]
     if Y.isna().any().any():
         bad = list(Y.columns[Y.isna().any()])
         raise DataError(
-            f"outcome is missing for some periods in units {bad}; synthetic control "
-            "needs a balanced panel",
+            f"utfallet saknas för några perioder i enheterna {bad}; syntetisk kontroll "
+            "behöver en balanserad panel",
             column=outcome,
         )
     start = _checks.coerce_start(start, Y.index.to_series())

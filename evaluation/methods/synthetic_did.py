@@ -144,7 +144,7 @@ def _placebo_se(Y, N0, T0, estimator, omega, reps, rng):
     """Algorithm 4: re-estimate with N1 random controls as placebo treated units."""
     N1 = Y.shape[0] - N0
     if N0 <= N1:
-        raise DataError("placebo standard errors need more comparison units than treated units")
+        raise DataError("placebo-standardfel behöver fler jämförelseenheter än enheter med insats")
     n0 = N0 - N1
     perms = np.array([rng.permutation(N0) for _ in range(reps)])
     start = omega[perms[:, :n0]]
@@ -202,10 +202,10 @@ def synthetic_did(
         treated_units = [treated_units]
     treated = list(dict.fromkeys(treated_units))
     if not treated:
-        raise ArgumentError("name at least one treated unit", argument="treated_units")
+        raise ArgumentError("ange minst en enhet med insats", argument="treated_units")
     if panel.duplicated([unit, time]).any():
         raise DataError(
-            f"more than one row per {unit} and {time}", expected="one row per unit and period"
+            f"mer än en rad per {unit} och {time}", expected="en rad per enhet och period"
         )
     wide = panel.assign(_y=_checks.numeric_column(panel, outcome, "outcome")).pivot(
         index=unit, columns=time, values="_y"
@@ -213,21 +213,21 @@ def synthetic_did(
     wide = wide.sort_index(axis=1)
     missing = [u for u in treated if u not in wide.index]
     if missing:
-        raise ArgumentError(f"not found in column '{unit}': {missing}", argument="treated_units")
+        raise ArgumentError(f"finns inte i kolumnen '{unit}': {missing}", argument="treated_units")
     if donors is None:
         donors = [u for u in wide.index if u not in set(treated)]
     donors = [d for d in donors if d not in set(treated)]
     unknown = [d for d in donors if d not in wide.index]
     if unknown:
-        raise ArgumentError(f"not found in column '{unit}': {unknown}", argument="donors")
+        raise ArgumentError(f"finns inte i kolumnen '{unit}': {unknown}", argument="donors")
     if len(donors) < 2:
-        raise ArgumentError("need at least two comparison units", argument="donors")
+        raise ArgumentError("behöver minst två jämförelseenheter", argument="donors")
     wide = wide.loc[[*donors, *treated]]
     if wide.isna().any().any():
         bad = list(wide.index[wide.isna().any(axis=1)])[:5]
         raise DataError(
-            f"outcome is missing for some periods in units {bad}; synthetic DiD needs a "
-            "balanced panel",
+            f"utfallet saknas för några perioder i enheterna {bad}; syntetisk DiD behöver "
+            "en balanserad panel",
             column=outcome,
         )
     times = pd.Index(wide.columns)
@@ -244,7 +244,7 @@ def synthetic_did(
     if se_method == "jackknife" and estimator == "sdid":
         se = _jackknife_se(Y, N0, T0, omega, lam) if N1 > 1 else float("nan")
     elif se_method == "jackknife":
-        raise ArgumentError("the jackknife is implemented for estimator='sdid'", argument="se")
+        raise ArgumentError("jackknife finns bara för estimator='sdid'", argument="se")
     else:
         se = _placebo_se(Y, N0, T0, estimator, omega, replications, np.random.default_rng(seed))
     z = stats.norm.ppf(1 - alpha / 2)

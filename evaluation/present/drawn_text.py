@@ -35,6 +35,6 @@ def check_drawn_text(fig, what: str = "a chart") -> None:
     """Raise PrivacyError, without the value, when a drawn text holds an identity number."""
     if any(contains_identity_number(text) for text in drawn_texts(fig)):
         raise PrivacyError(
-            f"{what} would draw a text shaped like a personal identity or coordination "
-            "number (not shown); no image was made"
+            f"{what} skulle rita en text som ser ut som ett person- eller samordningsnummer "
+            "(visas inte); ingen bild gjordes"
         )

@@ -11,8 +11,8 @@ def require_protected(obj) -> None:
 
     if not isinstance(obj, (ProtectedFrame, ProtectedTable)):
         raise PrivacyError(
-            f"only protected outputs may be shown; got {type(obj).__name__}. "
-            "Pass the data through the report's Protector first."
+            f"bara skyddade utdata får visas; fick {type(obj).__name__}. "
+            "Skicka datan genom rapportens Protector först."
         )
 
 

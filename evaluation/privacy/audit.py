@@ -68,7 +68,7 @@ def _is_total(label: Hashable) -> bool:
 def _total_position(index: pd.Index) -> int | None:
     where = [i for i, label in enumerate(index) if _is_total(label)]
     if len(where) > 1:
-        raise PrivacyError(f"audit: more than one {TOTAL!r} label on one axis")
+        raise PrivacyError(f"granskning: mer än en {TOTAL!r}-etikett på samma axel")
     return where[0] if where else None
 
 
@@ -132,7 +132,7 @@ def _bounds(values: np.ndarray, hidden: np.ndarray, relations) -> tuple[dict, bo
             elif res.status == 2:  # infeasible: the shown figures contradict each other
                 return {}, False
             else:
-                raise PrivacyError(f"audit: the LP solver failed ({res.message})")
+                raise PrivacyError(f"granskning: LP-lösaren misslyckades ({res.message})")
         bounds[p] = (ends[0], ends[1])
     return bounds, consistent
 
@@ -156,11 +156,11 @@ def audit_table(
         With ``margins=False`` no totals are assumed and only R2 is checked.
     """
     if values.shape != hidden.shape:
-        raise PrivacyError("audit: values and hidden have different shapes")
+        raise PrivacyError("granskning: värden och dolda celler har olika form")
     hid = hidden.to_numpy(dtype=bool)
     val = values.to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(val[~hid]).any():
-        raise PrivacyError("audit: a cell is neither shown nor marked hidden")
+        raise PrivacyError("granskning: en cell är varken visad eller markerad som dold")
     total_row = _total_position(values.index) if margins else None
     total_col = _total_position(values.columns) if margins else None
     failures = []

@@ -32,25 +32,25 @@ def check_columns(
 ) -> None:
     """Refuse frames already protected, extremes, and numeric columns nobody named."""
     if not isinstance(frame, pd.DataFrame):
-        raise PrivacyError(f"{label}: expected a DataFrame, got {type(frame).__name__}")
+        raise PrivacyError(f"{label}: väntade en DataFrame, fick {type(frame).__name__}")
     if SUPPRESSED in frame.columns:
         raise PrivacyError(
-            f"{label}: the frame already has a '{SUPPRESSED}' column; "
-            "each output is protected once, from the unprotected frame (R1)"
+            f"{label}: tabellen har redan en kolumn '{SUPPRESSED}'; "
+            "varje utdata skyddas en gång, från den oskyddade tabellen (R1)"
         )
     for col in frame.columns:
         if isinstance(col, str) and _EXTREME.match(col):
             raise PrivacyError(
-                f"{label}: column {col!r} looks like a minimum, maximum or "
-                "extreme percentile, which is never shown (R4)"
+                f"{label}: kolumnen {col!r} ser ut som ett minimum, maximum eller "
+                "extremt percentilvärde, som aldrig visas (R4)"
             )
         if col in measured or col in keys:
             continue
         dt = frame[col].dtype
         if is_numeric_dtype(dt) and not is_bool_dtype(dt) and str(col).lower() not in TIME_KEYS:
             raise PrivacyError(
-                f"{label}: numeric column {col!r} is not named as a value, "
-                "count or key; name it in value_cols or keys, or drop it"
+                f"{label}: sifferkolumnen {col!r} är varken angiven som värde, "
+                "antal eller nyckel; ange den i value_cols eller keys, eller ta bort den"
             )
 
 
@@ -58,7 +58,7 @@ def require(frame: pd.DataFrame, columns: Sequence[str], label: str) -> None:
     """Raise ValueError when a frame lacks columns the protection needs."""
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise PrivacyError(f"{label}: column {missing[0]!r} is missing")
+        raise PrivacyError(f"{label}: kolumnen {missing[0]!r} saknas")
 
 
 def complement(
@@ -115,7 +115,7 @@ def counts_of(frame: pd.DataFrame, column: str, label: str) -> np.ndarray:
     try:
         arr = pd.to_numeric(frame[column], errors="raise").to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError):
-        raise PrivacyError(f"{label}: column {column!r} must hold numbers") from None
+        raise PrivacyError(f"{label}: kolumnen {column!r} ska innehålla tal") from None
     if (arr[~np.isnan(arr)] < 0).any():
-        raise PrivacyError(f"{label}: column {column!r} has negative values")
+        raise PrivacyError(f"{label}: kolumnen {column!r} har negativa värden")
     return arr

@@ -86,12 +86,14 @@ def suppress(
             return _Suppressed(values, hidden, layout)
         odd = [f for f in failures if f.kind != "interval"]
         if odd:
-            raise PrivacyError(f"{label}: audit failed after suppression: {odd[0]}")
+            raise PrivacyError(f"{label}: granskningen misslyckades efter döljandet: {odd[0]}")
         more = hide_more(full, hidden, layout, [(f.row_pos, f.col_pos) for f in failures])
         if more is None:
-            raise PrivacyError(f"{label}: no suppression pattern passes the audit: {failures[0]}")
+            raise PrivacyError(
+                f"{label}: inget mönster av dolda celler klarar granskningen: {failures[0]}"
+            )
         hidden = more
-    raise PrivacyError(f"{label}: suppression did not settle")  # pragma: no cover
+    raise PrivacyError(f"{label}: döljandet blev inte stabilt")  # pragma: no cover
 
 
 def _result(

@@ -116,28 +116,27 @@ def append_label(index: pd.Index, label: Hashable) -> pd.Index:
 def validate_counts(table: pd.DataFrame, label: str) -> pd.DataFrame:
     """The crosstab as int64, or PrivacyError naming what is wrong with it."""
     if not isinstance(table, pd.DataFrame):
-        raise PrivacyError(f"{label}: expected a DataFrame of counts, got {type(table).__name__}")
+        raise PrivacyError(f"{label}: väntade en DataFrame med antal, fick {type(table).__name__}")
     if table.shape[0] == 0 or table.shape[1] == 0:
-        raise PrivacyError(f"{label}: the table of counts is empty")
+        raise PrivacyError(f"{label}: tabellen med antal är tom")
     for axis, index in (("row", table.index), ("column", table.columns)):
         if not index.is_unique:
-            raise PrivacyError(f"{label}: {axis} labels must be unique")
+            raise PrivacyError(f"{label}: etiketterna för {axis} måste vara unika")
         if any(_head(x) == TOTAL for x in index):
             raise PrivacyError(
-                f"{label}: the table already has a {TOTAL!r} {axis}; "
-                "pass the counts without margins, they are added here"
+                f"{label}: tabellen har redan en {TOTAL!r} ({axis}); "
+                "ange antalen utan summor, de läggs till här"
             )
     bad = [c for c, dt in table.dtypes.items() if is_bool_dtype(dt) or not is_numeric_dtype(dt)]
     if bad:
-        raise PrivacyError(f"{label}: column {bad[0]!r} does not hold counts (numbers)")
+        raise PrivacyError(f"{label}: kolumnen {bad[0]!r} innehåller inte antal (tal)")
     arr = table.to_numpy(dtype=float, na_value=np.nan)
     if np.isnan(arr).any():
         raise PrivacyError(
-            f"{label}: the table of counts has missing values; fill them "
-            "with 0 where there were no cases"
+            f"{label}: tabellen med antal har tomma värden; fyll i 0 där det inte fanns några fall"
         )
     if (arr < 0).any() or (arr != np.round(arr)).any():
-        raise PrivacyError(f"{label}: counts must be non-negative whole numbers")
+        raise PrivacyError(f"{label}: antal ska vara heltal som inte är negativa")
     return pd.DataFrame(arr.astype(np.int64), index=table.index, columns=table.columns)
 
 

@@ -117,9 +117,9 @@ class Protector:
         compute: Callable[[], ProtectedTable | ProtectedFrame],
     ):
         if not isinstance(label, str) or not label.strip():
-            raise PrivacyError("every protected output needs a non-empty label")
+            raise PrivacyError("varje skyddad utdata behöver en etikett som inte är tom")
         if not isinstance(data, pd.DataFrame):
-            raise PrivacyError(f"{label}: expected a DataFrame, got {type(data).__name__}")
+            raise PrivacyError(f"{label}: väntade en DataFrame, fick {type(data).__name__}")
         fp = _fingerprint(kind, data, options)
         known = self._entries.get(label)
         if known is not None:
@@ -127,9 +127,9 @@ class Protector:
                 return known.result
             if not self.replace:
                 raise PrivacyError(
-                    f"{label}: this output was already protected with other data "
-                    "or options; each output is protected once (R1). Give a new output "
-                    "its own label, or start again from open_report"
+                    f"{label}: denna utdata är redan skyddad med andra data "
+                    "eller inställningar; varje utdata skyddas en gång (R1). Ge en ny utdata "
+                    "en egen etikett, eller börja om från open_report"
                 )
             del self._entries[label]  # interactive re-run: the new version replaces the old
         result = compute()
@@ -225,7 +225,7 @@ class Protector:
             num = frames.counts_of(frame, numerator, label)
             den = frames.counts_of(frame, denominator, label)
             if (num > den).any():
-                raise PrivacyError(f"{label}: a numerator is larger than its denominator")
+                raise PrivacyError(f"{label}: en täljare är större än sin nämnare")
             cells = ShareCells(self._recorder(label, spec), frame, numerator, denominator, measured)
             hide = hide_shares(num, den, self.rules, sensitive=sensitive) | cells.forced(frame)
             hide = frames.complement(frame, hide, complementary, measured, label)

@@ -37,13 +37,11 @@ class PrivacyRules:
         for name, floor in FLOORS.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise PrivacyError(
-                    f"privacy threshold {name} must be a whole number, got {value!r}"
-                )
+                raise PrivacyError(f"integritetsgränsen {name} ska vara ett heltal, fick {value!r}")
             if value < floor:
                 raise PrivacyError(
-                    f"privacy threshold {name}={value} is below {floor}; "
-                    "thresholds may be raised but never lowered"
+                    f"integritetsgränsen {name}={value} är under {floor}; "
+                    "gränserna får höjas men aldrig sänkas"
                 )
 
     @classmethod
@@ -61,8 +59,8 @@ class PrivacyRules:
             )
         except AttributeError:
             raise PrivacyError(
-                f"cannot read privacy thresholds from {type(params).__name__}; "
-                "expected PrivacyParams"
+                f"kan inte läsa integritetsgränser från {type(params).__name__}; "
+                "väntade PrivacyParams"
             ) from None
 
     def is_small(self, value: Any) -> Any:

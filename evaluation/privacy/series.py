@@ -37,11 +37,11 @@ def _months(values: pd.Series, label: str) -> pd.Series:
         )
     except (TypeError, ValueError):
         raise PrivacyError(
-            f"{label}: time column holds values that are not dates "
-            "or months (expected e.g. 2024-01 or 2024-01-31)"
+            f"{label}: tidskolumnen har värden som inte är datum "
+            "eller månader (väntat t.ex. 2024-01 eller 2024-01-31)"
         ) from None
     if stamps.isna().any():
-        raise PrivacyError(f"{label}: time column has missing values")
+        raise PrivacyError(f"{label}: tidskolumnen har tomma värden")
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
     return stamps.dt.to_period("M")
@@ -104,13 +104,13 @@ def protect_series(
     grains = [grains] if isinstance(grains, str) else list(grains)
     unknown = [g for g in grains if g not in GRAINS]
     if not grains or unknown:
-        raise PrivacyError(f"{label}: grains must be taken from {GRAINS}, got {grains}")
+        raise PrivacyError(f"{label}: tidsindelningar ska väljas bland {GRAINS}, fick {grains}")
     if frames.SUPPRESSED in frame.columns:
-        raise PrivacyError(f"{label}: the frame was already protected (R1)")
+        raise PrivacyError(f"{label}: tabellen är redan skyddad (R1)")
     frames.require(frame, [time, count, *group_cols], label)
     counts = frames.counts_of(frame, count, label)
     if np.isnan(counts).any():
-        raise PrivacyError(f"{label}: column {count!r} has missing values")
+        raise PrivacyError(f"{label}: kolumnen {count!r} har tomma värden")
     months = _months(frame[time], label)
 
     chosen, table = grains[-1], None

@@ -26,7 +26,7 @@ _PROTECTED_COLUMNS = ("value", "suppressed")
 def _require_frame(protected: Any) -> ProtectedFrame:
     if not isinstance(protected, ProtectedFrame):
         raise PrivacyError(
-            f"a view needs a ProtectedFrame from the report's Protector; got "
+            f"en vy behöver en ProtectedFrame från rapportens Protector; fick "
             f"{type(protected).__name__}"
         )
     return protected
@@ -71,13 +71,14 @@ def with_columns(protected: ProtectedFrame, **columns: Any) -> ProtectedFrame:
     for name, value in columns.items():
         if name in frame.columns:
             raise PrivacyError(
-                f"{protected.label}: column {name!r} exists; a view cannot change it"
+                f"{protected.label}: kolumnen {name!r} finns redan; en vy kan inte ändra den"
             )
         series = pd.Series(value, index=frame.index) if np.isscalar(value) else pd.Series(value)
         numeric = is_numeric_dtype(series.dtype) and not is_bool_dtype(series.dtype)
         if numeric and series.notna().any():
             raise PrivacyError(
-                f"{protected.label}: column {name!r} would add numbers the Protector never saw"
+                f"{protected.label}: kolumnen {name!r} skulle lägga till tal som "
+                "Protector aldrig sett"
             )
     return dataclasses.replace(protected, frame=frame.assign(**columns))
 
@@ -103,14 +104,14 @@ def as_tidy(
     ``suppressed`` come from the table.
     """
     if not isinstance(table, ProtectedTable):
-        raise PrivacyError(f"as_tidy needs a ProtectedTable; got {type(table).__name__}")
+        raise PrivacyError(f"as_tidy behöver en ProtectedTable; fick {type(table).__name__}")
     rows = []
     for row in table.values.index:
         for col in table.values.columns:
             cell_keys = keys(row, col)
             clash = [k for k in _PROTECTED_COLUMNS if k in cell_keys]
             if clash:
-                raise PrivacyError(f"{table.label}: keys may not set {clash[0]!r}")
+                raise PrivacyError(f"{table.label}: keys får inte sätta {clash[0]!r}")
             rows.append(
                 {
                     **cell_keys,

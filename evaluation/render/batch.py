@@ -51,6 +51,11 @@ class BatchResult:
         return not self.failed
 
 
+def _sv_seconds(seconds: float) -> str:
+    """'19,4 s': seconds with a Swedish decimal comma, as the rest of the CLI prints them."""
+    return f"{seconds:.1f} s".replace(".", ",")
+
+
 def run_batch(
     batch_path: str | Path,
     output_root: str | Path = "reports",
@@ -164,8 +169,8 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         raise stopped
     assert audit is not None
     summary = (
-        f"{audit.summary()} Granskning {audit.audit_seconds:.1f} s, "
-        f"{audit.rounds} omtag ({audit.seconds:.1f} s med omrenderingar)."
+        f"{audit.summary()} Granskning {_sv_seconds(audit.audit_seconds)}, "
+        f"{audit.rounds} omtag ({_sv_seconds(audit.seconds)} med omrenderingar)."
     )
     return BatchResult(batch.batch, index, results, seconds, summary)
 
@@ -248,7 +253,7 @@ def _changed_during_batch(tasks, data_of, finished, *, last: bool) -> list[Rende
         if last:
             finished[task.params_file] = failed_result(
                 task.params_file,
-                RenderError("a data file changed during the batch; run the batch again"),
+                RenderError("en datafil ändrades under batchen; kör batchen igen"),
                 area=task.area,
                 kind=task.kind,
             )
@@ -331,7 +336,7 @@ def _plan(
             target = (area_slug(params.area), params.kind)
             if target in claimed:
                 raise ParameterError(
-                    f"the same area and report kind as {claimed[target].name}", file=params_file
+                    f"samma område och rapporttyp som {claimed[target].name}", file=params_file
                 )
             claimed[target] = Path(params_file)
             if params.data not in fingerprints:

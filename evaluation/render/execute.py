@@ -66,7 +66,7 @@ def execute_notebook(
     raised a DataError, ParameterError or other EvaluationError).
     """
     if engine not in ENGINES:
-        raise RenderError(f"unknown execution engine '{engine}'")
+        raise RenderError(f"okänd körmotor '{engine}'")
     nb = load_notebook_node(str(notebook))
     nb = parameterize_notebook(nb, parameters, kernel_name=kernel_name, engine_name=engine)
     nb = prepare_notebook_metadata(nb, notebook.name, failed_path.name)

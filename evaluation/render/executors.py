@@ -147,7 +147,7 @@ class LocalExecutor:
         timeout: float | None = None,
     ) -> None:
         if scheduler:
-            raise ParameterError("--scheduler needs --executor dask", parameter="scheduler")
+            raise ParameterError("--scheduler kräver --executor dask", parameter="scheduler")
         self.workers = workers or default_workers()
         self.timeout = timeout
 
@@ -227,7 +227,7 @@ class SerialExecutor:
         self, workers: int | None = None, scheduler: str | None = None, timeout: float | None = None
     ) -> None:
         if scheduler:
-            raise ParameterError("--scheduler needs --executor dask", parameter="scheduler")
+            raise ParameterError("--scheduler kräver --executor dask", parameter="scheduler")
 
     def run(self, prepare: Sequence[Prepare], tasks: Sequence[RenderTask], on_done: OnDone) -> None:
         """Prepare the data folders, then render every task in order."""
@@ -318,6 +318,6 @@ def get_executor(
         cls = EXECUTORS[name]
     except KeyError:
         raise ParameterError(
-            f"unknown executor '{name}' (choose from {', '.join(EXECUTORS)})", parameter="executor"
+            f"okänd executor '{name}' (välj bland {', '.join(EXECUTORS)})", parameter="executor"
         ) from None
     return cls(workers=workers, scheduler=scheduler, timeout=timeout)

@@ -183,14 +183,14 @@ def write_pdf(html_file: str | Path, pdf_file: str | Path | None = None) -> Path
         from weasyprint import HTML
     except (ImportError, OSError) as exc:  # OSError: the Pango library is missing
         raise RenderError(
-            f"cannot write PDF: WeasyPrint is not usable ({exc}); run 'make setup' or install "
-            "the Debian packages libpango-1.0-0 and libpangoft2-1.0-0"
+            f"kan inte skriva PDF: WeasyPrint går inte att använda ({exc}); kör 'make setup' "
+            "eller installera Debian-paketen libpango-1.0-0 och libpangoft2-1.0-0"
         ) from None
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         HTML(filename=str(html_file)).write_pdf(str(tmp), pdf_tags=True)
     except Exception as exc:  # noqa: BLE001 - any engine failure names the report
         tmp.unlink(missing_ok=True)
-        raise RenderError(f"cannot print {html_file.name} to PDF: {exc!r}") from exc
+        raise RenderError(f"kan inte skriva ut {html_file.name} som PDF: {exc!r}") from exc
     tmp.replace(target)
     return target

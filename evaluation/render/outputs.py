@@ -49,13 +49,13 @@ def _published(output: dict) -> bool:
 def describe(output: dict) -> str:
     """What an unprotected output is, in a few words."""
     if output.get("output_type") == "stream":
-        return "printed text"
+        return "utskriven text"
     data = output.get("data") or {}
     if any(m.startswith("image/") for m in data):
-        return "a figure or image"
+        return "en figur eller bild"
     if "text/html" in data:
-        return "a table or HTML display"
-    return "a value"
+        return "en tabell eller HTML-visning"
+    return "ett värde"
 
 
 def _cells(nb: nbformat.NotebookNode):
@@ -123,16 +123,16 @@ def check_outputs(nb: nbformat.NotebookNode, failed_path) -> None:
     where = f"cell {number} ({first_line(cell)!r})"
     if any(count_identity_numbers(json.dumps(o, ensure_ascii=False)) for _, _, o in found):
         raise PrivacyError(
-            f"{where} displays output that did not come through the privacy layer and holds "
-            "a value shaped like a personal identity number (not shown); nothing was kept"
+            f"{where} visar utdata som inte gått genom integritetsskyddet och innehåller "
+            "ett värde som ser ut som ett personnummer (visas inte); inget sparades"
         )
     atomic_write_bytes(failed_path, nbformat.writes(strip_unprotected(nb)).encode("utf-8"))
     others = len({n for n, _, _ in found}) - 1
-    more = f"; {others} more cell(s) do the same" if others else ""
+    more = f"; {others} cell(er) till gör likadant" if others else ""
     raise RenderError(
-        f"{first_line(cell)!r} displays {describe(output)} that did not come through the "
-        "privacy layer; a report may show only the package's protected tables, charts and "
-        f"notes{more}",
+        f"{first_line(cell)!r} visar {describe(output)} som inte gått genom "
+        "integritetsskyddet; en rapport får bara visa paketets skyddade tabeller, diagram och "
+        f"texter{more}",
         notebook=failed_path,
         cell=number,
     )

@@ -42,8 +42,8 @@ def area_slug(area: str) -> str:
     # The slug drops look-alike separators, so '121212\u20111212' becomes '1212121212'.
     if contains_identity_number(area) or contains_identity_number(slug):
         raise PrivacyError(
-            "an area name is shaped like a personal identity or coordination number "
-            "(not shown); no report folder was created"
+            "ett områdesnamn ser ut som ett person- eller samordningsnummer "
+            "(visas inte); ingen rapportmapp skapades"
         )
     return slug or "omrade"
 

@@ -98,8 +98,8 @@ def check_png(data: bytes, what: str) -> None:
     """Raise PrivacyError when a PNG's text chunks hold an identity number."""
     if any(find_identity_numbers(text) for text in png_text_chunks(data)):
         raise PrivacyError(
-            f"{what} has image metadata shaped like a personal identity or coordination number; "
-            "nothing was published"
+            f"{what} har bildmetadata som ser ut som ett person- eller samordningsnummer; "
+            "inget publicerades"
         )
 
 

@@ -59,7 +59,7 @@ class ReportResult:
 def one_line(exc: BaseException) -> str:
     """The message a user sees for ``exc``: one line, no traceback, no absolute path."""
     if isinstance(exc, EvaluationError):
-        text = user_message(exc)
+        text = user_message(exc, name_only=True)
     else:
         text = f"{type(exc).__name__}: {exc}"
     return redact(" ".join(text.split()))
@@ -154,7 +154,7 @@ def render_report(
             write_attempt(paths, reason)
         if isinstance(exc, EvaluationError) or not isinstance(exc, Exception):
             raise
-        raise RenderError(f"export failed: {one_line(exc)}") from exc
+        raise RenderError(f"exporten misslyckades: {one_line(exc)}") from exc
     return result
 
 
@@ -171,8 +171,8 @@ def _same_data(expected: dict[str, str], found: dict[str, str], folder) -> None:
             name for name in set(expected) | set(found) if expected.get(name) != found.get(name)
         )
         raise DataChangedError(
-            f"data file {', '.join(changed)} in {Path(folder).name} changed during the render; "
-            "run again"
+            f"datafilen {', '.join(changed)} i {Path(folder).name} ändrades under körningen; "
+            "kör igen"
         )
 
 
@@ -199,7 +199,7 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
             try:
                 scan_file(paths.failed_notebook)  # R8 holds for the kept notebook too
             except PrivacyError as leak:
-                raise PrivacyError(f"{leak} (the failed notebook was removed)") from None
+                raise PrivacyError(f"{leak} (den misslyckade notebooken togs bort)") from None
             _clean_kept_notebook(paths.failed_notebook)
         raise
     check_outputs(nb, paths.failed_notebook)  # R10: only protected outputs are published

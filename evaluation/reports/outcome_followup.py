@@ -533,7 +533,7 @@ def area_outcomes(report: Report):
     for i, key in enumerate(report.params.area_outcomes):
         if key not in catalogue:
             raise ParameterError(
-                f"unknown indicator '{key}'; the catalogue has: {', '.join(catalogue)}",
+                f"okänd indikator '{key}'; katalogen har: {', '.join(catalogue)}",
                 file=report.params.source_file,
                 parameter=f"area_outcomes.{i}",
             )

@@ -112,8 +112,8 @@ def _pick(report: Report, available: dict, default: list[str]) -> list[str]:
     unknown = [k for k in wanted if k not in available]
     if unknown:
         raise ParameterError(
-            f"unknown key figure '{unknown[0]}' for a {report.params.kind} report; "
-            f"choose from {', '.join(available)}",
+            f"okänt nyckeltal '{unknown[0]}' för en rapport av typen {report.params.kind}; "
+            f"välj bland {', '.join(available)}",
             file=report.params.source_file,
             parameter="summary",
         )

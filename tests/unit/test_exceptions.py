@@ -37,9 +37,14 @@ def test_round_trip_keeps_type_and_fields(error: EvaluationError) -> None:
 
 def test_user_message_names_where_and_what() -> None:
     err = DataError("bad", file="/x/a.csv", row=3, column="c", expected="int", found="'x'")
-    assert user_message(err) == "file a.csv, row 3, column 'c': bad (expected int; found 'x')"
+    assert user_message(err) == "fil /x/a.csv, kolumn 'c', rad 3: bad (väntat: int; hittat: 'x')"
+    assert user_message(err, name_only=True).startswith("fil a.csv, ")
+    assert user_message(err, with_file=False).startswith("kolumn 'c', rad 3: ")
     assert str(RenderError("boom", notebook="/tmp/n.ipynb", cell=2)) == "cell 2: boom"
     assert str(ParameterError("wrong", parameter="area")) == "parameter 'area': wrong"
+    many = DataError("bad", file="a.csv", column="c", row=2)
+    many.rows, many.count = [2, 5, 9], 3
+    assert "3 rader (2, 5, 9)" in user_message(many)
 
 
 def test_rebuild_prefers_the_json_line_over_the_message() -> None:

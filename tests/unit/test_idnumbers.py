@@ -118,12 +118,12 @@ def test_guard_frame_names_row_and_column_never_the_value(tmp_path) -> None:
     with pytest.raises(IdentityNumberError) as err:
         guard_frame(frame, tmp_path / "areas.gpkg")
     text = str(err.value)
-    assert "row 3" in text and "area_name" in text and "areas.gpkg" in text
+    assert "rad 3" in text and "area_name" in text and "areas.gpkg" in text
     assert "1212" not in text
     header = pd.DataFrame({"121212-1212": ["x"]})
     with pytest.raises(IdentityNumberError) as err:
         guard_frame(header, tmp_path / "areas.gpkg")
-    assert "row 1" in str(err.value) and "1212" not in str(err.value)
+    assert "rad 1" in str(err.value) and "1212" not in str(err.value)
 
 
 def test_guard_mapping_checks_keys_values_and_numbers(tmp_path) -> None:

@@ -144,7 +144,7 @@ def test_identity_number_is_rejected_without_echo(tmp_path):
     with pytest.raises(DataError) as err:
         read_contract_table(path, "referrals")
     text = str(err.value)
-    assert "row 3" in text and "referral_id" in text and "referrals.csv" in text
+    assert "rad 3" in text and "referral_id" in text and "referrals.csv" in text
     assert "1212" not in text
 
 

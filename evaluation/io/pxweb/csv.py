@@ -88,11 +88,11 @@ def read_csv(path: Path) -> pd.DataFrame:
             break
     if start is None:
         raise DataError(
-            "no header line found",
+            "ingen rubrikrad hittades",
             file=path,
             row=1,
-            expected="a header with dimension and value columns",
-            found="no columns",
+            expected="en rubrikrad med dimensions- och värdekolumner",
+            found="inga kolumner",
         )
     rows = list(csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=sep or ","))
     header = [h.strip() for h in rows[0]]
@@ -117,11 +117,11 @@ def read_csv(path: Path) -> pd.DataFrame:
         or (not long_form and not all(_PERIOD.match(v) for v in values))
     ):
         raise DataError(
-            "unexpected header in SCB CSV",
+            "oväntad rubrikrad i SCB-CSV",
             file=path,
             row=header_row,
-            expected="dimension columns (e.g. region, ålder, kön) then value "
-            "columns named '<content> <year>' or a 'Tid' column",
+            expected="dimensionskolumner (t.ex. region, ålder, kön) och sedan värdekolumner "
+            "med namn som '<innehåll> <år>' eller en kolumn 'Tid'",
             found=", ".join(header)[:120],
         )
     records = []
@@ -130,10 +130,10 @@ def read_csv(path: Path) -> pd.DataFrame:
             continue
         if len(row) != len(header):
             raise DataError(
-                "row has a different number of fields than the header",
+                "raden har ett annat antal fält än rubrikraden",
                 file=path,
                 row=offset,
-                expected=f"{len(header)} fields",
+                expected=f"{len(header)} fält",
                 found=f"{len(row)}",
             )
         key = [_csv_code(code, cell) for code, cell in zip(codes, row, strict=False)]

@@ -39,7 +39,7 @@ def read_pxweb(source: str | Path | dict) -> pd.DataFrame:
         return _from_document(source, "<response>")
     path = Path(source)
     if not path.exists():
-        raise DataError("file not found", file=path)
+        raise DataError("filen finns inte", file=path)
     if path.suffix.lower() in (".csv", ".txt"):
         from evaluation.io.pxweb.csv import read_csv
 
@@ -55,19 +55,19 @@ def load_json(path: str | Path) -> Any:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise DataError(
-            "file is not UTF-8 encoded JSON",
+            "filen är inte JSON i UTF-8",
             file=path,
-            expected="UTF-8 JSON",
-            found=f"undecodable byte at position {exc.start}",
+            expected="JSON i UTF-8",
+            found=f"oläslig byte på position {exc.start}",
         ) from None
     except json.JSONDecodeError as exc:
-        hint = " (the file looks truncated)" if raw.rstrip()[-1:] not in (b"}", b"]") else ""
+        hint = " (filen ser avkortad ut)" if raw.rstrip()[-1:] not in (b"}", b"]") else ""
         raise DataError(
-            f"file is not valid JSON{hint}",
+            f"filen är inte giltig JSON{hint}",
             file=path,
             row=exc.lineno,
-            expected="a complete JSON document",
-            found=f"{exc.msg} at line {exc.lineno}, column {exc.colno}",
+            expected="ett komplett JSON-dokument",
+            found=f"{exc.msg} på rad {exc.lineno}, kolumn {exc.colno}",
         ) from None
 
 
@@ -76,11 +76,11 @@ def _from_document(doc: Any, file: str | Path) -> pd.DataFrame:
         return _from_v1(doc, file)
     if isinstance(doc, dict) and ("dimension" in doc or doc.get("class") == "dataset"):
         return _from_jsonstat2(doc, file)
-    found = f"keys {sorted(doc)[:8]}" if isinstance(doc, dict) else type(doc).__name__
+    found = f"nycklar {sorted(doc)[:8]}" if isinstance(doc, dict) else type(doc).__name__
     raise DataError(
-        "not a PxWeb response",
+        "inget svar från PxWeb",
         file=file,
-        expected="PxWeb 'json' (columns, data) or 'json-stat2' (dimension, value)",
+        expected="PxWeb 'json' (columns, data) eller 'json-stat2' (dimension, value)",
         found=found,
     )
 
@@ -116,13 +116,13 @@ def _from_v1(doc: dict, file: str | Path) -> pd.DataFrame:
         contents = [c["code"] for c in columns if c.get("type") == "c"]
     except (TypeError, KeyError):
         raise DataError(
-            "a 'columns' entry has no 'code'", file=file, expected="columns with code, text, type"
+            "en post i 'columns' saknar 'code'", file=file, expected="kolumner med code, text, type"
         ) from None
     if not contents:
         raise DataError(
-            "response has no content column (type 'c')",
+            "svaret har ingen innehållskolumn (typ 'c')",
             file=file,
-            expected="at least one column of type 'c'",
+            expected="minst en kolumn av typ 'c'",
         )
     records = []
     for i, row in enumerate(doc["data"]):
@@ -142,7 +142,7 @@ def _v1_row(row: Any, i: int, n_dims: int, n_contents: int, file) -> tuple[list,
     where = f"data[{i}]"
     if not isinstance(row, dict) or "key" not in row or "values" not in row:
         raise DataError(
-            f"{where} has no 'key' and 'values'",
+            f"{where} saknar 'key' och 'values'",
             file=file,
             column=where,
             expected="{'key': [...], 'values': [...]}",
@@ -151,18 +151,18 @@ def _v1_row(row: Any, i: int, n_dims: int, n_contents: int, file) -> tuple[list,
     key, values = row["key"], row["values"]
     if len(key) != n_dims:
         raise DataError(
-            f"{where}.key does not match the dimension columns",
+            f"{where}.key stämmer inte med dimensionskolumnerna",
             file=file,
             column=where,
-            expected=f"{n_dims} codes",
-            found=f"{len(key)} codes",
+            expected=f"{n_dims} koder",
+            found=f"{len(key)} koder",
         )
     if len(values) != n_contents:
         raise DataError(
-            f"{where}.values does not match the content columns",
+            f"{where}.values stämmer inte med innehållskolumnerna",
             file=file,
             column=where,
-            expected=f"{n_contents} values",
+            expected=f"{n_contents} värden",
             found=f"{len(values)}",
         )
     return [str(k) for k in key], values
@@ -173,7 +173,7 @@ def _category_codes(dim: dict, name: str, file) -> list[str]:
         index = dim["category"]["index"]
     except (TypeError, KeyError):
         raise DataError(
-            f"dimension '{name}' has no category index",
+            f"dimensionen '{name}' saknar category.index",
             file=file,
             column=name,
             expected="dimension.<id>.category.index",
@@ -195,7 +195,7 @@ def _from_jsonstat2(doc: dict, file: str | Path) -> pd.DataFrame:
     for key in ("id", "size", "dimension", "value"):
         if key not in doc:
             raise DataError(
-                f"json-stat2 response has no '{key}'",
+                f"json-stat2-svaret saknar '{key}'",
                 file=file,
                 column=key,
                 expected="id, size, dimension, value",
@@ -204,17 +204,17 @@ def _from_jsonstat2(doc: dict, file: str | Path) -> pd.DataFrame:
     missing = [d for d in ids if d not in doc["dimension"]]
     if missing or len(ids) != len(sizes):
         raise DataError(
-            "json-stat2 'id' names a dimension that is not described",
+            "json-stat2 'id' nämner en dimension som inte beskrivs",
             file=file,
             column="dimension",
-            expected=f"dimensions {ids}",
-            found=f"missing {missing}" if missing else f"size {sizes}",
+            expected=f"dimensionerna {ids}",
+            found=f"saknas: {missing}" if missing else f"storlek {sizes}",
         )
     codes = [_category_codes(doc["dimension"][d], d, file) for d in ids]
     for d, size, cats in zip(ids, sizes, codes, strict=False):
         if len(cats) != size:
             raise DataError(
-                f"dimension '{d}' has {len(cats)} categories but size {size}",
+                f"dimensionen '{d}' har {len(cats)} kategorier men storleken {size}",
                 file=file,
                 column=d,
                 expected=str(size),
@@ -255,10 +255,10 @@ def _dense(values: Any, n: int, name: str, file) -> list:
         return out
     if len(values) != n:
         raise DataError(
-            f"json-stat2 '{name}' has the wrong length",
+            f"json-stat2 '{name}' har fel längd",
             file=file,
             column=name,
-            expected=f"{n} cells (product of size)",
+            expected=f"{n} celler (produkten av size)",
             found=f"{len(values)}",
         )
     return list(values)

@@ -67,7 +67,7 @@ def pxweb_to_area_statistics(
     for col in (region, time):
         if col not in frame.columns:
             raise DataError(
-                f"no dimension '{col}' in the PxWeb table",
+                f"dimensionen '{col}' finns inte i PxWeb-tabellen",
                 column=col,
                 expected=col,
                 found=", ".join(map(str, frame.columns)),
@@ -75,7 +75,7 @@ def pxweb_to_area_statistics(
     for col, wanted in (filters or {}).items():
         if col not in frame.columns:
             raise DataError(
-                f"filter on unknown dimension '{col}'",
+                f"filter på okänd dimension '{col}'",
                 column=col,
                 found=", ".join(map(str, frame.columns)),
             )
@@ -83,7 +83,7 @@ def pxweb_to_area_statistics(
         absent = sorted(set(wanted) - set(frame[col]))
         if absent:
             raise DataError(
-                f"dimension '{col}' has no value {absent}",
+                f"dimensionen '{col}' har inte värdet {absent}",
                 column=col,
                 expected=", ".join(sorted(frame[col].unique()))[:120],
             )
@@ -93,16 +93,16 @@ def pxweb_to_area_statistics(
         choices = sorted(frame[MEASURE].unique())
         if measure is None:
             raise DataError(
-                "the table has several content variables; name one with measure=",
+                "tabellen har flera innehållsvariabler; ange en med measure=",
                 column=MEASURE,
-                expected="one of " + ", ".join(choices),
+                expected="en av " + ", ".join(choices),
             )
         for name in (measure, denominator_measure):
             if name is not None and name not in choices:
                 raise DataError(
-                    f"no content variable '{name}'",
+                    f"innehållsvariabeln '{name}' finns inte",
                     column=MEASURE,
-                    expected="one of " + ", ".join(choices),
+                    expected="en av " + ", ".join(choices),
                 )
         if denominator_measure:
             denominators = (
@@ -117,9 +117,9 @@ def pxweb_to_area_statistics(
     varying = [c for c in keys if c not in (region, time) and frame[c].nunique() > 1]
     if varying:
         raise DataError(
-            f"dimensions {varying} still vary; fix them with filters=",
+            f"dimensionerna {varying} varierar fortfarande; lås dem med filters=",
             column=varying[0],
-            expected="one value per region and year",
+            expected="ett värde per region och år",
             found=", ".join(sorted(frame[varying[0]].unique()))[:120],
         )
     parsed = []
@@ -128,10 +128,10 @@ def pxweb_to_area_statistics(
             parsed.append(parse_region(code))
         except ValueError:
             raise DataError(
-                "region code maps to no area",
+                "regionkoden hör inte till något område",
                 column=region,
-                expected="DeSO/RegSO code (with optional _DeSO2025 suffix), "
-                "municipality code, or 00 for Sweden",
+                expected="DeSO/RegSO-kod (gärna med ändelsen _DeSO2025), "
+                "kommunkod, eller 00 för riket",
                 found=str(code),
             ) from None
     out = pd.DataFrame(
@@ -163,9 +163,9 @@ def age_band(label: str) -> tuple[int, int | None] | None:
     match = re.fullmatch(r"(\d*)\s*-\s*(\d*)|(\d+)\+?", text)
     if not match:
         raise DataError(
-            "age label is not a band",
+            "ålderstexten är inget åldersintervall",
             column="Alder",
-            expected="'-4', '5-9', '80-', '17' or 'totalt'",
+            expected="'-4', '5-9', '80-', '17' eller 'totalt'",
             found=label,
         )
     if match[3] is not None:
@@ -212,9 +212,9 @@ def sum_age_bands(
             else f"no band for ages {', '.join(gaps) or f'{lower}-{upper}'}"
         )
         raise DataError(
-            f"age bands do not add up to {label}",
+            f"åldersintervallen summerar inte till {label}",
             column=age,
-            expected=f"bands that exactly cover ages {label}",
+            expected=f"intervall som precis täcker åldrarna {label}",
             found=found,
         )
     chosen = frame[frame[age].isin([lab for *_, lab in inside])]

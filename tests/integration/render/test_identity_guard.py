@@ -114,7 +114,7 @@ def test_survey_question_text_and_column_names_are_guarded(tmp_path: Path) -> No
     )
     with pytest.raises(IdentityNumberError) as err:
         read_contract_table(questions, "survey_questions")
-    assert "row 3" in str(err.value) and "'text'" in str(err.value) and _clean(str(err.value))
+    assert "rad 3" in str(err.value) and "'text'" in str(err.value) and _clean(str(err.value))
     referrals = tmp_path / "referrals.csv"
     referrals.write_text(
         "referral_id,received_date,area_code,child_age,child_sex,reporter_category,"
@@ -123,7 +123,7 @@ def test_survey_question_text_and_column_names_are_guarded(tmp_path: Path) -> No
     )
     with pytest.raises(IdentityNumberError) as err:
         read_contract_table(referrals, "referrals")
-    assert "row 1" in str(err.value) and _clean(str(err.value))
+    assert "rad 1" in str(err.value) and _clean(str(err.value))
 
 
 def test_batch_with_an_area_named_like_a_number_names_no_folder_and_echoes_nothing(

@@ -113,8 +113,8 @@ def test_evaluation_error_in_notebook_surfaces_as_itself(
     assert (err.expected, err.found, err.message) == ("YYYY-MM-DD", "31/12", "not a date")
     assert err.cell == 4 and err.notebook.endswith("outcome_followup.failed.ipynb")
     assert str(err) == (
-        "file referrals.csv, row 7, column 'referral_date': not a date "
-        "(expected YYYY-MM-DD; found 31/12)"
+        "fil referrals.csv, kolumn 'referral_date', rad 7: not a date "
+        "(väntat: YYYY-MM-DD; hittat: 31/12)"
     )
     assert not (project / "out" / "skaggetorp" / "outcome_followup.html").exists()
 

@@ -44,7 +44,7 @@ def test_unknown_kind_names_file_and_key(tmp_path):
 def test_count_cannot_be_a_ratio(tmp_path):
     extra = tmp_path / "indicators.yaml"
     extra.write_text("population_total:\n  aggregation: ratio\n", encoding="utf-8")
-    with pytest.raises(ParameterError, match="does not fit kind"):
+    with pytest.raises(ParameterError, match="passar inte kind"):
         load_catalogue(extra)
 
 

@@ -278,5 +278,5 @@ def test_cli_fetch_scb_bad_select_and_clean_error(tmp_path, monkeypatch):
             str(tmp_path),
         ],
     )
-    assert failed.exit_code == 1 and "HTTP 429" in failed.output
+    assert failed.exit_code == 1 and "HTTP-status 429" in failed.output
     assert "Traceback" not in failed.output

@@ -75,7 +75,7 @@ def test_scb_regso_layer_uses_regso_names():
 
 def test_default_layer_prefers_deso_and_unknown_layer_is_named():
     assert read_areas(GPKG)["area_code"].str.len().eq(9).all()
-    with pytest.raises(DataError, match="no layer 'Kommun'"):
+    with pytest.raises(DataError, match="lagret 'Kommun' finns inte"):
         read_areas(GPKG, layer="Kommun")
 
 
@@ -114,13 +114,13 @@ def _contract(**changes):
 
 
 def test_duplicate_area_code_names_the_row(tmp_path):
-    with pytest.raises(DataError, match="not unique") as err:
+    with pytest.raises(DataError, match="förekommer flera gånger") as err:
         read_areas(_write(tmp_path, _contract(area_code=["A", "B", "A"])))
     assert (err.value.row, err.value.column, err.value.found) == (4, "area_code", "A")
 
 
 def test_municipality_code_must_have_four_digits(tmp_path):
-    with pytest.raises(DataError, match="4 digits") as err:
+    with pytest.raises(DataError, match="fyra siffror") as err:
         read_areas(_write(tmp_path, _contract(municipality_code=["0880", "880x", "0880"])))
     assert err.value.row == 3 and err.value.found == "880x"
 
@@ -128,7 +128,7 @@ def test_municipality_code_must_have_four_digits(tmp_path):
 def test_line_geometry_is_rejected(tmp_path):
     frame = _contract()
     frame.loc[1, "geometry"] = LineString([(0, 0), (1, 1)])
-    with pytest.raises(DataError, match="not a polygon") as err:
+    with pytest.raises(DataError, match="ingen polygon") as err:
         read_areas(_write(tmp_path, frame))
     assert err.value.row == 3 and err.value.found == "LineString"
 
@@ -137,12 +137,12 @@ def test_missing_crs(tmp_path):
     frame = _contract().set_crs(None, allow_override=True)
     with pytest.warns(UserWarning, match="crs"):
         path = _write(tmp_path, frame)
-    with pytest.raises(DataError, match="coordinate reference system"):
+    with pytest.raises(DataError, match="koordinatsystem"):
         read_areas(path)
 
 
 def test_missing_code_column(tmp_path):
-    with pytest.raises(DataError, match="missing column 'area_code'") as err:
+    with pytest.raises(DataError, match="kolumnen 'area_code' saknas") as err:
         read_areas(_write(tmp_path, _contract().rename(columns={"area_code": "kod"})))
     assert "desokod" in err.value.expected
 
@@ -157,7 +157,7 @@ def test_aggregate_areas_dissolves_squares():
 
 def test_aggregate_areas_unknown_mapping_code():
     bad = pd.concat([MAPPING, pd.DataFrame({"From_Code ": ["0880C9999"], "to_code": ["norr"]})])
-    with pytest.raises(DataError, match="matches no area") as err:
+    with pytest.raises(DataError, match="finns inte i områdesfilen") as err:
         aggregate_areas(read_areas(GPKG), bad)
     assert err.value.found == "0880C9999" and err.value.row == 6
 
@@ -197,7 +197,7 @@ def test_not_aggregable_kind_and_strict_mode(tmp_path):
     extra.write_text("foreign_born_share:\n  aggregation: none\n", encoding="utf-8")
     out = aggregate_statistics(_stats(), MAPPING, load_catalogue(extra))
     assert set(out.loc[out["indicator"] == "foreign_born_share", "flag"]) == {"not_aggregable"}
-    with pytest.raises(DataError, match="cannot be aggregated"):
+    with pytest.raises(DataError, match="kan inte slås samman"):
         aggregate_statistics(_stats(), MAPPING, load_catalogue(), strict=True)
 
 
@@ -225,7 +225,7 @@ def test_statistics_code_with_no_area():
         ],
         ignore_index=True,
     )
-    with pytest.raises(DataError, match="maps to no evaluated area") as err:
+    with pytest.raises(DataError, match="hör inte till något utvärderat område") as err:
         aggregate_statistics(stats, MAPPING, load_catalogue())
     assert err.value.found == "0880C7777" and err.value.row == 14
     out = aggregate_statistics(stats, MAPPING, load_catalogue(), unmapped="drop")
@@ -235,6 +235,6 @@ def test_statistics_code_with_no_area():
 def test_mapping_code_without_statistics():
     stats = _stats()
     stats = stats[stats["area_code"] != "0880A0040"]
-    with pytest.raises(DataError, match="no rows in the statistics") as err:
+    with pytest.raises(DataError, match="har inga rader i statistiken") as err:
         aggregate_statistics(stats, MAPPING, load_catalogue())
     assert err.value.found == "0880A0040"

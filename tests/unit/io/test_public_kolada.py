@@ -82,10 +82,10 @@ def test_truncated_kolada_file(tmp_path):
 def test_missing_key_is_named(tmp_path):
     page = _pages()[1]
     del page["values"][1]["municipality"]
-    with pytest.raises(DataError, match=r"values\[1\] lacks \['municipality'\]"):
+    with pytest.raises(DataError, match=r"values\[1\] saknar \['municipality'\]"):
         read_kolada(page)
 
 
 def test_not_a_data_response():
-    with pytest.raises(DataError, match="not a Kolada data response"):
+    with pytest.raises(DataError, match="inget datasvar från Kolada"):
         read_kolada({"columns": [], "data": []})

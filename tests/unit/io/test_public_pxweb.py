@@ -122,7 +122,7 @@ def test_to_area_statistics_population_total():
 
 
 def test_to_area_statistics_needs_filters_for_varying_dimensions():
-    with pytest.raises(DataError, match="still vary"):
+    with pytest.raises(DataError, match="varierar fortfarande"):
         pxweb_to_area_statistics(read_pxweb(KALMAR), "population_total", filters={"Kon": "1+2"})
 
 
@@ -184,20 +184,20 @@ def test_jsonstat2_undescribed_dimension(tmp_path):
     del doc["dimension"]["Kon"]
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(DataError, match="not described") as err:
+    with pytest.raises(DataError, match="inte beskrivs") as err:
         read_pxweb(path)
     assert "Kon" in str(err.value) and "bad.json" in str(err.value)
 
 
 def test_unknown_json_shape():
-    with pytest.raises(DataError, match="not a PxWeb response"):
+    with pytest.raises(DataError, match="inget svar från PxWeb"):
         read_pxweb({"hello": 1})
 
 
 def test_region_code_that_maps_to_no_area():
     frame = read_pxweb(KALMAR)
     frame["Region"] = frame["Region"].replace("0880R003_RegSO2025", "Kalmar centrum")
-    with pytest.raises(DataError, match="maps to no area") as err:
+    with pytest.raises(DataError, match="hör inte till något område") as err:
         pxweb_to_area_statistics(
             frame, "population_total", filters={"Kon": "1+2", "Alder": "totalt"}
         )
@@ -207,6 +207,6 @@ def test_region_code_that_maps_to_no_area():
 def test_csv_with_unexpected_header(tmp_path):
     path = tmp_path / "odd.csv"
     path.write_text('"region","ålder","kön","antal"\n"0880","totalt","män",12\n', encoding="utf-8")
-    with pytest.raises(DataError, match="unexpected header") as err:
+    with pytest.raises(DataError, match="oväntad rubrikrad") as err:
         read_pxweb(path)
     assert err.value.row == 1 and "antal" in err.value.found

@@ -173,14 +173,14 @@ def test_sensitive_hides_zero_and_hundred_percent_of_small_groups():
 @pytest.mark.parametrize(
     "table, message",
     [
-        pytest.param(pd.DataFrame({"a": [1.5, 2]}), "whole", id="fraction"),
-        pytest.param(pd.DataFrame({"a": [-1, 2]}), "non-negative", id="negative"),
-        pytest.param(pd.DataFrame({"a": [np.nan, 2]}), "missing", id="nan"),
-        pytest.param(pd.DataFrame({"a": ["x", "y"]}), "counts", id="text"),
+        pytest.param(pd.DataFrame({"a": [1.5, 2]}), "heltal", id="fraction"),
+        pytest.param(pd.DataFrame({"a": [-1, 2]}), "inte är negativa", id="negative"),
+        pytest.param(pd.DataFrame({"a": [np.nan, 2]}), "tomma värden", id="nan"),
+        pytest.param(pd.DataFrame({"a": ["x", "y"]}), "innehåller inte antal", id="text"),
         pytest.param(
             pd.DataFrame({"a": [1, 2]}, index=["x", "Totalt"]), "Totalt", id="has-margins"
         ),
-        pytest.param(pd.DataFrame({"a": []}), "empty", id="empty"),
+        pytest.param(pd.DataFrame({"a": []}), "är tom", id="empty"),
     ],
 )
 def test_bad_input_is_refused(table, message):

@@ -60,7 +60,7 @@ def test_check_outputs_keeps_a_cleaned_notebook_and_names_the_cell(tmp_path) -> 
     kept = tmp_path / "kind.failed.ipynb"
     with pytest.raises(RenderError) as err:
         check_outputs(nb, kept)
-    assert err.value.cell == 2 and "'x = 1'" in str(err.value) and "a value" in str(err.value)
+    assert err.value.cell == 2 and "'x = 1'" in str(err.value) and "ett värde" in str(err.value)
     assert unprotected_outputs(nbformat.read(kept, as_version=4)) == []
 
 
