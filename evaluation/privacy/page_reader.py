@@ -32,9 +32,10 @@ SHARE_N_MAX = 20_000
 """Largest denominator enumerated for a share (beyond any area's yearly cases)."""
 RATE_K_MAX = 20_000
 _APPENDIX = "Skyddade tabeller och diagram i rapporten"  # the R10 appendix: counts of cells
-PUBLIC_SERIES = ("Riket", "Referensvärde", "Rang")
+PUBLIC_SERIES = ("Riket", "Referensvärde", "Rang", "Mål", "målet")
 """Columns, rows and chart series of figures from outside the case data (national
-statistics, a survey's reference values, a rank among areas): not in any ledger."""
+statistics, a survey's reference values, a rank among areas, a target set in the
+parameters): not in any ledger."""
 
 _NUM = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+"
 _DEC = rf"(?:{_NUM})(?:,\d+)?"
@@ -287,7 +288,7 @@ def _sentences(where: str, caption: str, text: str, out: list[PageFigure]) -> No
             continue  # "95 % intervall": the level, not a figure
         series = re.split(r"[;:]", scope[: m.start()])[-1].strip()
         if series.startswith(PUBLIC_SERIES):
-            continue  # a national figure ("Riket 80,7 %", "Riket från 79,6 % … till 80,7 %")
+            continue  # "Riket 80,7 %", "Riket från 79,6 % … till 80,7 %", "målet 50 %"
         v = m.group(1)
         out.append(
             PageFigure(where, caption, "", "", "share", m.group(0), number(v), decimals=decimals(v))

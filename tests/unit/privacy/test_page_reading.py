@@ -136,5 +136,14 @@ def test_public_reference_series_and_rule_thresholds_are_not_read():
     cells = pd.DataFrame({"A": ["12,0 %"], "Riket": ["80,7 %"]}, index=["Andel"])
     page = Table(cells, "Profil")._repr_html_()
     page += Note("Svarsfrekvensen var under 50 % (95 % intervall).")._repr_html_()
+    alt = (
+        "Linjediagram: x: A från 40,1 % (2021) till 12,0 % (2023). Streckad grå linje: målet 50 %."
+    )
+    page += Chart(b"", alt=alt, caption="")._repr_html_()
     figs = read_page(page)
-    assert {(f.where, f.value) for f in figs} == {("table", 12.0), ("csv", 12.0)}
+    assert {(f.where, f.value) for f in figs} == {
+        ("table", 12.0),
+        ("csv", 12.0),
+        ("alt", 40.1),
+        ("alt", 12.0),
+    }
