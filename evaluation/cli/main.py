@@ -147,23 +147,25 @@ def run(
     try:
         _check_file_kind(params, "params")
         from evaluation.load.cachedir import cache_dir_outside
+        from evaluation.params import load_params
+        from evaluation.reports.preflight import preflight
+
+        if output_dir is None:
+            output_dir = project_root(params) / "reports" / "adhoc"
+        cache = cache_dir_outside(output_dir)  # private: record-level data never in reports/
+        # Bad input fails here, in seconds: before any folder is made, and before the
+        # renderer and the privacy audit (scipy, the kernel machinery) are even imported.
+        preflight(load_params(params), cache)
+        from evaluation.privacy.publication import publish_one
         from evaluation.render import render_report
         from evaluation.render.batch import _stop_on_signals
         from evaluation.render.lock import folder_lock
         from evaluation.render.paths import remove_legacy_cache, remove_stale_temp_files
 
-        if output_dir is None:
-            output_dir = project_root(params) / "reports" / "adhoc"
         if output_dir.is_dir():  # nothing is created before the inputs have been read
             remove_legacy_cache(output_dir)
             for folder in [output_dir, *[p for p in output_dir.iterdir() if p.is_dir()]]:
                 remove_stale_temp_files(folder)
-        cache = cache_dir_outside(output_dir)  # private: record-level data never in reports/
-        from evaluation.params import load_params
-        from evaluation.privacy.publication import publish_one
-        from evaluation.reports.preflight import preflight
-
-        preflight(load_params(params), cache)  # bad input: fail before any folder is made
         with folder_lock(output_dir), _stop_on_signals():
             # R0: the same hidden set and joint audit as a batch (the folder and its neighbours)
             result, audit = publish_one(

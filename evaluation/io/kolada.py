@@ -67,8 +67,8 @@ def _page_records(page: Any, number: int, file) -> list[tuple]:
         )
     if next_link(page) and isinstance(file, Path):
         warnings.warn(
-            f"{file.name}: page {number} links to a next page that is not in the "
-            "file; the data may be incomplete",
+            f"{file.name}: sida {number} länkar till en nästa sida som inte finns i "
+            "filen; datan kan vara ofullständig",
             stacklevel=3,
         )
     records = []

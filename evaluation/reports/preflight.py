@@ -129,7 +129,6 @@ def check_against_data(params: EvaluationParams, data) -> None:
 
 def preflight(params: EvaluationParams, cache_dir: str | Path | None = None) -> None:
     """Every check of one evaluation that needs no kernel; raises the package's errors."""
-    from evaluation.load.dataset import load_data
     from evaluation.load.inspect import inspect_folder, table_files
 
     own = _own_notebook(params.kind)
@@ -137,6 +136,8 @@ def preflight(params: EvaluationParams, cache_dir: str | Path | None = None) -> 
         check_area_names(params)
         folder = Path(params.data)
         check_tables(params, {t for t, paths in table_files(folder).items() if paths}, folder)
+    from evaluation.load.dataset import load_data  # after the fast checks: a heavy import
+
     try:
         data = load_data(params.data, cache_dir=cache_dir)
     except DataError:

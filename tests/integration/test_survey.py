@@ -111,10 +111,10 @@ def test_every_scale_lists_answers_negative_first_and_positive_last():
 
 
 def test_unknown_scale_and_unknown_answer_raise_data_errors():
-    with pytest.raises(DataError, match="unknown answer scale"):
+    with pytest.raises(DataError, match="okänd svarsskala"):
         scale("agree7", question="q9")
     rows = _answers("2024", "q1", {"4": 3, "instämmer": 1})
-    with pytest.raises(DataError, match="not codes of the scale agree5"):
+    with pytest.raises(DataError, match="inte är koder i skalan agree5"):
         si.positive_shares([Q_AGREE], _responses(rows), ["2024"])
 
 

@@ -53,6 +53,34 @@ def test_missing_renamed_and_unknown_files_are_named_with_the_kinds(sample_copy,
     assert out.strip().splitlines()[-1].startswith("Resultat: FEL")
 
 
+def test_removing_any_contract_file_names_it_with_the_kinds_affected(sample_copy, tmp_path):
+    from evaluation.metadata.requirements import kinds_using
+
+    folder = _copy(sample_copy, tmp_path)
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".csv", ".gpkg"))
+    assert len(files) >= 10
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    for path in files:
+        path.rename(hidden / path.name)
+        result = runner.invoke(app, ["validate", str(folder)])
+        (hidden / path.name).rename(path)
+        table = "areas" if path.suffix == ".gpkg" else path.stem
+        uses = kinds_using(table)
+        line = next(
+            (x for x in result.output.splitlines() if f"saknas  {table} " in x), result.output
+        )
+        assert path.name in line, (path.name, result.output)
+        for kind in uses:
+            assert kind in line, (path.name, kind, line)
+        assert result.exit_code == (2 if uses else 0), (path.name, result.output)
+        assert (
+            result.output.strip()
+            .splitlines()[-1]
+            .startswith("Resultat: FEL" if uses else "Resultat: OK")
+        )
+
+
 def test_three_bad_rows_are_reported_in_one_run(sample_copy, tmp_path):
     folder = _copy(sample_copy, tmp_path)
     path = folder / "investigations.csv"

@@ -76,9 +76,9 @@ def test_fingerprint_and_loader_resolve_names_alike(tiny: Path, tmp_path: Path) 
     (folder / "Referrals.CSV").write_text(text.replace(",11,", ",12,", 1))
     assert data_fingerprint(folder)["Referrals.CSV"] != before["Referrals.CSV"]
     shutil.copyfile(folder / "Referrals.CSV", folder / "referrals.csv")
-    with pytest.raises(DataError, match="Referrals.CSV and referrals.csv"):
+    with pytest.raises(DataError, match="Referrals.CSV och referrals.csv"):
         data_fingerprint(folder)
-    with pytest.raises(DataError, match="more than one file"):
+    with pytest.raises(DataError, match="flera filer innehåller samma tabell"):
         evaluation.load_data(folder)
 
 
@@ -87,7 +87,7 @@ def test_a_folder_where_a_file_belongs_is_refused(tiny: Path, tmp_path: Path) ->
     shutil.copytree(tiny, folder)
     (folder / "activities.csv").unlink()
     (folder / "activities.csv").mkdir()
-    with pytest.raises(DataError, match="a folder where a data file is expected"):
+    with pytest.raises(DataError, match="en mapp där en datafil väntas"):
         evaluation.load_data(folder)
 
 

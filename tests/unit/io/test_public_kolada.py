@@ -45,7 +45,7 @@ def test_saved_v2_file():
 
 
 def test_single_page_with_next_link_warns():
-    with pytest.warns(UserWarning, match="incomplete"):
+    with pytest.warns(UserWarning, match="ofullständig"):
         read_kolada(PAGE1)
 
 
@@ -74,7 +74,7 @@ def test_mapped_kpi_missing_from_data():
 def test_truncated_kolada_file(tmp_path):
     path = tmp_path / "page.json"
     path.write_text(PAGE2.read_text(encoding="utf-8")[:300], encoding="utf-8")
-    with pytest.raises(DataError, match="truncated") as err:
+    with pytest.raises(DataError, match="avkortad") as err:
         read_kolada(path)
     assert err.value.file == str(path)
 
