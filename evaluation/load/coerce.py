@@ -158,7 +158,7 @@ def _number_marks(raw: RawTable, text: pd.Series, col: Column) -> tuple[str | No
         thousands, decimal = ",", "."
     elif dot_thou or (comma_dec and seen["dot_group"]):
         thousands, decimal = ".", ","
-    elif col.kind == "int":
+    elif col.kind == "int" and not (comma_dec or dot_dec):  # 11,0 is eleven: a decimal mark
         thousands = "," if seen["comma_group"] else "." if seen["dot_group"] else None
         if seen["comma_group"] and seen["dot_group"]:
             raise refuse("both ',' and '.' are used between groups of three digits")

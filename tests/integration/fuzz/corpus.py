@@ -396,9 +396,17 @@ def header_spelling(folder: Path, rng: random.Random, v: Variant) -> None:
     """Header names in other case or with spaces around them: the same table."""
     table = rng.choice(CSV_TABLES)
     frame = _read(folder, table)
-    style = rng.choice([str.upper, str.title, lambda c: f" {c} ", lambda c: f"{c}\t"])
+    how = rng.choice(["upper", "title", "spaces", "tab"])
+    style = {
+        "upper": str.upper,
+        "title": str.title,
+        "spaces": lambda c: f" {c} ",
+        "tab": lambda c: f"{c}\t",
+    }[how]
     _write(frame.rename(columns={c: style(c) for c in frame.columns}), folder, table)
-    v.what = table
+    v.what = f"{table} {how}"
+    if how == "tab":  # more tabs than commas in the header: the separator is in doubt
+        v.expect = EITHER
 
 
 def extra_column(folder: Path, rng: random.Random, v: Variant) -> None:
