@@ -169,9 +169,14 @@ def read_metadata_once(folder: str | Path) -> tuple[DataMetadata, dict[str, str]
     The file is found as the fingerprint finds it (any case); None for a folder without one.
     """
     folder = Path(folder)
-    path = resolve_files(folder).get(Path(METADATA_FILE).stem)
-    if path is None:
+    stem = Path(METADATA_FILE).stem
+    hits = candidates(folder).get(stem, [])
+    problem = candidate_problem(stem, hits)
+    if problem is not None:
+        raise problem
+    if not hits:
         return DataMetadata(name=folder.name, synthetic=False), None
+    path = hits[0]
     data, digest = read_once(path)
     return _parse_metadata(folder, path, data), {path.name: digest}
 
