@@ -30,9 +30,9 @@ _SOURCES = {
 }
 
 
-def _layer(path: Path, layer: str | None) -> str | None:
+def _layer(source, layer: str | None, path: Path) -> str | None:
     try:
-        layers = [name for name, _ in pyogrio.list_layers(path)]
+        layers = [name for name, _ in pyogrio.list_layers(source)]
     except Exception as exc:  # GDAL raises its own types for unreadable files
         raise DataError(
             f"kan inte öppnas som kartfil: {exc}",
@@ -75,17 +75,29 @@ def _division(frame: pd.DataFrame, layer: str | None) -> pd.Series | None:
     return None
 
 
-def read_areas(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+def read_areas(
+    path: str | Path, layer: str | None = None, *, data: bytes | None = None
+) -> gpd.GeoDataFrame:
     """Read areas.gpkg/areas.geojson or an SCB DeSO/RegSO GeoPackage into the contract columns.
 
+    ``data`` are the file's bytes when the caller has read (and hashed) them already.
     Returns area_code, area_name, municipality_code, (division), geometry in EPSG:3006, then
     any extra columns. Raises DataError naming file, row, column, expected and found.
     """
     path = Path(path)
-    if not path.exists():
+    if data is None and not path.exists():
         raise DataError("filen finns inte", file=path)
-    layer = _layer(path, layer)
-    frame = gpd.read_file(path, layer=layer, engine="pyogrio")
+    import io
+    import warnings
+
+    with warnings.catch_warnings():  # GDAL: in-memory GeoPackage "non conformant extension"
+        warnings.simplefilter("ignore", RuntimeWarning)
+        source = (lambda: io.BytesIO(data)) if data is not None else (lambda: path)
+        layer = _layer(source(), layer, path)
+        try:
+            frame = gpd.read_file(source(), layer=layer, engine="pyogrio")
+        except Exception as exc:  # GDAL raises its own types for unreadable files
+            raise DataError(f"kan inte läsas som kartfil: {exc}", file=path) from None
     frame = frame.rename(
         columns={c: c.strip().lower() for c in frame.columns if c != frame.geometry.name}
     )

@@ -109,18 +109,20 @@ def _normalise_columns(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     return frame
 
 
-def read_csv(path: Path) -> RawTable:
+def read_csv(path: Path, data: bytes | None = None) -> RawTable:
     """Read a CSV file as text cells, detecting encoding, separator and decimal mark.
 
-    Arrow reads UTF-8 files straight from disk (it skips a BOM and rejects invalid
-    UTF-8); only legacy-encoded files are decoded in Python first.
+    ``data`` are the file's bytes when the caller has read (and hashed) them; then
+    the file is not opened again. Arrow parses UTF-8 bytes directly (it skips a BOM
+    and rejects invalid UTF-8); only legacy-encoded files are decoded in Python first.
     """
-    with path.open("rb") as fh:
-        head = fh.read(1 << 16)
+    if data is None:
+        data = path.read_bytes()
+    head = data[: 1 << 16]
     if not head.strip():
         raise DataError("filen är tom", file=path, expected="en rubrikrad och datarader")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a byte-order mark
-        text = _decode(path.read_bytes(), path)
+        text = _decode(data, path)
         sep = _separator(text.split("\n", 1)[0], path)
         frame = _pandas_csv(text, sep, path)
         return RawTable(
@@ -142,15 +144,15 @@ def read_csv(path: Path) -> RawTable:
     sep = _separator(header, path)
     if utf8:
         try:
-            frame = _arrow_csv(path, sep, header)
+            frame = _arrow_csv(_buffer(data), sep, header)
             return RawTable(
                 _normalise_columns(frame, path), path, decimal_comma=(sep == ";"), first_data_row=2
             )
         except Exception:  # noqa: BLE001 - not UTF-8 after all, or a broken row: look closer
             pass
-    text = _decode(path.read_bytes(), path)
+    text = _decode(data, path)
     try:
-        frame = _arrow_csv(io.BytesIO(text.encode("utf-8")), sep, text.split("\n", 1)[0])
+        frame = _arrow_csv(_buffer(text.encode("utf-8")), sep, text.split("\n", 1)[0])
     except Exception:  # noqa: BLE001 - Arrow's message may quote the row; find it with pandas
         frame = _pandas_csv(text, sep, path)
     return RawTable(
@@ -158,12 +160,11 @@ def read_csv(path: Path) -> RawTable:
     )
 
 
-def _is_utf8(raw: bytes) -> bool:
-    try:
-        raw.decode("utf-8")
-        return True
-    except UnicodeDecodeError:
-        return False
+def _buffer(data: bytes):
+    """A zero-copy Arrow input stream over bytes already in memory."""
+    import pyarrow as pa
+
+    return pa.BufferReader(pa.py_buffer(data))
 
 
 def _arrow_csv(source, sep: str, header: str) -> pd.DataFrame:
@@ -220,10 +221,11 @@ def _parser_error_row(message: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def read_excel(path: Path, sheet: str | int = 0) -> RawTable:
-    """Read the first (or a named) sheet of an .xlsx file, keeping Excel's own types."""
+def read_excel(path: Path, data: bytes | None = None, sheet: str | int = 0) -> RawTable:
+    """Read the first (or a named) sheet of an .xlsx file (or its bytes), keeping Excel's types."""
+    source = io.BytesIO(data) if data is not None else path
     try:
-        frame = pd.read_excel(path, sheet_name=sheet, dtype=object, engine="openpyxl")
+        frame = pd.read_excel(source, sheet_name=sheet, dtype=object, engine="openpyxl")
     except ValueError as exc:
         raise DataError(f"kan inte läsa bladet: {exc}", file=path) from None
     except Exception as exc:  # openpyxl raises many types for a corrupt file
@@ -231,10 +233,10 @@ def read_excel(path: Path, sheet: str | int = 0) -> RawTable:
     return RawTable(_normalise_columns(frame, path), path, decimal_comma=False, first_data_row=2)
 
 
-def read_parquet(path: Path) -> RawTable:
-    """Read a Parquet file; row numbers are reported as if it were a sheet with a header."""
+def read_parquet(path: Path, data: bytes | None = None) -> RawTable:
+    """Read a Parquet file (or its bytes); rows are numbered as if it were a sheet with a header."""
     try:
-        frame = pd.read_parquet(path)
+        frame = pd.read_parquet(io.BytesIO(data) if data is not None else path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
         raise DataError(f"ingen läsbar Parquet-fil ({type(exc).__name__})", file=path) from None
     return RawTable(_normalise_columns(frame, path), path, decimal_comma=False, first_data_row=2)
@@ -245,13 +247,23 @@ Reader = Callable[[Path], RawTable]
 
 #: Registry of table readers by lower-case file suffix, in order of preference.
 READERS: dict[str, Reader] = {}
+#: Readers that also take the file's bytes (``reader(path, data)``), so nothing is read twice.
+_READS_BYTES: set[str] = set()
 
 
-def register_reader(suffix: str, reader: Reader) -> None:
-    """Accept files ending in ``suffix`` (e.g. ``".tsv"``) as tables, read by ``reader``."""
+def register_reader(suffix: str, reader: Reader, *, takes_bytes: bool = False) -> None:
+    """Accept files ending in ``suffix`` (e.g. ``".tsv"``) as tables, read by ``reader``.
+
+    With ``takes_bytes`` the reader is called as ``reader(path, data)`` with the bytes
+    the loader has already read and hashed.
+    """
     if not suffix.startswith(".") or len(suffix) < 2:
         raise ValueError(f"a suffix starts with '.', got {suffix!r}")
     READERS[suffix.lower()] = reader
+    if takes_bytes:
+        _READS_BYTES.add(suffix.lower())
+    else:
+        _READS_BYTES.discard(suffix.lower())
 
 
 def table_suffixes() -> tuple[str, ...]:
@@ -259,15 +271,20 @@ def table_suffixes() -> tuple[str, ...]:
     return tuple(READERS)
 
 
-register_reader(".csv", read_csv)
-register_reader(".xlsx", read_excel)
-register_reader(".parquet", read_parquet)
+register_reader(".csv", read_csv, takes_bytes=True)
+register_reader(".xlsx", read_excel, takes_bytes=True)
+register_reader(".parquet", read_parquet, takes_bytes=True)
 
 
-def read_raw(path: str | Path) -> RawTable:
-    """Read any supported tabular file by its suffix."""
+def read_raw(path: str | Path, data: bytes | None = None) -> RawTable:
+    """Read any supported tabular file by its suffix; from ``data`` when given (its bytes).
+
+    A registered reader that cannot take bytes reads the file itself; the file's
+    stat identity is then checked to be unchanged, so the caller's hash still holds.
+    """
     path = Path(path)
-    reader = READERS.get(path.suffix.lower())
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
     if reader is None:
         raise DataError(
             "filtypen stöds inte",
@@ -275,4 +292,17 @@ def read_raw(path: str | Path) -> RawTable:
             expected=", ".join(READERS),
             found=path.suffix or "no suffix",
         )
-    return reader(path)
+    if data is None:
+        return reader(path)
+    if suffix in _READS_BYTES:
+        return reader(path, data)  # type: ignore[call-arg]
+    before = path.stat()
+    table = reader(path)
+    after = path.stat()
+    if (before.st_ino, before.st_size, before.st_mtime_ns) != (
+        after.st_ino,
+        after.st_size,
+        after.st_mtime_ns,
+    ) or after.st_size != len(data):
+        raise DataError("filen ändrades medan den lästes; kör igen", file=path)
+    return table

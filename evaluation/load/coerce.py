@@ -158,7 +158,7 @@ def _number_marks(raw: RawTable, text: pd.Series, col: Column) -> tuple[str | No
         thousands, decimal = ",", "."
     elif dot_thou or (comma_dec and seen["dot_group"]):
         thousands, decimal = ".", ","
-    elif col.kind == "int":
+    elif col.kind == "int" and not (comma_dec or dot_dec):  # 11,0 is eleven: a decimal mark
         thousands = "," if seen["comma_group"] else "." if seen["dot_group"] else None
         if seen["comma_group"] and seen["dot_group"]:
             raise refuse("både ',' och '.' står mellan grupper om tre siffror")
@@ -222,11 +222,32 @@ def _numbers(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
     return out
 
 
+#: No whole number in the contract (ages, years, counts of people) comes near this;
+#: a larger one is an export error (a pasted id, 1e15), not a count.
+MAX_WHOLE = 10**9
+
+
 def _int(raw: RawTable, s: pd.Series, col: Column) -> pd.Series:
+    if not pd.api.types.is_numeric_dtype(s):  # 1e3 is how a spreadsheet shows a lost count
+        text = s.astype("string").str.strip()
+        exponent = text.str.fullmatch(r"[-+]?[\d.,]+[eE][-+]?\d+").fillna(False).astype(bool)
+        if exponent.any():
+            raise _fail_rows(raw, exponent, col, s)
     out = _numbers(raw, s, col)
     frac = out.notna() & (out != np.floor(out))
     if frac.any():
         raise _fail_rows(raw, frac, col, s)
+    huge = (out.abs() > MAX_WHOLE).fillna(False).astype(bool)
+    if huge.any():
+        pos = int(np.flatnonzero(huge.to_numpy())[0])
+        raise _fail(
+            raw,
+            pos,
+            col,
+            s.iloc[pos],
+            "orimligt stort tal",
+            f"högst {MAX_WHOLE:,}".replace(",", " "),
+        )
     return out.astype("Int64")
 
 

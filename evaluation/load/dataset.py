@@ -23,7 +23,8 @@ from evaluation.load.coerce import coerce_table, guard_identity_numbers
 from evaluation.load.fingerprint import (
     DataMetadata,
     data_fingerprint,
-    read_metadata,
+    read_metadata_once,
+    read_once,
     resolve_files,
     sha256_file,
 )
@@ -69,31 +70,40 @@ class Dataset:
                 )
 
 
-def read_contract_table(path: Path, name: str) -> pd.DataFrame:
-    """Read, guard, type and validate one contract table file."""
+def read_contract_table(path: Path, name: str, data: bytes | None = None) -> pd.DataFrame:
+    """Read, guard, type and validate one contract table file (or its bytes, ``data``)."""
     spec = TABLES[name]
-    raw = read_raw(path)
+    raw = read_raw(path, data)
     guard_identity_numbers(raw, spec)
     frame = coerce_table(raw, spec)
     assert frame is not None  # without a problem list, coerce_table raises instead
     return validate_table(frame, spec, path)
 
 
-def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
+def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str], dict[str, str]]:
+    """Every table of ``folder``, the file names used, and the SHA-256 of the bytes parsed.
+
+    Each file is read once: its bytes are hashed and those same bytes are parsed, so the
+    provenance names exactly what the tables were built from.
+    """
     resolved = resolve_files(folder)
     files: dict[str, str] = {name: resolved[name].name for name in TABLES if name in resolved}
+    read: dict[str, str] = {}  # file name -> sha256 of the bytes parsed
+
+    def one(name: str, path: Path) -> pd.DataFrame:
+        data, read[path.name] = read_once(path)
+        return read_contract_table(path, name, data)
+
     # Arrow parsing and most column kernels release the GIL, so two threads use both cores.
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        futures = {
-            name: pool.submit(read_contract_table, folder / file, name)
-            for name, file in files.items()
-        }
+        futures = {name: pool.submit(one, name, folder / file) for name, file in files.items()}
         tables: dict[str, object] = {name: futures[name].result() for name in files}
     area_path = resolved.get("areas")
     if area_path is not None:
         from evaluation.io.geo import read_areas
 
-        tables["areas"] = read_areas(area_path)
+        data, read[area_path.name] = read_once(area_path)
+        tables["areas"] = read_areas(area_path, data=data)
         files["areas"] = area_path.name
     check_references(tables, files, folder)
     if "area_statistics" in tables:
@@ -104,7 +114,11 @@ def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str]]:
         tables["area_statistics"] = normalise_folder_shares(
             stats, folder, folder / files["area_statistics"]
         )
-    return apply_mapping(tables, folder), files
+    if "indicators" in resolved:  # the catalogue read for the checks above, hashed as read
+        from evaluation.load.shares import folder_catalogue_digest
+
+        read[resolved["indicators"].name] = folder_catalogue_digest(folder)
+    return apply_mapping(tables, folder), files, read
 
 
 def _cache_key(fingerprint: dict[str, str]) -> str:
@@ -204,8 +218,10 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError("datamappen finns inte", file=folder)
-    fingerprint = data_fingerprint(folder)
-    metadata = read_metadata(folder)
+    fingerprint = data_fingerprint(folder)  # the cache key: hashed once per file version
+    metadata, meta_hash = read_metadata_once(folder)
+    if meta_hash is not None:
+        fingerprint = {**fingerprint, **meta_hash}
     cache_dir = cache_dir or os.environ.get(CACHE_ENV)
     cached = Path(cache_dir) / _cache_key(fingerprint) if cache_dir else None
     tables: dict[str, Any] | None = None
@@ -219,10 +235,11 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
                 file=sys.stderr,
             )
     if tables is None:
-        tables, files = _read_all(folder)
-        # Provenance is what was read: a file that changed meanwhile has new hashes.
-        if data_fingerprint(folder) != fingerprint:
-            raise DataError("en datafil ändrades medan den lästes; kör igen", file=folder)
-        if cached is not None:
+        tables, files, read = _read_all(folder)
+        # Provenance is what was read: the hashes of the very bytes parsed (a file that
+        # changed since the key was computed has its new hash here, and its new content).
+        fingerprint = {**read, **(meta_hash or {})}
+        if cache_dir:
+            cached = Path(cache_dir) / _cache_key(fingerprint)
             _write_cache(cached, tables, files, fingerprint)
     return Dataset(folder=folder, metadata=metadata, fingerprint=fingerprint, files=files, **tables)

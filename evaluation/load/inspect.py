@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from evaluation.exceptions import DataError
-from evaluation.metadata.contract import AREA_FILES, METADATA_FILE, TABLES, table_extensions
+from evaluation.metadata.contract import METADATA_FILE, TABLES
 
 AREAS = "areas"
 #: Files a data folder may hold besides the contract tables.
@@ -45,14 +45,14 @@ class FolderCheck:
 
 
 def table_files(folder: Path) -> dict[str, list[Path]]:
-    """Table -> every file in ``folder`` that may supply it (more than one is a problem)."""
-    by_lower = {p.name.lower(): p for p in folder.iterdir() if p.is_file()}
-    out: dict[str, list[Path]] = {}
-    for name, spec in TABLES.items():
-        names = [f"{s}{x}" for s in spec.file_stems for x in table_extensions()]
-        out[name] = [by_lower[n] for n in names if n in by_lower]
-    out[AREAS] = [by_lower[n] for n in AREA_FILES if n in by_lower]
-    return out
+    """Table -> every entry in ``folder`` that may supply it (more than one is a problem).
+
+    The loader's own resolution (``fingerprint.candidates``): any case, folders included.
+    """
+    from evaluation.load.fingerprint import candidates
+
+    found = candidates(Path(folder))
+    return {name: found.get(name, []) for name in (*TABLES, AREAS)}
 
 
 def inspect_folder(folder: str | Path) -> FolderCheck:
@@ -65,9 +65,13 @@ def inspect_folder(folder: str | Path) -> FolderCheck:
     folder = Path(folder)
     if not folder.is_dir():
         raise DataError("datamappen finns inte", file=folder)
+    from evaluation.load.fingerprint import candidate_problem
+    from evaluation.load.fingerprint import candidates as all_files
+
     check = FolderCheck(folder)
+    all_candidates = all_files(folder)
     candidates = table_files(folder)
-    used = {p.name for paths in candidates.values() for p in paths}
+    used = {p.name for paths in all_candidates.values() for p in paths}
     check.unknown = sorted(
         p.name
         for p in folder.iterdir()
@@ -76,21 +80,21 @@ def inspect_folder(folder: str | Path) -> FolderCheck:
         and p.name not in used
         and p.name.lower() not in KNOWN_FILES
     )
+    unusable: set[str] = set()
     for name, paths in candidates.items():
         if not paths:
             continue
         check.found[name] = paths[0].name
-        if len(paths) > 1:
-            check.problems.append(
-                DataError(
-                    "flera filer innehåller samma tabell; behåll en",
-                    file=paths[1],
-                    expected=paths[0].name,
-                    found=", ".join(p.name for p in paths),
-                )
-            )
+        problem = candidate_problem(name, paths)
+        if problem is not None:  # two files for one table, or a folder: nothing is read
+            check.problems.append(problem)
+            unusable.add(name)
+    for name in (METADATA_FILE, "indicators.yaml"):
+        problem = candidate_problem(name, all_candidates.get(Path(name).stem, []))
+        if problem is not None:
+            check.problems.append(problem)
     for name in TABLES:
-        if name not in check.found:
+        if name not in check.found or name in unusable:
             continue
         path = folder / check.found[name]
         before = len(check.problems)
@@ -107,7 +111,7 @@ def inspect_folder(folder: str | Path) -> FolderCheck:
         frame = validate_table(frame, TABLES[name], path, check.problems, skip=bad_columns)
         if len(check.problems) == before:
             check.tables[name] = frame
-    if AREAS in check.found:
+    if AREAS in check.found and AREAS not in unusable:
         from evaluation.io.geo import read_areas
 
         try:

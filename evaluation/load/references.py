@@ -172,10 +172,15 @@ def _statistics_values(tables: dict, files: dict, folder: Path) -> None:
             found=quote_safely(stats.loc[mask.to_numpy(), column].iloc[0], 20),
         )
 
+    from evaluation.load.coerce import MAX_WHOLE
+
     for column in ("numerator", "denominator"):
         negative = (stats[column] < 0).fillna(False).astype(bool)
         if negative.any():
             raise refuse(negative, column, "a count cannot be negative", "0 or more")
+        huge = (stats[column] > MAX_WHOLE).fillna(False).astype(bool)
+        if huge.any():
+            raise refuse(huge, column, "an implausibly large count", f"at most {MAX_WHOLE:g}")
     above = (stats["numerator"] > stats["denominator"]).fillna(False).astype(bool)
     if above.any():
         raise refuse(
@@ -185,10 +190,9 @@ def _statistics_values(tables: dict, files: dict, folder: Path) -> None:
             "a numerator no larger than the denominator",
         )
     try:
-        from evaluation.metadata.catalogue import load_catalogue
+        from evaluation.load.shares import folder_catalogue
 
-        extra = folder / "indicators.yaml"
-        catalogue = load_catalogue(extra if extra.is_file() else None)
+        catalogue = folder_catalogue(folder)
     except Exception:  # noqa: BLE001 - a broken catalogue is reported where it is used
         return
     kinds = stats["indicator"].map(lambda k: getattr(catalogue.get(k), "kind", None))
@@ -196,6 +200,9 @@ def _statistics_values(tables: dict, files: dict, folder: Path) -> None:
     negative = counts & (stats["value"] < 0).fillna(False).astype(bool)
     if negative.any():
         raise refuse(negative, "value", "a count cannot be negative", "0 or more")
+    huge = counts & (stats["value"] > MAX_WHOLE).fillna(False).astype(bool)
+    if huge.any():
+        raise refuse(huge, "value", "an implausibly large count", f"at most {MAX_WHOLE:g}")
     shares = (kinds == "share").fillna(False).astype(bool)
     over = shares & (stats["value"] > 100).fillna(False).astype(bool)
     if over.any():

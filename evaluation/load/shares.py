@@ -85,7 +85,47 @@ def normalise_shares(stats: pd.DataFrame, catalogue: dict, file: Path) -> pd.Dat
 
 def normalise_folder_shares(stats: pd.DataFrame, folder: Path, file: Path) -> pd.DataFrame:
     """``normalise_shares`` with the packaged catalogue plus the folder's indicators.yaml."""
+    return normalise_shares(stats, folder_catalogue(folder), file)
+
+
+#: Catalogues already read: (indicators.yaml's stat identity or None) -> (catalogue, sha256).
+_CATALOGUES: dict[tuple, tuple[dict, str | None]] = {}
+
+
+def _indicators_file(folder: Path) -> Path | None:
+    """The folder's indicators.yaml, found as the fingerprint finds it (any case)."""
+    from evaluation.load.fingerprint import resolve_files
+
+    return resolve_files(Path(folder)).get("indicators")
+
+
+def _catalogue_entry(folder: Path) -> tuple[dict, str | None]:
+    """The catalogue for ``folder`` and the hash of its indicators.yaml, read once per version.
+
+    Every load checks shares and counts against the catalogue; parsing its YAML twice
+    per load was a third of the loader's time. The folder's file is hashed when read and
+    its stat identity checked unchanged afterwards (load_catalogue reads it by path).
+    """
+    from evaluation.exceptions import DataError
+    from evaluation.load.fingerprint import _stat_key, read_once
     from evaluation.metadata.catalogue import load_catalogue
 
-    extra = folder / "indicators.yaml"
-    return normalise_shares(stats, load_catalogue(extra if extra.is_file() else None), file)
+    extra = _indicators_file(folder)
+    key = _stat_key(extra) if extra is not None else ("packaged",)
+    if key not in _CATALOGUES:
+        digest = read_once(extra)[1] if extra is not None else None
+        catalogue = load_catalogue(extra)
+        if extra is not None and _stat_key(extra) != key:
+            raise DataError("filen ändrades medan den lästes; kör igen", file=extra)
+        _CATALOGUES[key] = (catalogue, digest)
+    return _CATALOGUES[key]
+
+
+def folder_catalogue(folder: Path) -> dict:
+    """The packaged indicator catalogue with the folder's indicators.yaml merged on top."""
+    return _catalogue_entry(folder)[0]
+
+
+def folder_catalogue_digest(folder: Path) -> str | None:
+    """SHA-256 of the folder's indicators.yaml as read for ``folder_catalogue``."""
+    return _catalogue_entry(folder)[1]

@@ -64,20 +64,20 @@ class PublicationFailure:
         what = f"{self.report}: {self.output!r} ({self.role})"
         if self.kind == "interval":
             return (
-                f"{what}: a hidden figure can be narrowed to {self.lower:g}…{self.upper:g} "
-                "from everything the batch and earlier terms publish"
+                f"{what}: en dold uppgift kan ringas in till {self.lower:g}…{self.upper:g} "
+                "med allt som körningen och tidigare terminer publicerar"
             )
         if self.kind == "page":
-            return f"{what}: the page shows a figure the ledger records as hidden"
+            return f"{what}: sidan visar en uppgift som liggaren anger som dold"
         if self.kind == "unaccounted":
             return (
-                f"{what}: the page shows {self.lower:g}, a figure its ledger does not account for"
+                f"{what}: sidan visar {self.lower:g}, en uppgift som liggaren inte redovisar"
             )
         if self.kind == "no_ledger":
             return f"{self.report}: sidan saknar publiceringsliggare och kan inte granskas"
         if self.kind == "too_large":
-            return f"{what}: too many base cells to audit jointly"
-        return f"{what}: the published figures contradict each other"
+            return f"{what}: för många grundceller för en gemensam granskning"
+        return f"{what}: de publicerade uppgifterna motsäger varandra"
 
 
 @dataclass

@@ -209,14 +209,14 @@ class LocalExecutor:
         except (EOFError, OSError):
             pass
         if worker.task is None:
-            return None if worker.process.is_alive() else "the worker stopped"
+            return None if worker.process.is_alive() else "arbetsprocessen stannade"
         if not worker.process.is_alive():
             code = worker.process.exitcode
-            return f"the worker process died (exit code {code}) while rendering this report"
+            return f"arbetsprocessen dog (slutkod {code}) medan rapporten skapades"
         limit = (self.timeout or 0) + HARD_TIMEOUT_GRACE if self.timeout else None
         if limit and isinstance(worker.task, RenderTask):
             if time.monotonic() - worker.started > limit:
-                return f"stopped after {limit:.0f} s: the report did not finish in time"
+                return f"stoppad efter {limit:.0f} s: rapporten blev inte klar i tid"
         return None
 
 
@@ -241,7 +241,10 @@ class DaskExecutor:
     """Tasks on a Dask distributed cluster: ``scheduler`` address, or a LocalCluster.
 
     Workers must see the same package, notebooks, data and output folder (a shared
-    file system); each worker thread keeps its own warm kernel.
+    file system); each worker thread keeps its own warm kernel. With a ``timeout`` each
+    report also has a hard limit (``timeout + grace``): on the worker, a timer kills the
+    report's kernel when it is reached, so the report fails alone and the worker goes on;
+    the batch process stops waiting for a report whose worker does not answer even then.
     """
 
     def __init__(
@@ -254,11 +257,17 @@ class DaskExecutor:
         self.workers = workers or default_workers()
         self.scheduler = scheduler
         self.processes = processes
+        self.timeout = timeout
+        self.grace = HARD_TIMEOUT_GRACE  # seconds past ``timeout`` before the kernel is killed
+
+    @property
+    def hard_limit(self) -> float | None:
+        """Seconds a report may run on a worker before its kernel is killed (None: no limit)."""
+        return self.timeout + self.grace if self.timeout else None
 
     def run(self, prepare: Sequence[Prepare], tasks: Sequence[RenderTask], on_done: OnDone) -> None:
         """Prepare the data folders, then render every task, reporting each result."""
         from distributed import Client, LocalCluster
-        from distributed import as_completed as dask_completed
 
         cluster = None
         if self.scheduler:
@@ -278,14 +287,91 @@ class DaskExecutor:
                 else [],
                 errors="skip",
             )
-            futures = client.map(render_task, list(tasks), pure=False, retries=0)
-            by_key = {future.key: task for future, task in zip(futures, tasks, strict=False)}
-            for future in dask_completed(futures):
-                on_done(_result(future, by_key[future.key]))
+            self._render(client, list(tasks), on_done)
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+    def _render(self, client, tasks: list[RenderTask], on_done: OnDone) -> None:
+        """Submit at most one task per worker thread, so a task's clock starts when it runs.
+
+        The batch process gives up on a task ``WAIT_PAST_LIMIT`` seconds after its hard
+        limit (its worker is stuck outside the kernel): the row says so and the future
+        is cancelled.
+        """
+        from distributed import wait as dask_wait
+
+        from evaluation.render.task import lost_result
+
+        limit = self.hard_limit
+        slots = max(1, sum(client.nthreads().values()) or 1)
+        queue = list(tasks)
+        running: dict = {}  # future -> (task, submitted at)
+        while queue or running:
+            while queue and len(running) < slots:
+                task = queue.pop(0)
+                future = client.submit(_render_within, task, limit, pure=False, retries=0)
+                running[future] = (task, time.monotonic())
+            try:
+                done = dask_wait(list(running), timeout=1.0, return_when="FIRST_COMPLETED").done
+            except TimeoutError:  # nothing finished within the second
+                done = set()
+            for future in done:
+                task, _ = running.pop(future)
+                on_done(_result(future, task))
+            if limit is None:
+                continue
+            for future, (task, since) in list(running.items()):
+                if time.monotonic() - since > limit + WAIT_PAST_LIMIT:
+                    running.pop(future)
+                    future.cancel()
+                    on_done(lost_result(task, f"stoppad efter {limit:.0f} s: arbetsprocessen hängde sig"))
+
+
+#: Seconds the batch process waits past a report's hard limit for its Dask worker.
+WAIT_PAST_LIMIT = 120.0
+
+
+def _render_within(task: RenderTask, limit: float | None) -> ReportResult:
+    """``render_task`` on a Dask worker, with the report's kernel killed at ``limit`` seconds.
+
+    Killing the kernel ends a cell that ignores the cell time limit; the render then fails,
+    the next report gets a fresh kernel, and the row says the report ran out of time.
+    """
+    if not limit:
+        return render_task(task)
+    import threading
+
+    from evaluation.render import kernel as kernel_module
+    from evaluation.render.task import lost_result
+
+    try:
+        own = {kernel_module.warm_kernel().pid}  # the kernel this thread's reports use
+    except Exception:  # noqa: BLE001 - the render starts one itself and reports failures
+        own = set()
+    before = set(kernel_module.kernel_pids())
+    fired, finished = threading.Event(), threading.Event()
+
+    def stop() -> None:
+        if finished.wait(limit):
+            return
+        fired.set()
+        # Until the render gives up, kill its kernel and any it starts in its place
+        # (a kernel killed before the notebook ran is simply replaced by the engine).
+        while not finished.is_set():
+            started_since = set(kernel_module.kernel_pids()) - before
+            _kill_tree(None, {pid for pid in own | started_since if pid})
+            finished.wait(1.0)
+
+    threading.Thread(target=stop, daemon=True, name="hard-timeout").start()
+    try:
+        result = render_task(task)
+    finally:
+        finished.set()
+    if fired.is_set():
+        return lost_result(task, f"stoppad efter {limit:.0f} s: rapporten blev inte klar i tid")
+    return result
 
 
 def _result(future, task: RenderTask) -> ReportResult:

@@ -68,9 +68,9 @@ def test_killed_worker_fails_only_its_report(project, tmp_path: Path) -> None:
 
     out, before, code, _, stderr, processes = _break_ryd(project, tmp_path, kill_worker)
     assert code == 1
-    assert "Misslyckades: Ryd / area_analysis: the worker process died" in stderr
+    assert "Misslyckades: Ryd / area_analysis: arbetsprocessen dog" in stderr
     assert "Traceback" not in stderr
-    _assert_ryd_failed_alone(out, before, "the worker process died")
+    _assert_ryd_failed_alone(out, before, "arbetsprocessen dog")
     assert "2 nyframställda" in _index(out)
     assert not all_gone(processes)  # the dead worker's kernel was stopped too
     _recovers(project, out, before)
