@@ -21,9 +21,13 @@ def conformal_p_value(y1: np.ndarray, Y0: np.ndarray, post: np.ndarray, theta: f
     u = y - Y0 @ w
     n_post = int(post.sum())
     T = len(u)
-    # Statistic |Σ post residuals|/√T*; the post block is the last n_post periods.
+    # Statistic |Σ post residuals|/√T*; the post block is the last n_post periods. Every
+    # cyclic shift's block sum at once from cumulative sums of the doubled series (the
+    # block of shift j is u[T − n_post + j ... T − 1 + j] modulo T).
     observed = abs(u[post.astype(bool)].sum()) / np.sqrt(n_post)
-    stats = np.array([abs(np.roll(u, -j)[T - n_post :].sum()) / np.sqrt(n_post) for j in range(T)])
+    cs = np.r_[0.0, np.cumsum(np.r_[u, u])]
+    first = T - n_post + np.arange(T)
+    stats = np.abs(cs[first + n_post] - cs[first]) / np.sqrt(n_post)
     return float(np.mean(stats >= observed - 1e-12))
 
 
@@ -50,16 +54,27 @@ def conformal_set(
     spread = float(np.std(y1)) if np.std(y1) > 0 else 1.0
     step = max(step if np.isfinite(step) else 0.0, 0.05 * spread, 0.05 * abs(center))
 
+    # Grid points are centre + k·d (d = step/2); each doubling of the range doubles the
+    # spacing, so half of its points were tested before and are taken from ``seen``.
+    d = step / 2.0
+    seen: dict[int, bool] = {}
+
     def accepted(theta: float) -> bool:
         return conformal_p_value(y1, Y0, post, theta) > alpha
 
-    half = 20.0 * step
-    for _ in range(max_doublings + 1):
-        grid = np.linspace(center - half, center + half, n_grid)
-        ok = np.array([accepted(t) for t in grid])
+    def on_grid(k: int) -> bool:
+        if k not in seen:
+            seen[k] = accepted(center + k * d)
+        return seen[k]
+
+    m = (n_grid - 1) // 2
+    n_grid = 2 * m + 1
+    for doubling in range(max_doublings + 1):
+        ks = (np.arange(-m, m + 1) << doubling).tolist()
+        grid = center + np.asarray(ks, float) * d
+        ok = np.array([on_grid(k) for k in ks])
         if not (ok[0] or ok[-1]):
             break
-        half *= 2
     tol = (grid[1] - grid[0]) * 1e-3
 
     def edge(a: float, b: float) -> float:
