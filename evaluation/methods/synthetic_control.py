@@ -110,8 +110,7 @@ def synthetic_control(
             column=outcome,
         )
     start = _checks.coerce_start(start, Y.index.to_series())
-    _checks.check_start_inside(Y.index.to_series(), start)
-    pre = np.asarray(Y.index < start)
+    pre = np.asarray(Y.index < _checks.first_treated(Y.index.to_series(), start))
     outcome_sd = float(np.std(Y.loc[pre].to_numpy())) or 1.0
     extra = None
     if predictors:

@@ -195,3 +195,32 @@ def test_placebo_p_values_by_pre_fit_cutoff(prop99):
         kept = table[table["pre_rmspe"] <= k * treated["pre_rmspe"] + 1e-12]
         assert p[k] == pytest.approx((kept["ratio"] >= treated["ratio"] - 1e-12).mean())
     assert all(0 < v <= 1 for v in p.values())
+
+
+def test_vectorised_conformal_p_values_equal_the_scalar_test():
+    from evaluation.methods._conformal import conformal_p_value, conformal_p_values
+
+    rng = np.random.default_rng(11)
+    for trial in range(6):
+        T, J = 12 + 4 * trial, 3 + 3 * trial
+        Y0 = rng.normal(size=(T, J)).cumsum(0) * 2 + rng.normal(0, 3, size=J)
+        y1 = Y0[:, :2].mean(1) + rng.normal(0, 1, T) + 4 * (trial % 2)  # some outside the hull
+        post = np.r_[np.zeros(T - 5), np.ones(5)]
+        thetas = np.linspace(-25, 25, 61)
+        batch = conformal_p_values(y1, Y0, post, thetas)
+        single = [conformal_p_value(y1, Y0, post, t) for t in thetas]
+        np.testing.assert_allclose(batch, single, atol=1e-12)
+        assert len(set(batch)) > 1  # the grid crosses the acceptance boundary
+
+
+def test_simplex_qp_matches_slsqp_on_singular_problems():
+    from evaluation.methods._weights import _loss, _slsqp, simplex_qp
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        A = rng.normal(size=(4, 12)) + rng.normal(size=(1, 12)) * 3  # rank 4 < 12 weights
+        b = rng.normal(size=4) * 3 + 5
+        G, h = A.T @ A, A.T @ b
+        w = simplex_qp(G, h)
+        assert w.min() >= 0 and w.sum() == pytest.approx(1)
+        assert _loss(G, h, w) <= _loss(G, h, _slsqp(G, h, 12)) + 1e-9 * (1 + abs(_loss(G, h, w)))
