@@ -128,8 +128,9 @@ def staggered_did(
     missing = never treated). ``control_group`` is ``"never_treated"`` or
     ``"not_yet_treated"``. ``small_sample=True`` (default) scales each 2×2 comparison's
     influence function to the unbiased (HC2) variance; ``False`` gives R ``did``'s analytic
-    standard errors exactly (they cover 0.91 with cohorts of four areas, 400 simulations). Needs a balanced panel; units with a missing outcome are dropped
-    and a warning says how many.
+    standard errors exactly (they cover 0.91 with cohorts of four areas, 400 simulations).
+    Needs a balanced panel; units with a missing outcome are dropped and a warning says how
+    many.
     """
     _checks.require_frame(panel, "panel")
     _checks.require_columns(panel, "panel", outcome=outcome, unit=unit, time=time)

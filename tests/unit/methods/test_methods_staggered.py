@@ -31,7 +31,13 @@ def ref_agg() -> pd.DataFrame:
 @pytest.mark.parametrize("control", list(SCENARIOS))
 def test_group_time_effects_equal_r_did(mpdta, ref_gt, control):
     res = staggered_did(
-        mpdta, "lemp", "countyreal", "year", "first.treat", control_group=control, small_sample=False
+        mpdta,
+        "lemp",
+        "countyreal",
+        "year",
+        "first.treat",
+        control_group=control,
+        small_sample=False,
     )
     ref = ref_gt[ref_gt["scenario"] == SCENARIOS[control]]
     merged = res.group_time.merge(ref, left_on=["group", "time"], right_on=["group", "t"])
@@ -43,7 +49,13 @@ def test_group_time_effects_equal_r_did(mpdta, ref_gt, control):
 @pytest.mark.parametrize("control", list(SCENARIOS))
 def test_aggregations_equal_r_did(mpdta, ref_agg, control):
     res = staggered_did(
-        mpdta, "lemp", "countyreal", "year", "first.treat", control_group=control, small_sample=False
+        mpdta,
+        "lemp",
+        "countyreal",
+        "year",
+        "first.treat",
+        control_group=control,
+        small_sample=False,
     )
     ref = ref_agg[ref_agg["scenario"] == SCENARIOS[control]]
     simple = ref[ref["type"] == "simple"].iloc[0]
