@@ -100,3 +100,18 @@ def check_alpha(alpha: float) -> None:
     """Require 0 < alpha < 1."""
     if not (isinstance(alpha, (int, float)) and 0 < alpha < 1):
         raise ArgumentError(f"ska ligga mellan 0 och 1, fick {alpha!r}", argument="alpha")
+
+
+def first_treated(times: pd.Series, start: object, arg: str = "start") -> object:
+    """The time value of the period holding ``start`` (time values are period starts).
+
+    A start in mid-period (2022-09-01 in half-years starting 2022-07-01) makes that whole
+    period the first treated one, so a partly treated period never serves as a pre-period or
+    as the event study's reference. Checks that a period remains before it.
+    """
+    check_start_inside(times, start, arg)
+    values = pd.Series(pd.unique(times)).sort_values()
+    holding = values[values <= start]
+    first = holding.iloc[-1] if len(holding) else start
+    check_start_inside(times, first, arg)
+    return first

@@ -112,7 +112,7 @@ def build_panel(
         raise ArgumentError("inga jämförelseenheter kvar", argument="treated_units")
     start = _common_start(df, unit, time, treated, start, treatment)
     start = _checks.coerce_start(start, df[time])
-    _checks.check_start_inside(df[time], start)
+    first = _checks.first_treated(df[time], start)
     times = pd.Index(pd.unique(df[time])).sort_values()
     y = _checks.numeric_column(df, outcome, "outcome", nonnegative=(model == "poisson"))
     log_offset = None
@@ -121,7 +121,7 @@ def build_panel(
     unit_codes = units.get_indexer(pd.Index(df[unit]))
     time_codes = times.get_indexer(pd.Index(df[time]))
     is_treated = df[unit].isin(treated).to_numpy()
-    post = (df[time] >= start).to_numpy()
+    post = (df[time] >= first).to_numpy()
     return TwfePanel(
         y=y,
         unit_codes=unit_codes,
@@ -132,7 +132,7 @@ def build_panel(
         treated_post=(is_treated & post).astype(float),
         log_offset=log_offset,
         start=start,
-        start_code=int((times < start).sum()),
+        start_code=int((times < first).sum()),
     )
 
 

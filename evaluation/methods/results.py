@@ -91,7 +91,8 @@ class SyntheticControlResult(EffectResult):
     ``ci_low``/``ci_high`` span the conformal set for the mean post-period gap
     (``conformal_set``: accepted intervals, possibly several or unbounded);
     ``placebo_p_values`` holds the placebo p-value for all placebos (``"alla"``) and for
-    those whose pre-period RMSPE is at most 20, 5 or 2 times the treated unit's.
+    those whose pre-period RMSPE is at most 20, 5 or 2 times the treated unit's;
+    ``predictor_weights`` the ADH importance weights V (empty without predictors).
     """
 
     weights: pd.Series = field(default_factory=pd.Series)
@@ -104,5 +105,6 @@ class SyntheticControlResult(EffectResult):
     conformal_p_value: float = float("nan")
     conformal_set: tuple = ()
     placebo_p_values: dict = field(default_factory=dict)
+    predictor_weights: pd.Series = field(default_factory=pd.Series)
     treated_unit: object = None
     start: object = None

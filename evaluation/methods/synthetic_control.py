@@ -28,39 +28,106 @@ def _wide(panel: pd.DataFrame, outcome: str, unit: str, time: str) -> pd.DataFra
     return values.pivot(index=time, columns=unit, values="_y").sort_index()
 
 
-def _predictor_rows(panel, predictors, unit, time, pre_times, units, outcome_sd):
-    """Pre-period means of each predictor, standardised and scaled like one outcome period.
+def _windows(spec, pre_times) -> list[tuple[str, object, object]]:
+    """(column, first, last) per predictor: a list of columns means the whole pre-period."""
+    if isinstance(spec, str):
+        spec = [spec]
+    if not isinstance(spec, dict):
+        return [(c, pre_times[0], pre_times[-1]) for c in spec]
+    out = []
+    for col, wins in spec.items():
+        if wins is None:
+            out.append((col, pre_times[0], pre_times[-1]))
+            continue
+        wins = [wins] if len(wins) == 2 and not isinstance(wins[0], (tuple, list)) else wins
+        for w in wins:
+            if len(w) != 2 or w[0] > w[1]:
+                raise ArgumentError(
+                    f"fönstret {w!r} för '{col}' ska vara (första, sista)", argument="predictors"
+                )
+            out.append((col, w[0], w[1]))
+    return out
 
-    Not the ADH nested optimisation: every predictor row counts as much as one pre-period
-    of the outcome (no importance weights V); missing years are left out of the mean.
+
+def _predictor_matrix(panel, predictors, unit, time, pre_times, units) -> pd.DataFrame:
+    """ADH predictors: each column's mean over its window (missing years left out), by unit.
+
+    Rows are predictors (``column first–last``), columns units; a unit with no value in a
+    window is an error naming the column.
     """
-    rows = []
-    for col in predictors:
+    rows = {}
+    for col, first, last in _windows(predictors, list(pre_times)):
         _checks.require_columns(panel, "panel", predictors=col)
-        pre = panel[panel[time].isin(pre_times)]
-        values = pre.assign(_v=pd.to_numeric(pre[col], errors="coerce"))
-        means = values.groupby(unit)["_v"].mean()
-        means = means.reindex(units)
+        first = _checks.coerce_start(first, panel[time], arg="predictors")
+        last = _checks.coerce_start(last, panel[time], arg="predictors")
+        inside = panel[(panel[time] >= first) & (panel[time] <= last)]
+        inside = inside[inside[time].isin(pre_times)]
+        means = (
+            inside.assign(_v=pd.to_numeric(inside[col], errors="coerce"))
+            .groupby(unit)["_v"]
+            .mean()
+            .reindex(units)
+        )
         if means.isna().any():
-            raise DataError(f"prediktorn '{col}' saknas för några enheter före starten", column=col)
-        sd = means.std() or 1.0
-        rows.append(means.to_numpy() / sd * outcome_sd)
-    return np.array(rows)
+            bad = list(means.index[means.isna()])[:5]
+            raise DataError(
+                f"prediktorn '{col}' saknar värde mellan {first} och {last} före starten "
+                f"för enheterna {bad}",
+                column=col,
+            )
+        rows[f"{col} {first}–{last}"] = means
+    return pd.DataFrame(rows).T
 
 
-def _fit(Y: pd.DataFrame, target, donors, pre: np.ndarray, extra: np.ndarray | None):
-    """Weights for ``target`` from ``donors`` on pre-period outcomes (plus predictor rows)."""
+def _adh_weights(X1, X0, y1_pre, Y0_pre):
+    """ADH (2010) nested fit: W(V) on standardised predictors, V minimising pre-period MSPE.
+
+    V is a point of the simplex (softmax of free parameters; Nelder–Mead from equal weights
+    and from each single predictor). Written by hand like the outer loop of the ``Synth``
+    R package, which also searches V numerically.
+    """
+    from scipy.optimize import minimize
+
+    sd = X0.std(axis=1, ddof=1)
+    sd = np.where(sd > 0, sd, 1.0)
+    X1s, X0s = X1 / sd, X0 / sd[:, None]
+    k = len(X1s)
+
+    def weights_for(v):
+        r = np.sqrt(v)
+        return simplex_least_squares(r[:, None] * X0s, r * X1s)
+
+    def loss(z):
+        v = np.exp(z - z.max())
+        w = weights_for(v / v.sum())
+        return float(np.mean((y1_pre - Y0_pre @ w) ** 2))
+
+    starts = [np.zeros(k)] + ([np.eye(k)[i] * 5 for i in range(k)] if k > 1 else [])
+    best = min(
+        (minimize(loss, z0, method="Nelder-Mead", options={"maxiter": 200 * k}) for z0 in starts),
+        key=lambda r: r.fun,
+    )
+    v = np.exp(best.x - best.x.max())
+    v = v / v.sum()
+    return weights_for(v), v
+
+
+def _fit(Y: pd.DataFrame, target, donors, pre: np.ndarray, X: pd.DataFrame | None):
+    """Weights for ``target`` from ``donors``: on pre-period outcomes, or ADH on predictors ``X``.
+
+    Returns weights, synthetic path, gap, pre and post RMSPE and (with ``X``) V.
+    """
     A, b = Y.loc[pre, donors].to_numpy(), Y.loc[pre, target].to_numpy()
-    if extra is not None:
-        cols = list(Y.columns)
-        A = np.vstack([A, extra[:, [cols.index(d) for d in donors]]])
-        b = np.r_[b, extra[:, cols.index(target)]]
-    w = simplex_least_squares(A, b)
+    v = None
+    if X is None:
+        w = simplex_least_squares(A, b)
+    else:
+        w, v = _adh_weights(X[target].to_numpy(), X[donors].to_numpy(), b, A)
     synthetic = Y[donors].to_numpy() @ w
     gap = Y[target].to_numpy() - synthetic
     pre_rmspe = float(np.sqrt(np.mean(gap[pre] ** 2)))
     post_rmspe = float(np.sqrt(np.mean(gap[~pre] ** 2)))
-    return w, synthetic, gap, pre_rmspe, post_rmspe
+    return w, synthetic, gap, pre_rmspe, post_rmspe, v
 
 
 def synthetic_control(
@@ -78,9 +145,14 @@ def synthetic_control(
 ) -> SyntheticControlResult:
     """Synthetic control for ``treated_unit`` from ``donors`` (default: all other units).
 
-    Weights are non-negative and sum to one, fitted on the pre-period outcome (and, if given,
-    the pre-period means of ``predictors``, each weighted like one outcome period; this is
-    not ADH's optimised predictor importance). The interval inverts the conformal test of
+    Weights are non-negative and sum to one, fitted on the pre-period outcome; or, with
+    ``predictors``, as in ADH (2010): W fitted on standardised predictor means with
+    importance weights V chosen to minimise the pre-period outcome MSPE (for the treated unit
+    and again for each placebo). ``predictors`` is a list of columns (mean over the whole
+    pre-period) or a mapping column → (first, last) window or a list of windows, e.g.
+    ``{"cigsale": [(1975, 1975), (1980, 1980), (1988, 1988)], "beer": (1984, 1988)}``;
+    missing years are left out of a mean. The conformal interval refits on the outcome.
+    The interval inverts the conformal test of
     CWZ (2021) on a grid (``conformal_set`` keeps every accepted piece; it may be a union or
     unbounded). ``placebo_p_values`` repeats the placebo test keeping only placebos whose
     pre-period fit is at most 20, 5 or 2 times worse than the treated unit's (ADH 2010).
@@ -110,15 +182,12 @@ def synthetic_control(
             column=outcome,
         )
     start = _checks.coerce_start(start, Y.index.to_series())
-    _checks.check_start_inside(Y.index.to_series(), start)
-    pre = np.asarray(Y.index < start)
-    outcome_sd = float(np.std(Y.loc[pre].to_numpy())) or 1.0
+    pre = np.asarray(Y.index < _checks.first_treated(Y.index.to_series(), start))
     extra = None
     if predictors:
-        predictors = [predictors] if isinstance(predictors, str) else list(predictors)
-        extra = _predictor_rows(panel, predictors, unit, time, Y.index[pre], Y.columns, outcome_sd)
+        extra = _predictor_matrix(panel, predictors, unit, time, Y.index[pre], Y.columns)
 
-    w, synthetic, gap, pre_rmspe, post_rmspe = _fit(Y, treated_unit, donors, pre, extra)
+    w, synthetic, gap, pre_rmspe, post_rmspe, v = _fit(Y, treated_unit, donors, pre, extra)
     estimate = float(gap[~pre].mean())
 
     placebo_rows = [
@@ -128,7 +197,7 @@ def synthetic_control(
     if placebos and len(donors) >= 2:
         for d in donors:
             others = [o for o in donors if o != d]
-            _, _, g, pr, po = _fit(Y, d, others, pre, extra)
+            _, _, g, pr, po, _ = _fit(Y, d, others, pre, extra)
             placebo_rows.append({"unit": d, "is_treated": False, "pre_rmspe": pr, "post_rmspe": po})
             placebo_gaps[d] = g
     table = pd.DataFrame(placebo_rows)
@@ -185,6 +254,9 @@ def synthetic_control(
         conformal_p_value=conf_p,
         conformal_set=tuple(pieces),
         placebo_p_values=placebo_p,
+        predictor_weights=(
+            pd.Series(v, index=extra.index, name="V") if v is not None else pd.Series(dtype=float)
+        ),
         treated_unit=treated_unit,
         start=start,
     )

@@ -3,10 +3,12 @@
 Unit weights with an intercept and ridge penalty ζ (so an area above all its donors can
 still be matched in trend), time weights on the pre-periods, and the weighted 2×2
 difference. The same code path gives the paper's synthetic control (no intercept, no
-time weights) and plain DiD (equal weights). The Frank–Wolfe solver, its stopping rule
-and the sparsification step follow the authors' R package ``synthdid`` line by line;
-written by hand because no maintained Python package implements it (``synthdid`` on
-PyPI is an unmaintained port with a different solver). Standard errors: placebo
+time weights) and plain DiD (equal weights). The weights minimise the objectives of the
+authors' R package ``synthdid``: for SDID exactly (an active-set QP, as fast as one
+placebo loop should be), for SC with synthdid's Frank–Wolfe, stopping rule and
+sparsification, followed line by line (see ``_estimate``). Written by hand because no
+maintained Python package implements it (``synthdid`` on PyPI is an unmaintained port
+with a different solver). Standard errors: placebo
 (Algorithm 4 of the paper) for one treated unit, jackknife (Algorithm 3) for several.
 """
 
@@ -20,6 +22,7 @@ from scipy import stats
 
 from evaluation.exceptions import ArgumentError, DataError
 from evaluation.methods import _checks
+from evaluation.methods._weights import simplex_qp
 from evaluation.methods.results import DIFFERENCE, EffectResult
 
 ESTIMATORS = ("sdid", "sc", "did")
@@ -98,6 +101,28 @@ def _fw(Y, zeta, intercept, start, min_decrease, max_iter):
     return x
 
 
+def _qp(Y, zeta, intercept, start):
+    """The exact minimiser of ``_fw``'s objective, per replicate (primal active set).
+
+    The objective ζ²‖x‖² + ‖A x − b‖²/rows is convex, and strictly so for the unit weights
+    (ζ > 0), so the active-set solution is the point Frank–Wolfe approaches; synthdid's
+    Frank–Wolfe stops early (and needed up to 10 000 Python-level steps per fit here).
+    """
+    R, n_rows, n_col = Y.shape
+    n_w = n_col - 1
+    if intercept:
+        Y = Y - Y.mean(axis=1, keepdims=True)
+    A, b = Y[:, :, :n_w], Y[:, :, n_w]
+    G = np.einsum("rki,rkj->rij", A, A)
+    h = np.einsum("rki,rk->ri", A, b)
+    eta = n_rows * (np.asarray(zeta, float) * np.ones(R)) ** 2
+    x = np.empty((R, n_w))
+    for r in range(R):
+        G[r].flat[:: n_w + 1] += eta[r]
+        x[r] = simplex_qp(G[r], h[r], None if start is None else start[r])
+    return x
+
+
 def _sparsify(v):
     """Drop (synthdid default sparsification) weights at or below a quarter of the largest."""
     v = np.where(v <= v.max(axis=1, keepdims=True) / 4, 0.0, v)
@@ -113,8 +138,19 @@ def _collapsed(Y, N0, T0):
     return np.concatenate([top, bottom[:, None, :]], axis=1)
 
 
-def _estimate(Y, N0, T0, estimator, omega=None, lam=None, update=True, max_iter=10_000):
-    """Estimates and weights for a batch of panels ``Y`` (replicates × units × periods)."""
+def _estimate(
+    Y, N0, T0, estimator, omega=None, lam=None, update=True, max_iter=10_000, solver=None
+):
+    """Estimates and weights for a batch of panels ``Y`` (replicates × units × periods).
+
+    ``solver="fw"`` runs synthdid's Frank–Wolfe with its stopping rule and sparsification;
+    ``"qp"`` solves the same problems exactly (hundreds of times faster). The default is
+    ``"qp"`` for SDID (Prop 99: −15.605 against Frank–Wolfe's −15.604) and ``"fw"`` for
+    ``"sc"``, whose nearly unpenalised weights are not unique enough for early stopping not
+    to matter (Prop 99: the paper's −19.62 is Frank–Wolfe's; the exact minimiser gives −19.51).
+    """
+    if solver is None:
+        solver = "fw" if estimator == "sc" else "qp"
     R, N, T = Y.shape
     N1, T1 = N - N0, T - T0
     if T0 > 1:
@@ -123,6 +159,20 @@ def _estimate(Y, N0, T0, estimator, omega=None, lam=None, update=True, max_iter=
         noise = np.ones(R)
     if estimator == "did":
         omega, lam = np.full((R, N0), 1.0 / N0), np.full((R, T0), 1.0 / T0)
+    elif update and solver == "qp":
+        Yc = _collapsed(Y, N0, T0)
+        if estimator == "sdid" and N0 - 1 < T0:
+            # Fewer centred comparison rows than pre-periods: many time weights fit equally
+            # well (ζ is only 1e-6·noise), so the answer is where Frank–Wolfe stops, as in
+            # synthdid, rather than whichever optimum the exact solver lands on.
+            lam = _fw(Yc[:, :N0, :], 1e-6 * noise, True, lam, 1e-5 * noise, max_iter)
+            zeta_omega, intercept = (N1 * T1) ** 0.25 * noise, True
+        elif estimator == "sdid":
+            lam = _qp(Yc[:, :N0, :], 1e-6 * noise, True, lam)
+            zeta_omega, intercept = (N1 * T1) ** 0.25 * noise, True
+        else:
+            lam, zeta_omega, intercept = np.zeros((R, T0)), 1e-6 * noise, False
+        omega = _qp(np.transpose(Yc[:, :, :T0], (0, 2, 1)), zeta_omega, intercept, omega)
     elif update:
         Yc = _collapsed(Y, N0, T0)
         min_dec = 1e-5 * noise
@@ -232,8 +282,7 @@ def synthetic_did(
         )
     times = pd.Index(wide.columns)
     start = _checks.coerce_start(start, times.to_series())
-    _checks.check_start_inside(times.to_series(), start)
-    T0 = int((times < start).sum())
+    T0 = int((times < _checks.first_treated(times.to_series(), start)).sum())
     N0 = len(donors)
     Y = wide.to_numpy(float)
     est, omega, lam, noise = (v[0] for v in _estimate(Y[None], N0, T0, estimator))

@@ -334,6 +334,32 @@ def _enough_cases(report, panel, outcome, start) -> bool:
     return enough_cases(cases[~post].sum(), cases[post].sum(), report.protector.rules)
 
 
+#: Placebo draws behind the synthetic DiD standard error in the report.
+SDID_REPLICATIONS = 100
+
+
+def sdid_estimate(data: pd.DataFrame, area: str, start, donors: list[str]):
+    """Synthetic DiD as the report runs it: ``value`` by ``area_code`` and ``period_start``."""
+    return methods.synthetic_did(
+        data,
+        "value",
+        "area_code",
+        "period_start",
+        [area],
+        start,
+        donors=donors,
+        replications=SDID_REPLICATIONS,
+    )
+
+
+def did_estimates(did_data: pd.DataFrame, study_data: pd.DataFrame, kw: dict, area: str, start):
+    """DiD and event study as the report runs them (``kw``: outcome, model, offset)."""
+    common = dict(unit="area_code", time="period_start", treated_units=[area], start=start)
+    did = methods.difference_in_differences(did_data, **kw, **common)
+    study = methods.event_study(study_data, **kw, **common)
+    return did, study
+
+
 def _sdid(panel, outcome, report, start, pool):
     data = panel.dropna(subset=["value"])
     complete = data.groupby("area_code")["value"].transform("size") == data["period"].nunique()
@@ -341,16 +367,7 @@ def _sdid(panel, outcome, report, start, pool):
     if report.area_code not in set(data["area_code"]):
         raise EvaluationError("utfallet saknas för någon period i området")
     donors = [c for c in pool if c in set(data["area_code"])]
-    return methods.synthetic_did(
-        data,
-        "value",
-        "area_code",
-        "period_start",
-        [report.area_code],
-        start,
-        donors=donors,
-        replications=100,
-    )
+    return sdid_estimate(data, report.area_code, start, donors)
 
 
 def _did(report, outcome, start, pool):
@@ -370,12 +387,7 @@ def _did(report, outcome, start, pool):
             kw = dict(outcome="value", model="linear")
             data = panel.dropna(subset=["value"])
         out.append((data, kw))
-    common = dict(
-        unit="area_code", time="period_start", treated_units=[report.area_code], start=start
-    )
-    did = methods.difference_in_differences(out[0][0], **out[0][1], **common)
-    study = methods.event_study(out[1][0], **out[1][1], **common)
-    return did, study
+    return did_estimates(out[0][0], out[1][0], out[0][1], report.area_code, start)
 
 
 def _its(report, outcome, start):

@@ -30,7 +30,15 @@ def ref_agg() -> pd.DataFrame:
 
 @pytest.mark.parametrize("control", list(SCENARIOS))
 def test_group_time_effects_equal_r_did(mpdta, ref_gt, control):
-    res = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", control_group=control)
+    res = staggered_did(
+        mpdta,
+        "lemp",
+        "countyreal",
+        "year",
+        "first.treat",
+        control_group=control,
+        small_sample=False,
+    )
     ref = ref_gt[ref_gt["scenario"] == SCENARIOS[control]]
     merged = res.group_time.merge(ref, left_on=["group", "time"], right_on=["group", "t"])
     assert len(merged) == len(ref) == len(res.group_time) == 12
@@ -40,7 +48,15 @@ def test_group_time_effects_equal_r_did(mpdta, ref_gt, control):
 
 @pytest.mark.parametrize("control", list(SCENARIOS))
 def test_aggregations_equal_r_did(mpdta, ref_agg, control):
-    res = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", control_group=control)
+    res = staggered_did(
+        mpdta,
+        "lemp",
+        "countyreal",
+        "year",
+        "first.treat",
+        control_group=control,
+        small_sample=False,
+    )
     ref = ref_agg[ref_agg["scenario"] == SCENARIOS[control]]
     simple = ref[ref["type"] == "simple"].iloc[0]
     assert res.estimate == pytest.approx(simple["overall_att"], abs=1e-6)
@@ -58,7 +74,7 @@ def test_aggregations_equal_r_did(mpdta, ref_agg, control):
 
 
 def test_published_simple_att_and_pretest(mpdta):
-    res = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat")
+    res = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", small_sample=False)
     assert res.estimate == pytest.approx(-0.0400, abs=5e-5)
     assert 0.010 < res.se < 0.013
     assert res.ci_low < res.estimate < res.ci_high < 0
@@ -123,3 +139,10 @@ def test_errors_name_the_parameter(mpdta):
         staggered_did(mpdta, "lemp", "countyreal", "year", {})
     with pytest.raises(ValueError, match="starts"):
         staggered_did(mpdta, "lemp", "countyreal", "year", {999999: 2004})
+
+
+def test_small_sample_correction_is_small_with_large_cohorts(mpdta):
+    exact = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat", small_sample=False)
+    hc2 = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat")
+    assert hc2.estimate == exact.estimate
+    assert exact.se < hc2.se < 1.02 * exact.se  # cohorts of 20 to 300 counties: about 1 %

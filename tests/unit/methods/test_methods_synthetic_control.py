@@ -195,3 +195,70 @@ def test_placebo_p_values_by_pre_fit_cutoff(prop99):
         kept = table[table["pre_rmspe"] <= k * treated["pre_rmspe"] + 1e-12]
         assert p[k] == pytest.approx((kept["ratio"] >= treated["ratio"] - 1e-12).mean())
     assert all(0 < v <= 1 for v in p.values())
+
+
+def test_vectorised_conformal_p_values_equal_the_scalar_test():
+    from evaluation.methods._conformal import conformal_p_value, conformal_p_values
+
+    rng = np.random.default_rng(11)
+    for trial in range(6):
+        T, J = 12 + 4 * trial, 3 + 3 * trial
+        Y0 = rng.normal(size=(T, J)).cumsum(0) * 2 + rng.normal(0, 3, size=J)
+        y1 = Y0[:, :2].mean(1) + rng.normal(0, 1, T) + 4 * (trial % 2)  # some outside the hull
+        post = np.r_[np.zeros(T - 5), np.ones(5)]
+        thetas = np.linspace(-25, 25, 61)
+        batch = conformal_p_values(y1, Y0, post, thetas)
+        single = [conformal_p_value(y1, Y0, post, t) for t in thetas]
+        np.testing.assert_allclose(batch, single, atol=1e-12)
+        assert len(set(batch)) > 1  # the grid crosses the acceptance boundary
+
+
+def test_simplex_qp_matches_slsqp_on_singular_problems():
+    from evaluation.methods._weights import _loss, _slsqp, simplex_qp
+
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        A = rng.normal(size=(4, 12)) + rng.normal(size=(1, 12)) * 3  # rank 4 < 12 weights
+        b = rng.normal(size=4) * 3 + 5
+        G, h = A.T @ A, A.T @ b
+        w = simplex_qp(G, h)
+        assert w.min() >= 0 and w.sum() == pytest.approx(1)
+        assert _loss(G, h, w) <= _loss(G, h, _slsqp(G, h, 12)) + 1e-9 * (1 + abs(_loss(G, h, w)))
+
+
+def test_adh_predictors_with_windows_and_missing_years(prop99_long):
+    from evaluation.exceptions import DataError
+    from evaluation.methods.synthetic_control import _adh_weights, _predictor_matrix
+
+    data = prop99_long.assign(retprice=prop99_long["cigsale"] * 0.5 + prop99_long["Year"] - 1970)
+    utah_1981 = (data["state"] == "Utah") & (data["Year"] == 1981)
+    data.loc[utah_1981, "retprice"] = np.nan  # a missing year: left out of Utah's mean
+    spec = {"cigsale": [(1975, 1975), (1980, 1980), (1988, 1988)], "retprice": (1980, 1988)}
+    kw = dict(placebos=False, interval=False)
+    r = synthetic_control(
+        data, "cigsale", "state", "Year", "California", 1989, predictors=spec, **kw
+    )
+    v = r.predictor_weights
+    assert len(v) == 4 and v.sum() == pytest.approx(1) and (v >= 0).all()
+    assert r.weights.sum() == pytest.approx(1)
+    X = _predictor_matrix(data, spec, "state", "Year", list(range(1970, 1989)), r.weights.index)
+    utah = data[(data["state"] == "Utah") & data["Year"].between(1980, 1988)]["retprice"]
+    assert X.loc["retprice 1980–1988", "Utah"] == pytest.approx(utah.mean())  # NaN skipped
+    # V is chosen on the pre-period outcome fit: no worse than equal importance weights.
+    wide = data.pivot(index="Year", columns="state", values="cigsale")
+    pre = wide.index < 1989
+    donors = list(r.weights.index)
+    Xall = _predictor_matrix(data, spec, "state", "Year", list(wide.index[pre]), wide.columns)
+    y1, Y0 = wide.loc[pre, "California"].to_numpy(), wide.loc[pre, donors].to_numpy()
+    w, _ = _adh_weights(Xall["California"].to_numpy(), Xall[donors].to_numpy(), y1, Y0)
+    from evaluation.methods._weights import simplex_least_squares
+
+    sd = Xall[donors].to_numpy().std(axis=1, ddof=1)
+    w_eq = simplex_least_squares(Xall[donors].to_numpy() / sd[:, None], Xall["California"] / sd)
+    assert np.mean((y1 - Y0 @ w) ** 2) <= np.mean((y1 - Y0 @ w_eq) ** 2) + 1e-9
+    # A window with no value at all for a unit is named in the error.
+    data.loc[(data["state"] == "Utah") & data["Year"].between(1980, 1988), "retprice"] = np.nan
+    with pytest.raises(DataError, match="retprice"):
+        synthetic_control(
+            data, "cigsale", "state", "Year", "California", 1989, predictors=spec, **kw
+        )
