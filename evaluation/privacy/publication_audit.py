@@ -83,6 +83,8 @@ class PublicationAudit:
     figures: int = 0
     ledgers: int = 0
     seconds: float = 0.0
+    #: Digests of the measures that passed (see ``audit_ledgers``'s ``passed``).
+    passed: set[str] = field(default_factory=set, repr=False)
     rounds: int = 0  # repair rounds the batch needed (hide more, render again)
     audit_seconds: float = 0.0  # time spent auditing, without the renders in between
 
@@ -274,13 +276,42 @@ def _audit_measure(
             audit.failures.extend(_failure(it, lo, hi) for it in its)
 
 
+def _measure_digest(items: list[_Item], domains: dict[str, set[str]], min_count: int) -> str:
+    """Identity of everything one measure's audit reads, when it can only pass or fail as one.
+
+    Shown figures as a set of (key, value) pairs (a conflict keeps both), hidden
+    targets with their multiplicity, the declared domains and the threshold. Two
+    measures with the same digest get the same answer from the LP.
+    """
+    import hashlib
+
+    # Figures as their (measure, dims) tuples of strings: repr is stable and much faster
+    # than the JSON ``key`` of tens of thousands of figures.
+    def ident(f: Figure) -> tuple:
+        return (f.measure, f.dims)
+
+    shown = sorted(
+        {(ident(it.entry.figure), it.entry.value) for it in items if not it.entry.hidden}
+    )
+    hidden = sorted(ident(it.entry.figure) for it in items if it.entry.hidden and it.entry.target)
+    dom = sorted((d, sorted(v)) for d, v in domains.items())
+    return hashlib.sha256(repr((min_count, dom, shown, hidden)).encode()).hexdigest()
+
+
 def audit_ledgers(
     current: Iterable[tuple[str, Ledger]],
     history: Iterable[tuple[str, Ledger]] = (),
     *,
     min_count: int | None = None,
+    passed: set[str] | None = None,
 ) -> PublicationAudit:
-    """Audit the figures of ``current`` reports jointly with earlier terms' ``history``."""
+    """Audit the figures of ``current`` reports jointly with earlier terms' ``history``.
+
+    ``passed``: digests of measures that passed an earlier audit (``PublicationAudit.passed``
+    of it); a measure whose figures, targets, domains and threshold are unchanged is not
+    solved again. A batch's repair round changes a measure or two of hundreds, and a
+    one-report update usually none.
+    """
     import time
 
     started = time.perf_counter()
@@ -299,32 +330,53 @@ def audit_ledgers(
                 by_measure[e.figure.measure].append(_Item(name, e, is_current))
     audit.figures = sum(1 for items in by_measure.values() for it in items if not it.entry.hidden)
     for measure, items in by_measure.items():
-        _audit_measure(items, domains.get(measure, {}), limit or 5, audit)
+        dom = domains.get(measure, {})
+        digest = _measure_digest(items, dom, limit or 5)
+        if passed is not None and digest in passed:
+            audit.targets += sum(1 for it in items if it.entry.hidden and it.entry.target)
+            audit.passed.add(digest)
+            continue
+        failures, warnings = len(audit.failures), len(audit.warnings)
+        _audit_measure(items, dom, limit or 5, audit)
+        if len(audit.failures) == failures and len(audit.warnings) == warnings:
+            audit.passed.add(digest)
     audit.seconds = time.perf_counter() - started
     return audit
 
 
-def _load(paths: Iterable[Path], root: Path) -> list[tuple[str, Ledger]]:
+def _load(
+    paths: Iterable[Path], root: Path, loaded: dict[Path, Ledger] | None = None
+) -> list[tuple[str, Ledger]]:
     out = []
     for p in paths:
         try:
             name = str(p.relative_to(root))
         except ValueError:
             name = str(p)
-        out.append((name.removesuffix(LEDGER_SUFFIX), Ledger.load(p)))
+        ledger = loaded.get(p) if loaded is not None else None
+        out.append((name.removesuffix(LEDGER_SUFFIX), ledger or Ledger.load(p)))
     return out
 
 
 def audit_batch_folder(
-    batch_dir: str | Path, history_dirs: Iterable[str | Path] = (), *, pages: bool = True
+    batch_dir: str | Path,
+    history_dirs: Iterable[str | Path] = (),
+    *,
+    pages: bool = True,
+    loaded: dict[Path, Ledger] | None = None,
+    passed: set[str] | None = None,
 ) -> PublicationAudit:
-    """Audit one rendered batch folder against earlier batches' folders (ledgers and pages)."""
+    """Audit one rendered batch folder against earlier batches' folders (ledgers and pages).
+
+    ``loaded``: ledgers already read, by path (those not in it are read here);
+    ``passed``: see :func:`audit_ledgers`.
+    """
     batch_dir = Path(batch_dir)
     root = batch_dir.parent
     paths = find_ledgers(batch_dir)
-    current = _load(paths, root)
-    history = _load([p for h in history_dirs for p in find_ledgers(h)], root)
-    audit = audit_ledgers(current, history)
+    current = _load(paths, root, loaded)
+    history = _load([p for h in history_dirs for p in find_ledgers(h)], root, loaded)
+    audit = audit_ledgers(current, history, passed=passed)
     if pages:
         from evaluation.privacy.page_check import check_pages
 
