@@ -58,7 +58,7 @@ class Timed:
         self.cpu = _cpu_children() - self.cpu0
 
 
-def _run(cmd: list[str], env: dict | None = None, check: bool = True) -> None:
+def _run(cmd: list[str], env: dict | None = None, check: bool = True) -> int:
     done = subprocess.run(
         cmd,
         cwd=ROOT,
@@ -71,6 +71,7 @@ def _run(cmd: list[str], env: dict | None = None, check: bool = True) -> None:
     if check and done.returncode not in (0,):
         tail = "\n".join(done.stderr.strip().splitlines()[-5:])
         raise SystemExit(f"{' '.join(cmd[:3])}... failed ({done.returncode}):\n{tail}")
+    return done.returncode
 
 
 def subset_batch(batch: Path, only: list[str] | None, first: int | None, folder: Path) -> Path:
@@ -101,7 +102,10 @@ def ours(batch: Path, out: Path, workers: int, *, force=True, executor="local", 
     if force:
         cmd.append("--force")
     with Timed() as t:
-        _run(cmd, env=_env(cache or out.parent / "cache"))
+        # a failed report (e.g. a time-out on a loaded machine) is printed, not fatal
+        t.code = _run(cmd, env=_env(cache or out.parent / "cache"), check=False)
+    if t.code:
+        print(f"  (evaluation batch exited with {t.code}: a report failed; see its index)")
     return t
 
 
@@ -123,6 +127,7 @@ def _pair(params_file: str, notebook: Path, out: Path, cache: Path) -> None:
             "--no-progress-bar",
         ],
         env=_env(cache),
+        check=False,  # a failed notebook still costs its time; nbconvert shows the error
     )
     _run(
         [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],

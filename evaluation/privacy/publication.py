@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from evaluation.privacy.ledger import Figure, Ledger, months_between, read_hidden
-from evaluation.privacy.recording import Context
+
+if TYPE_CHECKING:  # the batch process uses this module without loading pandas
+    import pandas as pd
+
+    from evaluation.privacy.recording import Context
 
 PUBLICATION_PARAMETER = "publication_dir"
 """Notebook parameter (injected by the renderer) naming the batch folder."""
@@ -43,6 +46,8 @@ def context_for_report(
     publication_dir: str | Path | None = None,
 ) -> Context:
     """The Protector's context for one report: its groups, window and the batch's hidden set."""
+    from evaluation.privacy.recording import Context
+
     return Context(
         groups={g.label: tuple(g.codes) for g in groups},
         areas=tuple(evaluated),

@@ -23,11 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import bmat, csr_matrix
-from scipy.sparse.csgraph import connected_components
+from typing import TYPE_CHECKING
 
 from evaluation.privacy.ledger import (
     AREA,
@@ -38,6 +34,9 @@ from evaluation.privacy.ledger import (
     Figure,
     Ledger,
 )
+
+if TYPE_CHECKING:  # NumPy and SciPy are imported where the LP is built: a no-op batch
+    import numpy as np  # re-run (nothing to audit) never loads them
 
 OTHER = "\x00övrigt"
 """A dimension's values nobody listed (when no complete code list was declared)."""
@@ -124,6 +123,8 @@ def _class_members(
     values: Sequence[str], filters: list[tuple[str, ...] | None]
 ) -> tuple[list[list[int]], list[np.ndarray]]:
     """Merge values no figure tells apart; per figure, a mask over the merged classes."""
+    import numpy as np
+
     sig: dict[tuple[bool, ...], list[int]] = defaultdict(list)
     sets = [None if f is None else set(f) for f in filters]
     for i, v in enumerate(values):
@@ -136,6 +137,9 @@ def _class_members(
 
 def _measure_system(figures: list[Figure], domains: dict[str, set[str]]):
     """One 0/1 row per figure over the measure's merged base cells (sparse), or None."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
     dims = sorted({d for f in figures for d, _ in f.dims})
     per_dim_masks = []
     shape = []
@@ -170,6 +174,9 @@ def _measure_system(figures: list[Figure], domains: dict[str, set[str]]):
 
 
 def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool) -> tuple[float, float] | None:
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
     ends = []
     for sign in (1.0, -1.0):
         if integer:
@@ -210,6 +217,10 @@ def _failure(it: _Item, lo: float, hi: float, kind: str = "interval") -> Publica
 def _audit_measure(
     items: list[_Item], domains: dict[str, set[str]], min_count: int, audit: PublicationAudit
 ) -> None:
+    import numpy as np
+    from scipy.sparse import bmat
+    from scipy.sparse.csgraph import connected_components
+
     # the same figure published by several reports is one equality; hidden in one report
     # and shown in another, it is both an equality and a target (and fails, as it should)
     shown: dict[str, tuple[_Item, float]] = {}
