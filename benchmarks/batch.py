@@ -1,96 +1,293 @@
-"""Batch benchmark: ``evaluation batch`` against a naive papermill + nbconvert loop.
+"""Batch benchmark: ``evaluation batch`` against the papermill + nbconvert pair, in one run.
 
 Usage::
 
-    .venv/bin/python benchmarks/batch.py [BATCH.yaml] [--workers N] [--skip-naive]
+    .venv/bin/python benchmarks/batch.py                          # the sample term batch
+    .venv/bin/python benchmarks/batch.py --only area_analysis --repeat 3
+    .venv/bin/python benchmarks/batch.py --floor --update         # + no-Jupyter floor, update
+    .venv/bin/python benchmarks/batch.py --dask 2,4,8             # workers curve (LocalCluster)
+    .venv/bin/python benchmarks/batch.py --sizes 3,9,27           # cost as reports grow
 
-Both runs render every evaluation of the batch from a cold start, side by side in
-one run; then the batch is run again with nothing changed (the no-op re-run).
-Output goes to ``benchmarks/output/`` (ignored by git).
+Every round runs, alternating and each from a cold start (fresh output folder and
+fresh data cache): ``evaluation batch --force`` with 1 and 2 workers, the
+``papermill`` CLI followed by ``jupyter nbconvert --to html --no-input`` per
+evaluation one after another, and the same pair two at a time (``xargs -P 2``
+style), optionally the no-Jupyter floor (``benchmarks/floor.py``). Wall seconds
+and CPU seconds of all child processes (``RUSAGE_CHILDREN``: kernels, workers,
+papermill and nbconvert included) are printed with the 1-minute load average at
+the start of each run; CPU seconds are the steadier figure on a shared machine.
+Then the no-op re-run and a one-report update (one parameters file changed) are
+timed against that report's own render time. Output goes to ``benchmarks/output/``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+OUT = ROOT / "benchmarks" / "output" / "batch"
 
 
-def _run(cmd: list[str]) -> float:
-    started = time.perf_counter()
-    subprocess.run(cmd, check=False, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def naive(batch: Path, out: Path) -> tuple[float, int]:
-    """Papermill CLI then ``jupyter nbconvert --to html --no-input``, one evaluation at a time."""
+class Timed:
+    """Wall and children's CPU seconds of a block, and the load average when it started."""
+
+    def __enter__(self) -> Timed:
+        self.load = os.getloadavg()[0]
+        self.cpu0, self.t0 = _cpu_children(), time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall = time.perf_counter() - self.t0
+        self.cpu = _cpu_children() - self.cpu0
+
+
+def _run(cmd: list[str], env: dict | None = None, check: bool = True) -> int:
+    done = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    if check and done.returncode not in (0,):
+        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise SystemExit(f"{' '.join(cmd[:3])}... failed ({done.returncode}):\n{tail}")
+    return done.returncode
+
+
+def subset_batch(batch: Path, only: list[str] | None, first: int | None, folder: Path) -> Path:
+    """A batch file with the chosen kinds (and at most ``first`` evaluations), same name."""
+    import yaml
+
+    from evaluation.params import load_batch, load_params
+
+    spec = yaml.safe_load(batch.read_text(encoding="utf-8"))
+    keep = [
+        str(p) for p in load_batch(batch).evaluations if not only or load_params(p).kind in only
+    ]
+    spec["evaluations"] = keep[:first] if first else keep
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / batch.name
+    target.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    return target
+
+
+def _env(cache: Path) -> dict:
+    return {**os.environ, "EVALUATION_CACHE_DIR": str(cache)}
+
+
+def ours(batch: Path, out: Path, workers: int, *, force=True, executor="local", cache=None):
+    """``evaluation batch`` as a user runs it (cold interpreter included); returns Timed."""
+    cmd = [str(BIN / "evaluation"), "batch", str(batch), "-o", str(out), "--no-progress"]
+    cmd += ["--workers", str(workers), "--executor", executor]
+    if force:
+        cmd.append("--force")
+    with Timed() as t:
+        # a failed report (e.g. a time-out on a loaded machine) is printed, not fatal
+        t.code = _run(cmd, env=_env(cache or out.parent / "cache"), check=False)
+    if t.code:
+        print(f"  (evaluation batch exited with {t.code}: a report failed; see its index)")
+    return t
+
+
+def _pair(params_file: str, notebook: Path, out: Path, cache: Path) -> None:
+    executed = out / f"{Path(params_file).parent.name}-{Path(params_file).stem}.ipynb"
+    _run(
+        [
+            str(BIN / "papermill"),
+            str(notebook),
+            str(executed),
+            "-p",
+            "params_file",
+            params_file,
+            "-p",
+            "cache_dir",
+            str(cache),
+            "--cwd",
+            str(notebook.parent),
+            "--no-progress-bar",
+        ],
+        env=_env(cache),
+        check=False,  # a failed notebook still costs its time; nbconvert shows the error
+    )
+    _run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+        env=_env(cache),
+    )
+
+
+def papermill_pairs(batch: Path, out: Path, parallel: int) -> Timed:
+    """Papermill CLI then nbconvert per evaluation, ``parallel`` pairs at a time (xargs -P)."""
     from evaluation.metadata.kinds import notebook_path
     from evaluation.params import load_batch, load_params
 
     out.mkdir(parents=True, exist_ok=True)
-    total, count = 0.0, 0
-    for params_file in load_batch(batch).evaluations:
-        params = load_params(params_file)
-        executed = out / f"{params_file.stem}.ipynb"
-        total += _run(
+    jobs = [(str(p), notebook_path(load_params(p).kind)) for p in load_batch(batch).evaluations]
+    cache = out / "cache"
+    with Timed() as t, ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(lambda job: _pair(job[0], job[1], out, cache), jobs))
+    return t
+
+
+def floor(batch: Path, processes: int = 2) -> Timed:
+    """The no-Jupyter floor (``benchmarks/floor.py``) in its own process."""
+    with Timed() as t:
+        _run(
             [
-                str(BIN / "papermill"),
-                str(notebook_path(params.kind)),
-                str(executed),
-                "-p",
-                "params_file",
-                str(params_file),
-                "--cwd",
-                str(notebook_path(params.kind).parent),
-                "--no-progress-bar",
+                sys.executable,
+                str(ROOT / "benchmarks" / "floor.py"),
+                str(batch),
+                "--processes",
+                str(processes),
             ]
         )
-        total += _run(
-            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)]
-        )
-        count += 1
-    return total, count
+    return t
 
 
-def ours(batch: Path, out: Path, workers: int | None, force: bool) -> float:
-    """The ``evaluation batch`` command as a user runs it (cold interpreter included)."""
-    cmd = [str(BIN / "evaluation"), "batch", str(batch), "--output-root", str(out), "--no-progress"]
-    if workers:
-        cmd += ["--workers", str(workers)]
-    if force:
-        cmd.append("--force")
-    return _run(cmd)
+def render_seconds(out: Path) -> dict[str, float]:
+    """Render seconds each manifest records, by "area-slug/kind"."""
+    found = {}
+    for manifest in out.glob("*/*/*.manifest.json"):
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        found[f"{manifest.parent.name}/{data.get('kind')}"] = float(data["render_seconds"])
+    return found
+
+
+def update_one(batch: Path, out: Path, cache: Path, workers: int) -> tuple[Timed, str, float]:
+    """Change one parameters file (a comment line) and re-run the batch; restore it after."""
+    from evaluation.params import load_batch, load_params
+    from evaluation.render.paths import area_slug
+
+    params_file = Path(load_batch(batch).evaluations[-1])
+    params = load_params(params_file)
+    own = render_seconds(out).get(f"{area_slug(params.area)}/{params.kind}", float("nan"))
+    original = params_file.read_bytes()
+    try:
+        params_file.write_bytes(original + f"# benchmark {time.time()}\n".encode())
+        t = ours(batch, out, workers, force=False, cache=cache)
+    finally:
+        params_file.write_bytes(original)
+    return t, f"{params_file.parent.name}/{params_file.name}", own
+
+
+def _line(name: str, t: Timed, n: int) -> str:
+    return (
+        f"{name:34s} wall {t.wall:7.1f} s  CPU {t.cpu:7.1f} s  "
+        f"({t.wall / n:5.2f} s, {t.cpu / n:5.2f} CPU-s per report)  load {t.load:4.1f}"
+    )
 
 
 def main() -> None:
-    """Run both, print times, ratio, no-op re-run and per-report amortised time."""
+    """Alternate the runs ``--repeat`` times; print each, the medians and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("batch", nargs="?", default=str(ROOT / "params" / "batch_sample.yaml"))
-    parser.add_argument("--workers", type=int, default=None)
-    parser.add_argument("--skip-naive", action="store_true")
-    parser.add_argument("--output", default=str(ROOT / "benchmarks" / "output"))
+    parser.add_argument("--only", action="append", help="only this report kind (repeatable)")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--workers", default="1,2", help="worker counts for evaluation batch")
+    parser.add_argument("--skip-papermill", action="store_true")
+    parser.add_argument("--skip-sequential", action="store_true", help="no one-at-a-time pair")
+    parser.add_argument("--floor", action="store_true", help="also run benchmarks/floor.py")
+    parser.add_argument("--update", action="store_true", help="no-op and one-report update")
+    parser.add_argument("--dask", default="", help="worker counts for a Dask LocalCluster")
+    parser.add_argument("--sizes", default="", help="report counts for the cost-per-report fit")
     args = parser.parse_args()
-    batch, out = Path(args.batch).resolve(), Path(args.output)
-    shutil.rmtree(out, ignore_errors=True)
 
+    shutil.rmtree(OUT, ignore_errors=True)
+    OUT.mkdir(parents=True)
+    batch = subset_batch(Path(args.batch).resolve(), args.only, None, OUT / "batch")
     from evaluation.params import load_batch
 
     n = len(load_batch(batch).evaluations)
-    fast = ours(batch, out / "batch", args.workers, force=True)
-    noop = ours(batch, out / "batch", args.workers, force=False)
-    print(f"batch file:            {batch} ({n} evaluations)")
-    print(f"evaluation batch:      {fast:7.1f} s  ({fast / n:.2f} s per report, amortised)")
-    print(f"no-op re-run:          {noop:7.1f} s")
-    if not args.skip_naive:
-        slow, _ = naive(batch, out / "naive")
-        print(f"naive papermill+nbconvert: {slow:7.1f} s  ({slow / n:.2f} s per report)")
-        print(f"speed-up:              {slow / fast:7.1f}x")
+    workers = [int(w) for w in args.workers.split(",") if w]
+    print(f"batch {Path(args.batch).name}: {n} evaluations; {os.cpu_count()} cores")
+    runs: dict[str, list[Timed]] = {}
+
+    def record(name: str, t: Timed) -> None:
+        runs.setdefault(name, []).append(t)
+        print(_line(name, t, n), flush=True)
+
+    for r in range(args.repeat):
+        tmp = Path(tempfile.mkdtemp(prefix=f"run{r}-", dir=OUT))
+        for w in workers:
+            record(f"evaluation batch, {w} worker(s)", ours(batch, tmp / f"ours{w}" / "out", w))
+        if not args.skip_papermill:
+            if not args.skip_sequential:
+                record("papermill+nbconvert, sequential", papermill_pairs(batch, tmp / "pm1", 1))
+            record("papermill+nbconvert, 2 at a time", papermill_pairs(batch, tmp / "pm2", 2))
+        if args.floor:
+            record("floor (no Jupyter), 2 processes", floor(batch, 2))
+        if r < args.repeat - 1:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    med = {
+        k: (statistics.median(t.wall for t in v), statistics.median(t.cpu for t in v))
+        for k, v in runs.items()
+    }
+    print("\nmedians and ratios (other / evaluation batch with 2 workers):")
+    base = med.get("evaluation batch, 2 worker(s)")
+    for name, (wall, cpu) in med.items():
+        ratio = f"  x{wall / base[0]:.2f} wall, x{cpu / base[1]:.2f} CPU" if base else ""
+        print(f"  {name:34s} {wall:7.1f} s  {cpu:7.1f} CPU-s{ratio}")
+    if base and "evaluation batch, 1 worker(s)" in med:
+        print(f"  second worker: x{med['evaluation batch, 1 worker(s)'][0] / base[0]:.2f} wall")
+    if base and "floor (no Jupyter), 2 processes" in med:
+        fw, fc = med["floor (no Jupyter), 2 processes"]
+        print(f"  project / floor: x{base[0] / fw:.2f} wall, x{base[1] / fc:.2f} CPU")
+
+    if args.update:
+        w = max(workers)
+        out, cache = tmp / f"ours{w}" / "out", tmp / f"ours{w}" / "cache"
+        noop = ours(batch, out, w, force=False, cache=cache)
+        print(
+            f"\nno-op re-run:                      wall {noop.wall:5.2f} s  CPU {noop.cpu:5.2f} s"
+        )
+        t, which, own = update_one(batch, out, cache, w)
+        print(
+            f"one-report update ({which}): wall {t.wall:5.2f} s  CPU {t.cpu:5.2f} s; "
+            f"its own render {own:.2f} s -> x{t.wall / own:.2f}"
+        )
+
+    for w in [int(x) for x in args.dask.split(",") if x]:
+        tmp = Path(tempfile.mkdtemp(prefix=f"dask{w}-", dir=OUT))
+        t = ours(batch, tmp / "out", w, executor="dask")
+        print(_line(f"dask LocalCluster, {w} worker(s)", t, n), flush=True)
+
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    if sizes:
+        points = []
+        for k in sizes:
+            sub = subset_batch(Path(args.batch).resolve(), args.only, k, OUT / f"size{k}")
+            tmp = Path(tempfile.mkdtemp(prefix=f"size{k}-", dir=OUT))
+            t = ours(sub, tmp / "out", max(workers))
+            points.append((k, t.cpu, t.wall))
+            print(_line(f"{k} reports, {max(workers)} workers", t, k), flush=True)
+        if len(points) >= 2:
+            import numpy as np
+
+            ks = np.array([p[0] for p in points], dtype=float)
+            slope, fixed = np.polyfit(ks, [p[1] for p in points], 1)
+            wslope, wfixed = np.polyfit(ks, [p[2] for p in points], 1)
+            print(f"  CPU  = {fixed:.1f} s fixed + {slope:.2f} s per report")
+            print(f"  wall = {wfixed:.1f} s fixed + {wslope:.2f} s per report")
 
 
 if __name__ == "__main__":

@@ -156,13 +156,16 @@ class Chart(Protected):
     drawn from) are kept for work in JupyterLab; only the PNG reaches a report.
     """
 
-    png: bytes
+    png: bytes = field(repr=False)  # the text repr names the size, not the bytes
     alt: str
     caption: str
-    data: pd.DataFrame | None = None  # the shown (protected) figures behind the chart
+    data: pd.DataFrame | None = field(default=None, repr=False)  # the shown (protected) figures
     name: str = ""
     figure: Any = field(default=None, repr=False, compare=False)
     protected: Any = field(default=None, repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        return f"Chart(png=<{len(self.png)} bytes>, alt={self.alt!r}, name={self.name!r})"
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")

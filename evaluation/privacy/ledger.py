@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where it is used: the batch process reads
+    import pandas as pd  # ledgers and hidden sets without loading it
 
 LEDGER_MIME = "application/vnd.evaluation.ledger+json"
 """Mimetype of the notebook output that carries a report's ledger to the renderer."""
@@ -44,7 +46,8 @@ _PERIOD = re.compile(r"^(\d{4})(?:-(\d{2})|K([1-4])|H([12]))?$")
 
 def months_of(label: Any) -> tuple[str, ...] | None:
     """Months ("2024-01", …) of a period label "2024", "2024H1", "2024K2", "2024-03"; else None."""
-    if isinstance(label, pd.Timestamp):
+    pandas = sys.modules.get("pandas")  # without pandas loaded, no label is a Timestamp
+    if pandas is not None and isinstance(label, pandas.Timestamp):
         return (f"{label:%Y-%m}",)
     m = _PERIOD.match(str(label).strip())
     if not m:
@@ -67,6 +70,8 @@ def months_of(label: Any) -> tuple[str, ...] | None:
 
 def months_between(start: pd.Timestamp, end: pd.Timestamp) -> tuple[str, ...]:
     """Every month touched by ``start`` … ``end``."""
+    import pandas as pd
+
     rng = pd.period_range(pd.Timestamp(start).to_period("M"), pd.Timestamp(end).to_period("M"))
     return tuple(str(p) for p in rng)
 
@@ -167,6 +172,8 @@ class Ledger:
         row: int | None = None,
     ) -> None:
         """Record one figure (``value=None`` when hidden); ``row`` is its row in the output."""
+        import pandas as pd
+
         v = None if value is None or pd.isna(value) else float(value)
         self.entries.append(Entry(output, figure, role, v, target and v is None, row))
 

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from evaluation.privacy.ledger import LINEAR_ROLES, Figure, Ledger, months_between, read_hidden
-from evaluation.privacy.recording import Context
+
+if TYPE_CHECKING:  # the batch process uses this module without loading pandas
+    import pandas as pd
+
+    from evaluation.privacy.recording import Context
 
 PUBLICATION_PARAMETER = "publication_dir"
 """Notebook parameter (injected by the renderer) naming the batch folder."""
@@ -43,6 +46,8 @@ def context_for_report(
     publication_dir: str | Path | None = None,
 ) -> Context:
     """The Protector's context for one report: its groups, window and the batch's hidden set."""
+    from evaluation.privacy.recording import Context
+
     return Context(
         groups={g.label: tuple(g.codes) for g in groups},
         areas=tuple(evaluated),
@@ -168,33 +173,66 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4):
 
         return PublicationAudit(seconds=time.perf_counter() - started)
     passed.unlink(missing_ok=True)
-    audit = audit_batch_folder(batch_dir, history)
+    memo = batch_dir / "ledgers" / MEASURES_FILE
+    known = _read_measures(memo)
+    ledgers = {p: Ledger.load(p) for p in find_ledgers(batch_dir)}
+    audit = audit_batch_folder(batch_dir, history, loaded=ledgers, passed=known)
+    known |= audit.passed
     audit_seconds, rounds = time.perf_counter() - started, 0
     for _ in range(max_rounds):
         if audit.ok:
             break
-        ledgers = {p: Ledger.load(p) for p in find_ledgers(batch_dir)}
         kept = read_hidden(batch_dir)
         new = repair_keys(audit.failures, ledgers.values(), kept)
         if not new:
             break
         write_hidden(batch_dir, kept | new)
+        # Only reports that show one of the newly hidden figures change; a report that
+        # already hides it (or does not publish it) renders the same page again.
         affected = [
-            str(p.with_name(p.name.removesuffix(LEDGER_SUFFIX) + ".html"))
+            p
             for p, ledger in ledgers.items()
-            if any(e.figure.key in new for e in ledger.entries)
+            if any(e.figure.key in new and e.value is not None for e in ledger.entries)
         ]
-        rerender(affected)
+        rerender([str(p.with_name(p.name.removesuffix(LEDGER_SUFFIX) + ".html")) for p in affected])
         rounds += 1
         t0 = time.perf_counter()
-        audit = audit_batch_folder(batch_dir, history)
+        for p in find_ledgers(batch_dir):
+            if p in affected or p not in ledgers:
+                ledgers[p] = Ledger.load(p)
+        audit = audit_batch_folder(batch_dir, history, loaded=ledgers, passed=known)
+        known |= audit.passed
         audit_seconds += time.perf_counter() - t0
+    _write_measures(memo, known)
     audit.seconds = time.perf_counter() - started
     audit.rounds, audit.audit_seconds = rounds, audit_seconds
     if audit.ok:
         passed.parent.mkdir(parents=True, exist_ok=True)
         passed.write_text(_stamp(batch_dir, history), encoding="utf-8")
     return audit
+
+
+MEASURES_FILE = "audit-measures.json"
+"""In ``<batch>/ledgers/``: digests of measures that passed the joint audit (no values)."""
+
+
+def _read_measures(path: Path) -> set[str]:
+    import json
+
+    try:
+        found = json.loads(path.read_text(encoding="utf-8")).get("passed", [])
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {d for d in found if isinstance(d, str)}
+
+
+def _write_measures(path: Path, digests: set[str]) -> None:
+    """Save the digests that passed (at most 5,000; a dropped one only costs a new solve)."""
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keep = sorted(digests)[:5000]
+    path.write_text(json.dumps({"passed": keep}), encoding="utf-8")
 
 
 def _stamp(batch_dir: Path, history) -> str:

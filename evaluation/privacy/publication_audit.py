@@ -23,11 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import bmat, csr_matrix, vstack
-from scipy.sparse.csgraph import connected_components
+from typing import TYPE_CHECKING
 
 from evaluation.privacy.ledger import (
     AREA,
@@ -41,6 +37,9 @@ from evaluation.privacy.ledger import (
     history_folders,
     report_ledgers,
 )
+
+if TYPE_CHECKING:  # NumPy and SciPy are imported where the LP is built: a no-op batch
+    import numpy as np  # re-run (nothing to audit) never loads them
 
 OTHER = "\x00övrigt"
 """A dimension's values nobody listed (when no complete code list was declared)."""
@@ -90,6 +89,8 @@ class PublicationAudit:
     figures: int = 0
     ledgers: int = 0
     seconds: float = 0.0
+    #: Digests of the measures that passed (see ``audit_ledgers``'s ``passed``).
+    passed: set[str] = field(default_factory=set, repr=False)
     rounds: int = 0  # repair rounds the batch needed (hide more, render again)
     audit_seconds: float = 0.0  # time spent auditing, without the renders in between
     page_figures: int = 0  # figures read back from the rendered pages
@@ -129,6 +130,8 @@ def _class_members(
     values: Sequence[str], filters: list[tuple[str, ...] | None]
 ) -> tuple[list[list[int]], list[np.ndarray]]:
     """Merge values no figure tells apart; per figure, a mask over the merged classes."""
+    import numpy as np
+
     sig: dict[tuple[bool, ...], list[int]] = defaultdict(list)
     sets = [None if f is None else set(f) for f in filters]
     for i, v in enumerate(values):
@@ -141,6 +144,9 @@ def _class_members(
 
 def _measure_system(figures: list[Figure], domains: dict[str, set[str]]):
     """One 0/1 row per figure over the measure's merged base cells (sparse), or None."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
     dims = sorted({d for f in figures for d, _ in f.dims})
     per_dim_masks = []
     shape = []
@@ -176,6 +182,10 @@ def _measure_system(figures: list[Figure], domains: dict[str, set[str]]):
 
 def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool, ub=None) -> tuple[float, float] | None:
     """Smallest and largest ``c·x`` over x ≥ 0 with ``a_eq x = b_eq`` and ``lo ≤ a x ≤ hi``."""
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+    from scipy.sparse import vstack
+
     ends = []
     a_ub = b_ub = None
     if ub is not None:
@@ -235,6 +245,10 @@ def _audit_measure(
     audit: PublicationAudit,
     ranges: Sequence[tuple[Figure, float, float]] = (),
 ) -> None:
+    import numpy as np
+    from scipy.sparse import bmat
+    from scipy.sparse.csgraph import connected_components
+
     # the same figure published by several reports is one equality; hidden in one report
     # and shown in another, it is both an equality and a target (and fails, as it should)
     shown: dict[str, tuple[_Item, float]] = {}
@@ -308,16 +322,49 @@ def _audit_measure(
             audit.failures.extend(_failure(it, lo, hi) for it in its)
 
 
+def _measure_digest(
+    items: list[_Item],
+    domains: dict[str, set[str]],
+    min_count: int,
+    ranges: Sequence[tuple[Figure, float, float]] = (),
+) -> str:
+    """Identity of everything one measure's audit reads, when it can only pass or fail as one.
+
+    Shown figures as a set of (key, value) pairs (a conflict keeps both), hidden
+    targets with their multiplicity, the declared domains and the threshold. Two
+    measures with the same digest get the same answer from the LP.
+    """
+    import hashlib
+
+    # Figures as their (measure, dims) tuples of strings: repr is stable and much faster
+    # than the JSON ``key`` of tens of thousands of figures.
+    def ident(f: Figure) -> tuple:
+        return (f.measure, f.dims)
+
+    shown = sorted(
+        {(ident(it.entry.figure), it.entry.value) for it in items if not it.entry.hidden}
+    )
+    hidden = sorted(ident(it.entry.figure) for it in items if it.entry.hidden and it.entry.target)
+    dom = sorted((d, sorted(v)) for d, v in domains.items())
+    bounds = sorted((ident(f), lo, hi) for f, lo, hi in ranges)
+    return hashlib.sha256(repr((min_count, dom, shown, hidden, bounds)).encode()).hexdigest()
+
+
 def audit_ledgers(
     current: Iterable[tuple[str, Ledger]],
     history: Iterable[tuple[str, Ledger]] = (),
     *,
     min_count: int | None = None,
     bounds: Iterable[tuple[Figure, float, float]] = (),
+    passed: set[str] | None = None,
 ) -> PublicationAudit:
     """Audit the figures of ``current`` reports jointly with earlier terms' ``history``.
 
     ``bounds`` are ranges the rendered pages put on figures (``page_check.py``).
+    ``passed``: digests of measures that passed an earlier audit (``PublicationAudit.passed``
+    of it); a measure whose figures, page ranges, targets, domains and threshold are
+    unchanged is not solved again. A batch's repair round changes a measure or two of
+    hundreds, and a one-report update usually none.
     """
     import time
 
@@ -341,38 +388,60 @@ def audit_ledgers(
     for fig, lo, hi in bounds:
         ranges[fig.measure].append((fig, lo, hi))
     for measure, items in by_measure.items():
-        _audit_measure(items, domains.get(measure, {}), limit or 5, audit, ranges.get(measure, []))
+        dom = domains.get(measure, {})
+        measure_ranges = ranges.get(measure, [])
+        digest = _measure_digest(items, dom, limit or 5, measure_ranges)
+        if passed is not None and digest in passed:
+            audit.targets += sum(1 for it in items if it.entry.hidden and it.entry.target)
+            audit.passed.add(digest)
+            continue
+        failures, warnings = len(audit.failures), len(audit.warnings)
+        _audit_measure(items, dom, limit or 5, audit, measure_ranges)
+        if len(audit.failures) == failures and len(audit.warnings) == warnings:
+            audit.passed.add(digest)
     audit.seconds = time.perf_counter() - started
     return audit
 
 
-def _load(paths: Iterable[Path], root: Path) -> list[tuple[str, Ledger]]:
+def _load(
+    paths: Iterable[Path], root: Path, loaded: dict[Path, Ledger] | None = None
+) -> list[tuple[str, Ledger]]:
     out = []
     for p in paths:
         try:
             name = str(p.relative_to(root))
         except ValueError:
             name = str(p)
-        out.append((name.removesuffix(LEDGER_SUFFIX), Ledger.load(p)))
+        ledger = loaded.get(p) if loaded is not None else None
+        out.append((name.removesuffix(LEDGER_SUFFIX), ledger or Ledger.load(p)))
     return out
 
 
 def audit_batch_folder(
-    batch_dir: str | Path, history_dirs: Iterable[str | Path] = (), *, pages: bool = True
+    batch_dir: str | Path,
+    history_dirs: Iterable[str | Path] = (),
+    *,
+    pages: bool = True,
+    loaded: dict[Path, Ledger] | None = None,
+    passed: set[str] | None = None,
 ) -> PublicationAudit:
-    """Audit one rendered batch folder against earlier batches' folders (ledgers and pages)."""
+    """Audit one rendered batch folder against earlier batches' folders (ledgers and pages).
+
+    ``loaded``: ledgers already read, by path (those not in it are read here);
+    ``passed``: see :func:`audit_ledgers`.
+    """
     batch_dir = Path(batch_dir)
     root = batch_dir.parent
     paths = find_ledgers(batch_dir)
-    current = _load(paths, root)
-    history = _load([p for h in history_dirs for p in find_ledgers(h)], root)
+    current = _load(paths, root, loaded)
+    history = _load([p for h in history_dirs for p in find_ledgers(h)], root, loaded)
     if not pages:
-        return audit_ledgers(current, history)
+        return audit_ledgers(current, history, passed=passed)
     from evaluation.privacy.page_check import read_pages
 
     loaded = {p: ledger for p, (_, ledger) in zip(paths, current, strict=True)}
     reading = read_pages(batch_dir, loaded)
-    audit = audit_ledgers(current, history, bounds=reading.bounds)
+    audit = audit_ledgers(current, history, bounds=reading.bounds, passed=passed)
     audit.failures.extend(reading.failures)
     audit.page_figures = reading.figures
     return audit

@@ -127,6 +127,7 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
             bar.add(result)
 
         todo = list(tasks)
+        runner = _runner_for(runner, tasks, prepare, engine)
         try:
             for attempt in range(CHANGE_RETRIES + 1):
                 if not todo:
@@ -175,6 +176,44 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     return BatchResult(batch.batch, index, results, seconds, summary)
 
 
+def _runner_for(runner, tasks, prepare, engine):
+    """The batch's executor, or this process when one report is to be rendered.
+
+    A one-report update (one parameters file changed) with its data already in the
+    cache needs neither a worker pool nor the prepare step: spawning a worker and
+    importing the render stack in it cost seconds. The local pool only (Dask is
+    the user's explicit choice); the kernel is still stopped on exit, Ctrl-C and SIGTERM.
+    """
+    from evaluation.render.executors import LocalExecutor, SerialExecutor
+
+    if len(tasks) == 1 and not prepare and engine == WARM_ENGINE:
+        if type(runner) is LocalExecutor:
+            return SerialExecutor()
+    return runner
+
+
+def _cache_current(cache: Path, fingerprint: dict[str, str]) -> bool:
+    """True when the private cache holds a copy made from exactly these data files.
+
+    Read without importing the loaders (pandas): a copy's ``files.json`` names its
+    sources. The copy itself is checked again when it is read, so a stale or broken
+    one costs a re-parse, never a wrong report.
+    """
+    import json
+
+    try:
+        records = list(cache.glob("*/files.json"))
+    except OSError:
+        return False
+    for record in records:
+        try:
+            if json.loads(record.read_text(encoding="utf-8")).get("sources") == fingerprint:
+                return True
+        except (OSError, ValueError, AttributeError):
+            continue
+    return False
+
+
 def _history(out: Path) -> list[Path]:
     """Earlier batches beside this one or carried in it (the publication's history)."""
     from evaluation.privacy.ledger import history_folders
@@ -214,8 +253,8 @@ def _audit_publication(out, history, results, runner, prepare, how):
             if result.html:
                 by_html[str(Path(result.html).resolve())] = result
 
-        if tasks:
-            runner.run(prepare, tasks, done)
+        if tasks:  # the data is in the cache by now: no prepare step
+            _runner_for(runner, tasks, [], engine).run([], tasks, done)
 
     return settle(out, history, rerender)
 
@@ -385,11 +424,13 @@ def _plan(
         expected[tasks[-1].params_file] = float(
             (read_manifest(paths) or {}).get("render_seconds", 0.0)
         )
-        prepare.setdefault(str(params.data), (str(params.data), str(cache.resolve()), engine))
+        if not _cache_current(cache, fingerprints[params.data]):
+            prepare.setdefault(str(params.data), (str(params.data), str(cache.resolve()), engine))
     # Longest first (by the last render's time) so a slow report never starts last and
     # leaves the other workers idle; stable, so a first batch keeps the file's order.
     tasks.sort(key=lambda t: -expected[t.params_file])
-    return results, tasks, list(prepare.values()), data_of
+    # One report parses its data in its own preflight: a prepare step would only wait.
+    return results, tasks, list(prepare.values()) if len(tasks) > 1 else [], data_of
 
 
 def _data_only(fingerprint: dict[str, str] | None) -> dict[str, str]:

@@ -16,6 +16,8 @@ from papermill.utils import merge_kwargs, remove_args
 from evaluation.render.kernel import WarmKernel, discard_warm_kernel, warm_kernel
 
 WARM = "evaluation-warm"
+#: Seconds to wait for a cell's outputs once the kernel replied (nbclient's default is 4).
+IOPUB_TIMEOUT = 120
 FRESH = "evaluation-fresh"
 
 
@@ -23,6 +25,10 @@ def _client(nb_man, kernel: WarmKernel, kernel_name: str, **kwargs) -> Papermill
     kwargs = remove_args(["input_path", "timeout", "startup_timeout", "start_timeout"], **kwargs)
     execution_timeout = kwargs.pop("execution_timeout", None)
     final = merge_kwargs(kwargs, timeout=execution_timeout, kernel_name=kernel_name)
+    # After a cell's reply, nbclient waits this long for the rest of its output. The
+    # appendix cell carries the report's ledger (megabytes of JSON); on a loaded machine
+    # its delivery took longer than nbclient's 4 s and failed good reports.
+    final.setdefault("iopub_timeout", IOPUB_TIMEOUT)
     if execution_timeout:
         # A limit for the whole notebook, not per cell: each cell gets what is left, so
         # a report past its time stops in the cell that was running (notebook kept).

@@ -231,6 +231,10 @@ class SerialExecutor:
 
     def run(self, prepare: Sequence[Prepare], tasks: Sequence[RenderTask], on_done: OnDone) -> None:
         """Prepare the data folders, then render every task in order."""
+        if any(t.engine == "evaluation-warm" for t in tasks):
+            from evaluation.render.kernel import warm_kernel
+
+            warm_kernel()  # it imports while the first report's data is checked here
         for item in prepare:
             prepare_task(*item)
         for task in tasks:

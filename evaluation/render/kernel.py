@@ -109,7 +109,14 @@ class WarmKernel:
             on_kernel_start(self.pid)
         self.reports = 0
         modules = warm_modules() if modules is None else modules
-        self.run(f"__import__({_SETUP!r}, fromlist=['_']).warm_up({tuple(modules)!r})")
+        # Sent now, waited for at the first use (``run``): the kernel imports while the
+        # caller goes on (a worker checks its first report's data meanwhile).
+        self._warming: str | None = self.kc.execute(
+            f"__import__({_SETUP!r}, fromlist=['_']).warm_up({tuple(modules)!r})",
+            silent=True,
+            store_history=False,
+            allow_stdin=False,
+        )
 
     @property
     def pid(self) -> int | None:
@@ -138,8 +145,16 @@ class WarmKernel:
         except Exception:  # noqa: BLE001
             return False
 
+    def wait_warm(self, timeout: float = 300) -> None:
+        """Wait until the warm-up imports sent at start have finished."""
+        if self._warming is not None:
+            msg_id, self._warming = self._warming, None
+            self._client.timeout = int(timeout)
+            self._client.wait_for_reply(msg_id)
+
     def run(self, code: str, timeout: float = 300) -> dict:
         """Execute ``code`` silently and return the reply's content."""
+        self.wait_warm(timeout)
         msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
         self._client.timeout = int(timeout)
         reply = self._client.wait_for_reply(msg_id)

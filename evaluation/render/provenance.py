@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -44,8 +45,13 @@ def package_version() -> str:
         return "0+unknown"
 
 
+@functools.cache
 def package_source_hash() -> str:
-    """SHA-256 over the package's source files, so an unreleased code change re-renders."""
+    """SHA-256 over the package's source files, so an unreleased code change re-renders.
+
+    Computed once per process: the code a process runs was imported when it started,
+    and hashing every file per evaluation was half of a no-op batch's time.
+    """
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
     for path in sorted(root.rglob("*")):

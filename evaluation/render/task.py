@@ -132,5 +132,8 @@ def warm_worker() -> None:
         Finalize(None, shutdown_all, exitpriority=100)
         warm_kernel()
         _exporter()
+        import gc
+
+        gc.freeze()  # the imports above live as long as the worker: keep them out of GC passes
     except Exception:  # noqa: BLE001 - the first task retries and reports the problem
         pass

@@ -127,8 +127,12 @@ def check_against_data(params: EvaluationParams, data) -> None:
         scope(report)
 
 
-def preflight(params: EvaluationParams, cache_dir: str | Path | None = None) -> None:
-    """Every check of one evaluation that needs no kernel; raises the package's errors."""
+def preflight(params: EvaluationParams, cache_dir: str | Path | None = None, data=None):
+    """Every check of one evaluation that needs no kernel; raises the package's errors.
+
+    ``data``: the folder's Dataset when the caller already loaded it. Returns the
+    Dataset, so the caller need not read the cache again.
+    """
     from evaluation.load.inspect import inspect_folder, table_files
 
     own = _own_notebook(params.kind)
@@ -139,7 +143,7 @@ def preflight(params: EvaluationParams, cache_dir: str | Path | None = None) -> 
     from evaluation.load.dataset import load_data  # after the fast checks: a heavy import
 
     try:
-        data = load_data(params.data, cache_dir=cache_dir)
+        data = load_data(params.data, cache_dir=cache_dir) if data is None else data
     except DataError:
         check = inspect_folder(params.data)
         if len(check.problems) > 1:
@@ -147,6 +151,7 @@ def preflight(params: EvaluationParams, cache_dir: str | Path | None = None) -> 
         raise
     if own:
         check_against_data(params, data)
+    return data
 
 
 def _own_notebook(kind: str) -> bool:
