@@ -35,7 +35,9 @@ class EvaluationError(Exception):
         self.cell = cell
 
     def __str__(self) -> str:
-        return user_message(self)
+        # Bare file names: str() may end up on a page read elsewhere (a report's note, the
+        # batch index); the CLI shows paths relative to the current folder via describe().
+        return user_message(self, name_only=True)
 
     def to_dict(self) -> dict[str, Any]:
         """The error as JSON-safe data: class name, message and every field."""

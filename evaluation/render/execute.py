@@ -88,7 +88,7 @@ def execute_notebook(
     except Exception as exc:  # dead kernel, timeout: no error output in the notebook
         _keep_failed(nb, failed_path)
         raise RenderError(
-            f"the notebook stopped: {type(exc).__name__}: {exc}".strip(), notebook=failed_path
+            f"notebooken stannade: {type(exc).__name__}: {exc}".strip(), notebook=failed_path
         ) from None
     with tempfile.TemporaryDirectory(dir=failed_path.parent, prefix=".evaluation-tmp-") as tmp:
         scratch = Path(tmp) / failed_path.name

@@ -56,6 +56,10 @@ def _literal(node: ast.AST) -> str:
         return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
     if isinstance(node, ast.BinOp):
         return _literal(node.left) + _literal(node.right)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):  # "...".strip()
+        return _literal(node.func.value)
+    if isinstance(node, ast.IfExp):
+        return _literal(node.body) + " " + _literal(node.orelse)
     return ""
 
 
