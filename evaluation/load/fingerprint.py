@@ -142,9 +142,7 @@ def read_once(path: Path) -> tuple[bytes, str]:
         data = path.read_bytes()
         after = _stat_key(path)
     except IsADirectoryError:
-        raise DataError(
-            "en mapp där en datafil väntas", file=path, expected="en fil"
-        ) from None
+        raise DataError("en mapp där en datafil väntas", file=path, expected="en fil") from None
     except OSError as exc:
         raise DataError(f"filen kan inte läsas ({exc.strerror})", file=path) from None
     digest = sha256_bytes(data)

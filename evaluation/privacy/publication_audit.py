@@ -69,9 +69,7 @@ class PublicationFailure:
         if self.kind == "page":
             return f"{what}: sidan visar en uppgift som liggaren anger som dold"
         if self.kind == "unaccounted":
-            return (
-                f"{what}: sidan visar {self.lower:g}, en uppgift som liggaren inte redovisar"
-            )
+            return f"{what}: sidan visar {self.lower:g}, en uppgift som liggaren inte redovisar"
         if self.kind == "no_ledger":
             return f"{self.report}: sidan saknar publiceringsliggare och kan inte granskas"
         if self.kind == "too_large":

@@ -330,7 +330,8 @@ class DaskExecutor:
                 if time.monotonic() - since > limit + WAIT_PAST_LIMIT:
                     running.pop(future)
                     future.cancel()
-                    on_done(lost_result(task, f"stoppad efter {limit:.0f} s: arbetsprocessen hängde sig"))
+                    hung = f"stoppad efter {limit:.0f} s: arbetsprocessen hängde sig"
+                    on_done(lost_result(task, hung))
 
 
 #: Seconds the batch process waits past a report's hard limit for its Dask worker.

@@ -34,7 +34,9 @@ def _write(tmp_path, data_folder, **params):
             id="threshold-lowered",
         ),
         pytest.param({"privacy": {"min_n": 5}}, "privacy.min_n", "inte sänkas", id="min-n-lowered"),
-        pytest.param({"intervention_start": "soon"}, "intervention_start", "datum", id="wrong-type"),
+        pytest.param(
+            {"intervention_start": "soon"}, "intervention_start", "datum", id="wrong-type"
+        ),
         pytest.param({"kind": "report"}, "kind", "outcome_followup", id="unknown-kind"),
         pytest.param({"data": "/no/such/folder"}, "data", "finns inte", id="missing-data"),
     ],
