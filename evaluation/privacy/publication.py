@@ -76,27 +76,44 @@ def _contains(outer: Figure, inner: Figure) -> bool:
 def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]) -> set[str]:
     """Figures to hide so the audit's failures widen: one shown figure per failing one.
 
-    Prefers a figure that contains the failing one (a pool or a total), then
-    any overlapping one; the smallest value first. Only figures of the current
-    batch can change; earlier terms are fixed.
+    Candidates are the shown figures that overlap the failing one (a pool or a
+    total holding it) and its siblings inside such a total (another area's cell of
+    the same row), since hiding either breaks the equation that pins it. The cost
+    of hiding a figure is the number of reports that show it, so a figure one
+    report shows goes before one every report shows (the municipality's): readers
+    lose less, and a repair round re-renders one or two reports instead of all of
+    them. Among equal costs: a non-zero figure, then one that contains the failing
+    one, then the smallest value (R3). Only the current batch can change.
     """
     shown: dict[str, tuple[Figure, float]] = {}
+    reports: dict[str, int] = {}
     for ledger in current:
+        seen = set()
         for e in ledger.entries:
             if e.value is not None and e.figure.key not in already and e.role in LINEAR_ROLES:
                 shown[e.figure.key] = (e.figure, float(e.value))
+                seen.add(e.figure.key)
+        for key in seen:
+            reports[key] = reports.get(key, 0) + 1
+    by_measure: dict[str, list[tuple[str, Figure, float]]] = {}
+    for key, (fig, value) in shown.items():
+        by_measure.setdefault(fig.measure, []).append((key, fig, value))
     picked: set[str] = set()
     for f in failures:
         if getattr(f, "kind", "interval") != "interval":
             continue
         target = f.figure
+        same = by_measure.get(target.measure, [])
+        containers = [fig for key, fig, _ in same if key != target.key and _contains(fig, target)]
         options = [
-            (not _contains(fig, target), value, len(key), key)
-            for key, (fig, value) in shown.items()
-            if key != target.key and _overlap(fig, target) and key not in picked
+            (reports[key], value == 0, not _contains(fig, target), value, len(key), key)
+            for key, fig, value in same
+            if key != target.key
+            and key not in picked
+            and (_overlap(fig, target) or any(_contains(c, fig) for c in containers))
         ]
         if options:
-            picked.add(min(options)[3])
+            picked.add(min(options)[5])
     return picked
 
 
