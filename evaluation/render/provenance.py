@@ -145,7 +145,9 @@ def report_context(
         "params_name": Path(params.source_file).name if params.source_file else "",
         "params_sha256": sha256_file(Path(params.source_file)) if params.source_file else "",
         "params_text": params_text(params),
-        "inputs": sorted(fingerprint.items()),
+        # Data files only: a batch's hidden-set digest (``ledgers/...``) keys its manifests,
+        # and listing it made a batch page differ from the same report rendered alone.
+        "inputs": sorted((k, v) for k, v in fingerprint.items() if not k.startswith("ledgers/")),
         "version": package_version(),
         "git_commit": commit,
         "tools": tool_versions(),

@@ -20,6 +20,18 @@ def test_compare_names_every_difference_and_masks_only_footer_fields() -> None:
     assert "missing" in identity_all.compare({"a.html": page}, {}, "x")[0]
 
 
+def test_footer_lists_data_files_not_the_batch_hidden_set_digest() -> None:
+    from evaluation.params import load_params
+    from evaluation.render.provenance import report_context
+
+    params = load_params(identity_all.ROOT / "params" / "user_survey" / "ryd.yaml")
+    notebook = identity_all.ROOT / "notebooks" / "user_survey.ipynb"
+    context = report_context(
+        params, notebook, fingerprint={"a.csv": "1", "ledgers/hidden.json": "2"}
+    )
+    assert context["inputs"] == [("a.csv", "1")]
+
+
 @pytest.mark.slow
 def test_all_sample_reports_are_byte_identical(tmp_path: Path) -> None:
     batch = identity_all.ROOT / "params" / "batch_sample.yaml"
