@@ -15,6 +15,8 @@ from evaluation.idnumbers import contains_identity_number
 def drawn_texts(fig) -> list[str]:
     """Every string a figure draws or could draw: all Text artists, visible or not.
 
+    Tick labels are read from every axes whose axis lines are drawn.
+
     Call after the figure has been drawn (``savefig``) so tick labels made by
     formatters hold their final text.
     """
@@ -22,7 +24,9 @@ def drawn_texts(fig) -> list[str]:
 
     texts = [artist.get_text() for artist in fig.findobj(Text)]
     for ax in fig.get_axes():  # tick labels are not always children until asked for
-        for axis in (ax.xaxis, ax.yaxis):
+        # An axes drawn without axes (a map) draws no tick labels: asking for them would
+        # only make matplotlib build ticks that never reach the image.
+        for axis in (ax.xaxis, ax.yaxis) if ax.axison else ():
             texts += [t.get_text() for t in axis.get_ticklabels(which="both")]
         legend = ax.get_legend()
         if legend is not None:

@@ -155,7 +155,7 @@ def _scale_bar(ax, extent) -> None:
         text,
         ha="center",
         va="bottom",
-        fontsize=8,
+        fontsize=10,
         path_effects=_HALO,
     )
 
@@ -205,12 +205,13 @@ def _panel(
         for code, (x, y) in layout.points.items():
             name = str(gdf.loc[code, "area_name"])
             if code != layout.area_code and x0 < x < x1 and y0 < y < y1 and len(name) < 16:
+                edge = (x - x0) / (x1 - x0)  # a name near a side runs inwards, never off the map
                 ax.annotate(
                     name,
                     (x, y),
-                    ha="center",
+                    ha="right" if edge > 0.85 else "left" if edge < 0.15 else "center",
                     va="center",
-                    fontsize=7,
+                    fontsize=8.5,
                     color="#333",
                     path_effects=_HALO,
                 )
@@ -219,17 +220,17 @@ def _panel(
             layout.label_xy,
             ha="center",
             va="center",
-            fontsize=10,
+            fontsize=11,
             fontweight="bold",
             path_effects=_HALO,
         )
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
-    ax.set_aspect("equal")
+    ax.set_aspect("equal", anchor="N")  # both panels top-aligned: their titles on one line
     ax.set_axis_off()
     _scale_bar(ax, extent)
     if title:
-        ax.set_title(title, fontsize=9, loc="left", color="#333")
+        ax.set_title(title, fontsize=11, loc="left", color="#333")
 
 
 def choropleth(
@@ -265,7 +266,7 @@ def choropleth(
     fig, axes = plt.subplots(
         1,
         panels,
-        figsize=(9.5 if panels == 2 else 6.5, 5.2),
+        figsize=(8.5 if panels == 2 else 6.8, 5.6),
         gridspec_kw={"width_ratios": [1, 1.35]} if panels == 2 else None,
     )
     axes = np.atleast_1d(axes)
@@ -306,13 +307,16 @@ def choropleth(
         title=legend_title,
         loc="lower center",
         frameon=False,
-        ncols=min(len(handles), 4),
-        fontsize=8,
-        title_fontsize=9,
+        ncols=min(len(handles), 3),
+        fontsize=10.5,
+        title_fontsize=11,
         bbox_to_anchor=(0.5, -0.02),
     )
-    fig.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontsize=12)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.16, wspace=0.04)
+    fig.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontsize=13)
+    rows = -(-len(handles) // 3)  # legend rows under the maps, fixed before drawing
+    fig.subplots_adjust(
+        left=0.01, right=0.99, top=0.87, bottom=(0.45 + 0.26 * rows) / 5.6, wspace=0.04
+    )
 
     own = values.get(layout.area_code, np.nan)
     if pd.isna(own):
