@@ -159,6 +159,19 @@ def margins_in(fig, left: float, right: float, top: float, bottom: float, **kwar
     )
 
 
+def wrap_title(title: str, left_in: float) -> tuple[str, float]:
+    """The title broken to fit right of ``left_in`` inches, and the top margin it needs.
+
+    Widths are estimated (0.6 em per character at the title size), so the layout is
+    fixed before drawing and a long title wraps instead of running off the image.
+    """
+    import textwrap
+
+    chars = max(20, int((WIDTH - left_in - 0.15) / (0.6 * 13 / 72)))
+    lines = textwrap.wrap(title, chars) or [""]
+    return "\n".join(lines), 0.28 + 0.23 * len(lines)
+
+
 def legend_rows(labels, width_in: float, fontsize: float = 11.5) -> tuple[int, int]:
     """(columns, rows) for a legend of ``labels`` across ``width_in`` inches below a chart.
 
@@ -227,9 +240,11 @@ def trend_chart(
     cols, rows_ = legend_rows(groups, WIDTH - 0.3)
     plot_h, below = 3.3, 0.45  # axes height; x tick labels under it (inches)
     bottom = below + 0.3 * rows_ + 0.1
-    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + 0.5 + bottom))
+    left = _left_margin(frame, percent, decimals)
+    drawn_title, top = wrap_title(title, left)
+    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + top + bottom))
     # Fixed margins (no tight bounding box): one layout pass instead of two per chart.
-    margins_in(fig, left=_left_margin(frame, percent, decimals), right=0.2, top=0.5, bottom=bottom)
+    margins_in(fig, left=left, right=0.2, top=top, bottom=bottom)
     partial = None
     for group in groups:
         rows = frame[frame["group"].astype(str) == group].sort_values("period_start")
@@ -291,7 +306,7 @@ def trend_chart(
             fontsize=11,
             color=TARGET_COLOUR,
         )
-    ax.set_title(title, loc="left")
+    ax.set_title(drawn_title, loc="left")
     ax.set_ylabel(ylabel)
     ax.set_xlabel("")
     ax.yaxis.set_major_formatter(_value_formatter(percent, decimals))
@@ -404,10 +419,11 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str, end=None
     cols, rows_ = legend_rows(shown.columns, WIDTH - 0.3)
     plot_h, below = 3.1, 0.7  # axes height; period labels (two lines) under it
     bottom = below + 0.3 * rows_ + 0.1
-    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + 0.5 + bottom))
-    top = float(np.nansum(shown.to_numpy(dtype=float), axis=1).max()) if len(shown) else 1.0
-    left = 0.45 + len(fmt_number(top * 1.1, 0)) * 0.55 * 11.5 / 72 + 0.1
-    margins_in(fig, left=left, right=0.2, top=0.5, bottom=bottom)
+    highest = float(np.nansum(shown.to_numpy(dtype=float), axis=1).max()) if len(shown) else 1.0
+    left = 0.45 + len(fmt_number(highest * 1.1, 0)) * 0.55 * 11.5 / 72 + 0.1
+    drawn_title, top = wrap_title(title, left)
+    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + top + bottom))
+    margins_in(fig, left=left, right=0.2, top=top, bottom=bottom)
     bottom_y = np.zeros(len(shown))
     x = np.arange(len(shown))
     for i, col in enumerate(shown.columns):
@@ -426,7 +442,7 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str, end=None
     ticks = [partial_period(str(i), end) or str(i) for i in shown.index]
     ax.set_xticks(x, [t.replace(" (", "\n(") for t in ticks])
     ax.tick_params(axis="x", length=0)
-    ax.set_title(title, loc="left")
+    ax.set_title(drawn_title, loc="left")
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(_value_formatter(False, 0))
     ax.legend(

@@ -15,19 +15,19 @@ from evaluation.idnumbers import contains_identity_number
 def drawn_texts(fig) -> list[str]:
     """Every string a figure draws or could draw: all Text artists, visible or not.
 
-    Tick labels are read from every axes whose axis lines are drawn.
-
-    Call after the figure has been drawn (``savefig``) so tick labels made by
-    formatters hold their final text.
+    Call after the figure has been drawn (``savefig``): tick labels made by formatters
+    are read as that draw left them.
     """
     from matplotlib.text import Text
 
     texts = [artist.get_text() for artist in fig.findobj(Text)]
-    for ax in fig.get_axes():  # tick labels are not always children until asked for
-        # An axes drawn without axes (a map) draws no tick labels: asking for them would
-        # only make matplotlib build ticks that never reach the image.
+    for ax in fig.get_axes():
+        # The ticks as the last draw laid them out; asking the axis for its tick labels
+        # instead would run its locator and formatter again (a second layout of every
+        # axis). An axes drawn without axes (a map) draws no tick labels at all.
         for axis in (ax.xaxis, ax.yaxis) if ax.axison else ():
-            texts += [t.get_text() for t in axis.get_ticklabels(which="both")]
+            for tick in [*axis.majorTicks, *axis.minorTicks]:
+                texts += [tick.label1.get_text(), tick.label2.get_text()]
         legend = ax.get_legend()
         if legend is not None:
             texts += [t.get_text() for t in legend.get_texts()]

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from evaluation.present.charts import PALETTE, WIDTH, legend_rows, margins_in, to_png
+from evaluation.present.charts import PALETTE, WIDTH, legend_rows, margins_in, to_png, wrap_title
 from evaluation.present.format import fmt_percent
 from evaluation.present.guard import require_protected
 from evaluation.present.output import Chart, Note
@@ -41,9 +41,11 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
     cols, rows_ = legend_rows(labels, WIDTH - 0.3)
     plot_h, below = max(3.0, 0.22 * len(ages)), 0.75  # tick labels and x label under it
     bottom = below + 0.3 * rows_ + 0.1
-    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + 0.5 + bottom))
     widest = max((len(str(a)) for a in ages), default=3)
-    margins_in(fig, left=0.5 + widest * 0.55 * 11.5 / 72, right=0.2, top=0.5, bottom=bottom)
+    left = 0.5 + widest * 0.55 * 11.5 / 72
+    drawn_title, top = wrap_title(title, left)
+    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + top + bottom))
+    margins_in(fig, left=left, right=0.2, top=top, bottom=bottom)
     # Sexes are not groups: two palette colours no group line uses in an area analysis.
     colours = {LEFT: PALETTE[5], RIGHT: PALETTE[3]}
     sign = {LEFT: -1.0, RIGHT: 1.0}
@@ -107,7 +109,7 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
         color=colours[RIGHT],
         fontweight="bold",
     )
-    ax.set_title(title, loc="left")
+    ax.set_title(drawn_title, loc="left")
     ax.legend(
         frameon=False,
         loc="upper left",
