@@ -14,7 +14,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from evaluation.present.format import fmt_number, fmt_percent, partial_period
 from evaluation.present.guard import require_protected
@@ -309,6 +309,8 @@ def trend_chart(
     ax.set_title(drawn_title, loc="left")
     ax.set_ylabel(ylabel)
     ax.set_xlabel("")
+    # Steps of 1, 2 or 5 (not 2.5): a tick label rounded to whole percent must not lie.
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(_value_formatter(percent, decimals))
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))

@@ -223,3 +223,20 @@ def test_effect_charts_draw_the_area_in_its_report_colour():
     assert not drawn & {to_hex(c) for c in charts.PALETTE if c != colour}  # no other group's
     for c in drawn:
         assert contrast_ratio(c, WHITE) >= 3, c
+
+
+def test_percent_ticks_are_whole_percent_so_their_rounded_labels_are_exact():
+    groups = ["Skäggetorp", "Hela kommunen"]
+    charts.assign_groups(groups)
+    frame = _trend_frame(groups).frame.assign(value=[0.18, 0.15, 0.125, 0.03, 0.028, 0.025])
+    chart = charts.trend_chart(
+        ProtectedFrame(frame=frame, label="x", kind="shares"),
+        title="Andel",
+        ylabel="Andel",
+        what="andelen",
+        percent=True,
+        ci=False,
+    )
+    ticks = chart.figure.axes[0].get_yticks()
+    assert len(ticks) >= 3
+    assert all(abs(100 * t - round(100 * t)) < 1e-9 for t in ticks), ticks
