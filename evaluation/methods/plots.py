@@ -9,7 +9,6 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from evaluation.exceptions import ArgumentTypeError
 from evaluation.methods.results import (
@@ -19,8 +18,11 @@ from evaluation.methods.results import (
     SyntheticControlResult,
 )
 
-PALETTE = sns.color_palette("colorblind")
-OBSERVED, MODEL, COUNTERFACTUAL, GREY = PALETTE[0], PALETTE[1], PALETTE[2], "#9a9a9a"
+#: The evaluated area's colour unless the caller passes the report's (``colour=``); the
+#: counterfactual and reference lines are neutral greys, so no comparison line takes a
+#: group's colour. Each has at least 3:1 contrast against white (WCAG 1.4.11).
+AREA, COUNTERFACTUAL, GREY, PLACEBO = "#0072b2", "#555555", "#767676", "#8c8c8c"
+WIDTH = 6.8  # inches, as the report's other charts
 
 
 def _require(result, kind, name="result"):
@@ -42,7 +44,7 @@ def _mark_start(ax, start, label="Start"):
     )
 
 
-def _observed_points(ax, observed, label="Observerat (skyddade värden)"):
+def _observed_points(ax, observed, label="Observerat (skyddade värden)", colour=AREA):
     if observed is None:
         return
     if not isinstance(observed, pd.Series):
@@ -53,19 +55,22 @@ def _observed_points(ax, observed, label="Observerat (skyddade värden)"):
         shown.to_numpy(),
         linestyle="none",
         marker="o",
-        markersize=3.5,
-        color=OBSERVED,
+        markersize=4,
+        color=colour,
         label=label,
     )
 
 
 def plot_event_study(
-    result: EventStudyResult, xlabel: str | None = None, ylabel: str | None = None
+    result: EventStudyResult,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    colour: str = AREA,
 ) -> plt.Figure:
     """Coefficient per event time with intervals; the reference period is the one before start."""
     _require(result, EventStudyResult)
     c = result.coefficients
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.5))
     yerr = np.vstack([c["coef"] - c["ci_low"], c["ci_high"] - c["coef"]])
     ax.errorbar(
         c["event_time"],
@@ -73,8 +78,8 @@ def plot_event_study(
         yerr=yerr,
         fmt="o",
         markersize=3.5,
-        color=MODEL,
-        ecolor=MODEL,
+        color=colour,
+        ecolor=colour,
         elinewidth=1,
         capsize=0,
         label="Skattning med osäkerhetsintervall",
@@ -106,11 +111,12 @@ def plot_its(
     observed: pd.Series | None = None,
     xlabel: str = "Tid",
     ylabel: str = "Utfall",
+    colour: str = AREA,
 ) -> plt.Figure:
     """Fitted series and the counterfactual without the intervention (with its interval)."""
     _require(result, ITSResult)
     f = result.fitted
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.5))
     post = f["post"].to_numpy()
     ax.fill_between(
         f["time"][post],
@@ -127,8 +133,8 @@ def plot_its(
         linestyle="--",
         label="Utan insatsen (kontrafaktiskt)",
     )
-    ax.plot(f["time"], f["fitted"], color=MODEL, label="Modellens anpassning")
-    _observed_points(ax, observed)
+    ax.plot(f["time"], f["fitted"], color=colour, label="Modellens anpassning")
+    _observed_points(ax, observed, colour=colour)
     _mark_start(ax, result.start)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -144,11 +150,12 @@ def plot_synthetic_control(
     treated_label: str | None = None,
     xlabel: str = "Tid",
     ylabel: str = "Utfall",
+    colour: str = AREA,
 ) -> plt.Figure:
     """Synthetic control over time (with observed points if given) and the gap below."""
     _require(result, SyntheticControlResult)
     fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(9, 6.5), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
+        2, 1, figsize=(WIDTH, 6.5), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
     )
     top.plot(
         result.synthetic.index,
@@ -158,15 +165,15 @@ def plot_synthetic_control(
         label="Syntetisk kontroll",
     )
     name = treated_label or result.treated_unit
-    _observed_points(top, observed, label=f"{name} (skyddade värden)")
+    _observed_points(top, observed, label=f"{name} (skyddade värden)", colour=colour)
     _mark_start(top, result.start)
     top.set_ylabel(ylabel)
     top.set_title(
-        "Syntetisk kontroll: området jämfört med ett viktat genomsnitt av jämförelseområden",
+        "Syntetisk kontroll: området jämfört med\nett viktat genomsnitt av jämförelseområden",
         fontsize=11,
     )
     top.legend(loc="best", fontsize=9, frameon=False)
-    bottom.plot(result.gap.index, result.gap.to_numpy(), color=MODEL)
+    bottom.plot(result.gap.index, result.gap.to_numpy(), color=colour)
     bottom.axhline(0, color=GREY, linewidth=1)
     _mark_start(bottom, result.start, label="")
     bottom.set_ylabel("Skillnad")
@@ -175,11 +182,11 @@ def plot_synthetic_control(
     return fig
 
 
-def plot_placebos(result: SyntheticControlResult) -> plt.Figure:
+def plot_placebos(result: SyntheticControlResult, colour: str = AREA) -> plt.Figure:
     """Gap of the treated area against the gaps of every donor used as a placebo."""
     _require(result, SyntheticControlResult)
     gaps = result.placebo_gaps
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.5))
     first = True
     for col in gaps.columns:
         if col == result.treated_unit:
@@ -187,16 +194,15 @@ def plot_placebos(result: SyntheticControlResult) -> plt.Figure:
         ax.plot(
             gaps.index,
             gaps[col].to_numpy(),
-            color=GREY,
+            color=PLACEBO,
             linewidth=0.8,
-            alpha=0.7,
             label="Jämförelseområden som placebo" if first else None,
         )
         first = False
     ax.plot(
         result.gap.index,
         result.gap.to_numpy(),
-        color=MODEL,
+        color=colour,
         linewidth=2,
         label=str(result.treated_unit),
     )

@@ -14,7 +14,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from evaluation.present.format import fmt_number, fmt_percent, partial_period
 from evaluation.present.guard import require_protected
@@ -30,6 +30,25 @@ FIXED_STYLES = {"Hela kommunen": ("#222222", "D"), "Riket": ("#8c6d00", "v")}
 TARGET_COLOUR = "#767676"  # neutral grey (4.5:1), dashed: a target is not a group
 START_COLOUR = "#444444"
 _styles: dict[str, tuple[str, str]] = {}
+
+
+def contrast_ratio(a, b) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21), from their relative luminance."""
+    from matplotlib.colors import to_rgb
+
+    def luminance(colour) -> float:
+        channels = [
+            c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour)
+        ]
+        return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def separator(a, b, background: str = "white") -> str:
+    """The line colour between two adjacent fills: white or near-black, whichever reads better."""
+    return max(("white", "#222222"), key=lambda c: min(contrast_ratio(c, a), contrast_ratio(c, b)))
 
 
 def assign_groups(labels) -> dict[str, tuple[str, str]]:
@@ -62,13 +81,31 @@ def group_style(label: str) -> tuple[str, str]:
 #: The reports' plot style. Applied per figure (``figure_style``) and by the report
 #: kernel's set-up, never at import: a report then looks the same whether it is the
 #: first or the tenth in a warm kernel.
+#: Fonts are large for the figure's width (``WIDTH``): on a phone, where a chart is
+#: scaled from about 650 to about 400 pixels, the smallest text stays near 9–10 pixels.
+#: A fixed title position (``axes.titley``) spares matplotlib's automatic placement,
+#: which measured every tick label of every axes at each save.
 STYLE: dict[str, Any] = {
-    "font.size": 10,
+    "font.size": 12,
+    "axes.titlesize": 13,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 11.5,
+    "ytick.labelsize": 11.5,
+    "legend.fontsize": 11.5,
+    "axes.titley": 1.0,
+    "axes.titlepad": 8.0,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "svg.hashsalt": "evaluation",
     "figure.dpi": 100,
 }
+#: Width of every chart in inches (96 dpi: 653 pixels, drawn at natural size on a
+#: desktop page of 60rem and scaled down on a phone).
+WIDTH = 6.8
+DPI = 96
+#: zlib level of the PNGs: 6 (the default) costs about twice the time of 3 for pages
+#: a few per cent smaller; measured in benchmarks/README.md ("Figures").
+PNG_COMPRESS_LEVEL = 3
 
 
 def figure_style():
@@ -87,13 +124,14 @@ def _styled(func):
     return wrapper
 
 
-def to_png(fig, tight: bool = True) -> bytes:
+def to_png(fig, tight: bool = False) -> bytes:
     """Encode a figure as PNG without timestamps or software tags, then close it.
 
     Raises PrivacyError when any drawn text holds an identity number (R8).
 
-    ``tight=False`` keeps the figure's own margins, saving the extra layout pass
-    for charts that set them (``trend_chart``).
+    The package's charts set fixed margins (``margins_in``), so the default keeps
+    them and draws once; ``tight=True`` adds matplotlib's tight-bounding-box pass
+    (a second layout) for figures whose layout is not fixed.
     """
     from evaluation.present.drawn_text import check_drawn_text
 
@@ -102,14 +140,49 @@ def to_png(fig, tight: bool = True) -> bytes:
         fig.savefig(
             buf,
             format="png",
-            dpi=96,
+            dpi=DPI,
             bbox_inches="tight" if tight else None,
             metadata={"Software": None},
+            pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
         )
         check_drawn_text(fig)  # R8: labels are laid out now; the bytes never leave on a hit
     finally:
         plt.close(fig)
     return buf.getvalue()
+
+
+def margins_in(fig, left: float, right: float, top: float, bottom: float, **kwargs) -> None:
+    """Fix the axes' margins in inches (one layout, computed once, no tight-bbox pass)."""
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(
+        left=left / w, right=1 - right / w, top=1 - top / h, bottom=bottom / h, **kwargs
+    )
+
+
+def wrap_title(title: str, left_in: float) -> tuple[str, float]:
+    """The title broken to fit right of ``left_in`` inches, and the top margin it needs.
+
+    Widths are estimated (0.6 em per character at the title size), so the layout is
+    fixed before drawing and a long title wraps instead of running off the image.
+    """
+    import textwrap
+
+    chars = max(20, int((WIDTH - left_in - 0.15) / (0.6 * 13 / 72)))
+    lines = textwrap.wrap(title, chars) or [""]
+    return "\n".join(lines), 0.28 + 0.23 * len(lines)
+
+
+def legend_rows(labels, width_in: float, fontsize: float = 11.5) -> tuple[int, int]:
+    """(columns, rows) for a legend of ``labels`` across ``width_in`` inches below a chart.
+
+    A label's width is estimated from its length (about 0.55 em per character plus
+    the marker), so the layout is fixed before drawing.
+    """
+    labels = [str(x) for x in labels] or [""]
+    em = fontsize / 72
+    widest = max(len(x) for x in labels) * 0.55 * em + 3.2 * em
+    cols = max(1, min(len(labels), int(width_in // widest), 4))
+    return cols, -(-len(labels) // cols)
 
 
 def _value_formatter(percent: bool, decimals: int):
@@ -164,15 +237,14 @@ def trend_chart(
     frame = protected.frame.copy()
     frame.loc[frame["suppressed"].astype(bool), ["value", "ci_low", "ci_high"]] = np.nan
     groups = list(dict.fromkeys(frame["group"].astype(str)))
-    legend_rows = -(-len(groups) // 4)
-    fig, ax = plt.subplots(figsize=(8.5, 4.2 + 0.25 * legend_rows))
+    cols, rows_ = legend_rows(groups, WIDTH - 0.3)
+    plot_h, below = 3.3, 0.45  # axes height; x tick labels under it (inches)
+    bottom = below + 0.3 * rows_ + 0.1
+    left = _left_margin(frame, percent, decimals)
+    drawn_title, top = wrap_title(title, left)
+    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + top + bottom))
     # Fixed margins (no tight bounding box): one layout pass instead of two per chart.
-    fig.subplots_adjust(
-        left=0.1,
-        right=0.98,
-        top=0.9,
-        bottom=(0.13 + 0.06 * legend_rows) * 4.2 / (4.2 + 0.25 * legend_rows),
-    )
+    margins_in(fig, left=left, right=0.2, top=top, bottom=bottom)
     partial = None
     for group in groups:
         rows = frame[frame["group"].astype(str) == group].sort_values("period_start")
@@ -211,13 +283,16 @@ def trend_chart(
     if start is not None:
         # matplotlib's date converter takes a Timestamp; its stubs say float.
         ax.axvline(pd.Timestamp(start), color=START_COLOUR, ls=":", lw=1.2)  # type: ignore[arg-type]
+        first, last = frame["period_start"].min(), frame["period_start"].max()
+        late = pd.Timestamp(start) > first + (last - first) * 0.55  # label left of the line
         ax.annotate(
             start_label,
             (pd.Timestamp(start), 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(4, -12),
+            xytext=(-4 if late else 4, -12),
+            ha="right" if late else "left",
             textcoords="offset points",
-            fontsize=9,
+            fontsize=11,
             color=START_COLOUR,
         )
     if target is not None:
@@ -228,26 +303,36 @@ def trend_chart(
             xycoords=("axes fraction", "data"),
             xytext=(4, 4),
             textcoords="offset points",
-            fontsize=9,
+            fontsize=11,
             color=TARGET_COLOUR,
         )
-    ax.set_title(title, loc="left", fontsize=12)
+    ax.set_title(drawn_title, loc="left")
     ax.set_ylabel(ylabel)
     ax.set_xlabel("")
+    # Steps of 1, 2 or 5 (not 2.5): a tick label rounded to whole percent must not lie.
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(_value_formatter(percent, decimals))
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_ylim(bottom=0)
-    ax.legend(frameon=False, ncols=min(len(groups), 4), loc="upper left", bbox_to_anchor=(0, -0.07))
+    ax.legend(
+        frameon=False,
+        ncols=cols,
+        loc="upper left",
+        bbox_to_anchor=(0, -below / plot_h),
+        borderaxespad=0,
+        columnspacing=1.2,
+        handletextpad=0.5,
+    )
     if partial:
-        ax.annotate(
-            partial,
+        ax.annotate(  # ties the open marker to its period's label
+            f"\u25cb = {partial}",
             (1.0, 0.0),
             xycoords="axes fraction",
             xytext=(0, 4),
             textcoords="offset points",
             ha="right",
-            fontsize=8,
+            fontsize=10.5,
             color=START_COLOUR,
         )
     latest = describe_latest(protected.frame, percent, decimals, end=end)
@@ -272,6 +357,16 @@ def trend_chart(
         figure=fig,
         protected=protected,
     )
+
+
+def _left_margin(frame: pd.DataFrame, percent: bool, decimals: int) -> float:
+    """Inches left of the axes: the y label plus the widest tick label the values give."""
+    shown = frame.loc[~frame["suppressed"].astype(bool)]
+    cols = [c for c in ("value", "ci_high") if c in shown]
+    top = float(np.nanmax(shown[cols].to_numpy(dtype=float))) if len(shown) and cols else 1.0
+    top = top if np.isfinite(top) else 1.0
+    widest = len(_fmt(top * 1.05, percent, 0 if percent else decimals))
+    return 0.45 + widest * 0.55 * 11.5 / 72 + 0.1
 
 
 def chart_data(frame: pd.DataFrame, percent: bool, decimals: int, end=None) -> pd.DataFrame:
@@ -323,26 +418,44 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str, end=None
     )
     hidden = protected.hidden.loc[values.index, values.columns]
     shown = values.mask(hidden).T  # one bar per period
-    fig, ax = plt.subplots(figsize=(8.5, 4.2))
-    bottom = np.zeros(len(shown))
+    cols, rows_ = legend_rows(shown.columns, WIDTH - 0.3)
+    plot_h, below = 3.1, 0.7  # axes height; period labels (two lines) under it
+    bottom = below + 0.3 * rows_ + 0.1
+    highest = float(np.nansum(shown.to_numpy(dtype=float), axis=1).max()) if len(shown) else 1.0
+    left = 0.45 + len(fmt_number(highest * 1.1, 0)) * 0.55 * 11.5 / 72 + 0.1
+    drawn_title, top = wrap_title(title, left)
+    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + top + bottom))
+    margins_in(fig, left=left, right=0.2, top=top, bottom=bottom)
+    bottom_y = np.zeros(len(shown))
     x = np.arange(len(shown))
     for i, col in enumerate(shown.columns):
         heights = shown[col].to_numpy(dtype=float)
         ax.bar(
             x,
             np.nan_to_num(heights),
-            bottom=bottom,
+            bottom=bottom_y,
             color=PALETTE[i % len(PALETTE)],
+            edgecolor="white",  # separates adjacent segments whatever their contrast
+            linewidth=0.8,
             label=str(col),
             width=0.75,
         )
-        bottom = bottom + np.nan_to_num(heights)
+        bottom_y = bottom_y + np.nan_to_num(heights)
     ticks = [partial_period(str(i), end) or str(i) for i in shown.index]
-    ax.set_xticks(x, ticks, rotation=45, ha="right")
-    ax.set_title(title, loc="left", fontsize=12)
+    ax.set_xticks(x, [t.replace(" (", "\n(") for t in ticks])
+    ax.tick_params(axis="x", length=0)
+    ax.set_title(drawn_title, loc="left")
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(_value_formatter(False, 0))
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.legend(
+        frameon=False,
+        ncols=cols,
+        loc="upper left",
+        bbox_to_anchor=(0, -below / plot_h),
+        borderaxespad=0,
+        columnspacing=1.2,
+        handletextpad=0.5,
+    )
     n_hidden = int(hidden.to_numpy().sum())
     gap = (
         f" {n_hidden} celler är dolda eftersom underlaget är för litet och ingår inte i staplarna."

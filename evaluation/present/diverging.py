@@ -18,10 +18,17 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
-from evaluation.present.charts import to_png
+from evaluation.present.charts import (
+    WIDTH,
+    contrast_ratio,
+    legend_rows,
+    margins_in,
+    separator,
+    to_png,
+)
 from evaluation.present.format import HIDDEN, fmt_percent
 from evaluation.present.guard import require_protected
 from evaluation.present.output import Chart, Note
@@ -84,6 +91,16 @@ def _bar_parts(
     return parts
 
 
+def _legend_order(segments: list[Segment]) -> list[str]:
+    """Legend keys: the answers left of zero, their merged side, then the positive ones."""
+    return (
+        [s.code for s in segments if s.side == NEGATIVE]
+        + [NEGATIVE]
+        + [s.code for s in segments if s.side == POSITIVE]
+        + [POSITIVE]
+    )
+
+
 def diverging_bar_chart(
     protected,
     *,
@@ -120,7 +137,17 @@ def diverging_bar_chart(
     if all(p is None for p in drawn.values()):
         return withheld_note(protected)
 
-    fig, ax = plt.subplots(figsize=(7.5, 1.3 + 0.55 * len(bars)))
+    legend_labels = {  # the legend's entries, known before drawing: the layout is fixed
+        key: label + (" (sammanslaget)" if merged else "")
+        for parts in drawn.values()
+        for label, key, _, merged in parts or []
+    }.values()
+    cols, rows_ = legend_rows(legend_labels, WIDTH - 0.3)
+    plot_h, below = 0.55 * len(bars) + 0.3, 0.4  # axes height; x tick labels under it
+    bottom = below + 0.3 * rows_ + 0.1
+    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + 0.4 + bottom))
+    widest = max(len(b) for b in bars)
+    margins_in(fig, left=0.25 + widest * 0.55 * 11.5 / 72, right=0.35, top=0.4, bottom=bottom)
     y = np.arange(len(bars))[::-1]  # oldest period on top
     used: dict[str, tuple[str, bool]] = {}
     for yi, bar in zip(y, bars, strict=True):
@@ -132,7 +159,7 @@ def diverging_bar_chart(
                 f"{HIDDEN}  för få svar för att visas",
                 ha="center",
                 va="center",
-                fontsize=9,
+                fontsize=11,
                 color="#444",
             )
             continue
@@ -143,6 +170,7 @@ def diverging_bar_chart(
         ]
         pos = [p for p in parts if p not in neg]
         left = -sum(p[2] for p in neg)
+        start, previous = left, None
         for label, key, width, merged in [*neg, *pos]:
             ax.barh(
                 yi,
@@ -150,16 +178,20 @@ def diverging_bar_chart(
                 left=left,
                 height=0.62,
                 color=colours[key],
-                edgecolor="white",
-                linewidth=0.8,
+                linewidth=0,
                 hatch="///" if merged else None,
             )
-            if width >= _MIN_LABELLED:
-                dark = colours[key] in (
-                    _NEGATIVE_COLOURS[0],
-                    _POSITIVE_COLOURS[2],
-                    _POSITIVE_COLOURS[3],
+            if previous is not None:  # WCAG 1.4.11: a line that reads against both fills
+                ax.plot(
+                    [left, left],
+                    [yi - 0.31, yi + 0.31],
+                    color=separator(previous, colours[key]),
+                    lw=1.2,
+                    solid_capstyle="butt",
                 )
+            previous = colours[key]
+            if width >= _MIN_LABELLED:
+                ink = max(("white", "#222"), key=lambda c: contrast_ratio(c, colours[key]))
                 box = (
                     dict(boxstyle="round,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85)
                     if merged
@@ -171,12 +203,18 @@ def diverging_bar_chart(
                     fmt_percent(width),
                     ha="center",
                     va="center",
-                    fontsize=8.5,
-                    color="white" if dark and not merged else "#222",
+                    fontsize=10.5,
+                    color="#222" if merged else ink,
                     bbox=box,
                 )
             used.setdefault(key, (label, merged))
             left += width
+        # Fills lighter than 3:1 against the page: an outline gives the bar its edge.
+        ax.add_patch(
+            Rectangle(
+                (start, yi - 0.31), left - start, 0.62, fill=False, edgecolor="#555555", lw=0.8
+            )
+        )
     ax.axvline(0, color="#333", lw=1)
     ax.set_yticks(y, bars)
     ax.set_xlim(-1, 1)
@@ -192,7 +230,7 @@ def diverging_bar_chart(
         transform=ax.get_xaxis_transform(),
         ha="right",
         va="bottom",
-        fontsize=8.5,
+        fontsize=11,
         color="#555",
     )
     ax.text(
@@ -202,19 +240,14 @@ def diverging_bar_chart(
         transform=ax.get_xaxis_transform(),
         ha="left",
         va="bottom",
-        fontsize=8.5,
+        fontsize=11,
         color="#555",
     )
-    order = (
-        [s.code for s in segments if s.side == NEGATIVE]
-        + [NEGATIVE]
-        + [s.code for s in segments if s.side == POSITIVE]
-        + [POSITIVE]
-    )
+    order = _legend_order(segments)
     handles = [
         Patch(
             facecolor=colours[k],
-            edgecolor="white",
+            edgecolor="#555555",
             hatch="///" if used[k][1] else None,
             label=used[k][0] + (" (sammanslaget)" if used[k][1] else ""),
         )
@@ -222,7 +255,14 @@ def diverging_bar_chart(
         if k in used
     ]
     ax.legend(
-        handles=handles, frameon=False, loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8.5
+        handles=handles,
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(0, -below / plot_h),
+        ncols=cols,
+        borderaxespad=0,
+        columnspacing=1.2,
+        handletextpad=0.5,
     )
 
     described = []

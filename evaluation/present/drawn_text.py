@@ -15,19 +15,29 @@ from evaluation.idnumbers import contains_identity_number
 def drawn_texts(fig) -> list[str]:
     """Every string a figure draws or could draw: all Text artists, visible or not.
 
-    Call after the figure has been drawn (``savefig``) so tick labels made by
-    formatters hold their final text.
+    Call after the figure has been drawn (``savefig``): tick labels made by formatters
+    are read as that draw left them.
     """
+    from matplotlib.axis import Axis
     from matplotlib.text import Text
 
-    texts = [artist.get_text() for artist in fig.findobj(Text)]
-    for ax in fig.get_axes():  # tick labels are not always children until asked for
-        for axis in (ax.xaxis, ax.yaxis):
-            texts += [t.get_text() for t in axis.get_ticklabels(which="both")]
-        legend = ax.get_legend()
-        if legend is not None:
-            texts += [t.get_text() for t in legend.get_texts()]
-            texts.append(legend.get_title().get_text())
+    texts: list[str] = []
+
+    def walk(artist, drawn_axes: bool) -> None:
+        if isinstance(artist, Text):
+            texts.append(artist.get_text())
+        if isinstance(artist, Axis):
+            # An axis's own get_children runs its locator and formatter again (a second
+            # layout of every axis); its ticks as the last draw left them are enough. An
+            # axes drawn without axes (a map) draws no tick labels at all.
+            ticks = [*artist.majorTicks, *artist.minorTicks] if drawn_axes else []
+            children = [artist.label, artist.offsetText, *ticks]
+        else:
+            children = artist.get_children()
+        for child in children:
+            walk(child, getattr(child, "axison", drawn_axes))
+
+    walk(fig, True)
     return [t for t in texts if t]
 
 

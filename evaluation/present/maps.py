@@ -6,7 +6,8 @@ or missing gets one hatched class, "uppgift saknas / för få uppgifter", never 
 colour of zero. No point or dot maps: areas are the smallest unit drawn.
 
 ``MapLayout`` holds what every map of one report shares (geometry in SWEREF 99
-TM, extents, label position, scale bar), so it is computed once per report.
+TM, extents, label position, scale bar), so it is computed once per report; one
+figure serves all of a report's maps (only fills, legend and title change).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import shapely
 if TYPE_CHECKING:
     import geopandas as gpd
 from matplotlib.collections import PathCollection
+from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
 
@@ -155,62 +157,47 @@ def _scale_bar(ax, extent) -> None:
         text,
         ha="center",
         va="bottom",
-        fontsize=8,
+        fontsize=10,
         path_effects=_HALO,
     )
 
 
-def _panel(
-    ax,
-    layout: MapLayout,
-    colours: pd.Series,
-    hidden: pd.Series,
-    extent,
-    title: str | None,
-    label: bool,
-) -> None:
-    gdf = layout.areas
-    is_hidden = hidden.reindex(gdf.index, fill_value=True)
-    shown = [c for c in gdf.index if not is_hidden[c]]
-    if shown:
-        ax.add_collection(
-            PathCollection(
-                [layout.paths[c] for c in shown],
-                facecolors=[colours[c] for c in shown],
-                # Grey outlines, not white: an area in the same class as the area around it
-                # (a town inside the rural remainder) must still read as a filled area, not
-                # as a white hole, also when the page scales the map down.
-                edgecolors=EDGE,
-                linewidths=0.5,
-            )
-        )
-    missing = [c for c in gdf.index if is_hidden[c]]
-    if missing:
-        ax.add_collection(
-            PathCollection(
-                [layout.paths[c] for c in missing],
-                facecolors="white",
-                edgecolors="#777",
-                linewidths=0.6,
-                hatch=HATCH,
-            )
-        )
+def _panel(ax, layout: MapLayout, extent, title: str | None, label: bool):
+    """The parts of a map panel every map of the report shares; returns the two fill layers.
+
+    The fills (shown areas in their class colour, hidden areas hatched) are set per map
+    by ``_fill``; outlines, names, scale bar and title are drawn once per report.
+    """
+    shown = PathCollection(
+        [],
+        # Grey outlines, not white: an area in the same class as the area around it
+        # (a town inside the rural remainder) must still read as a filled area, not
+        # as a white hole, also when the page scales the map down.
+        edgecolors=EDGE,
+        linewidths=0.5,
+    )
+    missing = PathCollection([], facecolors="white", edgecolors="#777", linewidths=0.6, hatch=HATCH)
+    ax.add_collection(shown, autolim=False)
+    ax.add_collection(missing, autolim=False)
     ax.add_collection(
         PathCollection(
             [layout.paths[layout.area_code]], facecolors="none", edgecolors="black", linewidths=2.2
-        )
+        ),
+        autolim=False,
     )
+    gdf = layout.areas
     if label:
         x0, y0, x1, y1 = extent
         for code, (x, y) in layout.points.items():
             name = str(gdf.loc[code, "area_name"])
             if code != layout.area_code and x0 < x < x1 and y0 < y < y1 and len(name) < 16:
+                edge = (x - x0) / (x1 - x0)  # a name near a side runs inwards, never off the map
                 ax.annotate(
                     name,
                     (x, y),
-                    ha="center",
+                    ha="right" if edge > 0.85 else "left" if edge < 0.15 else "center",
                     va="center",
-                    fontsize=7,
+                    fontsize=8.5,
                     color="#333",
                     path_effects=_HALO,
                 )
@@ -219,17 +206,69 @@ def _panel(
             layout.label_xy,
             ha="center",
             va="center",
-            fontsize=10,
+            fontsize=11,
             fontweight="bold",
             path_effects=_HALO,
         )
     ax.set_xlim(extent[0], extent[2])
     ax.set_ylim(extent[1], extent[3])
-    ax.set_aspect("equal")
+    ax.set_aspect("equal", anchor="N")  # both panels top-aligned: their titles on one line
     ax.set_axis_off()
     _scale_bar(ax, extent)
     if title:
-        ax.set_title(title, fontsize=9, loc="left", color="#333")
+        ax.set_title(title, fontsize=11, loc="left", color="#333")
+    return shown, missing
+
+
+def _fill(layers, layout: MapLayout, colours: pd.Series, hidden: pd.Series) -> None:
+    """One map's fills: shown areas in their class colour, hidden or missing ones hatched."""
+    is_hidden = hidden.reindex(layout.areas.index, fill_value=True)
+    shown = [c for c in layout.areas.index if not is_hidden[c]]
+    missing = [c for c in layout.areas.index if is_hidden[c]]
+    for fills, hatched in layers:
+        fills.set_paths([layout.paths[c] for c in shown])
+        fills.set_facecolor([colours[c] for c in shown])
+        hatched.set_paths([layout.paths[c] for c in missing])
+
+
+#: The report's map figure: (layout, figure, fill layers). One figure serves every map of
+#: a report, so axes, names and scale bars are built once; only fills, legend and title
+#: change between maps. A new layout (the next report) builds a new figure.
+_FIGURE: list = []
+
+
+def _map_figure(layout: MapLayout):
+    """The figure and fill layers shared by the maps of ``layout``'s report."""
+    if _FIGURE and _FIGURE[0] is layout:
+        return _FIGURE[1], _FIGURE[2]
+    panels = 2 if layout.zoom is not None else 1
+    # A plain Figure (not pyplot): it lives as long as the report's layout, unmanaged.
+    fig = Figure(figsize=(8.5 if panels == 2 else 6.8, 5.6))
+    axes = np.atleast_1d(
+        fig.subplots(1, panels, gridspec_kw={"width_ratios": [1, 1.35]} if panels == 2 else None)
+    )
+    layers = [
+        _panel(
+            axes[0],
+            layout,
+            layout.overview,
+            "Hela kommunen" if panels == 2 else None,
+            label=panels == 1,
+        )
+    ]
+    if panels == 2:
+        z = layout.zoom
+        assert z is not None  # two panels exactly when there is a close-up
+        axes[0].add_patch(
+            Rectangle(
+                (z[0], z[1]), z[2] - z[0], z[3] - z[1], fill=False, edgecolor="#d55e00", lw=1.2
+            )
+        )
+        layers.append(
+            _panel(axes[1], layout, z, f"Närområdet kring {layout.area_name}", label=True)
+        )
+    _FIGURE[:] = [layout, fig, layers]
+    return fig, layers
 
 
 def choropleth(
@@ -261,34 +300,10 @@ def choropleth(
     palette = class_colours(len(bins))
     colours = classes.map(lambda c: palette[c] if c >= 0 else None)
 
-    panels = 2 if layout.zoom is not None else 1
-    fig, axes = plt.subplots(
-        1,
-        panels,
-        figsize=(9.5 if panels == 2 else 6.5, 5.2),
-        gridspec_kw={"width_ratios": [1, 1.35]} if panels == 2 else None,
-    )
-    axes = np.atleast_1d(axes)
-    _panel(
-        axes[0],
-        layout,
-        colours,
-        hidden,
-        layout.overview,
-        "Hela kommunen" if panels == 2 else None,
-        label=panels == 1,
-    )
-    if panels == 2:
-        z = layout.zoom
-        assert z is not None  # two panels exactly when there is a close-up
-        axes[0].add_patch(
-            Rectangle(
-                (z[0], z[1]), z[2] - z[0], z[3] - z[1], fill=False, edgecolor="#d55e00", lw=1.2
-            )
-        )
-        _panel(
-            axes[1], layout, colours, hidden, z, f"Närområdet kring {layout.area_name}", label=True
-        )
+    fig, layers = _map_figure(layout)
+    _fill(layers, layout, colours, hidden)
+    for old in list(fig.legends):  # the previous map's legend
+        old.remove()
     lows = [values.min()] + list(bins[:-1])
     handles = [
         Patch(facecolor=palette[i], edgecolor="#999", label=f"{fmt(lows[i])}–{fmt(b)}")
@@ -306,13 +321,16 @@ def choropleth(
         title=legend_title,
         loc="lower center",
         frameon=False,
-        ncols=min(len(handles), 4),
-        fontsize=8,
-        title_fontsize=9,
+        ncols=min(len(handles), 3),
+        fontsize=10.5,
+        title_fontsize=11,
         bbox_to_anchor=(0.5, -0.02),
     )
-    fig.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontsize=12)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.16, wspace=0.04)
+    fig.suptitle(title, x=0.01, y=0.99, ha="left", va="top", fontsize=13)
+    rows = -(-len(handles) // 3)  # legend rows under the maps, fixed before drawing
+    fig.subplots_adjust(
+        left=0.01, right=0.99, top=0.87, bottom=(0.45 + 0.26 * rows) / 5.6, wspace=0.04
+    )
 
     own = values.get(layout.area_code, np.nan)
     if pd.isna(own):
@@ -357,6 +375,6 @@ def choropleth(
         caption=caption,
         data=data,
         name=title,
-        figure=fig,
+        figure=None,  # the figure is shared by the report's maps: the PNG is this map
         protected=protected,
     )

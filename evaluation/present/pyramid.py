@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from evaluation.present.charts import PALETTE, to_png
+from evaluation.present.charts import PALETTE, WIDTH, legend_rows, margins_in, to_png, wrap_title
 from evaluation.present.format import fmt_percent
 from evaluation.present.guard import require_protected
 from evaluation.present.output import Chart, Note
@@ -37,7 +37,15 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
         rows = frame[(frame["group"].astype(str) == group) & (frame["sex"] == sex)]
         return rows.set_index("age")["value"].reindex(ages).to_numpy(dtype=float)
 
-    fig, ax = plt.subplots(figsize=(8.5, 5.6))
+    labels = [f"{area}, {LEFT.lower()}", f"{area}, {RIGHT.lower()}", reference]
+    cols, rows_ = legend_rows(labels, WIDTH - 0.3)
+    plot_h, below = max(3.0, 0.22 * len(ages)), 0.75  # tick labels and x label under it
+    bottom = below + 0.3 * rows_ + 0.1
+    widest = max((len(str(a)) for a in ages), default=3)
+    left = 0.5 + widest * 0.55 * 11.5 / 72
+    drawn_title, top = wrap_title(title, left)
+    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + top + bottom))
+    margins_in(fig, left=left, right=0.2, top=top, bottom=bottom)
     # Sexes are not groups: two palette colours no group line uses in an area analysis.
     colours = {LEFT: PALETTE[5], RIGHT: PALETTE[3]}
     sign = {LEFT: -1.0, RIGHT: 1.0}
@@ -59,7 +67,7 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
                 "..",
                 va="center",
                 ha="left" if sign[sex] > 0 else "right",
-                fontsize=8,
+                fontsize=10,
                 color="#555",
             )
         edges = np.r_[y - 0.5, y[-1] + 0.5]
@@ -86,7 +94,7 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
         transform=ax.transAxes,
         ha="left",
         va="top",
-        fontsize=11,
+        fontsize=12,
         color=colours[LEFT],
         fontweight="bold",
     )
@@ -97,12 +105,20 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
         transform=ax.transAxes,
         ha="right",
         va="top",
-        fontsize=11,
+        fontsize=12,
         color=colours[RIGHT],
         fontweight="bold",
     )
-    ax.set_title(title, loc="left", fontsize=12)
-    ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(0, -0.1), ncols=3)
+    ax.set_title(drawn_title, loc="left")
+    ax.legend(
+        frameon=False,
+        loc="upper left",
+        bbox_to_anchor=(0, -below / plot_h),
+        ncols=cols,
+        borderaxespad=0,
+        columnspacing=1.2,
+        handletextpad=0.5,
+    )
     n_hidden = int(protected.frame["suppressed"].sum())
     gap = (
         f" {n_hidden} åldersgrupper är dolda (..) eftersom underlaget är för litet."

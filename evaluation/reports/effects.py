@@ -19,7 +19,7 @@ from evaluation import methods
 from evaluation.exceptions import EvaluationError
 from evaluation.indicators.panel import area_panel
 from evaluation.metadata.outcomes import OUTCOMES, Outcome
-from evaluation.present.charts import to_png
+from evaluation.present.charts import group_style, to_png
 from evaluation.present.format import fmt_number
 from evaluation.present.output import Chart, Heading, Note, Outputs, Table
 from evaluation.privacy.derived import (
@@ -181,7 +181,7 @@ def _observed(report, panel: pd.DataFrame, outcome: Outcome, label: str) -> pd.S
 
 
 def _fig(fig, alt: str, caption: str) -> Chart:
-    return Chart(to_png(fig), alt=alt, caption=caption)
+    return Chart(to_png(fig), alt=alt, caption=caption)  # tight_layout has fixed the margins
 
 
 @per_report
@@ -438,6 +438,7 @@ def _plots(report, outcome, panel, results) -> list:
     did = results.get(DID)
     sc = results.get(SC)
     start = pd.Timestamp(report.params.intervention_start)
+    colour = group_style(report.area_name)[0]  # the area's colour in every chart of the report
     if did is not None or sc is not None:  # derived points hidden where the cell is (R0)
         observed_terms = _observed(
             report, panel, outcome, f"Observerat för syntetisk kontroll: {outcome.label}"
@@ -456,6 +457,7 @@ def _plots(report, outcome, panel, results) -> list:
                 if ratio
                 else f"Skillnad mot jämförelseområdena ({_unit_words(outcome)})"
             ),
+            colour=colour,
         )
         pre = study.pretrend_p_value
         near = "nära 1 (ingen skillnad)" if ratio else "nära 0 (ingen skillnad)"
@@ -492,6 +494,7 @@ def _plots(report, outcome, panel, results) -> list:
                     treated_label=report.area_name,
                     xlabel="Halvår",
                     ylabel=outcome.label,
+                    colour=colour,
                 ),
                 f"Syntetisk kontroll för {outcome.label.lower()}",
                 f"Diagrammet visar {report.area_name} (skyddade värden) och den "
@@ -508,7 +511,9 @@ def _plots(report, outcome, panel, results) -> list:
         )  # R5: monthly points only when every month passes
         out.append(
             _fig(
-                methods.plot_its(its, observed=observed, xlabel="Månad", ylabel=outcome.label),
+                methods.plot_its(
+                    its, observed=observed, xlabel="Månad", ylabel=outcome.label, colour=colour
+                ),
                 f"Avbruten tidsserie för {outcome.label.lower()}",
                 "Diagrammet visar utfallet per månad, den skattade utvecklingen och hur "
                 "den sannolikt hade sett ut utan arbetet (kontrafaktisk linje).",

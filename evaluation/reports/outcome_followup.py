@@ -29,6 +29,17 @@ AREA_PRE_YEARS = 4  # shown years before the start needed to compare an area sta
 START_LABEL = "Start områdesbaserat arbete"
 
 
+def _trend_chart(report: Report, protected, **kwargs):
+    """A trend chart with the start of the work marked and a cut-short last period labelled."""
+    kwargs.setdefault("end", report.end)
+    return trend_chart(
+        protected,
+        start=report.params.intervention_start,
+        start_label=START_LABEL,
+        **kwargs,
+    )
+
+
 def _trend(
     report: Report,
     frame: pd.DataFrame | None,
@@ -49,17 +60,15 @@ def _trend(
         extra = {"sensitive": sensitive} if kind == "share" else {}
         extra["spec"] = spec
         protected = protect(frame, label=title, **extra)
-    chart = trend_chart(
+    chart = _trend_chart(
+        report,
         protected,
         title=title,
         ylabel=ylabel,
         what=what,
         percent=percent,
         decimals=decimals,
-        start=report.params.intervention_start,
-        start_label=START_LABEL,
         target=target,
-        end=report.end,
     )
     return protected, chart
 
@@ -152,16 +161,14 @@ def referral_rate_chart(report: Report, reporters: tuple[str, ...] | None = None
     shown = report.protector.select(
         protected, ~protected.frame["group"].astype(str).isin(failing)
     )  # groups left out here are shown nowhere by month (R0 ledger)
-    chart = trend_chart(
+    chart = _trend_chart(
+        report,
         shown,
         title=title,
         ylabel=RATE_UNIT,
         decimals=0,
         ci=True,
         what=f"antalet orosanmälningar{who} {RATE_UNIT}, månad för månad",
-        start=report.params.intervention_start,
-        start_label=START_LABEL,
-        end=report.end,
     )
     if failing and not shown.withheld:
         chart = Outputs(
@@ -238,15 +245,13 @@ def reporter_share_chart(report: Report, reporter_class: str):
     protected = _reporter_shares(report)
     one = select_rows(protected, protected.frame["reporter_category"] == reporter_class)
     who = reporter_class.lower()
-    return trend_chart(
+    return _trend_chart(
+        report,
         one,
         title=f"Andel orosanmälningar från {who}",
         ylabel="Andel",
         what=f"hur stor andel av orosanmälningarna som kom från {who}",
         percent=True,
-        start=report.params.intervention_start,
-        start_label=START_LABEL,
-        end=report.end,
     )
 
 
@@ -405,16 +410,25 @@ def intervention_mix(report: Report, by: str):
     protected = report.protector.counts(
         table, label=caption, spec=measure_spec("interventions", rows=by)
     )
+    return _mix(report, protected, caption, "beslutade insatser", word, "Insats")
+
+
+def _mix(report: Report, protected, caption: str, counted: str, word: str, index_label: str):
+    """A protected crosstab of the area shown as stacked bars per year and as the table under them.
+
+    ``counted`` is what is counted ("beslutade insatser"), ``word`` what it is split by.
+    """
+    noun = counted.split()[-1]
     return Outputs(
         (
             stacked_bar_chart(
                 protected,
-                title=f"Insatser i {report.area_name} efter {word}",
-                ylabel="Antal beslutade insatser",
-                what=f"antalet beslutade insatser i {report.area_name} efter {word}",
+                title=f"{noun.capitalize()} i {report.area_name} efter {word}",
+                ylabel=f"Antal {counted}",
+                what=f"antalet {counted} i {report.area_name} efter {word}",
                 end=report.end,
             ),
-            count_table(protected, caption, index_label="Insats", end=report.end),
+            count_table(protected, caption, index_label=index_label, end=report.end),
         )
     )
 
@@ -495,18 +509,7 @@ def activity_mix(report: Report, by: str):
     caption = f"Aktiviteter i {report.area_name} efter {word} och år"
     spec = measure_spec("activities", rows=by) if margins else None
     protected = report.protector.counts(table, label=caption, margins=margins, spec=spec)
-    return Outputs(
-        (
-            stacked_bar_chart(
-                protected,
-                title=f"Aktiviteter i {report.area_name} efter {word}",
-                ylabel="Antal aktiviteter",
-                what=f"antalet aktiviteter i {report.area_name} efter {word}",
-                end=report.end,
-            ),
-            count_table(protected, caption, index_label="Aktivitet", end=report.end),
-        )
-    )
+    return _mix(report, protected, caption, "aktiviteter", word, "Aktivitet")
 
 
 # --- The evaluation plan's outcomes in the area statistics ----------------------------------
@@ -528,7 +531,6 @@ def area_outcomes(report: Report):
     muni = report.municipality_code
     comparison = [c for g in report.groups if g.role == "comparison" for c in g.codes]
     places = [report.area_code, *comparison, muni]
-    start = report.params.intervention_start
     parts = []
     for i, key in enumerate(report.params.area_outcomes):
         if key not in catalogue:
@@ -553,7 +555,8 @@ def area_outcomes(report: Report):
         unit = "Andel" if share else info.unit.capitalize()
         parts.append(Heading(info.label))
         parts.append(
-            trend_chart(
+            _trend_chart(  # yearly statistics describe whole years: no cut-short period
+                report,
                 protected,
                 title=f"{info.label}, per år",
                 ylabel=unit,
@@ -561,8 +564,7 @@ def area_outcomes(report: Report):
                 percent=share,
                 ci=has_ci,
                 decimals=1,
-                start=start,
-                start_label=START_LABEL,
+                end=None,
             )
         )
         parts.append(
