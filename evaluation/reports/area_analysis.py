@@ -11,6 +11,7 @@ figure is protected twice.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pandas as pd
@@ -593,7 +594,13 @@ def activities_by_type_and_partner(report: Report):
         codes.PARTNER,
         list_column=True,
     )
-    parts = [count_table(levels, caption, index_label="Typ av aktivitet")]
+    by_half = count_table(levels, caption, index_label="Typ av aktivitet")
+    if isinstance(by_half, Table):  # "2023H2" → "2023 (jul–dec)": the reader's words
+        from evaluation.reports.summary import period_text
+
+        cells = by_half.cells.rename(columns=lambda c: period_text(str(c), report.end))
+        by_half = dataclasses.replace(by_half, cells=cells)
+    parts = [by_half]
     if not partners.empty:
         p_caption = f"Aktiviteter i {report.area_name} efter typ och samverkanspart, {period}"
         protected = report.protector.counts(partners, label=p_caption, margins=False)
@@ -643,13 +650,12 @@ def sources(report: Report):
         fetched = meta.get("fetched") or meta.get("date") or MISSING
         rows.append(
             f"{meta.get('source', 'Okänd källa')}, tabell "
-            f"{meta.get('table_id', MISSING)}, hämtad {fetched} ({sidecar.name})."
+            f"{meta.get('table_id', MISSING)}, hämtad {fetched}."
         )
     if report.data.areas is not None:
         rows.append(
-            f"Områdesgränser: {report.data.files.get('areas', 'areas')}, "
-            f"{fmt_int(len(report.data.areas))} områden, ritade i SWEREF 99 TM "
-            "(EPSG:3006)."
+            f"Områdesgränser: kommunens indelning i {fmt_int(len(report.data.areas))} "
+            "områden, ritade i referenssystemet SWEREF 99 TM."
         )
     for table, what in (
         ("interventions", "beslutade insatser"),
@@ -659,9 +665,7 @@ def sources(report: Report):
         if frame is not None:
             col = "decision_date" if table == "interventions" else "date"
             rows.append(
-                f"Kommunens verksamhetsdata (pseudonymiserade), "
-                f"{report.data.files.get(table, table + '.csv')}, "
-                f"{_years(frame, col)}: {what}."
+                f"Kommunens verksamhetsdata (pseudonymiserade), {_years(frame, col)}: {what}."
             )
     parts = [Note(text, kind="info") for text in rows]
     if report.data.metadata.synthetic:
