@@ -11,7 +11,6 @@ figure is protected twice.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pandas as pd
@@ -392,8 +391,8 @@ def largest_deviations(report: Report, top: int = 5):
         f"{', '.join(named[:-1])}{' och ' if len(named) > 1 else ''}{named[-1]}. Skillnaden "
         "mäts i standardavvikelser mellan kommunens områden, så att indikatorer i olika "
         "enheter kan jämföras: 1 betyder en skillnad lika stor som den typiska skillnaden "
-        "mellan områdena. Bättre och sämre följer indikatorkatalogens riktning; indikatorer "
-        "utan riktning, som andelen utrikes födda, bedöms inte."
+        "mellan områdena. Bättre och sämre följer den riktning som anges för varje "
+        "indikator; indikatorer utan riktning, som andelen utrikes födda, bedöms inte."
     )
     rows = []
     for _, r in found.iterrows():
@@ -594,13 +593,10 @@ def activities_by_type_and_partner(report: Report):
         codes.PARTNER,
         list_column=True,
     )
-    by_half = count_table(levels, caption, index_label="Typ av aktivitet")
-    if isinstance(by_half, Table):  # "2023H2" → "2023 (jul–dec)": the reader's words
-        from evaluation.reports.summary import period_text
+    from evaluation.reports.summary import periods_in_words  # "2023H2" → "2023 (jul–dec)"
 
-        cells = by_half.cells.rename(columns=lambda c: period_text(str(c), report.end))
-        by_half = dataclasses.replace(by_half, cells=cells)
-    parts = [by_half]
+    by_half = count_table(levels, caption, index_label="Typ av aktivitet")
+    parts = [periods_in_words(by_half, report.end)]
     if not partners.empty:
         p_caption = f"Aktiviteter i {report.area_name} efter typ och samverkanspart, {period}"
         protected = report.protector.counts(partners, label=p_caption, margins=False)

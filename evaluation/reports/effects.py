@@ -276,7 +276,9 @@ def outcome_effects(report, key: str, *, plots: bool = True) -> Outputs:
         text = methods.describe_effect(res, outcome.unit_phrase, **_wording(res, outcome))
         items.append(Note(f"Huvudskattning ({headline.lower()}): {text}"))
     else:
-        why = "; ".join(f"{n.lower()}: {r}" for n, r in reasons.items() if n in (SDID, DID))
+        why = "; ".join(
+            f"{n.lower()}: {r.rstrip('.')}" for n, r in reasons.items() if n in (SDID, DID)
+        )
         items.append(
             Note(
                 "Ingen huvudskattning: ingen metod klarade sina egna kontroller"

@@ -48,6 +48,20 @@ def period_text(period: str, end=None) -> str:
     return period
 
 
+def periods_in_words(table, end=None):
+    """A Table whose period columns or rows ("2019H1") read "2019 (jan–jun)"; else unchanged."""
+    import dataclasses
+
+    from evaluation.present.output import Table
+
+    if not isinstance(table, Table):
+        return table
+    cells = table.cells.rename(
+        index=lambda c: period_text(str(c), end), columns=lambda c: period_text(str(c), end)
+    )
+    return dataclasses.replace(table, cells=cells)
+
+
 def _period_end(period: str) -> pd.Timestamp | None:
     if m := re.fullmatch(r"(\d{4})", period):
         return pd.Timestamp(int(m.group(1)), 12, 31)

@@ -480,7 +480,7 @@ def reference_table(report: Report):
     s = scope(report)
     refs = report.params.survey.references
     if not refs:
-        return Note("Parametrarna anger inga referensvärden att jämföra med.")
+        return Note("Inga referensvärden har angetts att jämföra med.")
     protected = _positive(report)
     if protected.withheld:
         return Note(
@@ -501,7 +501,7 @@ def reference_table(report: Report):
         }
         sources.setdefault(f"{ref.source} ({ref.year})", []).append(str(q.number))
     if not table:
-        return Note("Ingen av enkätens frågor har ett referensvärde i parametrarna.")
+        return Note("Ingen av enkätens frågor har ett angivet referensvärde.")
     cells = pd.DataFrame.from_dict(table, orient="index")
     if len(sources) == 1:
         source = f"Källa: {next(iter(sources))}."
