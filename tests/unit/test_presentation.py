@@ -281,3 +281,17 @@ def test_index_says_what_changed_since_the_last_term(tmp_path: Path):
     lone = ReportResult("r.yaml", "ok", "Ryd", "area_analysis", str(page))
     html = render_index("Kommun 2025 H1", [lone], alone, 1.0)
     assert "förra terminen" not in html and "Ny rapport" not in html
+
+
+def test_reader_words_for_periods_and_an_estimate_without_interval():
+    from evaluation.methods import describe_effect
+    from evaluation.methods.results import EffectResult
+    from evaluation.reports.summary import periods_in_words
+
+    cells = pd.DataFrame({"2024H2": ["5"], "2025H1": ["7"], "Totalt": ["12"]}, index=["Möte"])
+    table = periods_in_words(Table(cells, "Aktiviteter per halvår"), pd.Timestamp("2025-06-30"))
+    assert list(table.cells.columns) == ["2024 (jul–dec)", "2025 (jan–jun)", "Totalt"]
+    nan = float("nan")
+    text = describe_effect(EffectResult(3.6, nan, nan, 0.5, "m", "i", "a", "difference"), "x")
+    assert "säkerställd skillnad" not in text.replace("om skillnaden är säkerställd", "")
+    assert "kunde inte skattas" in text
