@@ -424,7 +424,7 @@ def _survey_summary(report: Report) -> KeyFigures | Note:
         now = rows[-1]
         if not _shown(now):
             figures.append(KeyFigure(label, HIDDEN, str(now["period"]), change=WITHHELD))
-            hidden.append(label.lower())
+            hidden.append("svarsfrekvensen" if key == "response_rate" else "question")
             continue
         before = rows[-2] if len(rows) > 1 else None
         change, verdict, sign = "", "", 0
@@ -474,8 +474,12 @@ def _survey_summary(report: Report) -> KeyFigures | Note:
             f"Svarsfrekvensen {last['period']} var {fmt_percent(last['value'])}, så de som inte "
             "svarade kan ha tyckt annorlunda."
         )
-    if hidden:
-        parts.append(f"{_cap(_list(hidden))} redovisas inte eftersom underlaget är för litet.")
+    if hidden:  # the questions counted, not listed: their texts read badly in a sentence
+        n = hidden.count("question")
+        what = [w for w in hidden if w != "question"]
+        if n:
+            what.append(f"andelen positiva svar på {'en fråga' if n == 1 else f'{n} frågor'}")
+        parts.append(f"{_cap(_list(what))} redovisas inte eftersom underlaget är för litet.")
     limit = report.params.survey.min_answers_generalise
     few = positive.frame[
         ~positive.frame["suppressed"].astype(bool) & (positive.frame["denominator"] < limit)
