@@ -133,4 +133,4 @@ def test_no_code_words_reach_the_reader(followup):
     for code in (r"\b\d{4}H[12]\b", r"\w+\.(?:csv|yaml|ipynb|gpkg)\b", r"\b[a-z]+_[a-z_]+\b"):
         found = re.findall(code, text)
         assert not found, (code, found[:5])
-    assert "Ljung" not in text and "se='hac'" not in text and "EPSG" not in text
+    assert "Ljung–Box" not in text and "se='hac'" not in text and "EPSG" not in text
