@@ -92,6 +92,7 @@ class SurveyParams(_Model):
     """Which survey and unit a user-survey report covers."""
 
     survey: str
+    name: str | None = None  # the survey as readers know it; the code above is for the data
     unit: str | None = None
     low_response_rate: float = Field(0.5, ge=0, le=1)
     min_answers_generalise: int = Field(30, ge=1)

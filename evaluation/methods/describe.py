@@ -77,7 +77,12 @@ def describe_effect(
         decimals = 1
     if finite:
         ci = _interval_text(bounds, decimals, words)
-    ci_text = f"{level} osäkerhetsintervall {ci}" if finite else "osäkerhetsintervall saknas"
-    if not finite or result.ci_covers_null:
+    if not finite:  # no interval: nothing can be called "säkerställd", either way
+        return (
+            f"Skattningen är {core}, men osäkerheten kunde inte skattas, så det går inte att "
+            "säga om skillnaden är säkerställd."
+        )
+    ci_text = f"{level} osäkerhetsintervall {ci}"
+    if result.ci_covers_null:
         return f"Det finns ingen säkerställd skillnad: skattningen är {core} ({ci_text})."
     return f"Skattningen visar {core} ({ci_text})."

@@ -195,6 +195,21 @@ def _fmt(v: float, percent: bool, decimals: int) -> str:
     return fmt_percent(v, decimals) if percent else fmt_number(v, decimals)
 
 
+def _period_words(label: str) -> str:
+    """A period label inside parentheses: "2025H1" or "2025 (jan–jun)" → "jan–jun 2025"."""
+    import re
+
+    from evaluation.present.format import MONTHS
+
+    if m := re.fullmatch(r"(\d{4})H([12])", label):
+        return f"{'jan–jun' if m.group(2) == '1' else 'jul–dec'} {m.group(1)}"
+    if m := re.fullmatch(r"(\d{4}) \((.+)\)", label):
+        return f"{m.group(2)} {m.group(1)}"
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", label):
+        return f"{MONTHS[int(m.group(2)) - 1]} {m.group(1)}"
+    return label
+
+
 def describe_latest(
     frame: pd.DataFrame, percent: bool, decimals: int, x: str = "period", end=None
 ) -> str:
@@ -206,7 +221,7 @@ def describe_latest(
             parts.append(f"{group}: inga redovisade värden")
             continue
         last = shown.iloc[-1]
-        when = partial_period(str(last[x]), end) or last[x]
+        when = _period_words(partial_period(str(last[x]), end) or str(last[x]))
         parts.append(f"{group} {_fmt(last['value'], percent, decimals)} ({when})")
     return "Senast redovisade värden: " + "; ".join(parts) + "."
 
@@ -397,8 +412,9 @@ def _trend_alt(title, frame, groups, percent, decimals, target) -> str:
             continue
         a, b = rows.iloc[0], rows.iloc[-1]
         lines.append(
-            f"{group} från {_fmt(a['value'], percent, decimals)} ({a['period']}) "
-            f"till {_fmt(b['value'], percent, decimals)} ({b['period']})"
+            f"{group} från {_fmt(a['value'], percent, decimals)} "
+            f"({_period_words(str(a['period']))}) "
+            f"till {_fmt(b['value'], percent, decimals)} ({_period_words(str(b['period']))})"
         )
     goal = f" Streckad grå linje: målet {_fmt(target, percent, 0)}." if target is not None else ""
     return f"Linjediagram, {title.lower()}, en linje per grupp: " + "; ".join(lines) + "." + goal

@@ -284,7 +284,8 @@ def diverging_bar_chart(
         )
     if any(p is None for p in drawn.values()):
         caption += f" {HIDDEN} = för få svar för att visas."
-    alt = f"Divergerande stapeldiagram: {title}. " + "; ".join(described) + "."
+    stop = " " if title.rstrip().endswith((".", "?", "!")) else ". "  # no "respekt.." in alt
+    alt = f"Divergerande stapeldiagram: {title.rstrip()}{stop}" + "; ".join(described) + "."
     data = pd.DataFrame(
         [
             {"Period": bar, "Svar": label, "Andel (%)": round(100 * width, 1)}

@@ -121,7 +121,8 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
     )
     n_hidden = int(protected.frame["suppressed"].sum())
     gap = (
-        f" {n_hidden} åldersgrupper är dolda (..) eftersom underlaget är för litet."
+        f" {n_hidden} {'åldersgrupp är dold' if n_hidden == 1 else 'åldersgrupper är dolda'}"
+        " (..) eftersom underlaget är för litet."
         if n_hidden
         else ""
     )

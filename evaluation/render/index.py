@@ -31,6 +31,7 @@ th,td{text-align:left;padding:.45rem .6rem;border-bottom:1px solid #d0d0d0;verti
 thead th{border-bottom:2px solid #1b1b1b}
 td ul{margin:0;padding-left:1.1rem}
 td.time{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+.change{display:block;margin-top:.2rem;color:#444;font-size:.92rem}
 .failed{color:#b42318;font-weight:600}.reason{color:#555;font-size:.92rem}
 details{margin-top:2rem;border-top:1px solid #d0d0d0;padding-top:.5rem}
 a{color:#005b96}
@@ -59,6 +60,126 @@ PERIOD_WORD = {
 }
 
 
+# --- What changed since the last term ------------------------------------------------------
+# Only published figures are compared: the key figures of each report's summary, as the
+# earlier and the current page show them (protected values or "..").
+
+_CARD = re.compile(
+    r'<p class="ev-kf-label">(.*?)</p><p class="ev-kf-value">(.*?) <span class="ev-kf-when">',
+    re.S,
+)
+_TERM = re.compile(r"(\d{4})\s*[-_ ]?([HKT])([1-4])(?!\d)", re.I)
+_TERM_START = {"H": 6, "K": 3, "T": 4}  # months per half-year, quarter, tertial
+#: Changed key figures named per report on the index; the rest are counted.
+CHANGES_SHOWN = 2
+
+
+def term_key(name: str) -> tuple[int, int] | None:
+    """(year, first month) of a term named in ``name`` ("sample-2025H1" → (2025, 1)), else None."""
+    m = _TERM.search(name)
+    if not m:
+        return None
+    step, number = _TERM_START[m.group(2).upper()], int(m.group(3))
+    if number * step > 12:
+        return None
+    return int(m.group(1)), 1 + (number - 1) * step
+
+
+def term_words(name: str) -> str | None:
+    """A term named in ``name`` in words: "sample-2024H2" → "andra halvåret 2024"."""
+    m = _TERM.search(name)
+    if not m or term_key(name) is None:
+        return None
+    year, letter, number = m.group(1), m.group(2).upper(), int(m.group(3))
+    if letter == "H":
+        return f"{'första' if number == 1 else 'andra'} halvåret {year}"
+    return f"{'kvartal' if letter == 'K' else 'tertial'} {number} {year}"
+
+
+def earlier_term(folder: Path, title: str = "") -> tuple[Path, tuple[int, int]] | None:
+    """The batch folder of the latest term before this one beside ``folder``, if known.
+
+    Earlier terms are the sibling batch folders (the publication's history, as the
+    batch reads it); a folder counts only when its name says its term.
+    """
+    now = term_key(folder.name) or term_key(title)
+    if now is None or not folder.parent.is_dir():
+        return None
+    found = []
+    for sibling in folder.parent.iterdir():
+        key = term_key(sibling.name)
+        if sibling.is_dir() and sibling != folder and key is not None and key < now:
+            found.append((key, sibling))
+    if not found:
+        return None
+    key, sibling = max(found)
+    return sibling, key
+
+
+def _cards(page: Path) -> dict[str, str] | None:
+    """Label → shown value of the summary's key figures on a written page (None if unreadable)."""
+    from evaluation.present.keyfigures import SUMMARY_END, SUMMARY_START
+
+    try:
+        text = page.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    start, end = text.find(SUMMARY_START), text.find(SUMMARY_END)
+    if start < 0 or end < start:
+        return {}
+    block = text[start:end]
+    return {
+        html.unescape(re.sub(r"<[^>]+>", "", label)).strip(): html.unescape(value).strip()
+        for label, value in _CARD.findall(block)
+    }
+
+
+def _data_hashes(page: Path) -> dict | None:
+    """The data files' hashes the page was rendered from (its manifest), without the hidden set."""
+    import json
+
+    manifest = page.with_name(page.name.removesuffix(".html") + ".manifest.json")
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))["inputs"]["data"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return {k: v for k, v in data.items() if not k.startswith("ledgers/")}
+
+
+def _shown_value(value: str) -> str:
+    return "redovisas inte" if value in ("..", "") else value
+
+
+def change_since(page: Path, earlier: Path | None) -> str:
+    """One short Swedish line on what changed in ``page`` since ``earlier`` (the last term's)."""
+    from evaluation.privacy.ledger import LEDGER_SUFFIX
+
+    if earlier is None or not earlier.is_file():
+        return "Ny rapport"
+    if not earlier.with_name(earlier.name.removesuffix(".html") + LEDGER_SUFFIX).is_file():
+        return ""  # never published through the audit: nothing to compare with
+    then, now = _cards(earlier), _cards(page)
+    if then is None or now is None:
+        return ""
+    changed = [
+        f"{label}: {_shown_value(then[label])} → {_shown_value(value)}"
+        for label, value in now.items()
+        if label in then and then[label] != value
+    ]
+    added = [label for label in now if label not in then]
+    if not changed and not added:
+        same_data = _data_hashes(page) is not None and _data_hashes(page) == _data_hashes(earlier)
+        if same_data:
+            return "Oförändrade data"
+        return "Nyckeltalen oförändrade" if now else ""
+    parts = changed[:CHANGES_SHOWN]
+    rest = len(changed) - len(parts) + len(added)
+    if rest:
+        what = "nytt eller ändrat nyckeltal" if rest == 1 else "nya eller ändrade nyckeltal"
+        parts.append(f"{rest} {what} till")
+    return "; ".join(parts)
+
+
 def _kind_order(kind: str | None) -> int:
     kinds = [*READER_ORDER, *(k for k in report_kinds() if k not in READER_ORDER)]
     return kinds.index(kind) if kind in kinds else len(kinds)
@@ -79,13 +200,6 @@ def _about(result: ReportResult) -> tuple[str | None, str | None, bool]:
         html.unescape(period.group(2)).strip() if period else None,
         'class="synthetic-banner"' in page[:200000],
     )
-
-
-def _term(title: str) -> str | None:
-    m = re.search(r"(\d{4})\s*H([12])", title)
-    if not m:
-        return None
-    return f"{'första' if m.group(2) == '1' else 'andra'} halvåret {m.group(1)}"
 
 
 def render_index(title: str, results: list[ReportResult], folder: Path, seconds: float) -> str:
@@ -109,7 +223,8 @@ def render_index(title: str, results: list[ReportResult], folder: Path, seconds:
     for r in results:
         if about[id(r)][1]:
             periods[PERIOD_WORD.get(r.kind or "", "övrigt")].add(about[id(r)][1])
-    term = _term(title)
+    term = term_words(title) or term_words(folder.name)
+    previous = earlier_term(folder, title)
     head = f"{current} rapporter aktuella"
     if counts["failed"]:
         head += f", {counts['failed']} kunde inte framställas"
@@ -138,6 +253,12 @@ def render_index(title: str, results: list[ReportResult], folder: Path, seconds:
     if periods:
         text = "; ".join(f"{word} {', '.join(sorted(p))}" for word, p in periods.items())
         out.append(f"<p><strong>Dataperiod:</strong> {esc(text)}</p>")
+    if previous:
+        then = esc(term_words(previous[0].name) or "")
+        out.append(
+            f"<p><strong>Sedan förra terminen</strong> ({then}): "
+            "under varje rapport står vad som ändrats i sammanfattningens nyckeltal.</p>"
+        )
     followups = [r for r in results if r.kind == "outcome_followup" and r.status != "failed"]
     if followups:
         links = ", ".join(
@@ -173,7 +294,11 @@ def render_index(title: str, results: list[ReportResult], folder: Path, seconds:
                         f"{esc(redact(r.message))})</span>"
                     )
                 elif href:
-                    items.append(f'<a href="{esc(href)}">{esc(name)}</a>')
+                    change = _change_of(r, folder, previous)
+                    items.append(
+                        f'<a href="{esc(href)}">{esc(name)}</a>'
+                        + (f'<span class="change">{esc(change)}</span>' if change else "")
+                    )
                 else:
                     items.append(
                         f'<span class="failed">Kunde inte framställas</span> '
@@ -188,6 +313,18 @@ def render_index(title: str, results: list[ReportResult], folder: Path, seconds:
     out += _details(results, folder, counts, seconds)
     out += ["</main>", "</body>", "</html>", ""]
     return "\n".join(out)
+
+
+def _change_of(result: ReportResult, folder: Path, previous) -> str:
+    """The index's line on ``result`` since the last term ("" when no earlier term is known)."""
+    if previous is None or not result.html:
+        return ""
+    page = Path(result.html)
+    try:
+        relative = page.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return ""
+    return change_since(page, previous[0] / relative)
 
 
 def _details(results, folder: Path, counts: dict, seconds: float) -> list[str]:

@@ -391,8 +391,8 @@ def largest_deviations(report: Report, top: int = 5):
         f"{', '.join(named[:-1])}{' och ' if len(named) > 1 else ''}{named[-1]}. Skillnaden "
         "mäts i standardavvikelser mellan kommunens områden, så att indikatorer i olika "
         "enheter kan jämföras: 1 betyder en skillnad lika stor som den typiska skillnaden "
-        "mellan områdena. Bättre och sämre följer indikatorkatalogens riktning; indikatorer "
-        "utan riktning, som andelen utrikes födda, bedöms inte."
+        "mellan områdena. Bättre och sämre följer den riktning som anges för varje "
+        "indikator; indikatorer utan riktning, som andelen utrikes födda, bedöms inte."
     )
     rows = []
     for _, r in found.iterrows():
@@ -593,7 +593,10 @@ def activities_by_type_and_partner(report: Report):
         codes.PARTNER,
         list_column=True,
     )
-    parts = [count_table(levels, caption, index_label="Typ av aktivitet")]
+    from evaluation.reports.summary import periods_in_words  # "2023H2" → "2023 (jul–dec)"
+
+    by_half = count_table(levels, caption, index_label="Typ av aktivitet")
+    parts = [periods_in_words(by_half, report.end)]
     if not partners.empty:
         p_caption = f"Aktiviteter i {report.area_name} efter typ och samverkanspart, {period}"
         protected = report.protector.counts(partners, label=p_caption, margins=False)
@@ -643,13 +646,12 @@ def sources(report: Report):
         fetched = meta.get("fetched") or meta.get("date") or MISSING
         rows.append(
             f"{meta.get('source', 'Okänd källa')}, tabell "
-            f"{meta.get('table_id', MISSING)}, hämtad {fetched} ({sidecar.name})."
+            f"{meta.get('table_id', MISSING)}, hämtad {fetched}."
         )
     if report.data.areas is not None:
         rows.append(
-            f"Områdesgränser: {report.data.files.get('areas', 'areas')}, "
-            f"{fmt_int(len(report.data.areas))} områden, ritade i SWEREF 99 TM "
-            "(EPSG:3006)."
+            f"Områdesgränser: kommunens indelning i {fmt_int(len(report.data.areas))} "
+            "områden, ritade i referenssystemet SWEREF 99 TM."
         )
     for table, what in (
         ("interventions", "beslutade insatser"),
@@ -659,9 +661,7 @@ def sources(report: Report):
         if frame is not None:
             col = "decision_date" if table == "interventions" else "date"
             rows.append(
-                f"Kommunens verksamhetsdata (pseudonymiserade), "
-                f"{report.data.files.get(table, table + '.csv')}, "
-                f"{_years(frame, col)}: {what}."
+                f"Kommunens verksamhetsdata (pseudonymiserade), {_years(frame, col)}: {what}."
             )
     parts = [Note(text, kind="info") for text in rows]
     if report.data.metadata.synthetic:

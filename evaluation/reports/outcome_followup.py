@@ -21,6 +21,7 @@ from evaluation.present.tables import count_table, statistic_table, value_table
 from evaluation.privacy.measures import measure_spec
 from evaluation.reports.context import Report, per_report
 from evaluation.reports.context import missing_table_note as _missing
+from evaluation.reports.summary import periods_in_words
 
 RATE_UNIT = "per 1 000 barn 0–17 år och år"
 AREA_PRE_YEARS = 4  # shown years before the start needed to compare an area statistic
@@ -202,7 +203,8 @@ def referral_rate_table(report: Report, reporters: tuple[str, ...] | None = None
         )
         caption = f"Orosanmälningar {RATE_UNIT}, per halvår (95 % intervall, exakt Poisson)"
         protected = report.protector.rates(frame, label=caption)
-    return value_table(protected, caption, decimals=1, index_label="Grupp")
+    table = value_table(protected, caption, decimals=1, index_label="Grupp")
+    return periods_in_words(table, report.end)  # "2019H1" → "2019 (jan–jun)"
 
 
 @per_report
@@ -309,11 +311,14 @@ def joint_assessment_chart(report: Report):
     return Outputs(
         (
             chart,
-            value_table(
-                protected,
-                "Andel gemensamma förhandsbedömningar per halvår (95 % intervall, Wilson)",
-                percent=True,
-                index_label="Grupp",
+            periods_in_words(
+                value_table(
+                    protected,
+                    "Andel gemensamma förhandsbedömningar per halvår (95 % intervall, Wilson)",
+                    percent=True,
+                    index_label="Grupp",
+                ),
+                report.end,
             ),
         )
     )
@@ -592,7 +597,9 @@ def _area_effect_note(report: Report, frame: pd.DataFrame, info) -> Note:
     label = info.label
     start = report.params.intervention_start
     if start is None:
-        return Note(f"{label}: parametrarna anger ingen start, så före och efter jämförs inte.")
+        return Note(
+            f"{label}: inget startdatum för arbetet är angivet, så före och efter jämförs inte."
+        )
     shown = frame[~frame["suppressed"].astype(bool) & frame["value"].notna()]
     own = shown[shown["area_code"] == report.area_code]
     pre = int((own["year"] < start.year).sum())

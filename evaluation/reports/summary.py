@@ -20,6 +20,7 @@ from evaluation.present.charts import assign_groups
 from evaluation.present.format import HIDDEN, fmt_number, fmt_percent, partial_period
 from evaluation.present.keyfigures import KeyFigure, KeyFigures
 from evaluation.present.output import Note
+from evaluation.privacy.symbols import SUPPRESSED_SENTENCE as WITHHELD
 from evaluation.reports.context import Report
 
 ALPHA = 0.05
@@ -45,6 +46,20 @@ def period_text(period: str, end=None) -> str:
     if m := re.fullmatch(r"(\d{4})H([12])", period):
         return f"{m.group(1)} ({'jan–jun' if m.group(2) == '1' else 'jul–dec'})"
     return period
+
+
+def periods_in_words(table, end=None):
+    """A Table whose period columns or rows ("2019H1") read "2019 (jan–jun)"; else unchanged."""
+    import dataclasses
+
+    from evaluation.present.output import Table
+
+    if not isinstance(table, Table):
+        return table
+    cells = table.cells.rename(
+        index=lambda c: period_text(str(c), end), columns=lambda c: period_text(str(c), end)
+    )
+    return dataclasses.replace(table, cells=cells)
 
 
 def _period_end(period: str) -> pd.Timestamp | None:
@@ -100,7 +115,7 @@ def _join(*parts: str) -> str:
     words = [p for p in parts if p]
     if not words:
         return ""
-    text = " · ".join(words)
+    text = " · ".join(w[:1].lower() + w[1:] for w in words)
     return text[0].upper() + text[1:]
 
 
@@ -209,7 +224,7 @@ def _outcome_figure(report: Report, spec: _Outcome) -> KeyFigure | None:
     target = spec.target(report)
     target_text = f"Mål: {_fmt(target, percent)}" if target is not None else ""
     if not _shown(now):
-        return KeyFigure(spec.label, HIDDEN, when, target=target_text, verdict="")
+        return KeyFigure(spec.label, HIDDEN, when, change=WITHHELD, target=target_text)
     change = ""
     if before is not None:
         then = _fmt(before["value"], percent, decimals) if _shown(before) else HIDDEN
@@ -305,7 +320,7 @@ def _area_summary(report: Report) -> KeyFigures | Note:
     default = [k for k in keys_all if catalogue[k].key]
     keys = _pick(report, {k: k for k in keys_all}, default[:5])
     muni = report.municipality_code
-    figures, hidden, small = [], [], []
+    figures, hidden, small, untested = [], [], [], []
     for key in keys:
         info = catalogue[key]
         pf = aa._key_rows(report, key, [report.area_code, muni])
@@ -319,7 +334,7 @@ def _area_summary(report: Report) -> KeyFigures | Note:
         label = info.label
         when = str(int(now["year"]))
         if not _shown(now):
-            figures.append(KeyFigure(label, HIDDEN, when))
+            figures.append(KeyFigure(label, HIDDEN, when, change=WITHHELD))
             hidden.append(label.lower())
             continue
         first = next((r for r in own if _shown(r)), None)
@@ -347,6 +362,8 @@ def _area_summary(report: Report) -> KeyFigures | Note:
                     sign = sign or (1 if higher else -1)
         if pd.notna(now.get("denominator")) and now["denominator"] < aa.SMALL_BASE:
             small.append(label.lower())
+        if not (against or verdict):
+            untested.append(label.lower())
         figures.append(
             KeyFigure(
                 label,
@@ -368,6 +385,11 @@ def _area_summary(report: Report) -> KeyFigures | Note:
         parts.append(f"{_cap(_list(hidden))} redovisas inte eftersom underlaget är för litet.")
     if small:
         parts.append(f"{_cap(_list(small))} bygger på ett litet underlag och är osäkert.")
+    if untested:
+        parts.append(
+            f"För {_list(untested)} finns inget osäkerhetsmått, så skillnader prövas inte "
+            "statistiskt."
+        )
     return KeyFigures(
         tuple(figures),
         " ".join(parts),
@@ -401,8 +423,8 @@ def _survey_summary(report: Report) -> KeyFigures | Note:
             continue
         now = rows[-1]
         if not _shown(now):
-            figures.append(KeyFigure(label, HIDDEN, str(now["period"])))
-            hidden.append(label.lower())
+            figures.append(KeyFigure(label, HIDDEN, str(now["period"]), change=WITHHELD))
+            hidden.append("svarsfrekvensen" if key == "response_rate" else "question")
             continue
         before = rows[-2] if len(rows) > 1 else None
         change, verdict, sign = "", "", 0
@@ -416,6 +438,8 @@ def _survey_summary(report: Report) -> KeyFigures | Note:
                 verdict = us.change_verdict(before, now)[0]
                 verdict = "" if verdict == "–" else verdict
                 sign = 1 if "ökning" in verdict else (-1 if "minskning" in verdict else 0)
+            if verdict:
+                verdict += f" sedan {before['period']}"
         target, against = "", ""
         if key == "response_rate":
             low = report.params.survey.low_response_rate
@@ -425,7 +449,10 @@ def _survey_summary(report: Report) -> KeyFigures | Note:
             ref = refs[key]
             target = f"Referens: {fmt_percent(ref.value)} ({ref.source} {ref.year})"
             against = us.reference_verdict(now, ref)[0].lower()
-            against = "" if against == "–" else f"{against} än referensen"
+            if against == "–":
+                against = ""
+            else:  # "säkerställt högre än referensen", "ingen säkerställd skillnad mot …"
+                against += " mot referensen" if against.startswith("ingen") else " än referensen"
         figures.append(
             KeyFigure(
                 label,
@@ -447,8 +474,12 @@ def _survey_summary(report: Report) -> KeyFigures | Note:
             f"Svarsfrekvensen {last['period']} var {fmt_percent(last['value'])}, så de som inte "
             "svarade kan ha tyckt annorlunda."
         )
-    if hidden:
-        parts.append(f"{_cap(_list(hidden))} redovisas inte eftersom underlaget är för litet.")
+    if hidden:  # the questions counted, not listed: their texts read badly in a sentence
+        n = hidden.count("question")
+        what = [w for w in hidden if w != "question"]
+        if n:
+            what.append(f"andelen positiva svar på {'en fråga' if n == 1 else f'{n} frågor'}")
+        parts.append(f"{_cap(_list(what))} redovisas inte eftersom underlaget är för litet.")
     limit = report.params.survey.min_answers_generalise
     few = positive.frame[
         ~positive.frame["suppressed"].astype(bool) & (positive.frame["denominator"] < limit)

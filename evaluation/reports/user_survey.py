@@ -20,6 +20,7 @@ What is compared, and how it is said:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -315,11 +316,20 @@ def header_details(report: Report) -> tuple[tuple[str, str], ...] | None:
     s = scope(report)
     where = s.where if s.area_code is not None else "hela kommunen (enheten har inget eget område)"
     return (
-        ("Enkät", s.survey),
+        ("Enkät", survey_name(report)),
         ("Enhet", s.unit or "alla enheter"),
         ("Område", where),
         ("Perioder", _periods_text(s.periods) if s.periods else MISSING),
     )
+
+
+def survey_name(report: Report) -> str:
+    """The survey as readers know it: ``survey.name``, else its code made readable."""
+    sp = report.params.survey
+    if sp.name:
+        return sp.name
+    words = re.sub(r"[_\-]+", " ", sp.survey).strip()
+    return words[:1].upper() + words[1:]
 
 
 def header(report: Report):
@@ -470,7 +480,7 @@ def reference_table(report: Report):
     s = scope(report)
     refs = report.params.survey.references
     if not refs:
-        return Note("Parametrarna anger inga referensvärden att jämföra med.")
+        return Note("Inga referensvärden har angetts att jämföra med.")
     protected = _positive(report)
     if protected.withheld:
         return Note(
@@ -491,7 +501,7 @@ def reference_table(report: Report):
         }
         sources.setdefault(f"{ref.source} ({ref.year})", []).append(str(q.number))
     if not table:
-        return Note("Ingen av enkätens frågor har ett referensvärde i parametrarna.")
+        return Note("Ingen av enkätens frågor har ett angivet referensvärde.")
     cells = pd.DataFrame.from_dict(table, orient="index")
     if len(sources) == 1:
         source = f"Källa: {next(iter(sources))}."
@@ -629,7 +639,7 @@ def method_note(report: Report):
         "besvarade den, eftersom skillnaden mot antalet svarande då skulle visa ett för litet "
         "antal. Osäkerhetsintervallen är 95 % Wilson-intervall, som fungerar "
         "även för små grupper och andelar nära 0 eller 100 %. Förändringen mellan två "
-        f"perioder prövas med ett {CHANGE_TEST} (statsmodels test_proportions_2indep); den "
+        f"perioder prövas med ett {CHANGE_TEST}; den "
         "beskrivs som en förändring bara om p < 0,05. Referensvärdet jämförs med 95 % "
         "intervallet: ligger det utanför intervallet är skillnaden säkerställd på 5 % nivå "
         "(motsvarar ett score-test för en andel). Svaren behandlas som oberoende mellan "

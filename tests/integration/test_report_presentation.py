@@ -123,3 +123,14 @@ def test_pdf_is_a4_with_every_column_header_and_no_clipped_table(followup):
     assert not missing, missing
     assert "Sida1av" in text  # page numbers
     assert "Syntetiskadata" in re.sub(r"\s+", "", reader.pages[0].extract_text())
+
+
+def test_no_code_words_reach_the_reader(followup):
+    """Body text, captions, headers and alt texts: no period codes, file names or identifiers."""
+    _, _, soup = followup
+    main = soup.find("main")
+    text = _text(main) + " " + " ".join(img.get("alt", "") for img in main.find_all("img"))
+    for code in (r"\b\d{4}H[12]\b", r"\w+\.(?:csv|yaml|ipynb|gpkg)\b", r"\b[a-z]+_[a-z_]+\b"):
+        found = re.findall(code, text)
+        assert not found, (code, found[:5])
+    assert "Ljung–Box" not in text and "se='hac'" not in text and "EPSG" not in text

@@ -210,3 +210,88 @@ def test_share_change_verdict_uses_a_score_test_on_published_counts():
     hidden = row(3, 100).copy()
     hidden["suppressed"] = True
     assert change_test(hidden, now, "share") is None  # a hidden figure gets no verdict
+
+
+def _write_report(folder: Path, slug: str, kind: str, cards, data_hash: str, ledger=True) -> Path:
+    """A written report page with a summary of ``cards`` (label, value), manifest and ledger."""
+    import json
+
+    (folder / slug).mkdir(parents=True, exist_ok=True)
+    summary = KeyFigures(tuple(KeyFigure(label, value, "2025") for label, value in cards), "")
+    page = folder / slug / f"{kind}.html"
+    page.write_text(
+        f"<html><head><title>{kind} {slug}</title></head><body>"
+        f"{summary._repr_html_()}</body></html>",
+        encoding="utf-8",
+    )
+    manifest = {"inputs": {"data": {"a.csv": data_hash, "ledgers/hidden.json": "x"}}}
+    (folder / slug / f"{kind}.manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    if ledger:
+        (folder / slug / f"{kind}.ledger.json").write_text("{}", encoding="utf-8")
+    return page
+
+
+def test_index_says_what_changed_since_the_last_term(tmp_path: Path):
+    from evaluation.render.index import earlier_term, render_index, term_key
+    from evaluation.render.single import ReportResult
+
+    assert term_key("sample-2025H1") == (2025, 1) and term_key("x-2024K4") == (2024, 10)
+    assert term_key("utan-termin") is None
+    old, older, now = (
+        tmp_path / "kommun-2024H2",
+        tmp_path / "kommun-2024H1",
+        tmp_path / "kommun-2025H1",
+    )
+    joint = "Förhandsbedömningar gjorda gemensamt"
+    _write_report(older, "skaggetorp", "outcome_followup", [(joint, "10 %")], "h0")
+    _write_report(
+        old, "skaggetorp", "outcome_followup", [(joint, "48 %"), ("Placeringar", "..")], "h1"
+    )
+    _write_report(old, "ryd", "area_analysis", [("Andel utrikes födda", "30,0 %")], "h1")
+    _write_report(old, "berga", "area_analysis", [("Andel utrikes födda", "20,0 %")], "h1")
+    _write_report(tmp_path / "kommun-2025H2", "ryd", "area_analysis", [("X", "1 %")], "h9")
+    pages = {
+        "skaggetorp": _write_report(
+            now, "skaggetorp", "outcome_followup", [(joint, "54 %"), ("Placeringar", "7,1")], "h2"
+        ),
+        "ryd": _write_report(
+            now, "ryd", "area_analysis", [("Andel utrikes födda", "30,0 %")], "h1"
+        ),
+        "berga": _write_report(
+            now, "berga", "area_analysis", [("Andel utrikes födda", "20,0 %")], "h2"
+        ),
+        "tornby": _write_report(
+            now, "tornby", "area_analysis", [("Andel utrikes födda", "9 %")], "h2"
+        ),
+    }
+    assert earlier_term(now) == (old, (2024, 7))  # the latest term before this one, not after
+    results = [
+        ReportResult(f"{slug}.yaml", "ok", slug.title(), page.stem, str(page), 1.0)
+        for slug, page in pages.items()
+    ]
+    html = render_index("Kommun 2025 H1", results, now, 1.0)
+    assert "Sedan förra terminen</strong> (andra halvåret 2024)" in html
+    assert f"{joint}: 48 % → 54 %; Placeringar: redovisas inte → 7,1" in html
+    assert ">Oförändrade data<" in html  # Ryd: same data, same key figures
+    assert ">Nyckeltalen oförändrade<" in html  # Berga: new data, same key figures
+    assert ">Ny rapport<" in html  # Tornby had no report last term
+    # no earlier term beside the batch: nothing is said
+    alone = tmp_path / "ensam" / "kommun-2025H1"
+    page = _write_report(alone, "ryd", "area_analysis", [("A", "1 %")], "h1")
+    lone = ReportResult("r.yaml", "ok", "Ryd", "area_analysis", str(page))
+    html = render_index("Kommun 2025 H1", [lone], alone, 1.0)
+    assert "förra terminen" not in html and "Ny rapport" not in html
+
+
+def test_reader_words_for_periods_and_an_estimate_without_interval():
+    from evaluation.methods import describe_effect
+    from evaluation.methods.results import EffectResult
+    from evaluation.reports.summary import periods_in_words
+
+    cells = pd.DataFrame({"2024H2": ["5"], "2025H1": ["7"], "Totalt": ["12"]}, index=["Möte"])
+    table = periods_in_words(Table(cells, "Aktiviteter per halvår"), pd.Timestamp("2025-06-30"))
+    assert list(table.cells.columns) == ["2024 (jul–dec)", "2025 (jan–jun)", "Totalt"]
+    nan = float("nan")
+    text = describe_effect(EffectResult(3.6, nan, nan, 0.5, "m", "i", "a", "difference"), "x")
+    assert "säkerställd skillnad" not in text.replace("om skillnaden är säkerställd", "")
+    assert "kunde inte skattas" in text

@@ -76,3 +76,45 @@ def test_no_serious_or_critical_axe_violations(rendered: Path) -> None:
         for page, violations in found.items()
     }
     assert not any(bad.values()), json.dumps(bad, indent=1, ensure_ascii=False)
+
+
+def test_chromium_prints_the_follow_up_to_a4_with_every_table_header(rendered: Path, tmp_path):
+    """Ctrl+P in a browser as well as ``--pdf``: A4, folded tables printed, nothing clipped."""
+    from bs4 import BeautifulSoup
+    from pypdf import PdfReader
+
+    page = rendered / "skaggetorp" / "outcome_followup.html"
+    pdf = tmp_path / "followup.pdf"
+    run = subprocess.run(
+        [
+            CHROMIUM if Path(CHROMIUM).exists() else "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=600,
+    )
+    assert run.returncode == 0 and pdf.is_file(), run.stderr[-2000:]
+    reader = PdfReader(str(pdf))
+    width, height = (round(float(x)) for x in reader.pages[0].mediabox[2:])
+    assert (width, height) == (595, 842)  # A4, not US Letter
+    text = "".join(p.extract_text() for p in reader.pages).replace("\u00a0", "")
+    text = "".join(text.split())
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    headers = {"".join(th.get_text().split()) for th in soup.select("main table thead th")}
+    missing = sorted(h for h in headers if h and h not in text)
+    assert not missing, missing  # the sensitivity tables inside <details> print too
+    right = []  # no word printed past the right margin (a clipped or overflowing table)
+
+    def visit(txt, cm, tm, font, size):
+        x = tm[4] * cm[0] + cm[4]
+        if txt.strip() and x > width:
+            right.append(txt)
+
+    for p in reader.pages:
+        p.extract_text(visitor_text=visit)
+    assert not right, right[:5]
