@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy
 
 from evaluation.exceptions import PrivacyError
 from evaluation.privacy import frames
@@ -451,8 +450,8 @@ class Protector:
             "döljs även den andra.",
             f"- Kvoter per 1 000 invånare döljs när antalet bakom kvoten är {small}.",
             "- I tabeller med summor döljs fler celler så att ingen dold uppgift kan räknas "
-            "fram. Varje tabell har granskats med linjärprogrammering (SciPy "
-            f"{scipy.__version__}, HiGHS): varje dold uppgift kan ligga inom ett intervall "
+            "fram. Varje tabell har granskats med linjärprogrammering: varje dold uppgift "
+            "kan ligga inom ett intervall "
             f"som är minst {r.min_count} brett.",
             "- Månadsserier visas bara när alla månader klarar reglerna; annars redovisas "
             "kvartal, halvår eller år.",
