@@ -415,6 +415,8 @@ def coerce_table(
             out[col.name] = (
                 _CONVERTERS[col.kind](raw, s, col) if col.kind in _CONVERTERS else _text(s)
             )
+            if col.kind == "text" and (col.unique or col.identifier):
+                _refuse_missing_markers(raw, out[col.name], col, s)
         except DataError as err:
             if problems is None:
                 raise
@@ -425,6 +427,19 @@ def coerce_table(
     for name in extras:
         result[name] = frame[name]
     return result.reset_index(drop=True)
+
+
+#: What exports write for "no value"; never an id (an id 'NA' is a missing id).
+_MISSING_MARKERS = {"NA", "N/A", "#N/A", "NULL", "NAN", "NONE"}
+
+
+def _refuse_missing_markers(raw: RawTable, text: pd.Series, col: Column, s: pd.Series) -> None:
+    marked = text.str.upper().isin(_MISSING_MARKERS).fillna(False).astype(bool)
+    if marked.any():
+        pos = int(np.flatnonzero(marked.to_numpy())[0])
+        raise _fail(
+            raw, pos, col, s.iloc[pos], "ett id saknas (markerat som saknat värde)", "ett id"
+        )
 
 
 def _misnamed_columns(raw: RawTable, spec: TableSpec) -> None:
