@@ -118,6 +118,11 @@ class Table(Protected):
     index_label: str = ""
     kind: str = ""  # counts, shares, rates, statistics: lets readers and tests audit it
 
+    def relabelled(self, label) -> Table:
+        """The same table with row and column labels passed through ``label``; cells unchanged."""
+        cells = self.cells.rename(index=label, columns=label)
+        return Table(cells, self.caption, self.note, self.index_label, self.kind)
+
     def _repr_html_(self) -> str:
         head = "".join(f'<th scope="col">{esc(c)}</th>' for c in self.cells.columns)
         rows = []

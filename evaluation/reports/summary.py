@@ -50,16 +50,11 @@ def period_text(period: str, end=None) -> str:
 
 def periods_in_words(table, end=None):
     """A Table whose period columns or rows ("2019H1") read "2019 (jan–jun)"; else unchanged."""
-    import dataclasses
-
     from evaluation.present.output import Table
 
     if not isinstance(table, Table):
         return table
-    cells = table.cells.rename(
-        index=lambda c: period_text(str(c), end), columns=lambda c: period_text(str(c), end)
-    )
-    return dataclasses.replace(table, cells=cells)
+    return table.relabelled(lambda c: period_text(str(c), end))
 
 
 def _period_end(period: str) -> pd.Timestamp | None:

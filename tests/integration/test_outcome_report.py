@@ -71,7 +71,7 @@ def test_joint_assessment_effect_is_visible_in_the_numbers(report):
         r.find("th").get_text(strip=True): [c.get_text(strip=True) for c in r.find_all("td")]
         for r in fig.find_all("tr")[1:]
     }
-    first, last = rows["2019H1"][0], rows["2025H1"][0]
+    first, last = rows["2019 (jan–jun)"][0], rows["2025 (jan–jun)"][0]
     pct = lambda t: int(t.split("\u00a0%")[0])  # noqa: E731
     assert pct(first) < 25 and pct(last) > 40
 

@@ -100,10 +100,10 @@ def test_kind_is_refused_until_registered_and_typos_get_a_hint(
 ) -> None:
     params = _params(tmp_path, tiny_folder, "safety_walk", "Titel")
     done = _run(params, tmp_path / "out", plugin, None)
-    assert done.returncode == 2 and "unknown report kind 'safety_walk'" in done.stderr
+    assert done.returncode == 2 and "okänd rapporttyp 'safety_walk'" in done.stderr
     typo = _params(tmp_path, tiny_folder, "safety_wlak", "Titel")
     done = _run(typo, tmp_path / "out", plugin, "my_kinds")
-    assert done.returncode == 2 and "did you mean 'safety_walk'?" in done.stderr
+    assert done.returncode == 2 and "menade du 'safety_walk'?" in done.stderr
 
 
 def test_kind_params_extension_is_checked(tmp_path, tiny_folder, plugin) -> None:

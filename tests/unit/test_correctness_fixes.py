@@ -100,7 +100,8 @@ def test_every_shown_area_is_drawn_filled_and_outlined_apart_from_white():
     palette = maps.class_colours(5)
     colours = pd.Series([palette[i % 5] for i in range(len(codes))], index=codes)
     fig, ax = plt.subplots()
-    maps._panel(ax, layout, colours, pd.Series(False, index=codes), layout.overview, None, False)
+    layers = maps._panel(ax, layout, layout.overview, None, False)
+    maps._fill([layers], layout, colours, pd.Series(False, index=codes))
     filled = ax.collections[0]
     assert len(filled.get_paths()) == len(codes)  # every shown area is drawn
     assert min(_contrast_with_white(c) for c in filled.get_facecolor()) >= 1.4

@@ -62,5 +62,5 @@ def test_a_file_changed_while_loading_is_named_by_the_bytes_that_were_parsed(
 
 def test_a_folder_for_a_file_is_refused_by_read_once(tmp_path: Path) -> None:
     (tmp_path / "referrals.csv").mkdir()
-    with pytest.raises(evaluation.exceptions.DataError, match="folder"):
+    with pytest.raises(evaluation.exceptions.DataError, match="mapp"):
         read_once(tmp_path / "referrals.csv")

@@ -15,9 +15,9 @@ runner = CliRunner()
 
 # fixture notebook -> (cell number, its first line, what the output is)
 CASES = {
-    "raw_frame": (5, "import pandas as pd", "a table or HTML display"),
-    "prints": (4, "print(2)", "printed text"),
-    "raw_figure": (4, "import matplotlib.pyplot as plt", "a figure or image"),
+    "raw_frame": (5, "import pandas as pd", "en tabell eller HTML-visning"),
+    "prints": (4, "print(2)", "utskriven text"),
+    "raw_figure": (4, "import matplotlib.pyplot as plt", "en figur eller bild"),
 }
 
 

@@ -167,7 +167,7 @@ def test_sum_age_bands_open_top_band():
 def test_truncated_json_is_a_named_error(tmp_path):
     path = tmp_path / "cut.json"
     path.write_text(KALMAR.read_text(encoding="utf-8")[:5000], encoding="utf-8")
-    with pytest.raises(DataError, match="truncated") as err:
+    with pytest.raises(DataError, match="avkortad") as err:
         read_pxweb(path)
     assert err.value.file == str(path)
 
