@@ -10,6 +10,7 @@ traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -304,7 +305,7 @@ _PYDANTIC_SV = {
 }
 
 
-def pydantic_message(err: dict[str, Any]) -> str:
+def pydantic_message(err: Mapping[str, Any]) -> str:
     """One pydantic error (an item of ``ValidationError.errors()``) in Swedish.
 
     Our own validators already raise Swedish text ('Value error, ...'); pydantic's

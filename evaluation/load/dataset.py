@@ -117,7 +117,9 @@ def _read_all(folder: Path) -> tuple[dict[str, object], dict[str, str], dict[str
     if "indicators" in resolved:  # the catalogue read for the checks above, hashed as read
         from evaluation.load.shares import folder_catalogue_digest
 
-        read[resolved["indicators"].name] = folder_catalogue_digest(folder)
+        digest = folder_catalogue_digest(folder)
+        if digest is not None:
+            read[resolved["indicators"].name] = digest
     return apply_mapping(tables, folder), files, read
 
 

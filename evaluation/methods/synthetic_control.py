@@ -255,7 +255,9 @@ def synthetic_control(
         conformal_set=tuple(pieces),
         placebo_p_values=placebo_p,
         predictor_weights=(
-            pd.Series(v, index=extra.index, name="V") if v is not None else pd.Series(dtype=float)
+            pd.Series(v, index=extra.index, name="V")
+            if v is not None and extra is not None
+            else pd.Series(dtype=float)
         ),
         treated_unit=treated_unit,
         start=start,

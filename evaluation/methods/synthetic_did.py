@@ -15,6 +15,7 @@ with a different solver). Standard errors: placebo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -282,7 +283,8 @@ def synthetic_did(
         )
     times = pd.Index(wide.columns)
     start = _checks.coerce_start(start, times.to_series())
-    T0 = int((times < _checks.first_treated(times.to_series(), start)).sum())
+    first: Any = _checks.first_treated(times.to_series(), start)
+    T0 = int((times < first).sum())
     N0 = len(donors)
     Y = wide.to_numpy(float)
     est, omega, lam, noise = (v[0] for v in _estimate(Y[None], N0, T0, estimator))
