@@ -25,6 +25,19 @@ from evaluation.present.tables import withheld_note
 #: Okabe–Ito hues, darkened where the original is too light (#de8f05 → #d55e00 and so on).
 PALETTE = ("#0072b2", "#d55e00", "#007a5a", "#a8507f", "#6a3d9a", "#1f6f8b", "#b2482c", "#9a6a00")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+#: Fills for categories that are not groups (intervention types, sexes): muted hues no
+#: group, target or reference line uses, so a colour never means an area in one chart
+#: and a category in the next; each at least 3:1 against white.
+CATEGORY_PALETTE = (
+    "#4f6a8a",
+    "#8a5a4e",
+    "#6f7f3f",
+    "#7a5c7a",
+    "#3f7f7f",
+    "#8a6f4e",
+    "#5a5a8a",
+    "#5f7f6f",
+)
 #: Groups with one meaning in every report: never given an area's colour.
 FIXED_STYLES = {"Hela kommunen": ("#222222", "D"), "Riket": ("#8c6d00", "v")}
 TARGET_COLOUR = "#767676"  # neutral grey (4.5:1), dashed: a target is not a group
@@ -450,7 +463,7 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str, end=None
             x,
             np.nan_to_num(heights),
             bottom=bottom_y,
-            color=PALETTE[i % len(PALETTE)],
+            color=CATEGORY_PALETTE[i % len(CATEGORY_PALETTE)],
             edgecolor="white",  # separates adjacent segments whatever their contrast
             linewidth=0.8,
             label=str(col),

@@ -10,7 +10,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from evaluation.present.charts import PALETTE, WIDTH, legend_rows, margins_in, to_png, wrap_title
+from evaluation.present.charts import (
+    CATEGORY_PALETTE,
+    WIDTH,
+    legend_rows,
+    margins_in,
+    to_png,
+    wrap_title,
+)
 from evaluation.present.format import fmt_percent
 from evaluation.present.guard import require_protected
 from evaluation.present.output import Chart, Note
@@ -46,8 +53,8 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
     drawn_title, top = wrap_title(title, left)
     fig, ax = plt.subplots(figsize=(WIDTH, plot_h + top + bottom))
     margins_in(fig, left=left, right=0.2, top=top, bottom=bottom)
-    # Sexes are not groups: two palette colours no group line uses in an area analysis.
-    colours = {LEFT: PALETTE[5], RIGHT: PALETTE[3]}
+    # Sexes are not groups: category colours, never an area's.
+    colours = {LEFT: CATEGORY_PALETTE[0], RIGHT: CATEGORY_PALETTE[3]}
     sign = {LEFT: -1.0, RIGHT: 1.0}
     limit = 0.0
     for sex in (LEFT, RIGHT):

@@ -93,6 +93,7 @@ def test_stacked_bars_fills_read_against_the_page_and_are_separated():
         fill = _on_white(bar.get_facecolor())
         assert contrast_ratio(fill, WHITE) >= 3, fill
         assert to_hex(bar.get_edgecolor()) == "#ffffff"  # a white gap between segments
+        assert to_hex(bar.get_facecolor()) in charts.CATEGORY_PALETTE  # never a group's colour
 
 
 def test_pyramid_bars_as_they_show_on_the_page_read_against_it():
@@ -240,3 +241,11 @@ def test_percent_ticks_are_whole_percent_so_their_rounded_labels_are_exact():
     ticks = chart.figure.axes[0].get_yticks()
     assert len(ticks) >= 3
     assert all(abs(100 * t - round(100 * t)) < 1e-9 for t in ticks), ticks
+
+
+def test_category_fills_never_take_a_group_colour():
+    lines = set(charts.PALETTE) | {c for c, _ in charts.FIXED_STYLES.values()}
+    lines |= {charts.TARGET_COLOUR, charts.START_COLOUR}
+    assert not set(charts.CATEGORY_PALETTE) & lines
+    assert len(set(charts.CATEGORY_PALETTE)) == len(charts.CATEGORY_PALETTE)
+    assert all(contrast_ratio(c, WHITE) >= 3 for c in charts.CATEGORY_PALETTE)
