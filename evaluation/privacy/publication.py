@@ -188,7 +188,7 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4):
         # nothing published changed since the last audit passed (a no-op re-run)
         from evaluation.privacy.publication_audit import PublicationAudit
 
-        return PublicationAudit(seconds=time.perf_counter() - started)
+        return PublicationAudit(seconds=time.perf_counter() - started, unchanged=True)
     passed.unlink(missing_ok=True)
     memo = batch_dir / "ledgers" / MEASURES_FILE
     known = _read_measures(memo)

@@ -92,6 +92,7 @@ class PublicationAudit:
     rounds: int = 0  # repair rounds the batch needed (hide more, render again)
     audit_seconds: float = 0.0  # time spent auditing, without the renders in between
     page_figures: int = 0  # figures read back from the rendered pages
+    unchanged: bool = False  # nothing published changed since the last audit that passed
 
     @property
     def ok(self) -> bool:
@@ -100,6 +101,11 @@ class PublicationAudit:
 
     def summary(self) -> str:
         """One line for the batch index and the CLI."""
+        if self.ok and self.unchanged:
+            return (
+                "Sekretessgranskning av hela publiceringen: inget publicerat har ändrats "
+                "sedan den förra godkända granskningen."
+            )
         if self.ok:
             return (
                 f"Sekretessgranskning av hela publiceringen: {self.targets} dolda uppgifter "

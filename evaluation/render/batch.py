@@ -147,7 +147,9 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         audit = _audit_publication(
             out, history, results, runner, prepare, (cache, engine, timeout, commit)
         )
-        if not audit.ok:
+        if audit.ok:
+            _restamp_hidden(out, results)
+        else:
             results.append(
                 ReportResult(
                     "sekretessgranskning",
@@ -170,7 +172,9 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         raise stopped
     assert audit is not None
     summary = (
-        f"{audit.summary()} Granskning {_sv_seconds(audit.audit_seconds)}, "
+        audit.summary()
+        if audit.unchanged
+        else f"{audit.summary()} Granskning {_sv_seconds(audit.audit_seconds)}, "
         f"{audit.rounds} omtag ({_sv_seconds(audit.seconds)} med omrenderingar)."
     )
     return BatchResult(batch.batch, index, results, seconds, summary)
@@ -212,6 +216,22 @@ def _cache_current(cache: Path, fingerprint: dict[str, str]) -> bool:
         except (OSError, ValueError, AttributeError):
             continue
     return False
+
+
+def _restamp_hidden(out: Path, results) -> None:
+    """Record the final hidden set in the manifests of reports the repair left alone.
+
+    The repair re-renders every report that shows a newly hidden figure; the others
+    would render the same page with the final hidden set, so they are current and the
+    next run re-uses them instead of rendering them again (a no-op stays a no-op).
+    """
+    from evaluation.privacy.publication import HIDDEN_DIGEST_KEY, hidden_digest
+    from evaluation.render.manifest import restamp_data
+
+    digest = hidden_digest(out)[HIDDEN_DIGEST_KEY]
+    for r in results:
+        if r.status in ("ok", "reused") and r.html and r.area and r.kind:
+            restamp_data(report_paths(out, r.area, r.kind), HIDDEN_DIGEST_KEY, digest)
 
 
 def _history(out: Path) -> list[Path]:

@@ -85,6 +85,15 @@ def write_manifest(paths: ReportPaths, key: InputKey, seconds: float) -> None:
     clear_attempt(paths)
 
 
+def restamp_data(paths: ReportPaths, key: str, digest: str) -> None:
+    """Set one entry of a current manifest's data fingerprint (the page is unchanged)."""
+    manifest = read_manifest(paths)
+    if manifest is None or manifest.get("inputs", {}).get("data", {}).get(key) in (None, digest):
+        return
+    manifest["inputs"]["data"][key] = digest
+    atomic_write_text(paths.manifest, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
 def forget(paths: ReportPaths) -> None:
     """Remove a report's manifest so the next run renders it again (the HTML is kept).
 
