@@ -172,6 +172,20 @@ def margins_in(fig, left: float, right: float, top: float, bottom: float, **kwar
     )
 
 
+def legend_below(ax, cols: int, below_in: float, plot_h_in: float, **kwargs) -> None:
+    """The legend under the axes, left-aligned, in ``cols`` columns (margins set beforehand)."""
+    ax.legend(
+        frameon=False,
+        ncols=cols,
+        loc="upper left",
+        bbox_to_anchor=(0, -below_in / plot_h_in),
+        borderaxespad=0,
+        columnspacing=1.2,
+        handletextpad=0.5,
+        **kwargs,
+    )
+
+
 def wrap_title(title: str, left_in: float) -> tuple[str, float]:
     """The title broken to fit right of ``left_in`` inches, and the top margin it needs.
 
@@ -343,15 +357,7 @@ def trend_chart(
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_ylim(bottom=0)
-    ax.legend(
-        frameon=False,
-        ncols=cols,
-        loc="upper left",
-        bbox_to_anchor=(0, -below / plot_h),
-        borderaxespad=0,
-        columnspacing=1.2,
-        handletextpad=0.5,
-    )
+    legend_below(ax, cols, below, plot_h)
     if partial:
         ax.annotate(  # ties the open marker to its period's label
             f"\u25cb = {partial}",
@@ -476,15 +482,7 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str, end=None
     ax.set_title(drawn_title, loc="left")
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(_value_formatter(False, 0))
-    ax.legend(
-        frameon=False,
-        ncols=cols,
-        loc="upper left",
-        bbox_to_anchor=(0, -below / plot_h),
-        borderaxespad=0,
-        columnspacing=1.2,
-        handletextpad=0.5,
-    )
+    legend_below(ax, cols, below, plot_h)
     n_hidden = int(hidden.to_numpy().sum())
     gap = (
         f" {n_hidden} celler är dolda eftersom underlaget är för litet och ingår inte i staplarna."

@@ -24,6 +24,7 @@ from matplotlib.ticker import FuncFormatter
 from evaluation.present.charts import (
     WIDTH,
     contrast_ratio,
+    legend_below,
     legend_rows,
     margins_in,
     separator,
@@ -254,16 +255,7 @@ def diverging_bar_chart(
         for k in order
         if k in used
     ]
-    ax.legend(
-        handles=handles,
-        frameon=False,
-        loc="upper left",
-        bbox_to_anchor=(0, -below / plot_h),
-        ncols=cols,
-        borderaxespad=0,
-        columnspacing=1.2,
-        handletextpad=0.5,
-    )
+    legend_below(ax, cols, below, plot_h, handles=handles)
 
     described = []
     for bar in bars:

@@ -13,6 +13,7 @@ from matplotlib.ticker import FuncFormatter
 from evaluation.present.charts import (
     CATEGORY_PALETTE,
     WIDTH,
+    legend_below,
     legend_rows,
     margins_in,
     to_png,
@@ -117,15 +118,7 @@ def pyramid_chart(protected, *, area: str, reference: str, title: str, year: int
         fontweight="bold",
     )
     ax.set_title(drawn_title, loc="left")
-    ax.legend(
-        frameon=False,
-        loc="upper left",
-        bbox_to_anchor=(0, -below / plot_h),
-        ncols=cols,
-        borderaxespad=0,
-        columnspacing=1.2,
-        handletextpad=0.5,
-    )
+    legend_below(ax, cols, below, plot_h)
     n_hidden = int(protected.frame["suppressed"].sum())
     gap = (
         f" {n_hidden} {'åldersgrupp är dold' if n_hidden == 1 else 'åldersgrupper är dolda'}"
