@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from evaluation.present.format import fmt_number, fmt_percent, partial_period
+from evaluation.present.format import fmt_number, fmt_percent, partial_period, term_label
 from evaluation.present.guard import require_protected
 from evaluation.present.output import Chart, Note
 from evaluation.present.tables import withheld_note
@@ -411,7 +411,7 @@ def chart_data(frame: pd.DataFrame, percent: bool, decimals: int, end=None) -> p
     out = pd.DataFrame(
         {
             "Grupp": frame["group"].astype(str),
-            "Period": [partial_period(str(p), end) or str(p) for p in frame["period"]],
+            "Period": [partial_period(str(p), end) or term_label(str(p)) for p in frame["period"]],
         }
     )
     for col, name in (("value", "Värde"), ("ci_low", "Nedre gräns"), ("ci_high", "Övre gräns")):

@@ -71,6 +71,15 @@ def _missing_date(day) -> bool:
     return day is None or not hasattr(day, "month") or day != day  # NaT is not equal to itself
 
 
+def term_label(period: str) -> str:
+    """A half-year for a reader: ``"2025H1"`` → ``"2025 (jan–jun)"``; other labels unchanged."""
+    import re
+
+    if m := re.fullmatch(r"(\d{4})H([12])", period):
+        return f"{m.group(1)} ({'jan–jun' if m.group(2) == '1' else 'jul–dec'})"
+    return period
+
+
 def partial_period(period: str, end) -> str | None:
     """``"2025"`` → ``"2025 (jan–jun)"`` when the data end inside it; else None.
 

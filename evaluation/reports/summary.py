@@ -17,7 +17,7 @@ import pandas as pd
 
 from evaluation.exceptions import ParameterError
 from evaluation.present.charts import assign_groups
-from evaluation.present.format import HIDDEN, fmt_number, fmt_percent, partial_period
+from evaluation.present.format import HIDDEN, fmt_number, fmt_percent, partial_period, term_label
 from evaluation.present.keyfigures import KeyFigure, KeyFigures
 from evaluation.present.output import Note
 from evaluation.privacy.symbols import SUPPRESSED_SENTENCE as WITHHELD
@@ -43,9 +43,7 @@ def period_text(period: str, end=None) -> str:
     cut = partial_period(period, end)
     if cut:
         return cut.replace("H1 ", " ").replace("H2 ", " ")
-    if m := re.fullmatch(r"(\d{4})H([12])", period):
-        return f"{m.group(1)} ({'jan–jun' if m.group(2) == '1' else 'jul–dec'})"
-    return period
+    return term_label(period)
 
 
 def periods_in_words(table, end=None):

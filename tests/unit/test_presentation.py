@@ -295,3 +295,20 @@ def test_reader_words_for_periods_and_an_estimate_without_interval():
     text = describe_effect(EffectResult(3.6, nan, nan, 0.5, "m", "i", "a", "difference"), "x")
     assert "säkerställd skillnad" not in text.replace("om skillnaden är säkerställd", "")
     assert "kunde inte skattas" in text
+
+
+def test_chart_downloads_name_half_years_in_words():
+    import pandas as pd
+
+    from evaluation.present.charts import chart_data
+
+    frame = pd.DataFrame(
+        {
+            "group": ["Ryd", "Ryd"],
+            "period": ["2019H1", "2019H2"],
+            "value": [0.1, 0.2],
+            "suppressed": [False, False],
+        }
+    )
+    periods = list(chart_data(frame, percent=True, decimals=0)["Period"])
+    assert periods == ["2019 (jan–jun)", "2019 (jul–dec)"]
