@@ -187,8 +187,6 @@ def run(
     seconds = f"{result.seconds:.1f}".replace(".", ",")
     typer.echo(f"{word} {show_path(result.html)} ({seconds} s)")
     if not audit.ok:
-        if result.area and result.kind:
-            _withdraw(output_dir, result.area, result.kind)
         typer.echo(f"Fel (integritetsfel, PrivacyError): {audit.summary()}", err=True)
         typer.echo(
             "Rapporten togs bort igen. Rendera hela körningen med 'evaluation batch', "
@@ -198,16 +196,6 @@ def run(
         raise typer.Exit(1)
     if pdf:
         _pdfs([result], debug)
-
-
-def _withdraw(output_dir: Path, area: str, kind: str) -> None:
-    """Remove a report the joint audit refused: with it, a hidden figure could be recovered."""
-    from evaluation.privacy.ledger import LEDGER_SUFFIX
-    from evaluation.render.paths import report_paths
-
-    paths = report_paths(output_dir, area, kind)
-    for path in (paths.html, paths.manifest, paths.folder / f"{kind}{LEDGER_SUFFIX}"):
-        path.unlink(missing_ok=True)
 
 
 def _pdfs(results, debug: bool) -> None:

@@ -270,7 +270,8 @@ def publish_one(render, output_dir: str | Path):
     """Render one report like a batch does: seeded hidden set, joint audit, repair (R0).
 
     ``render(again)`` renders the report (``again=True`` forces a re-render).
-    Returns the render result and the audit of ``output_dir`` with its neighbours.
+    Returns the render result and the audit of ``output_dir`` with its neighbours; when
+    the audit fails, the report's page and ledger are removed again (R0: complete or absent).
     """
     output_dir = Path(output_dir)
     from evaluation.privacy.ledger import history_folders
@@ -288,4 +289,12 @@ def publish_one(render, output_dir: str | Path):
             result = render(True)
 
     audit = settle(output_dir, history, rerender)
+    if not audit.ok and result.html:
+        # The folder passed its audit before this report joined it (or held nothing):
+        # withdrawing the report restores a publication no hidden figure can be read from.
+        from evaluation.privacy.ledger import LEDGER_SUFFIX
+
+        html = Path(result.html)
+        html.unlink(missing_ok=True)
+        html.with_name(html.name.removesuffix(".html") + LEDGER_SUFFIX).unlink(missing_ok=True)
     return result, audit

@@ -44,3 +44,28 @@ def test_repair_converges_on_the_pyramid_row():
     assert audit.ok
     total = Figure.of("pop", {"area": AREAS}).key
     assert total not in hidden
+
+
+def test_a_single_run_the_audit_refuses_is_withdrawn(tmp_path):
+    from types import SimpleNamespace
+
+    from evaluation.privacy.ledger import LEDGER_SUFFIX
+    from evaluation.privacy.publication import publish_one
+
+    batch = tmp_path / "batch"
+    for area in ["B", "C", "D"]:  # already published: each area's cell and the total
+        (batch / area).mkdir(parents=True)
+        _pyramid(area).save(batch / area / f"area_analysis{LEDGER_SUFFIX}")
+        (batch / area / "area_analysis.html").write_text("<html></html>", encoding="utf-8")
+    page = batch / "A" / "area_analysis.html"
+
+    def render(again: bool):  # the new report hides A's cell, but the total pins it
+        page.parent.mkdir(exist_ok=True)
+        page.write_text("<html></html>", encoding="utf-8")
+        _pyramid("A").save(page.with_name(f"area_analysis{LEDGER_SUFFIX}"))
+        return SimpleNamespace(html=str(page))
+
+    _, audit = publish_one(render, batch)
+    assert not audit.ok
+    assert not page.exists() and not page.with_name(f"area_analysis{LEDGER_SUFFIX}").exists()
+    assert (batch / "B" / "area_analysis.html").exists()  # the others were safe before
