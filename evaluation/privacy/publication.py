@@ -169,7 +169,7 @@ def data_fingerprint_only(fingerprint: dict[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (fingerprint or {}).items() if k != HIDDEN_DIGEST_KEY}
 
 
-def settle(batch_dir, history, rerender, *, max_rounds: int = 4):
+def settle(batch_dir, history, rerender, *, max_rounds: int = 4, withdraw: bool = True):
     """Audit the batch jointly; while hidden figures can be pinned down, hide more and re-render.
 
     ``rerender(html_paths)`` renders those reports again (their Protectors
@@ -223,10 +223,36 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4):
     _write_measures(memo, known)
     audit.seconds = time.perf_counter() - started
     audit.rounds, audit.audit_seconds = rounds, audit_seconds
+    if not audit.ok and withdraw:
+        audit.withdrawn = withdraw_refused(batch_dir, audit, ledgers)
     if audit.ok:
         passed.parent.mkdir(parents=True, exist_ok=True)
         passed.write_text(_stamp(batch_dir, history), encoding="utf-8")
     return audit
+
+
+def withdraw_refused(batch_dir: Path, audit, ledgers: dict[Path, Ledger]) -> list[Path]:
+    """Remove the pages (and ledgers) a failed audit cannot vouch for; returns their pages.
+
+    Every report of this batch that shows a figure of a failing measure, and every page
+    named by a page-side failure, goes: the figures that pin a hidden one leave the
+    publication together (R0: a report that reveals a person is a failed run).
+    """
+    from evaluation.privacy.ledger import LEDGER_SUFFIX
+
+    root = batch_dir.parent
+    measures = {f.figure.measure for f in audit.failures if f.kind != "page"}
+    named = {f.report for f in audit.failures}
+    gone = []
+    for path, ledger in ledgers.items():
+        name = str(path.relative_to(root)).removesuffix(LEDGER_SUFFIX)
+        shows = any(e.value is not None and e.figure.measure in measures for e in ledger.entries)
+        if shows or name in named:
+            page = path.with_name(path.name.removesuffix(LEDGER_SUFFIX) + ".html")
+            page.unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+            gone.append(page)
+    return gone
 
 
 MEASURES_FILE = "audit-measures.json"
@@ -288,7 +314,7 @@ def publish_one(render, output_dir: str | Path):
         }:
             result = render(True)
 
-    audit = settle(output_dir, history, rerender)
+    audit = settle(output_dir, history, rerender, withdraw=False)
     if not audit.ok and result.html:
         # The folder passed its audit before this report joined it (or held nothing):
         # withdrawing the report restores a publication no hidden figure can be read from.

@@ -93,6 +93,7 @@ class PublicationAudit:
     audit_seconds: float = 0.0  # time spent auditing, without the renders in between
     page_figures: int = 0  # figures read back from the rendered pages
     unchanged: bool = False  # nothing published changed since the last audit that passed
+    withdrawn: list[Path] = field(default_factory=list)  # pages removed after a failed audit
 
     @property
     def ok(self) -> bool:

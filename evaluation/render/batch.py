@@ -14,7 +14,13 @@ from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_batch, load_params
 from evaluation.render.executors import get_executor
 from evaluation.render.lock import folder_lock
-from evaluation.render.manifest import clear_attempt, input_key, is_up_to_date, read_manifest
+from evaluation.render.manifest import (
+    clear_attempt,
+    forget,
+    input_key,
+    is_up_to_date,
+    read_manifest,
+)
 from evaluation.render.paths import (
     area_slug,
     remove_legacy_cache,
@@ -150,6 +156,7 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         if audit.ok:
             _restamp_hidden(out, results)
         else:
+            _mark_withdrawn(out, results, audit.withdrawn)
             results.append(
                 ReportResult(
                     "sekretessgranskning",
@@ -216,6 +223,25 @@ def _cache_current(cache: Path, fingerprint: dict[str, str]) -> bool:
         except (OSError, ValueError, AttributeError):
             continue
     return False
+
+
+def _mark_withdrawn(out: Path, results: list, withdrawn) -> None:
+    """Rows for the pages a failed joint audit removed: failed, with no last good report."""
+    gone = {str(Path(p).resolve()) for p in withdrawn}
+    for i, r in enumerate(results):
+        if r.html and r.area and r.kind and str(Path(r.html).resolve()) in gone:
+            forget(report_paths(out, r.area, r.kind))
+            results[i] = ReportResult(
+                r.params_file,
+                "failed",
+                r.area,
+                r.kind,
+                None,
+                r.seconds,
+                "togs bort: sekretessgranskningen av hela publiceringen underkändes, och "
+                "rapporten visar uppgifter som tillsammans med andra pekar ut en dold uppgift",
+                "PrivacyError",
+            )
 
 
 def _restamp_hidden(out: Path, results) -> None:
@@ -293,7 +319,6 @@ def _changed_during_batch(tasks, data_of, finished, *, last: bool) -> list[Rende
     from dataclasses import replace
 
     from evaluation.exceptions import RenderError
-    from evaluation.render.manifest import forget
 
     now: dict[str, dict[str, str]] = {}
     again: list[RenderTask] = []

@@ -69,3 +69,25 @@ def test_a_single_run_the_audit_refuses_is_withdrawn(tmp_path):
     assert not audit.ok
     assert not page.exists() and not page.with_name(f"area_analysis{LEDGER_SUFFIX}").exists()
     assert (batch / "B" / "area_analysis.html").exists()  # the others were safe before
+
+
+def test_a_batch_whose_audit_fails_withdraws_every_page_of_the_pinning_measure(tmp_path):
+    from evaluation.privacy.ledger import LEDGER_SUFFIX
+    from evaluation.privacy.publication import settle
+
+    batch = tmp_path / "batch"
+    for area in AREAS:
+        (batch / area).mkdir(parents=True)
+        _pyramid(area).save(batch / area / f"area_analysis{LEDGER_SUFFIX}")
+        (batch / area / "area_analysis.html").write_text("<html></html>", encoding="utf-8")
+    (batch / "other").mkdir()  # a report of another measure stays
+    other = Ledger(report="other/user_survey", min_count=5)
+    other.add("svar", Figure.of("answers", {"area": ["B"]}), "count", 40)
+    other.save(batch / "other" / f"user_survey{LEDGER_SUFFIX}")
+    (batch / "other" / "user_survey.html").write_text("<html></html>", encoding="utf-8")
+
+    audit = settle(batch, [], lambda pages: None)  # re-rendering cannot help: nothing changes
+    assert not audit.ok
+    assert sorted(p.parent.name for p in audit.withdrawn) == AREAS
+    assert not any((batch / a / "area_analysis.html").exists() for a in AREAS)
+    assert (batch / "other" / "user_survey.html").exists()
