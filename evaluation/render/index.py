@@ -99,17 +99,22 @@ def term_words(name: str) -> str | None:
 def earlier_term(folder: Path, title: str = "") -> tuple[Path, tuple[int, int]] | None:
     """The batch folder of the latest term before this one beside ``folder``, if known.
 
-    Earlier terms are the sibling batch folders (the publication's history, as the
-    batch reads it); a folder counts only when its name says its term.
+    Earlier terms are the publication's history as the batch and its audit read it
+    (``history_folders``), limited to sibling folders (their pages are what is compared)
+    whose name says a term before this one.
     """
+    from evaluation.privacy.ledger import history_folders
+
     now = term_key(folder.name) or term_key(title)
-    if now is None or not folder.parent.is_dir():
+    if now is None:
         return None
-    found = []
-    for sibling in folder.parent.iterdir():
-        key = term_key(sibling.name)
-        if sibling.is_dir() and sibling != folder and key is not None and key < now:
-            found.append((key, sibling))
+    found = [
+        (key, sibling)
+        for sibling in history_folders(folder)
+        if sibling.parent == folder.parent
+        and (key := term_key(sibling.name)) is not None
+        and key < now
+    ]
     if not found:
         return None
     key, sibling = max(found)
