@@ -12,6 +12,7 @@ from evaluation.load.cachedir import cache_dir_outside
 from evaluation.load.fingerprint import data_fingerprint
 from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_batch, load_params
+from evaluation.privacy.publication import data_fingerprint_only
 from evaluation.render.executors import get_executor
 from evaluation.render.lock import folder_lock
 from evaluation.render.manifest import (
@@ -330,7 +331,7 @@ def _changed_during_batch(tasks, data_of, finished, *, last: bool) -> list[Rende
             except EvaluationError:
                 now[folder] = {}
         result = finished.get(task.params_file)
-        if now[folder] == _data_only(task.fingerprint) or result is None:
+        if now[folder] == data_fingerprint_only(task.fingerprint) or result is None:
             continue
         if task.area and task.kind:
             forget(report_paths(task.output_dir, task.area, task.kind))
@@ -476,10 +477,3 @@ def _plan(
     tasks.sort(key=lambda t: -expected[t.params_file])
     # One report parses its data in its own preflight: a prepare step would only wait.
     return results, tasks, list(prepare.values()) if len(tasks) > 1 else [], data_of
-
-
-def _data_only(fingerprint: dict[str, str] | None) -> dict[str, str]:
-    """A task's fingerprint without the hidden-set digest: the data files alone."""
-    from evaluation.privacy.publication import data_fingerprint_only
-
-    return data_fingerprint_only(fingerprint)

@@ -148,7 +148,9 @@ def _data_hashes(page: Path) -> dict | None:
         data = json.loads(manifest.read_text(encoding="utf-8"))["inputs"]["data"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return {k: v for k, v in data.items() if not k.startswith("ledgers/")}
+    from evaluation.privacy.publication import data_fingerprint_only
+
+    return data_fingerprint_only(data)
 
 
 def _shown_value(value: str) -> str:

@@ -10,6 +10,7 @@ from evaluation.exceptions import EvaluationError, PrivacyError, RenderError, us
 from evaluation.load.fingerprint import data_fingerprint
 from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_params
+from evaluation.privacy.publication import data_fingerprint_only
 from evaluation.render.manifest import (
     clear_attempt,
     input_key,
@@ -166,7 +167,7 @@ KEEP_ROWS = 2_000_000
 def _loaded_before(folder, fingerprint: dict[str, str]):
     """The Dataset validated earlier in this process when its files are unchanged, else None."""
     data = _LOADED.get(str(Path(folder).resolve()))
-    if data is None or data.fingerprint != _data_only(fingerprint):
+    if data is None or data.fingerprint != data_fingerprint_only(fingerprint):
         return None
     return data
 
@@ -180,18 +181,11 @@ def _remember(folder, data) -> None:
         _LOADED.pop(key, None)
 
 
-def _data_only(fingerprint: dict[str, str]) -> dict[str, str]:
-    """A fingerprint without the batch's hidden-set digest: the data files alone."""
-    return {k: v for k, v in fingerprint.items() if not k.startswith("ledgers/")}
-
-
 def _same_data(expected: dict[str, str], found: dict[str, str], folder) -> None:
     """Raise DataChangedError when the data files differ from the hashes the render started with.
 
     Only data files count: ``expected`` may also carry the batch's hidden-set digest.
     """
-    from evaluation.privacy.publication import data_fingerprint_only
-
     expected = data_fingerprint_only(expected)
     if expected != found:
         changed = sorted(
