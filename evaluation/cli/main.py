@@ -345,8 +345,11 @@ def audit(
 ) -> None:
     """Granska att inget dolt tal i någon batch kan räknas fram ur allt som publicerats."""
     try:
+        from evaluation.exceptions import ParameterError
         from evaluation.privacy.publication_audit import audit_reports_dir
 
+        if not reports_dir.is_dir():
+            raise ParameterError("mappen finns inte", file=reports_dir, parameter="reports_dir")
         audits = audit_reports_dir(reports_dir)
     except Exception as exc:  # noqa: BLE001
         _fail(exc, debug)

@@ -72,3 +72,9 @@ def test_pdf_flag_writes_an_a4_pdf_beside_the_html(project: Path) -> None:
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
     again = runner.invoke(app, ["run", str(project / "ok.yaml"), "-o", str(out), "--pdf"])
     assert again.exit_code == 0 and "Wrote" not in again.output.replace("Re-used", "")
+
+
+def test_audit_of_a_missing_folder_says_so(tmp_path) -> None:
+    result = runner.invoke(app, ["audit", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2
+    assert "mappen finns inte" in result.stderr and "nowhere" in result.stderr
