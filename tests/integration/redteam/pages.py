@@ -84,3 +84,208 @@ def assert_no_effect_figure_for_hidden_terms(soup, area: str) -> None:
             assert t not in alt, (t, alt)
         # derived series are published as pixels only: no download carries their numbers
         assert not [a for a in fig.find_all("a") if "data:text/csv" in a.get("href", "")]
+
+
+# --- Reading drawn points off a chart image (route 6), as a reader with a ruler does ---
+
+
+def chart_image(fig):
+    """The RGB pixels of a chart figure's embedded PNG (None without one)."""
+    import numpy as np
+    from PIL import Image
+
+    img = fig.find("img")
+    src = str(img.get("src") or "") if img else ""
+    if not src.startswith("data:image/png"):
+        return None
+    data = base64.b64decode(src.split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
+
+
+def _dark(im):
+    return im.max(axis=2) < 90
+
+
+def drawn_points(im) -> list[tuple[float, float]]:
+    """Centres of the filled markers in the chart's main colour, the legend's sample left out.
+
+    The main colour is the most common saturated colour (the evaluated area's);
+    thin lines of that colour (interval bars) are opened away, leaving the markers.
+    """
+    from collections import Counter
+
+    import numpy as np
+    from scipy import ndimage
+
+    sat = im.max(axis=2) - im.min(axis=2)
+    if not (sat > 60).any():
+        return []
+    colour = np.array(Counter(map(tuple, im[sat > 60])).most_common(1)[0][0])
+    mask = np.abs(im - colour).sum(axis=2) < 90
+    blobs = ndimage.binary_opening(mask, structure=np.ones((3, 3)))
+    labels, n = ndimage.label(blobs)
+    dark = _dark(im)
+    out = []
+    for y, x in ndimage.center_of_mass(blobs, labels, range(1, n + 1)):
+        yi, xi = int(round(y)), int(round(x))
+        # the legend's sample has its label's text right beside it
+        text = dark[max(yi - 5, 0) : yi + 6, xi + 6 : xi + 90].sum()
+        if text < 15:
+            out.append((x, y))
+    return out
+
+
+def _x_axis(im) -> tuple[float, list[float]]:
+    """The start line's column (the dotted dark vertical) and the x tick marks' columns."""
+    import numpy as np
+
+    dark = _dark(im)
+    h = dark.shape[0]
+    rows = dark.sum(axis=1)
+    spine = int(np.argmax(np.where(np.arange(h) > h // 2, rows, 0)))  # the bottom spine
+    grey = (im.max(axis=2) < 200) & (im.max(axis=2) - im.min(axis=2) < 30)
+    plot = grey[: spine - 1, :]
+    start, left = float("nan"), None
+    for cols in _runs(np.flatnonzero(plot.sum(axis=0) > 0.15 * spine)):
+        col = plot[:, cols].any(axis=1)
+        ink = np.flatnonzero(col)
+        solid = col.sum() >= 0.85 * (ink[-1] - ink[0] + 1)
+        if left is not None and not solid:  # dotted, right of the left spine: the start line
+            start = float(cols.mean())
+        if left is None and solid:  # the y label's letters come before the spine
+            left = int(cols.max())
+    marks = np.flatnonzero(dark[spine + 2 : spine + 4, :].all(axis=0))
+    ticks = [float(g.mean()) for g in _runs(marks) if left is None or g.min() >= left - 1]
+    return start, ticks
+
+
+def _runs(idx):
+    import numpy as np
+
+    if not len(idx):
+        return []
+    return np.split(idx, np.flatnonzero(np.diff(idx) > 1) + 1)
+
+
+def event_times_drawn(im, start_at: float = -0.5) -> list[int]:
+    """Event times of the points drawn in an event-study chart (the start line is at −0.5).
+
+    The tick marks give the pixels per tick step. Of the steps matplotlib picks, the
+    scale is the one that puts every tick on a multiple of the step and every point
+    on a whole event time, counting from the start line (within two pixels).
+    """
+    import numpy as np
+
+    points = drawn_points(im)
+    if not points:
+        return []
+    start, ticks = _x_axis(im)
+    if len(ticks) < 2 or np.isnan(start):
+        raise AssertionError("the chart's x axis could not be read")
+    spacing = float(np.median(np.diff(ticks)))
+
+    def off(values, step):  # distance in pixels from the nearest multiple of ``step``
+        v = np.asarray(values) / step
+        return np.abs(v - np.round(v)).max() * spacing
+
+    for step in (1.0, 2.0, 5.0, 10.0, 0.5, 2.5, 0.25, 0.2, 0.1, 20.0):
+        scale = spacing / step
+        at_ticks = [start_at + (t - start) / scale for t in ticks]
+        at_points = [start_at + (x - start) / scale for x, _ in points]
+        if off(at_ticks, step) < 2 and off(at_points, 1.0) / step < 2:
+            return sorted(int(round(v)) for v in at_points)
+    raise AssertionError("the chart's x axis could not be read")
+
+
+_TERM = re.compile(r"^(\d{4}) \((jan|jul)–(jun|dec)\)$")
+MUNICIPALITY = "Hela kommunen"
+_EVENT_ALT = "Punkter med intervall för "
+
+
+def _term_table(soup, outcome: str):
+    """The effects section's per-term table of ``outcome``: terms, and column → row → text."""
+    for fig in soup.find_all("figure", class_="ev-table"):
+        cap = fig.find("caption").get_text(" ", strip=True)
+        if not (cap.lower().startswith(outcome.lower()) and "per halvår" in cap):
+            continue
+        rows = fig.find_all("tr")
+        head = [c.get_text(" ", strip=True) for c in rows[0].find_all(["th", "td"])]
+        body = [[c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])] for r in rows[1:]]
+        terms = [r[0] for r in body if _TERM.match(r[0])]
+        cols = {h: {r[0]: r[j] for r in body} for j, h in enumerate(head) if j}
+        return terms, cols
+    return [], {}
+
+
+def _term_start(label: str):
+    import pandas as pd
+
+    year, first, _ = _TERM.match(label).groups()
+    return pd.Timestamp(f"{year}-{'01' if first == 'jan' else '07'}-01")
+
+
+def _donors_are_the_rest(soup) -> bool:
+    """Whether the page says the effects compare with all the municipality's other areas."""
+    text = soup.get_text(" ")
+    m = re.search(r"Jämförelseområden i effektskattningarna: kommunens övriga[^.]*\.", text)
+    return bool(m) and "undantagna" not in m.group(0)
+
+
+def event_study_leaks(soup, area: str, start) -> tuple[list[int], list[str], list[str]]:
+    """Route 6 on a rendered page: what the event-study chart's drawn points give away.
+
+    A point at event time e is, read off the image, r_e = (T_e / P_e) · k: the
+    treated area's term value T against the donors' (all other areas') term total
+    P, relative to the reference term −1 (k = P_ref / T_ref). From the per-term
+    table beside it the reader knows T where it is shown and P = municipality − T
+    where both are shown. Returns the event times drawn, the leaks (a point drawn
+    for a term whose treated value is hidden — the masking rule —, and every hidden
+    T or P the points pin once k is known, or pin with the municipality's total),
+    and the relations: ratios between hidden totals the points give without an
+    anchor on this page (an anchor in another report would pin them; the audit
+    does not see these points, so they are reported, not judged here).
+    """
+    import pandas as pd
+
+    charts = [
+        f
+        for f in soup.find_all("figure", class_="ev-chart")
+        if str(f.find("img").get("alt") or "").startswith(_EVENT_ALT)
+    ]
+    if not charts:
+        return [], [], []
+    alt = str(charts[0].find("img").get("alt"))
+    outcome = alt.removeprefix(_EVENT_ALT).split(", ett per halvår")[0]
+    terms, cols = _term_table(soup, outcome)
+    assert terms and area in cols, f"no per-term table of {outcome!r} beside the event study"
+    shown = {c: {t: v != HIDDEN for t, v in col.items()} for c, col in cols.items()}
+    first_post = sum(1 for t in terms if _term_start(t) < pd.Timestamp(start))
+    rest = _donors_are_the_rest(soup) and MUNICIPALITY in shown
+    drawn = event_times_drawn(chart_image(charts[0]))
+
+    def known(term: str) -> tuple[bool, bool, bool]:  # treated, donors' total, their sum
+        whole = rest and shown[MUNICIPALITY][term]
+        return shown[area][term], whole and shown[area][term], whole
+
+    points = []
+    for e in drawn:
+        i = first_post + e
+        assert 0 <= i < len(terms), f"a point at event time {e} has no term"
+        if e != -1:  # the reference term itself is drawn at 1 (no difference) by definition
+            points.append((e, terms[i]))
+    ref = terms[first_post - 1]
+    leaks = [f"{t}: a point is drawn for {area}'s hidden value (e = {e})" for e, t in points]
+    leaks = [x for x, (_, t) in zip(leaks, points, strict=True) if not shown[area][t]]
+    scale_known = all(known(ref)[:2]) or any(all(known(t)[:2]) for _, t in points)
+    relations = []
+    for e, t in [*points, (-1, ref)] if points else []:
+        tk, pk, whole = known(t)
+        if tk and pk:
+            continue
+        side = "the donors' total" if tk else f"{area}'s value"
+        what = f"{t} (e = {e}): {side}"
+        if scale_known and (tk or pk or whole):
+            leaks.append(f"{what} follows from the points")
+        else:
+            relations.append(f"{what} is tied to the other terms by the points")
+    return drawn, leaks, relations

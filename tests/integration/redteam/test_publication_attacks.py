@@ -15,55 +15,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-from bs4 import BeautifulSoup
 
 from evaluation.privacy.publication_audit import audit_reports_dir
 from evaluation.privacy.symbols import HIDDEN, TOTAL
-from evaluation.render.batch import run_batch
-from tests.integration.redteam.pages import assert_no_effect_figure_for_hidden_terms, monthly_series
+from tests.integration.redteam.conftest import TINY_START, TINY_TERMS
+from tests.integration.redteam.pages import (
+    assert_no_effect_figure_for_hidden_terms,
+    event_study_leaks,
+    monthly_series,
+)
 from tests.tiny_data import AREAS
 
 POOL, MUNICIPALITY = "Jämförelseområden", "Hela kommunen"
-TERMS = {"tiny-2023H1": "2023-06-30", "tiny-2023H2": "2023-12-28"}  # data end 2023-12-29
+TERMS = TINY_TERMS
 
 
-@pytest.fixture(scope="module")
-def publication(tiny_folder, tmp_path_factory):
-    """Two terms of the crafted municipality, rendered into sibling batch folders."""
-    root = tmp_path_factory.mktemp("redteam")
-    reports = root / "reports"
-    results = {}
-    for batch, end in TERMS.items():
-        params = root / f"{batch}.yaml"
-        params.write_text(
-            yaml.safe_dump(
-                {
-                    "kind": "outcome_followup",
-                    "area": "Norrby",
-                    "data": str(tiny_folder),
-                    "comparison_areas": ["Söderby", "Lillby"],
-                    "intervention_start": "2022-06-01",
-                    "period_start": "2021-01-01",
-                    "period_end": end,
-                },
-                allow_unicode=True,
-            ),
-            encoding="utf-8",
-        )
-        spec = root / f"batch-{batch}.yaml"
-        spec.write_text(
-            yaml.safe_dump({"batch": batch, "evaluations": [params.name]}), encoding="utf-8"
-        )
-        results[batch] = run_batch(spec, reports, workers=1, executor="serial", progress=False)
-    pages = {
-        batch: BeautifulSoup(
-            (reports / batch / "norrby" / "outcome_followup.html").read_text(encoding="utf-8"),
-            "html.parser",
-        )
-        for batch in TERMS
-    }
-    return reports, results, pages
+@pytest.fixture
+def publication(tiny_publication):
+    """The shared rendering (``conftest.py``) as (reports folder, results, pages)."""
+    p = tiny_publication
+    return p.reports, p.results, p.pages
 
 
 def _tables(soup, kinds):
@@ -234,9 +205,13 @@ def test_route5_no_monthly_series_with_a_hidden_month_on_the_pages(publication):
 
 
 def test_route6_effects_section_gives_nothing_for_a_hidden_term(publication):
+    """Alt texts and downloads, and the event-study points read off the chart image."""
     _, _, pages = publication
-    for soup in pages.values():
+    for batch, soup in pages.items():
         assert_no_effect_figure_for_hidden_terms(soup, "Norrby")
+        drawn, leaks, relations = event_study_leaks(soup, "Norrby", TINY_START)
+        assert not leaks, (batch, drawn, leaks)
+        print(batch, "event study: drawn", drawn, "relations", relations)
 
 
 def test_every_page_figure_is_accounted_for_by_the_ledger(publication):

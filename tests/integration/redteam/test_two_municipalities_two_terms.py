@@ -13,7 +13,9 @@ reports folder, the later term in a batch folder beside the earlier. Then:
 - route 5, on the HTML: no page (table, CSV download) shows a monthly series with
   a hidden month;
 - route 6, on the HTML: where a term of the evaluated area is hidden, no figure
-  of the effects section (alt text, tables, downloads) is given for that term.
+  of the effects section (alt text, tables, downloads) is given for that term,
+  and the event-study points read off the chart image give no hidden term value
+  (the evaluated area's, the comparison areas' total, the reference term's).
 
 Slow: fourteen reports are rendered.
 """
@@ -35,6 +37,7 @@ from evaluation.render.batch import run_batch
 from evaluation.synthetic.second_municipality import write_params, write_second
 from tests.integration.redteam.pages import (
     assert_no_effect_figure_for_hidden_terms,
+    event_study_leaks,
     monthly_series,
     share_pairs,
     share_table,
@@ -180,3 +183,9 @@ def test_route6_no_effect_figure_for_a_hidden_term(publication):
     for term in TERMS:
         soup = _pages(reports, "second", term)["nackstaby/outcome_followup.html"]
         assert_no_effect_figure_for_hidden_terms(soup, "Nackstaby")
+        params = reports.parent / "params" / "second" / term / "outcome_followup.yaml"
+        start = yaml.safe_load(params.read_text(encoding="utf-8"))["intervention_start"]
+        # the points read off the event-study image against the per-term table beside it
+        drawn, leaks, relations = event_study_leaks(soup, "Nackstaby", start)
+        assert not leaks, (term, drawn, leaks)
+        print(term, "event study: drawn", drawn, "relations", relations)

@@ -1,0 +1,129 @@
+"""A batch whose joint audit fails takes the pages that pin a hidden figure off the folder.
+
+The crafted municipality's later term (rendered once, ``conftest.py``) is copied
+into a fresh reports folder beside a crafted earlier term whose ledger published
+the sum of one figure the report hides and one it shows (as a careless earlier
+release would have). Together with the page, that sum pins the hidden figure.
+The repair (hide more and render again) is switched off, so the audit must fail;
+then every page of the batch that shows a figure of that measure must be gone
+from the folder — HTML and ledger — and the index must say so. The contrast case
+keeps the page (no withdrawal) and shows that the folder then does pin the
+figure, read from the page itself: the attack the withdrawal stops.
+No notebook is executed: the copied report is current and re-used.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+
+import pytest
+
+from evaluation.privacy import publication
+from evaluation.privacy.ledger import LEDGER_SUFFIX, Figure, Ledger, history_folders
+from evaluation.privacy.page_check import read_pages
+from evaluation.privacy.page_reader import read_page
+from evaluation.privacy.publication_audit import audit_batch_folder
+from evaluation.render.batch import run_batch
+
+LATER = "tiny-2023H2"
+PAGE = ("norrby", "outcome_followup")
+
+
+def _pair(ledger: Ledger, elsewhere: set[str]):
+    """A hidden count figure and a shown one of the same measure that differ in one dimension."""
+    hidden = [e for e in ledger.entries if e.role == "count" and e.hidden and e.target]
+    published = {e.figure.key for e in ledger.entries}
+    shown = [
+        e
+        for e in ledger.entries
+        if e.role == "count"
+        and e.value is not None
+        and e.value >= 5
+        and e.figure.key not in elsewhere  # only this term shows it
+    ]
+    for f in hidden:
+        fd = dict(f.figure.dims)
+        for v in shown:
+            vd = dict(v.figure.dims)
+            if v.figure.measure != f.figure.measure or fd.keys() != vd.keys():
+                continue
+            differ = [d for d in fd if fd[d] != vd[d]]
+            if len(differ) == 1 and not set(fd[differ[0]]) & set(vd[differ[0]]):
+                d = differ[0]
+                both = Figure.of(f.figure.measure, {**fd, d: fd[d] + vd[d]})
+                if both.key not in published:  # a sum no report of the batch shows
+                    return f, v, both
+    return None
+
+
+def _setup(tiny_publication, tmp_path):
+    reports = tmp_path / "reports"
+    for batch in tiny_publication.results:
+        shutil.copytree(tiny_publication.reports / batch, reports / batch)
+    out = reports / LATER
+    ledger_path = out / PAGE[0] / f"{PAGE[1]}{LEDGER_SUFFIX}"
+    ledger = Ledger.load(ledger_path)
+    earlier = set()
+    for h in history_folders(out):
+        for p in h.glob(f"*/*{LEDGER_SUFFIX}"):
+            earlier |= {e.figure.key for e in Ledger.load(p).entries if e.value is not None}
+    found = _pair(ledger, earlier)
+    assert found, "the crafted data should hide a count next to a shown one"
+    hidden, shown, both = found
+    crafted = Ledger(report=f"{PAGE[0]}/{PAGE[1]}", min_count=ledger.min_count)
+    crafted.domains.update(ledger.domains)
+    crafted.add(hidden.output, both, "count", float(shown.value) + 2)  # the hidden one was 2
+    crafted.save(reports / "tiny-crafted" / PAGE[0] / f"{PAGE[1]}{LEDGER_SUFFIX}")
+    return reports, out, hidden, shown
+
+
+@pytest.fixture
+def no_repair(monkeypatch):
+    """Hiding more and rendering again is off: the first audit is the last."""
+    monkeypatch.setattr(publication, "settle", functools.partial(publication.settle, max_rounds=0))
+
+
+def test_failed_audit_removes_the_pinning_pages_and_says_so(tiny_publication, tmp_path, no_repair):
+    reports, out, hidden, shown = _setup(tiny_publication, tmp_path)
+    result = run_batch(
+        tiny_publication.specs[LATER], reports, workers=1, executor="serial", progress=False
+    )
+    assert not result.ok
+    page = out / PAGE[0] / f"{PAGE[1]}.html"
+    assert not page.exists()
+    assert not page.with_name(f"{PAGE[1]}{LEDGER_SUFFIX}").exists()
+    # nothing of the report is left to read: no page, ledger or download beside it
+    assert not [
+        p for p in out.rglob("*") if p.suffix in (".html", ".csv") and p.name != "index.html"
+    ]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "togs bort" in index and "underkände" in index
+    assert f'href="{PAGE[0]}/{PAGE[1]}.html"' not in index
+    # what the folder and its earlier terms still publish pins nothing
+    audit = audit_batch_folder(out, history_folders(out))
+    assert audit.ok, [str(f) for f in audit.failures[:3]]
+
+
+def test_without_withdrawal_the_page_and_the_earlier_sum_pin_the_figure(
+    tiny_publication, tmp_path, monkeypatch
+):
+    """The contrast (the weakened mechanism): the page stays, and the reader's attack works."""
+    monkeypatch.setattr(
+        publication,
+        "settle",
+        functools.partial(publication.settle, max_rounds=0, withdraw=False),
+    )
+    reports, out, hidden, shown = _setup(tiny_publication, tmp_path)
+    run_batch(tiny_publication.specs[LATER], reports, workers=1, executor="serial", progress=False)
+    page = out / PAGE[0] / f"{PAGE[1]}.html"
+    assert page.exists()
+    # the reader: the page pins the shown figure (a count, or a rate with its interval),
+    # and the earlier term's sum minus it is the hidden one
+    reading = read_pages(out)
+    pinned = [(lo, hi) for f, lo, hi in reading.bounds if f == shown.figure]
+    counts = [f.value for f in read_page(page.read_text(encoding="utf-8")) if f.kind == "count"]
+    assert pinned == [(shown.value, shown.value)] or shown.value in counts
+    audit = audit_batch_folder(out, history_folders(out))
+    assert not audit.ok
+    assert any(f.figure == hidden.figure for f in audit.failures)
