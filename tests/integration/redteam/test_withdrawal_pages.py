@@ -1,7 +1,7 @@
 """A batch whose joint audit fails takes the pages that pin a hidden figure off the folder.
 
 The crafted municipality's later term (rendered once, ``conftest.py``) is copied
-into a fresh reports folder beside a crafted earlier term whose ledger published
+alone into a fresh reports folder beside a crafted earlier term whose ledger published
 the sum of one figure the report hides and one it shows (as a careless earlier
 release would have). Together with the page, that sum pins the hidden figure.
 The repair (hide more and render again) is switched off, so the audit must fail;
@@ -20,7 +20,7 @@ import shutil
 import pytest
 
 from evaluation.privacy import publication
-from evaluation.privacy.ledger import LEDGER_SUFFIX, Figure, Ledger, history_folders
+from evaluation.privacy.ledger import EARLIER_DIR, LEDGER_SUFFIX, Figure, Ledger, history_folders
 from evaluation.privacy.page_check import read_pages
 from evaluation.privacy.page_reader import read_page
 from evaluation.privacy.publication_audit import audit_batch_folder
@@ -30,17 +30,30 @@ LATER = "tiny-2023H2"
 PAGE = ("norrby", "outcome_followup")
 
 
-def _pair(ledger: Ledger, elsewhere: set[str]):
-    """A hidden count figure and a shown one of the same measure that differ in one dimension."""
+def _on_page(batch) -> tuple[set[str], set[tuple[str, float]]]:
+    """What a reader reads off the batch's pages: figures pinned exactly, (caption, count)."""
+    pinned = {f.key for f, lo, hi in read_pages(batch).bounds if hi - lo < 0.5}
+    counts = {
+        (f.caption, f.value)
+        for page in batch.glob("*/*.html")
+        for f in read_page(page.read_text(encoding="utf-8"))
+        if f.kind == "count"
+    }
+    return pinned, counts
+
+
+def _readable(e, page: tuple[set[str], set[tuple[str, float]]]) -> bool:
+    return e.figure.key in page[0] or (e.output, float(e.value)) in page[1]
+
+
+def _pair(ledger: Ledger, page):
+    """A hidden count figure and one the page shows, of one measure, apart in one dimension."""
     hidden = [e for e in ledger.entries if e.role == "count" and e.hidden and e.target]
     published = {e.figure.key for e in ledger.entries}
     shown = [
         e
         for e in ledger.entries
-        if e.role == "count"
-        and e.value is not None
-        and e.value >= 5
-        and e.figure.key not in elsewhere  # only this term shows it
+        if e.role == "count" and e.value is not None and e.value >= 5 and _readable(e, page)
     ]
     for f in hidden:
         fd = dict(f.figure.dims)
@@ -58,23 +71,22 @@ def _pair(ledger: Ledger, elsewhere: set[str]):
 
 
 def _setup(tiny_publication, tmp_path):
+    """The later term alone (its carried history left behind) beside a crafted earlier release."""
     reports = tmp_path / "reports"
-    for batch in tiny_publication.results:
-        shutil.copytree(tiny_publication.reports / batch, reports / batch)
     out = reports / LATER
+    shutil.copytree(tiny_publication.reports / LATER, out)
+    shutil.rmtree(out / "ledgers" / EARLIER_DIR, ignore_errors=True)
     ledger_path = out / PAGE[0] / f"{PAGE[1]}{LEDGER_SUFFIX}"
     ledger = Ledger.load(ledger_path)
-    earlier = set()
-    for h in history_folders(out):
-        for p in h.glob(f"*/*{LEDGER_SUFFIX}"):
-            earlier |= {e.figure.key for e in Ledger.load(p).entries if e.value is not None}
-    found = _pair(ledger, earlier)
-    assert found, "the crafted data should hide a count next to a shown one"
+    found = _pair(ledger, _on_page(out))
+    assert found, "the crafted data should hide a count next to one the page shows"
     hidden, shown, both = found
     crafted = Ledger(report=f"{PAGE[0]}/{PAGE[1]}", min_count=ledger.min_count)
     crafted.domains.update(ledger.domains)
     crafted.add(hidden.output, both, "count", float(shown.value) + 2)  # the hidden one was 2
-    crafted.save(reports / "tiny-crafted" / PAGE[0] / f"{PAGE[1]}{LEDGER_SUFFIX}")
+    target = reports / "tiny-crafted" / PAGE[0] / f"{PAGE[1]}{LEDGER_SUFFIX}"
+    target.parent.mkdir(parents=True)
+    crafted.save(target)
     return reports, out, hidden, shown
 
 
@@ -118,12 +130,9 @@ def test_without_withdrawal_the_page_and_the_earlier_sum_pin_the_figure(
     run_batch(tiny_publication.specs[LATER], reports, workers=1, executor="serial", progress=False)
     page = out / PAGE[0] / f"{PAGE[1]}.html"
     assert page.exists()
-    # the reader: the page pins the shown figure (a count, or a rate with its interval),
-    # and the earlier term's sum minus it is the hidden one
-    reading = read_pages(out)
-    pinned = [(lo, hi) for f, lo, hi in reading.bounds if f == shown.figure]
-    counts = [f.value for f in read_page(page.read_text(encoding="utf-8")) if f.kind == "count"]
-    assert pinned == [(shown.value, shown.value)] or shown.value in counts
+    # the reader: the page shows the shown figure (a count, or a share or rate with its
+    # interval that pins it), and the earlier term's sum minus it is the hidden one
+    assert _readable(shown, _on_page(out))
     audit = audit_batch_folder(out, history_folders(out))
     assert not audit.ok
     assert any(f.figure == hidden.figure for f in audit.failures)
