@@ -122,15 +122,20 @@ def drawn_points(im) -> list[tuple[float, float]]:
         return []
     colour = np.array(Counter(map(tuple, im[sat > 60])).most_common(1)[0][0])
     mask = np.abs(im - colour).sum(axis=2) < 90
+    dark = _dark(im)
+    # a marker under a dark line (the start line) is cut in two: the line's pixels next
+    # to the marker's colour count as the marker
+    mask |= dark & ndimage.binary_dilation(mask, iterations=2)
+    mask = ndimage.binary_closing(mask, structure=np.ones((3, 3)))  # and mixed pixels
     blobs = ndimage.binary_opening(mask, structure=np.ones((3, 3)))
     labels, n = ndimage.label(blobs)
-    dark = _dark(im)
     out = []
     for y, x in ndimage.center_of_mass(blobs, labels, range(1, n + 1)):
         yi, xi = int(round(y)), int(round(x))
-        # the legend's sample has its label's text right beside it
-        text = dark[max(yi - 5, 0) : yi + 6, xi + 6 : xi + 90].sum()
-        if text < 15:
+        # the legend's sample has its label's text right beside it (a word like the start
+        # line's "Start" is shorter than any legend label)
+        text = dark[max(yi - 6, 0) : yi + 7, xi + 6 : xi + 130].any(axis=0).sum()
+        if text < 45:
             out.append((x, y))
     return out
 
@@ -289,3 +294,90 @@ def event_study_leaks(soup, area: str, start) -> tuple[list[int], list[str], lis
         else:
             relations.append(f"{what} is tied to the other terms by the points")
     return drawn, leaks, relations
+
+
+_SC_ALT = "Syntetisk kontroll för "
+
+
+def sc_gap_leaks(soup, n_terms: int) -> tuple[int, list[str]]:
+    """Route 6, synthetic control: the gap panel drawn only between shown treated terms.
+
+    A gap point is treated − synthetic for one term; with the synthetic line read
+    off the same chart it gives the treated term's value. The chart draws the
+    treated area's shown term values as markers in the top panel and the gap as a
+    line in the bottom one. The reader lays the term grid through the markers
+    (terms are evenly spaced; ``n_terms`` of them, from the per-term table) and
+    checks that the gap line crosses a term step only where both ends have a
+    marker. Returns the markers found and the leaks.
+    """
+    from collections import Counter
+
+    import numpy as np
+
+    charts = [
+        f
+        for f in soup.find_all("figure", class_="ev-chart")
+        if str(f.find("img").get("alt") or "").startswith(_SC_ALT)
+    ]
+    if not charts:
+        return 0, []
+    im = chart_image(charts[0])
+    dark = _dark(im)
+    rows = dark.sum(axis=1)
+    spines = [int(r.mean()) for r in _runs(np.flatnonzero(rows > 0.5 * rows.max()))]
+    assert len(spines) == 2, "two panels expected"
+    top, bottom = spines
+    axis = np.flatnonzero(dark[bottom])
+    markers = sorted(x for x, y in drawn_points(im) if y < top)
+    assert markers, "no shown term to lay the grid through"
+    step = _term_step(markers, n_terms)
+    # walk the grid from the first marker, snapping to each marker met (half-years are
+    # 181 or 184 days: the steps alternate by a pixel or so)
+    grid = [markers[0] - step * k for k in range(int((markers[0] - axis[0]) / step), 0, -1)]
+    g = markers[0]
+    while g <= axis[-1]:
+        near = [m for m in markers if abs(m - g) < 0.2 * step]
+        g = near[0] if near else g
+        grid.append(g)
+        g += step
+    has_marker = [any(abs(m - g) < 0.2 * step for m in markers) for g in grid]
+    sat = im.max(axis=2) - im.min(axis=2)
+    main = np.array(Counter(map(tuple, im[sat > 60])).most_common(1)[0][0])
+    line = (np.abs(im - main).sum(axis=2) < 90)[top + 6 : bottom - 1]
+    leaks = []
+    for i in range(len(grid) - 1):
+        mid = int(round((grid[i] + grid[i + 1]) / 2))
+        if line[:, mid - 1 : mid + 2].any() and not (has_marker[i] and has_marker[i + 1]):
+            leaks.append(f"the gap is drawn across the step x = {grid[i]:.0f}…{grid[i + 1]:.0f}")
+    return len(markers), leaks
+
+
+def _term_step(markers: list[float], n_terms: int) -> float:
+    """Pixels per term: the largest spacing that puts every marker on one grid of n terms."""
+    import numpy as np
+
+    diffs = np.diff(markers)
+    if not len(diffs):
+        return float("inf")
+    base = float(diffs.min())
+    span = markers[-1] - markers[0]
+    for k in range(1, n_terms + 1):
+        s = base / k
+        if np.all(np.abs(diffs / s - np.round(diffs / s)) * s < 4) and span / s < n_terms:
+            return s
+    raise AssertionError("the term grid could not be laid through the markers")
+
+
+def synthetic_control_leaks(soup) -> list[str]:
+    """``sc_gap_leaks`` with the number of terms read off the per-term table beside the chart."""
+    charts = [
+        f
+        for f in soup.find_all("figure", class_="ev-chart")
+        if str(f.find("img").get("alt") or "").startswith(_SC_ALT)
+    ]
+    if not charts:
+        return []
+    outcome = str(charts[0].find("img").get("alt")).removeprefix(_SC_ALT)
+    terms, _ = _term_table(soup, outcome)
+    assert terms, f"no per-term table of {outcome!r} beside the synthetic control"
+    return sc_gap_leaks(soup, len(terms))[1]

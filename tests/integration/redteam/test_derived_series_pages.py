@@ -21,9 +21,14 @@ from evaluation.methods.plots import plot_event_study
 from evaluation.methods.results import EventStudyResult
 from evaluation.present.charts import figure_style, to_png
 from evaluation.present.output import Chart
-from evaluation.privacy.derived import mask_event_study
+from evaluation.privacy.derived import mask_event_study, mask_series
 from evaluation.privacy.symbols import HIDDEN
-from tests.integration.redteam.pages import chart_image, event_study_leaks, event_times_drawn
+from tests.integration.redteam.pages import (
+    chart_image,
+    event_study_leaks,
+    event_times_drawn,
+    sc_gap_leaks,
+)
 
 START = "2023-01-01"
 TERMS = [f"{y} ({h})" for y in (2021, 2022, 2023, 2024) for h in ("jan–jun", "jul–dec")]
@@ -124,3 +129,47 @@ def test_masked_event_study_with_a_hidden_comparison_total():
     drawn, leaks, _ = event_study_leaks(_page(TREATED, whole, masked), "Norrby", START)
     assert 0 in drawn  # the point for 2023H1 is drawn …
     assert leaks == []  # … and gives the donors' hidden 2023H1 total away
+
+
+def _sc_page(observed: pd.Series, gap: pd.Series) -> BeautifulSoup:
+    from evaluation.methods.plots import plot_synthetic_control
+    from evaluation.methods.results import SyntheticControlResult
+
+    synthetic = pd.Series(100.0 + np.arange(len(STARTS)), index=STARTS)
+    result = SyntheticControlResult(
+        estimate=1.0,
+        ci_low=0.0,
+        ci_high=2.0,
+        p_value=0.5,
+        method="Syntetisk kontroll",
+        inference="",
+        assumption="",
+        scale="difference",
+        weights=pd.Series({"Söderby": 1.0}),
+        gap=gap,
+        synthetic=synthetic,
+        treated_unit="Norrby",
+        start=pd.Timestamp(START),
+    )
+    with figure_style():
+        png = to_png(
+            plot_synthetic_control(
+                result, observed=observed, treated_label="Norrby", xlabel="Halvår"
+            )
+        )
+    chart = Chart(png, alt="Syntetisk kontroll för orosanmälningar per 1 000 barn", caption="")
+    return BeautifulSoup(chart._repr_html_(), "html.parser")
+
+
+def test_unmasked_gap_panel_gives_hidden_terms_away():
+    observed = _observed(TREATED)
+    gap = pd.Series(5.0 - np.arange(len(STARTS)), index=STARTS)
+    markers, leaks = sc_gap_leaks(_sc_page(observed, gap), len(STARTS))
+    assert markers == 6  # the shown terms
+    assert len(leaks) == 4  # the steps into and out of 2021H2 and 2023H2
+
+
+def test_masked_gap_panel_gives_nothing_away():
+    observed = _observed(TREATED)
+    gap = mask_series(pd.Series(5.0 - np.arange(len(STARTS)), index=STARTS), observed)
+    assert sc_gap_leaks(_sc_page(observed, gap), len(STARTS)) == (6, [])

@@ -23,6 +23,7 @@ from tests.integration.redteam.pages import (
     assert_no_effect_figure_for_hidden_terms,
     event_study_leaks,
     monthly_series,
+    synthetic_control_leaks,
 )
 from tests.tiny_data import AREAS
 
@@ -211,6 +212,7 @@ def test_route6_effects_section_gives_nothing_for_a_hidden_term(publication):
         assert_no_effect_figure_for_hidden_terms(soup, "Norrby")
         drawn, leaks, relations = event_study_leaks(soup, "Norrby", TINY_START)
         assert not leaks, (batch, drawn, leaks)
+        assert not synthetic_control_leaks(soup), batch
         print(batch, "event study: drawn", drawn, "relations", relations)
 
 

@@ -41,6 +41,7 @@ from tests.integration.redteam.pages import (
     monthly_series,
     share_pairs,
     share_table,
+    synthetic_control_leaks,
 )
 
 pytestmark = pytest.mark.slow
@@ -188,4 +189,5 @@ def test_route6_no_effect_figure_for_a_hidden_term(publication):
         # the points read off the event-study image against the per-term table beside it
         drawn, leaks, relations = event_study_leaks(soup, "Nackstaby", start)
         assert not leaks, (term, drawn, leaks)
+        assert not synthetic_control_leaks(soup), term
         print(term, "event study: drawn", drawn, "relations", relations)
