@@ -381,3 +381,48 @@ def synthetic_control_leaks(soup) -> list[str]:
     terms, _ = _term_table(soup, outcome)
     assert terms, f"no per-term table of {outcome!r} beside the synthetic control"
     return sc_gap_leaks(soup, len(terms))[1]
+
+
+_ITS_ALT = "Avbruten tidsserie för "
+
+
+def its_points(soup) -> int | None:
+    """Monthly observed points drawn in the interrupted-time-series chart (None: no chart).
+
+    Markers are told from the fitted line of the same colour by shape: round
+    blobs (as wide as high, filled) survive the opening that takes the line away.
+    """
+
+    charts = [
+        f
+        for f in soup.find_all("figure", class_="ev-chart")
+        if str(f.find("img").get("alt") or "").startswith(_ITS_ALT)
+    ]
+    if not charts:
+        return None
+    return round_markers(chart_image(charts[0]))
+
+
+def round_markers(im) -> int:
+    """Round filled markers of the chart's main colour, the legend's sample left out."""
+    from collections import Counter
+
+    import numpy as np
+    from scipy import ndimage
+
+    sat = im.max(axis=2) - im.min(axis=2)
+    colour = np.array(Counter(map(tuple, im[sat > 60])).most_common(1)[0][0])
+    mask = np.abs(im - colour).sum(axis=2) < 90
+    dark = _dark(im)
+    mask |= dark & ndimage.binary_dilation(mask, iterations=2)  # a marker under the start line
+    blobs = ndimage.binary_opening(mask, structure=np.ones((3, 3)))
+    labels, _ = ndimage.label(blobs)
+    n = 0
+    for i, sl in enumerate(ndimage.find_objects(labels), start=1):
+        h, w = sl[0].stop - sl[0].start, sl[1].stop - sl[1].start
+        area = int((labels[sl] == i).sum())
+        if min(h, w) >= 4 and abs(h - w) <= 1 and area >= 0.7 * h * w:
+            yi, xi = (sl[0].start + sl[0].stop) // 2, (sl[1].start + sl[1].stop) // 2
+            if dark[max(yi - 6, 0) : yi + 7, xi + 6 : xi + 130].any(axis=0).sum() < 45:
+                n += 1  # not the legend's sample
+    return n

@@ -27,6 +27,7 @@ from tests.integration.redteam.pages import (
     chart_image,
     event_study_leaks,
     event_times_drawn,
+    its_points,
     sc_gap_leaks,
 )
 
@@ -173,3 +174,49 @@ def test_masked_gap_panel_gives_nothing_away():
     observed = _observed(TREATED)
     gap = mask_series(pd.Series(5.0 - np.arange(len(STARTS)), index=STARTS), observed)
     assert sc_gap_leaks(_sc_page(observed, gap), len(STARTS)) == (6, [])
+
+
+MONTHS = pd.date_range("2022-01-01", "2023-12-01", freq="MS")
+
+
+def _its_page(observed) -> BeautifulSoup:
+    from evaluation.methods.plots import plot_its
+    from evaluation.methods.results import ITSResult
+
+    t = np.arange(len(MONTHS))
+    fitted = pd.DataFrame(
+        {
+            "time": MONTHS,
+            "fitted": 100 + 10 * np.sin(t / 2),
+            "counterfactual": 100 + 10 * np.sin(t / 2) - 3,
+            "counterfactual_low": 90 + 10 * np.sin(t / 2),
+            "counterfactual_high": 110 + 10 * np.sin(t / 2),
+            "post": MONTHS >= pd.Timestamp(START),
+        }
+    )
+    result = ITSResult(
+        estimate=1.0,
+        ci_low=0.9,
+        ci_high=1.1,
+        p_value=0.5,
+        method="Avbruten tidsserie",
+        inference="",
+        assumption="",
+        scale="rate_ratio",
+        fitted=fitted,
+        start=pd.Timestamp(START),
+    )
+    with figure_style():
+        png = to_png(plot_its(result, observed=observed, xlabel="Månad", ylabel="Utfall"))
+    chart = Chart(png, alt="Avbruten tidsserie för orosanmälningar per 1 000 barn", caption="")
+    return BeautifulSoup(chart._repr_html_(), "html.parser")
+
+
+def test_route5_monthly_points_with_a_hidden_month_are_seen_on_the_image():
+    """The weakened rule draws the shown months around a hidden one: the reader counts them."""
+    values = 100 + 10 * np.sin(np.arange(len(MONTHS)) / 2) + 4
+    observed = pd.Series(values, index=MONTHS)
+    assert its_points(_its_page(observed)) == len(MONTHS)
+    observed.iloc[[5, 17]] = np.nan
+    assert its_points(_its_page(observed)) == len(MONTHS) - 2  # fewer than the months
+    assert its_points(_its_page(None)) == 0  # R5: with a hidden month, none are drawn

@@ -22,6 +22,7 @@ from tests.integration.redteam.conftest import TINY_START, TINY_TERMS
 from tests.integration.redteam.pages import (
     assert_no_effect_figure_for_hidden_terms,
     event_study_leaks,
+    its_points,
     monthly_series,
     synthetic_control_leaks,
 )
@@ -195,9 +196,14 @@ def test_ledgers_hold_no_hidden_value(publication):
 
 
 def test_route5_no_monthly_series_with_a_hidden_month_on_the_pages(publication):
-    """Monthly points only where every month passes (R5), read off the pages' CSV downloads."""
+    """Monthly points only where every month passes (R5): CSV downloads, and chart points."""
+    import pandas as pd
+
     _, _, pages = publication
     for batch, soup in pages.items():
+        # the interrupted time series draws every month of the window, or none
+        months = len(pd.period_range("2021-01", TERMS[batch][:7], freq="M"))
+        assert its_points(soup) in (None, 0, months), batch
         for caption, series in monthly_series(soup).items():
             for label, cells in series.items():
                 hidden = [m for m, t in cells.items() if t == HIDDEN]

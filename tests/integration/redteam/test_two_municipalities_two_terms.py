@@ -10,8 +10,8 @@ reports folder, the later term in a batch folder beside the earlier. Then:
 - the independent joint audit over both terms (pages and ledgers) finds nothing;
 - route 2, on the HTML: the municipality-wide survey minus the other unit's
   page gives no hidden unit's answers;
-- route 5, on the HTML: no page (table, CSV download) shows a monthly series with
-  a hidden month;
+- route 5, on the HTML: no page (table, CSV download, the interrupted time
+  series' points counted on its image) shows a monthly series with a hidden month;
 - route 6, on the HTML: where a term of the evaluated area is hidden, no figure
   of the effects section (alt text, tables, downloads) is given for that term,
   and the event-study points read off the chart image give no hidden term value
@@ -25,6 +25,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from bs4 import BeautifulSoup
@@ -38,6 +39,7 @@ from evaluation.synthetic.second_municipality import write_params, write_second
 from tests.integration.redteam.pages import (
     assert_no_effect_figure_for_hidden_terms,
     event_study_leaks,
+    its_points,
     monthly_series,
     share_pairs,
     share_table,
@@ -171,6 +173,14 @@ def test_route5_no_monthly_series_with_a_hidden_month(publication):
         for term in TERMS:
             for name, soup in _pages(reports, town, term).items():
                 assert isinstance(read_page(str(soup)), list)  # every page parses
+                if name.endswith("outcome_followup.html"):
+                    # the interrupted time series draws every month of the window, or none
+                    spec = reports.parent / "params" / town / term / "outcome_followup.yaml"
+                    spec = yaml.safe_load(spec.read_text(encoding="utf-8"))
+                    window = pd.period_range(
+                        str(spec["period_start"])[:7], TERMS[term][:7], freq="M"
+                    )
+                    assert its_points(soup) in (None, 0, len(window)), (town, term, name)
                 for caption, series in monthly_series(soup).items():
                     for label, cells in series.items():
                         hidden = [m for m, t in cells.items() if t == HIDDEN]
