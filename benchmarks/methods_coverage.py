@@ -12,7 +12,7 @@ and half-year counts, ``headline_choice`` to pick the headline), scored on the h
 picks. Staggered cohorts: ``staggered_did`` (the report evaluates one area, so this is the
 library's default). Run (small, the machine is shared):
 
-    .venv/bin/python benchmarks/methods_coverage.py --reps 200 --workers 2
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/methods_coverage.py --reps 400 --workers 2
 """
 
 from __future__ import annotations

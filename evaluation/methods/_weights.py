@@ -17,15 +17,18 @@ def simplex_least_squares(A: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     A = np.asarray(A, dtype=float)
     b = np.asarray(b, dtype=float)
-    n = A.shape[1]
+    m, n = A.shape
     if n == 1:
         return np.ones(1)
     scale = max(np.abs(A).max(), np.abs(b).max(), 1e-12)
     A_s, b_s = A / scale, b / scale
     G, h = A_s.T @ A_s, A_s.T @ b_s
-    big = 1e3 * max(1.0, np.sqrt(A_s.shape[0]))
-    w, _ = nnls(np.vstack([A_s, np.full(n, big)]), np.r_[b_s, big], maxiter=50 * n)
-    w = w / w.sum() if w.sum() > 0 else np.full(n, 1.0 / n)
+    big = 1e3 * max(1.0, np.sqrt(m))
+    M = np.empty((m + 1, n))
+    M[:m], M[m] = A_s, big
+    w, _ = nnls(M, np.append(b_s, big), maxiter=50 * n)
+    total = w.sum()
+    w = w / total if total > 0 else np.full(n, 1.0 / n)
     w = _polish(G, h, w)
     if not _is_optimal(G, h, w):
         w = simplex_qp(G, h, w)
@@ -86,16 +89,16 @@ def _loss(G, h, w) -> float:
 
 def _polish(G: np.ndarray, h: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Solve the KKT system on the support of ``w``; keep it only if feasible and no worse."""
-    support = w > 1e-9
-    k = int(support.sum())
+    idx = np.flatnonzero(w > 1e-9)
+    k = idx.size
     K = np.zeros((k + 1, k + 1))
-    K[:k, :k] = G[np.ix_(support, support)]
+    K[:k, :k] = G[idx[:, None], idx]
     K[:k, k] = K[k, :k] = 1.0
-    sol = np.linalg.lstsq(K, np.r_[h[support], 1.0], rcond=None)[0]
+    sol = np.linalg.lstsq(K, np.append(h[idx], 1.0), rcond=None)[0]
     if (sol[:k] < 0).any():
         return w
     candidate = np.zeros_like(w)
-    candidate[support] = sol[:k]
+    candidate[idx] = sol[:k]
     return candidate if _loss(G, h, candidate) <= _loss(G, h, w) + 1e-15 else w
 
 

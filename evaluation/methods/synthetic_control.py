@@ -84,7 +84,10 @@ def _adh_weights(X1, X0, y1_pre, Y0_pre):
 
     V is a point of the simplex (softmax of free parameters; Nelder–Mead from equal weights
     and from each single predictor). Written by hand like the outer loop of the ``Synth``
-    R package, which also searches V numerically.
+    R package, which also searches V numerically. When every start gives the same W, the
+    donors match the predictors exactly (W no longer depends on V; common in placebo fits),
+    so V is not identified and the search is skipped: equal weights are returned with that
+    W (the search found no other W in these cases; it cost most of the placebo loop's time).
     """
     from scipy.optimize import minimize
 
@@ -92,24 +95,32 @@ def _adh_weights(X1, X0, y1_pre, Y0_pre):
     sd = np.where(sd > 0, sd, 1.0)
     X1s, X0s = X1 / sd, X0 / sd[:, None]
     k = len(X1s)
+    # Inner solves are memoised by z: Nelder–Mead evaluates each start again first, and
+    # the starts' solutions decide whether there is anything to search.
+    memo: dict[bytes, tuple[float, np.ndarray]] = {}
 
-    def weights_for(v):
-        r = np.sqrt(v)
-        return simplex_least_squares(r[:, None] * X0s, r * X1s)
-
-    def loss(z):
+    def softmax(z):
         v = np.exp(z - z.max())
-        w = weights_for(v / v.sum())
-        return float(np.mean((y1_pre - Y0_pre @ w) ** 2))
+        return v / v.sum()
+
+    def solve(z):
+        key = z.tobytes()
+        if key not in memo:
+            r = np.sqrt(softmax(z))
+            w = simplex_least_squares(r[:, None] * X0s, r * X1s)
+            memo[key] = (float(np.mean((y1_pre - Y0_pre @ w) ** 2)), w)
+        return memo[key]
 
     starts = [np.zeros(k)] + ([np.eye(k)[i] * 5 for i in range(k)] if k > 1 else [])
-    best = min(
-        (minimize(loss, z0, method="Nelder-Mead", options={"maxiter": 200 * k}) for z0 in starts),
-        key=lambda r: r.fun,
+    first = [solve(z0) for z0 in starts]
+    if all(np.abs(w - first[0][1]).max() <= 1e-10 for _, w in first):
+        return first[0][1], softmax(starts[0])
+    options = {"maxiter": 200 * k}
+    runs = (
+        minimize(lambda z: solve(z)[0], z0, method="Nelder-Mead", options=options) for z0 in starts
     )
-    v = np.exp(best.x - best.x.max())
-    v = v / v.sum()
-    return weights_for(v), v
+    best = min(runs, key=lambda r: r.fun)
+    return solve(best.x)[1], softmax(best.x)
 
 
 def _fit(Y: pd.DataFrame, target, donors, pre: np.ndarray, X: pd.DataFrame | None):

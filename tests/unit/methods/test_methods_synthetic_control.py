@@ -262,3 +262,26 @@ def test_adh_predictors_with_windows_and_missing_years(prop99_long):
         synthetic_control(
             data, "cigsale", "state", "Year", "California", 1989, predictors=spec, **kw
         )
+
+
+def test_adh_search_skipped_only_when_predictors_are_matched_exactly():
+    from evaluation.methods.synthetic_control import _adh_weights
+
+    rng = np.random.default_rng(11)
+    X0 = rng.normal(size=(3, 8))
+    Y0 = rng.normal(size=(10, 8))
+    # Predictors equal to a convex combination of donors: matched exactly whatever V is.
+    w_true = np.r_[0.5, 0.3, 0.2, np.zeros(5)]
+    w, v = _adh_weights(X0 @ w_true, X0, Y0 @ w_true + 0.1, Y0)
+    assert np.allclose(v, 1 / 3)
+    assert np.abs(X0 @ w - X0 @ w_true).max() < 1e-8
+    # Predictors outside the donors' hull: V is searched and beats equal importance.
+    x1 = X0.max(axis=1) + 1.0
+    y1 = Y0 @ w_true
+    w, v = _adh_weights(x1, X0, y1, Y0)
+    assert not np.allclose(v, 1 / 3)
+    from evaluation.methods._weights import simplex_least_squares
+
+    sd = X0.std(axis=1, ddof=1)
+    w_eq = simplex_least_squares(X0 / sd[:, None], x1 / sd)
+    assert np.mean((y1 - Y0 @ w) ** 2) <= np.mean((y1 - Y0 @ w_eq) ** 2) + 1e-12

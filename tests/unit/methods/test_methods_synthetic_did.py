@@ -91,3 +91,27 @@ def test_errors_name_the_parameter(prop99_long):
         synthetic_did(
             prop99_long, "cigsale", "state", "Year", "California", 1989, donors=["Nevada"]
         )
+
+
+def test_interval_and_p_value_use_t_with_placebo_degrees_of_freedom(sdid):
+    # Placebo SE from 38 comparison states: t with 37 degrees of freedom, not the normal.
+    from scipy import stats
+
+    half = (sdid.ci_high - sdid.ci_low) / 2
+    assert half == pytest.approx(stats.t.ppf(0.975, 37) * sdid.se, rel=1e-12)
+    assert half > stats.norm.ppf(0.975) * sdid.se
+    assert sdid.p_value == pytest.approx(2 * stats.t.sf(abs(sdid.estimate / sdid.se), 37))
+    assert "37 frihetsgrader" in sdid.inference
+
+
+def test_jackknife_interval_uses_t_with_units_minus_one():
+    from scipy import stats
+
+    df = simulate_referral_panel(n_areas=10, rate_ratio=0.8, seed=5)
+    df["q"] = df["month"].dt.to_period("Q").dt.start_time
+    agg = df.groupby(["area", "q"], as_index=False)[["referrals", "children"]].sum()
+    agg["rate"] = 1000 * agg["referrals"] / agg["children"]
+    res = synthetic_did(agg, "rate", "area", "q", ["A01", "A02"], "2022-10-01")
+    half = (res.ci_high - res.ci_low) / 2
+    assert res.se_method == "jackknife"
+    assert half == pytest.approx(stats.t.ppf(0.975, 9) * res.se, rel=1e-12)
