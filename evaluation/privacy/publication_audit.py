@@ -661,14 +661,83 @@ def audit_batch_folder(
     history = _load([p for h in history_dirs for p in find_ledgers(h)], root, loaded)
     if not pages:
         return audit_ledgers(current, history, passed=passed)
-    from evaluation.privacy.page_check import read_pages
-
     loaded = {p: ledger for p, (_, ledger) in zip(paths, current, strict=True)}
-    reading = read_pages(batch_dir, loaded)
+    reading = _read_pages(batch_dir, loaded, memo=passed is not None)
     audit = audit_ledgers(current, history, bounds=reading.bounds, passed=passed)
     audit.failures.extend(reading.failures)
     audit.page_figures = reading.figures
     return audit
+
+
+PAGES_FILE = "page-check.json"
+"""In ``<batch>/ledgers/``: pages that passed the page check, by the hashes of what was read."""
+
+
+def _read_pages(batch_dir: Path, loaded: dict[Path, Ledger], *, memo: bool):
+    """The page check of every page of the batch; with ``memo``, unchanged pages from memory.
+
+    A page's check is a function of its bytes, its ledger's bytes and the package's code
+    alone, so a page that passed is remembered by the SHA-256 of those three (with the
+    figures it showed and the bounds it put on them) and not parsed again while none of
+    them changes: a one-report update parses one page instead of all of them. Every page
+    is still read and hashed; a page that failed is never remembered. The batch and a
+    single render use it (``passed`` given); ``evaluation audit`` reads every page afresh.
+    """
+    import hashlib
+
+    from evaluation.privacy.ledger import LEDGER_SUFFIX
+    from evaluation.privacy.page_check import PageReading, read_pages
+
+    if not memo:
+        return read_pages(batch_dir, loaded)
+    from evaluation.render.provenance import package_source_hash
+
+    store = batch_dir / "ledgers" / PAGES_FILE
+    try:
+        known = json.loads(store.read_text(encoding="utf-8")).get("pages", {})
+    except (OSError, ValueError, AttributeError):
+        known = {}
+    code = package_source_hash()
+    reading, keep = PageReading(), {}
+    for page in sorted(batch_dir.glob("*/*.html")):
+        ledger_path = page.with_name(page.stem + LEDGER_SUFFIX)
+        try:
+            h = hashlib.sha256(code.encode())
+            h.update(hashlib.sha256(page.read_bytes()).digest())
+            h.update(hashlib.sha256(ledger_path.read_bytes()).digest())
+        except OSError:  # no ledger (or unreadable): the page check says what is wrong
+            one = read_pages(batch_dir, loaded, pages=[page])
+        else:
+            key = h.hexdigest()
+            found = known.get(key)
+            if isinstance(found, dict):
+                try:
+                    one = PageReading(
+                        figures=int(found["figures"]),
+                        bounds=[
+                            (Figure.from_dict(f), float(lo), float(hi))
+                            for f, lo, hi in found["bounds"]
+                        ],
+                    )
+                except (KeyError, TypeError, ValueError):
+                    found = None
+            if not isinstance(found, dict):
+                one = read_pages(batch_dir, loaded, pages=[page])
+            if not one.failures:
+                keep[key] = {
+                    "figures": one.figures,
+                    "bounds": [[f.as_dict(), lo, hi] for f, lo, hi in one.bounds],
+                }
+        reading.failures += one.failures
+        reading.bounds += one.bounds
+        reading.figures += one.figures
+    if keep != known:
+        try:
+            store.parent.mkdir(parents=True, exist_ok=True)
+            store.write_text(json.dumps({"pages": keep}, ensure_ascii=False), encoding="utf-8")
+        except OSError:
+            pass  # only the next run's speed depends on it
+    return reading
 
 
 def audit_reports_dir(reports_dir: str | Path) -> dict[str, PublicationAudit]:
