@@ -91,11 +91,14 @@ def subset_batch(batch: Path, only: list[str] | None, first: int | None, folder:
     return target
 
 
-def _env(cache: Path) -> dict:
+def _env(cache: Path | None) -> dict:
+    """The environment with the data cache in ``cache`` (None: the user's default)."""
+    if cache is None:
+        return dict(os.environ)
     return {**os.environ, "EVALUATION_CACHE_DIR": str(cache)}
 
 
-def ours(batch: Path, out: Path, workers: int, *, force=True, executor="local", cache=None):
+def ours(batch: Path, out: Path, workers: int, *, force=True, executor="local", cache=False):
     """``evaluation batch`` as a user runs it (cold interpreter included); returns Timed."""
     cmd = [str(BIN / "evaluation"), "batch", str(batch), "-o", str(out), "--no-progress"]
     cmd += ["--workers", str(workers), "--executor", executor]
@@ -103,7 +106,7 @@ def ours(batch: Path, out: Path, workers: int, *, force=True, executor="local", 
         cmd.append("--force")
     with Timed() as t:
         # a failed report (e.g. a time-out on a loaded machine) is printed, not fatal
-        t.code = _run(cmd, env=_env(cache or out.parent / "cache"), check=False)
+        t.code = _run(cmd, env=_env(out.parent / "cache" if cache is False else cache), check=False)
     if t.code:
         print(f"  (evaluation batch exited with {t.code}: a report failed; see its index)")
     return t
@@ -207,6 +210,12 @@ def main() -> None:
     parser.add_argument("--skip-sequential", action="store_true", help="no one-at-a-time pair")
     parser.add_argument("--floor", action="store_true", help="also run benchmarks/floor.py")
     parser.add_argument("--update", action="store_true", help="no-op and one-report update")
+    parser.add_argument(
+        "--existing",
+        default="",
+        help="an output root the batch was rendered into (same code): only the no-op and "
+        "the update are timed on it (with --update), nothing is rendered cold",
+    )
     parser.add_argument("--dask", default="", help="worker counts for a Dask LocalCluster")
     parser.add_argument("--sizes", default="", help="report counts for the cost-per-report fit")
     args = parser.parse_args()
@@ -225,7 +234,7 @@ def main() -> None:
         runs.setdefault(name, []).append(t)
         print(_line(name, t, n), flush=True)
 
-    for r in range(args.repeat):
+    for r in range(0 if args.existing else args.repeat):
         tmp = Path(tempfile.mkdtemp(prefix=f"run{r}-", dir=OUT))
         for w in workers:
             record(f"evaluation batch, {w} worker(s)", ours(batch, tmp / f"ours{w}" / "out", w))
@@ -255,7 +264,10 @@ def main() -> None:
 
     if args.update:
         w = max(workers)
-        out, cache = tmp / f"ours{w}" / "out", tmp / f"ours{w}" / "cache"
+        if args.existing:  # the user's own data cache, as that batch used it
+            out, cache = Path(args.existing).resolve(), None
+        else:
+            out, cache = tmp / f"ours{w}" / "out", tmp / f"ours{w}" / "cache"
         noop = ours(batch, out, w, force=False, cache=cache)
         print(
             f"\nno-op re-run:                      wall {noop.wall:5.2f} s  CPU {noop.cpu:5.2f} s"

@@ -198,9 +198,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ParameterError("filen är inte sparad som UTF-8 text", file=path) from None
     try:
-        content = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ParameterError(_yaml_reason(exc, text), file=path) from None
+        # libyaml's parser when built in (a no-op batch reads every parameters file);
+        # on an error, the pure-Python one again, so the message is the same either way
+        content = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        try:
+            content = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ParameterError(_yaml_reason(exc, text), file=path) from None
     if not isinstance(content, dict):
         raise ParameterError(
             "filen ska bestå av rader 'parameter: värde' (en YAML-mappning)", file=path

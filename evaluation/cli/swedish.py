@@ -73,12 +73,9 @@ def install() -> None:
     if _installed:
         return
     _installed = True
-    import typer.rich_utils as rich_utils
     from typer._click import core, exceptions, formatting
 
-    for name, value in _CONSTANTS.items():
-        if hasattr(rich_utils, name):
-            setattr(rich_utils, name, value)
+    _when_imported("typer.rich_utils", _swedish_panels)
 
     get_help_option = core.Command.get_help_option
 
@@ -105,3 +102,44 @@ def install() -> None:
                 return translate(_original(self))
 
             cls.format_message = swedish_message
+
+
+def _swedish_panels(rich_utils) -> None:
+    for name, value in _CONSTANTS.items():
+        if hasattr(rich_utils, name):
+            setattr(rich_utils, name, value)
+
+
+def _when_imported(name: str, patch) -> None:
+    """Call ``patch(module)`` once ``name`` is imported (now, if it already is).
+
+    Typer imports ``rich_utils`` (and with it most of rich, ~0.1-0.3 s) only to print
+    help or an error panel; importing it here to set its texts cost every command,
+    the no-op batch re-run included, that time.
+    """
+    import importlib.abc
+    import importlib.util
+    import sys
+
+    if name in sys.modules:
+        patch(sys.modules[name])
+        return
+
+    class _Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None):
+            if fullname != name:
+                return None
+            sys.meta_path.remove(self)  # once: let the other finders find the module
+            spec = importlib.util.find_spec(fullname)
+            if spec is None or spec.loader is None:
+                return spec
+            exec_module = spec.loader.exec_module
+
+            def exec_and_patch(module):
+                exec_module(module)
+                patch(module)
+
+            spec.loader.exec_module = exec_and_patch
+            return spec
+
+    sys.meta_path.insert(0, _Finder())

@@ -17,10 +17,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from evaluation.exceptions import DataError
+
+if TYPE_CHECKING:  # pandas is imported by the readers: a data fingerprint (the no-op
+    import pandas as pd  # batch re-run) asks only for ``table_suffixes`` and needs none
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,7 @@ def _arrow_csv(source, sep: str, header: str) -> pd.DataFrame:
     """Multi-threaded Arrow parse of a path or buffer, every column as text (typed later)."""
     import csv as stdcsv
 
+    import pandas as pd
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
@@ -193,6 +196,8 @@ def _arrow_csv(source, sep: str, header: str) -> pd.DataFrame:
 
 
 def _pandas_csv(text: str, sep: str, path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         return pd.read_csv(
             io.StringIO(text),
@@ -223,6 +228,8 @@ def _parser_error_row(message: str) -> int | None:
 
 def read_excel(path: Path, data: bytes | None = None, sheet: str | int = 0) -> RawTable:
     """Read the first (or a named) sheet of an .xlsx file (or its bytes), keeping Excel's types."""
+    import pandas as pd
+
     source = io.BytesIO(data) if data is not None else path
     try:
         frame = pd.read_excel(source, sheet_name=sheet, dtype=object, engine="openpyxl")
@@ -235,6 +242,8 @@ def read_excel(path: Path, data: bytes | None = None, sheet: str | int = 0) -> R
 
 def read_parquet(path: Path, data: bytes | None = None) -> RawTable:
     """Read a Parquet file (or its bytes); rows are numbered as if it were a sheet with a header."""
+    import pandas as pd
+
     try:
         frame = pd.read_parquet(io.BytesIO(data) if data is not None else path)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...

@@ -141,11 +141,16 @@ def _failure(page: str, caption: str, f: PageFigure | None, kind: str):
     return PublicationFailure(page, caption, Figure.of(caption, {}), "page", value, math.nan, kind)
 
 
-def read_pages(batch_dir: str | Path, loaded: dict | None = None) -> PageReading:
-    """Hold every page of a batch against its ledger; ``loaded`` maps ledger paths to ledgers."""
+def read_pages(
+    batch_dir: str | Path, loaded: dict | None = None, pages: list[Path] | None = None
+) -> PageReading:
+    """Hold every page of a batch against its ledger; ``loaded`` maps ledger paths to ledgers.
+
+    ``pages``: only these pages of the batch (default: all).
+    """
     reading = PageReading()
     batch_dir = Path(batch_dir)
-    for page in sorted(batch_dir.glob("*/*.html")):
+    for page in sorted(batch_dir.glob("*/*.html")) if pages is None else pages:
         name = str(page.relative_to(batch_dir.parent))
         text = page.read_text(encoding="utf-8", errors="replace")
         ledger_path = page.with_name(page.stem + LEDGER_SUFFIX)

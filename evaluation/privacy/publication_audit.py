@@ -134,17 +134,62 @@ def find_ledgers(folder: str | Path) -> list[Path]:
 def _class_members(
     values: Sequence[str], filters: list[tuple[str, ...] | None]
 ) -> tuple[list[list[int]], list[np.ndarray]]:
-    """Merge values no figure tells apart; per figure, a mask over the merged classes."""
+    """Merge values no figure tells apart; per figure, a mask over the merged classes.
+
+    A value's signature is its column of the (figures × values) membership matrix;
+    values with equal columns form one class, in the order of their first value.
+    """
     import numpy as np
 
-    sig: dict[tuple[bool, ...], list[int]] = defaultdict(list)
-    sets = [None if f is None else set(f) for f in filters]
-    for i, v in enumerate(values):
-        sig[tuple(True if s is None else v in s for s in sets)].append(i)
-    classes = list(sig.values())
-    keys = list(sig.keys())
-    masks = [np.array([k[j] for k in keys], dtype=bool) for j in range(len(filters))]
+    where = {v: i for i, v in enumerate(values)}
+    member = np.zeros((len(filters), len(values)), dtype=bool)
+    for j, f in enumerate(filters):
+        if f is None:
+            member[j] = True
+        else:
+            member[j, [where[v] for v in f if v in where]] = True
+    if not len(values):
+        return [], [np.zeros(0, dtype=bool) for _ in filters]
+    _, first, inverse = np.unique(member.T, axis=0, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # classes in the order of their first value
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    inverse = rank[np.asarray(inverse).ravel()]
+    classes: list[list[int]] = [[] for _ in order]
+    for i, k in enumerate(inverse.tolist()):
+        classes[k].append(i)
+    heads = first[order]  # one value per class: its membership is the class's
+    masks = list(member[:, heads])
     return classes, masks
+
+
+def _rowwise_product(parts: list, widths: list[int]):
+    """Row j of the result is the Kronecker product of row j of every part (CSR, 0/1).
+
+    Column order is that of ``np.ravel_multi_index`` over the parts' columns (C order):
+    the base cells a figure covers are the product of its classes in every dimension.
+    """
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    acc = parts[0]
+    width = widths[0]
+    for part, w in zip(parts[1:], widths[1:], strict=True):
+        k1, k2 = np.diff(acc.indptr), np.diff(part.indptr)
+        counts = k1 * k2
+        total = int(counts.sum())
+        rows = np.repeat(np.arange(acc.shape[0]), counts)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        t = np.arange(total) - starts[rows]
+        kk = np.maximum(k2[rows], 1)
+        left = acc.indices[acc.indptr[rows] + t // kk]
+        right = part.indices[part.indptr[rows] + t % kk]
+        indptr = np.concatenate([[0], np.cumsum(counts)])
+        width *= w
+        acc = csr_matrix(
+            (np.ones(total), left.astype(np.int64) * w + right, indptr), shape=(acc.shape[0], width)
+        )
+    return acc
 
 
 def _measure_system(figures: list[Figure], domains: dict[str, set[str]]):
@@ -153,7 +198,7 @@ def _measure_system(figures: list[Figure], domains: dict[str, set[str]]):
     from scipy.sparse import csr_matrix
 
     dims = sorted({d for f in figures for d, _ in f.dims})
-    per_dim_masks = []
+    parts = []
     shape = []
     for d in dims:
         filters = [dict(f.dims).get(d) for f in figures]
@@ -164,36 +209,120 @@ def _measure_system(figures: list[Figure], domains: dict[str, set[str]]):
         if d not in domains and d != PERIOD:
             values.add(OTHER)
         classes, masks = _class_members(sorted(values), filters)
-        per_dim_masks.append(masks)
+        parts.append(csr_matrix(np.array(masks, dtype=float).reshape(len(figures), len(classes))))
         shape.append(len(classes))
     n_atoms = int(np.prod(shape)) if shape else 1
     if n_atoms > MAX_CELLS:
         return None
-    rows, cols = [], []
-    for j in range(len(figures)):
-        grids = [np.flatnonzero(per_dim_masks[k][j]) for k in range(len(dims))]
-        if not dims:
-            idx = np.array([0])
-        elif all(len(g) for g in grids):
-            mesh = np.meshgrid(*grids, indexing="ij")
-            idx = np.ravel_multi_index([m.ravel() for m in mesh], shape)
-        else:
-            idx = np.array([], dtype=int)
-        rows.extend([j] * len(idx))
-        cols.extend(idx.tolist())
-    data = np.ones(len(rows))
-    return csr_matrix((data, (rows, cols)), shape=(len(figures), n_atoms))
+    if not dims:
+        return csr_matrix(np.ones((len(figures), 1)))
+    a = _rowwise_product(parts, shape)
+    a.sum_duplicates()
+    return a
 
 
-def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool, ub=None) -> tuple[float, float] | None:
-    """Smallest and largest ``c·x`` over x ≥ 0 with ``a_eq x = b_eq`` and ``lo ≤ a x ≤ hi``."""
+class _PieceLP:
+    """One piece's LP held in HiGHS: constraints passed once, only the objective per solve.
+
+    Each target of a piece needs two LPs over the same constraints; re-solving after a
+    change of costs starts from the last optimal basis (a warm start) instead of building
+    and presolving the model again, which was most of the audit's time for small pieces.
+    HiGHS through SciPy's own binding (the solver ``linprog(method="highs")`` calls); when
+    that binding is not there (another SciPy), ``usable`` is False and ``linprog`` is used.
+    Written by hand: SciPy has no public API that keeps a model between solves.
+    """
+
+    def __init__(self, a_eq, b_eq, ub, n: int) -> None:
+        import numpy as np
+        from scipy.sparse import csr_matrix, vstack
+
+        self.n = n
+        self.usable = False
+        try:
+            from scipy.optimize._highspy import _core as highs
+        except ImportError:
+            return
+        blocks, lower, upper = [], [], []
+        if a_eq is not None:
+            blocks.append(a_eq)
+            lower.append(b_eq)
+            upper.append(b_eq)
+        if ub is not None:
+            blocks.append(ub[0])
+            lower.append(ub[1])
+            upper.append(ub[2])
+        a = (vstack(blocks) if blocks else csr_matrix((0, n))).tocsc()
+        try:
+            lp = highs.HighsLp()
+            lp.num_col_, lp.num_row_ = n, a.shape[0]
+            lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, a.shape[0]
+            lp.a_matrix_.format_ = highs.MatrixFormat.kColwise
+            lp.a_matrix_.start_ = a.indptr.astype(np.int32)
+            lp.a_matrix_.index_ = a.indices.astype(np.int32)
+            lp.a_matrix_.value_ = a.data.astype(float)
+            lp.col_cost_ = np.zeros(n)
+            lp.col_lower_ = np.zeros(n)
+            lp.col_upper_ = np.full(n, highs.kHighsInf)
+            lp.row_lower_ = np.concatenate(lower) if lower else np.zeros(0)
+            lp.row_upper_ = np.concatenate(upper) if upper else np.zeros(0)
+            solver = highs._Highs()
+            solver.setOptionValue("output_flag", False)
+            if solver.passModel(lp) == highs.HighsStatus.kError:
+                return
+        except (AttributeError, TypeError, RuntimeError):  # a SciPy whose binding differs
+            return
+        self.highs, self.solver, self.usable = highs, solver, True
+        self.index = np.arange(n, dtype=np.int32)
+
+    def solve(self, cost) -> tuple[int, float, object]:
+        """Minimise ``cost·x``: ``linprog``'s status (0, 2 or 3), the optimum and x."""
+        import numpy as np
+
+        h, solver = self.highs, self.solver
+        solver.changeColsCost(self.n, self.index, np.asarray(cost, dtype=float))
+        solver.run()
+        status = solver.getModelStatus()
+        if status == h.HighsModelStatus.kUnboundedOrInfeasible:
+            # presolve could not tell which: ask the simplex on the whole model
+            solver.setOptionValue("presolve", "off")
+            solver.clearSolver()
+            solver.run()
+            status = solver.getModelStatus()
+            solver.setOptionValue("presolve", "on")
+        if status == h.HighsModelStatus.kOptimal:
+            x = np.array(solver.getSolution().col_value)
+            return 0, float(solver.getInfo().objective_function_value), x
+        if status == h.HighsModelStatus.kUnbounded:
+            return 3, math.inf, None
+        if status == h.HighsModelStatus.kInfeasible:
+            return 2, math.nan, None
+        raise RuntimeError(
+            f"publication audit: the LP solver failed ({solver.modelStatusToString(status)})"
+        )
+
+
+def _bound(
+    c: np.ndarray,
+    a_eq,
+    b_eq,
+    n: int,
+    integer: bool,
+    ub=None,
+    points: list | None = None,
+    piece: _PieceLP | None = None,
+) -> tuple[float, float] | None:
+    """Smallest and largest ``c·x`` over x ≥ 0 with ``a_eq x = b_eq`` and ``lo ≤ a x ≤ hi``.
+
+    ``points``: the LP's optimal solutions (feasible points) are appended to it.
+    ``piece``: the same constraints held in HiGHS (LP only), solved warm.
+    """
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp
     from scipy.sparse import vstack
 
     ends = []
     a_ub = b_ub = None
-    if ub is not None:
+    if ub is not None and not integer and (piece is None or not piece.usable):
         a_r, lo_r, hi_r = ub
         a_ub = vstack([a_r, -a_r]).tocsr()
         b_ub = np.concatenate([hi_r, -lo_r])
@@ -217,6 +346,9 @@ def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool, ub=None) -> tuple[f
                 return None
             else:  # time limit or other: keep the (wider, safe-side-unknown) LP answer
                 return (-math.inf, math.inf)
+            continue
+        if piece is not None and piece.usable:
+            status, fun, x = piece.solve(sign * c)
         else:
             res = linprog(
                 sign * c,
@@ -227,14 +359,17 @@ def _bound(c: np.ndarray, a_eq, b_eq, n: int, integer: bool, ub=None) -> tuple[f
                 bounds=(0, None),
                 method="highs",
             )
-            if res.status == 0:
-                ends.append(sign * res.fun)
-            elif res.status == 3:
-                ends.append(math.inf)
-            elif res.status == 2:
-                return None
-            else:
+            if res.status not in (0, 2, 3):
                 raise RuntimeError(f"publication audit: the LP solver failed ({res.message})")
+            status, fun, x = res.status, res.fun, res.x
+        if status == 0:
+            ends.append(sign * fun)
+            if points is not None and x is not None:
+                points.append(x)
+        elif status == 3:
+            ends.append(math.inf)
+        else:  # infeasible: the published figures contradict each other
+            return None
     return ends[0], ends[1]
 
 
@@ -255,11 +390,13 @@ def _audit_measure(
     from scipy.sparse.csgraph import connected_components
 
     # the same figure published by several reports is one equality; hidden in one report
-    # and shown in another, it is both an equality and a target (and fails, as it should)
-    shown: dict[str, tuple[_Item, float]] = {}
-    targets: dict[str, list[_Item]] = {}
+    # and shown in another, it is both an equality and a target (and fails, as it should).
+    # Figures are keyed by themselves (frozen, canonical): the same identity as their JSON
+    # ``key``, without serialising tens of thousands of them.
+    shown: dict[Figure, tuple[_Item, float]] = {}
+    targets: dict[Figure, list[_Item]] = {}
     for it in items:
-        key = it.entry.figure.key
+        key = it.entry.figure
         if it.entry.hidden:
             if it.entry.target:
                 targets.setdefault(key, []).append(it)
@@ -275,9 +412,9 @@ def _audit_measure(
     if not targets:
         return
     keys = list(shown) + [k for k in targets if k not in shown]
-    figures = [shown[k][0].entry.figure if k in shown else targets[k][0].entry.figure for k in keys]
+    figures = list(keys)
     # bounds the pages put on figures (rows after the equalities and targets)
-    ranged = [(f, lo, hi) for f, lo, hi in ranges if f.key not in shown]
+    ranged = [(f, lo, hi) for f, lo, hi in ranges if f not in shown]
     figures += [f for f, _, _ in ranged]
     a = _measure_system(figures, domains)
     if a is None:
@@ -294,37 +431,118 @@ def _audit_measure(
     _, label = connected_components(graph, directed=False)
     fig_label, atom_label = label[:m], label[m:]
     row_of = {k: i for i, k in enumerate(keys)}
-    pieces: dict[int, tuple] = {}
+    todo: dict[int, list[tuple[int, list[_Item]]]] = defaultdict(list)
     for key, its in targets.items():
         if key in shown and shown[key][1] >= min_count:
             # hidden here, shown as a publishable count elsewhere (e.g. a secondary
             # suppression last term did not need): public already; what it reveals
             # about other hidden figures is in the equalities
             continue
-        r = row_of[key]
-        comp = fig_label[r]
-        if comp not in pieces:
-            eq = np.flatnonzero(fig_label[:n_eq] == comp)
-            rg = np.flatnonzero(fig_label[n_keys:] == comp)
-            atoms = np.flatnonzero(atom_label == comp)
-            sub = a[:, atoms]
-            ub = (sub[n_keys + rg], lo_all[rg], hi_all[rg]) if len(rg) else None
-            pieces[comp] = (sub[eq] if len(eq) else None, b_all[eq] if len(eq) else None, sub, ub)
-        a_eq, b_eq, sub, ub = pieces[comp]
-        if a_eq is None and ub is None:
-            continue  # touches no published figure: free
-        c = sub[r].toarray().ravel()
-        n = sub.shape[1]
-        bounds = _bound(c, a_eq, b_eq, n, integer=False, ub=ub)
-        if bounds is not None and bounds[1] - bounds[0] < 2 * min_count and n <= 5_000:
-            exact = _bound(c, a_eq, b_eq, n, integer=True, ub=ub)
-            bounds = exact if exact is not None else bounds
-        if bounds is None:
-            audit.warnings.extend(_failure(it, math.nan, math.nan, "inconsistent") for it in its)
+        todo[int(fig_label[row_of[key]])].append((row_of[key], its))
+    for comp, rows in todo.items():
+        eq = np.flatnonzero(fig_label[:n_eq] == comp)
+        rg = np.flatnonzero(fig_label[n_keys:] == comp)
+        if not len(eq) and not len(rg):
+            # Touches no published figure: free. Proof: the piece's base cells appear in
+            # no equality and no page range, so the only constraint on them is x ≥ 0;
+            # x = 0 and x = t·e (any cell of the target, any t ≥ 0) are both feasible, so
+            # the target ranges over [0, ∞) — never narrower than ``min_count``.
             continue
-        lo, hi = bounds
-        if hi - lo < min_count - _TOL:
-            audit.failures.extend(_failure(it, lo, hi) for it in its)
+        atoms = np.flatnonzero(atom_label == comp)
+        sub = a[:, atoms].tocsr()
+        a_eq, b_eq = (sub[eq], b_all[eq]) if len(eq) else (None, None)
+        ub = (sub[n_keys + rg], lo_all[rg], hi_all[rg]) if len(rg) else None
+        n = sub.shape[1]
+        rows_c = sub[[r for r, _ in rows]]
+        sweep = _Sweep(rows_c, a_eq, b_eq, ub, min_count, n)
+        piece = _PieceLP(a_eq, b_eq, ub, n)
+        if len(rows) > 1:
+            # Two LPs for the whole piece (every target as small, then as large, as it can
+            # be together) give feasible points; a target already seen spread wide enough
+            # over feasible points needs no LPs of its own (see ``_Sweep.wide``).
+            total = np.asarray(rows_c.sum(axis=0)).ravel()
+            _bound(total, a_eq, b_eq, n, integer=False, ub=ub, points=sweep.points, piece=piece)
+            sweep.take()
+        for j, (_, its) in enumerate(rows):
+            if sweep.wide(j):
+                continue
+            c = rows_c[j].toarray().ravel()
+            bounds = _bound(
+                c, a_eq, b_eq, n, integer=False, ub=ub, points=sweep.points, piece=piece
+            )
+            sweep.take()
+            if bounds is not None and bounds[1] - bounds[0] < 2 * min_count and n <= 5_000:
+                exact = _bound(c, a_eq, b_eq, n, integer=True, ub=ub)
+                bounds = exact if exact is not None else bounds
+            if bounds is None:
+                audit.warnings.extend(
+                    _failure(it, math.nan, math.nan, "inconsistent") for it in its
+                )
+                continue
+            lo, hi = bounds
+            if hi - lo < min_count - _TOL:
+                audit.failures.extend(_failure(it, lo, hi) for it in its)
+
+
+class _Sweep:
+    """Feasible points of one piece's LP, and each target's spread over them.
+
+    Any two feasible points bound a target's interval from inside: its smallest value is at
+    most, and its largest at least, what it takes at them. So a target whose values over
+    the points already differ by enough passes without its own LPs, with the same verdict
+    the LPs would give: ``min_count`` apart at two *integer* feasible points (an LP
+    solution rounded and checked exactly against every equality and range) means both the
+    LP and the integer interval are at least that wide; over points that are only LP
+    feasible it takes ``2 * min_count`` (+ a margin for the solver's tolerance), the width
+    above which :func:`_audit_measure` does not confirm with integers either. A target not
+    shown wide enough is solved as before; its solutions join the points.
+    """
+
+    MARGIN = 1e-3
+
+    def __init__(self, rows_c, a_eq, b_eq, ub, min_count: int, n: int) -> None:
+        import numpy as np
+
+        self.rows_c, self.a_eq, self.b_eq, self.ub = rows_c, a_eq, b_eq, ub
+        self.min_count, self.n = min_count, n
+        self.points: list = []  # new LP solutions, taken in by ``take``
+        k = rows_c.shape[0]
+        self.lp = [np.full(k, np.inf), np.full(k, -np.inf)]  # low, high over all points
+        self.ip = [np.full(k, np.inf), np.full(k, -np.inf)]  # over verified integer points
+
+    def _integer(self, x):
+        import numpy as np
+
+        r = np.round(x)
+        if (r < 0).any():
+            return None
+        if self.a_eq is not None and not np.array_equal(self.a_eq @ r, self.b_eq):
+            return None
+        if self.ub is not None:
+            v = self.ub[0] @ r
+            if (v < self.ub[1]).any() or (v > self.ub[2]).any():
+                return None
+        return r
+
+    def take(self) -> None:
+        """Take in the LP solutions found since the last call."""
+        import numpy as np
+
+        for x in self.points:
+            v = self.rows_c @ x
+            self.lp[0], self.lp[1] = np.minimum(self.lp[0], v), np.maximum(self.lp[1], v)
+            r = self._integer(x)
+            if r is not None:
+                w = self.rows_c @ r
+                self.ip[0], self.ip[1] = np.minimum(self.ip[0], w), np.maximum(self.ip[1], w)
+        self.points.clear()
+
+    def wide(self, j: int) -> bool:
+        """True when target ``j`` is shown wide enough to pass by the points alone."""
+        if self.ip[1][j] - self.ip[0][j] >= self.min_count:
+            return True
+        need = self.min_count if self.n > 5_000 else 2 * self.min_count
+        return bool(self.lp[1][j] - self.lp[0][j] >= need + self.MARGIN * max(1.0, need))
 
 
 def _measure_digest(
@@ -395,14 +613,15 @@ def audit_ledgers(
     for measure, items in by_measure.items():
         dom = domains.get(measure, {})
         measure_ranges = ranges.get(measure, [])
-        digest = _measure_digest(items, dom, limit or 5, measure_ranges)
+        # the digest only serves a caller that keeps passed measures (a batch)
+        digest = None if passed is None else _measure_digest(items, dom, limit or 5, measure_ranges)
         if passed is not None and digest in passed:
             audit.targets += sum(1 for it in items if it.entry.hidden and it.entry.target)
             audit.passed.add(digest)
             continue
         failures, warnings = len(audit.failures), len(audit.warnings)
         _audit_measure(items, dom, limit or 5, audit, measure_ranges)
-        if len(audit.failures) == failures and len(audit.warnings) == warnings:
+        if digest and len(audit.failures) == failures and len(audit.warnings) == warnings:
             audit.passed.add(digest)
     audit.seconds = time.perf_counter() - started
     return audit
@@ -442,14 +661,83 @@ def audit_batch_folder(
     history = _load([p for h in history_dirs for p in find_ledgers(h)], root, loaded)
     if not pages:
         return audit_ledgers(current, history, passed=passed)
-    from evaluation.privacy.page_check import read_pages
-
     loaded = {p: ledger for p, (_, ledger) in zip(paths, current, strict=True)}
-    reading = read_pages(batch_dir, loaded)
+    reading = _read_pages(batch_dir, loaded, memo=passed is not None)
     audit = audit_ledgers(current, history, bounds=reading.bounds, passed=passed)
     audit.failures.extend(reading.failures)
     audit.page_figures = reading.figures
     return audit
+
+
+PAGES_FILE = "page-check.json"
+"""In ``<batch>/ledgers/``: pages that passed the page check, by the hashes of what was read."""
+
+
+def _read_pages(batch_dir: Path, loaded: dict[Path, Ledger], *, memo: bool):
+    """The page check of every page of the batch; with ``memo``, unchanged pages from memory.
+
+    A page's check is a function of its bytes, its ledger's bytes and the package's code
+    alone, so a page that passed is remembered by the SHA-256 of those three (with the
+    figures it showed and the bounds it put on them) and not parsed again while none of
+    them changes: a one-report update parses one page instead of all of them. Every page
+    is still read and hashed; a page that failed is never remembered. The batch and a
+    single render use it (``passed`` given); ``evaluation audit`` reads every page afresh.
+    """
+    import hashlib
+
+    from evaluation.privacy.ledger import LEDGER_SUFFIX
+    from evaluation.privacy.page_check import PageReading, read_pages
+
+    if not memo:
+        return read_pages(batch_dir, loaded)
+    from evaluation.render.provenance import package_source_hash
+
+    store = batch_dir / "ledgers" / PAGES_FILE
+    try:
+        known = json.loads(store.read_text(encoding="utf-8")).get("pages", {})
+    except (OSError, ValueError, AttributeError):
+        known = {}
+    code = package_source_hash()
+    reading, keep = PageReading(), {}
+    for page in sorted(batch_dir.glob("*/*.html")):
+        ledger_path = page.with_name(page.stem + LEDGER_SUFFIX)
+        try:
+            h = hashlib.sha256(code.encode())
+            h.update(hashlib.sha256(page.read_bytes()).digest())
+            h.update(hashlib.sha256(ledger_path.read_bytes()).digest())
+        except OSError:  # no ledger (or unreadable): the page check says what is wrong
+            one = read_pages(batch_dir, loaded, pages=[page])
+        else:
+            key = h.hexdigest()
+            found = known.get(key)
+            if isinstance(found, dict):
+                try:
+                    one = PageReading(
+                        figures=int(found["figures"]),
+                        bounds=[
+                            (Figure.from_dict(f), float(lo), float(hi))
+                            for f, lo, hi in found["bounds"]
+                        ],
+                    )
+                except (KeyError, TypeError, ValueError):
+                    found = None
+            if not isinstance(found, dict):
+                one = read_pages(batch_dir, loaded, pages=[page])
+            if not one.failures:
+                keep[key] = {
+                    "figures": one.figures,
+                    "bounds": [[f.as_dict(), lo, hi] for f, lo, hi in one.bounds],
+                }
+        reading.failures += one.failures
+        reading.bounds += one.bounds
+        reading.figures += one.figures
+    if keep != known:
+        try:
+            store.parent.mkdir(parents=True, exist_ok=True)
+            store.write_text(json.dumps({"pages": keep}, ensure_ascii=False), encoding="utf-8")
+        except OSError:
+            pass  # only the next run's speed depends on it
+    return reading
 
 
 def audit_reports_dir(reports_dir: str | Path) -> dict[str, PublicationAudit]:

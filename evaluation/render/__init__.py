@@ -12,6 +12,24 @@ import os
 # an output (R1) instead of replacing it as an interactive session does.
 os.environ.setdefault("EVALUATION_RENDERING", "1")
 
+
+def _skip_unused_format_checker() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax``, which nothing here uses.
+
+    nbformat imports jsonschema; jsonschema imports the optional ``rfc3987_syntax``
+    when it is installed (a Jupyter extra pulls it in), which compiles a Lark grammar
+    at import: 0.8-2 CPU-s in the batch process and again in every worker. It only
+    serves the "iri" format checks of a ``FormatChecker``; nbformat validates notebooks
+    without format checking, so marking it absent changes no validation here.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: "import fails" to Python
+
+
+_skip_unused_format_checker()
+
 from evaluation.metadata.kinds import (  # noqa: E402
     ReportKind,
     notebook_path,

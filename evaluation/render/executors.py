@@ -235,6 +235,9 @@ class SerialExecutor:
             from evaluation.render.kernel import warm_kernel
 
             warm_kernel()  # it imports while the first report's data is checked here
+            from evaluation.render.export import _exporter
+
+            _exporter()  # nbconvert's templates load here meanwhile, not after the notebook
         for item in prepare:
             prepare_task(*item)
         for task in tasks:

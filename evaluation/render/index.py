@@ -196,17 +196,33 @@ def _about(result: ReportResult) -> tuple[str | None, str | None, bool]:
     """(title, data period, synthetic) read from the written report's head and header."""
     if not result.html or result.status == "failed":
         return None, None, False
+    # The head and the report header are in the first few kB; a page is megabytes of
+    # embedded charts, so only its start is read (the whole page only when the period
+    # is not there). A match found in the start is the page's first: the pattern cannot
+    # span a '<', so no earlier match can run past the cut.
     try:
-        page = Path(result.html).read_text(encoding="utf-8")
+        with open(result.html, "rb") as f:
+            start = f.read(HEAD_BYTES)
+            whole = len(start) < HEAD_BYTES
     except OSError:
         return None, None, False
+    page = start.decode("utf-8", errors="ignore" if not whole else "strict")
     title = _TITLE.search(page[:4000])
     period = _PERIOD.search(page)
+    if period is None and not whole:
+        try:
+            period = _PERIOD.search(Path(result.html).read_text(encoding="utf-8"))
+        except OSError:
+            period = None
     return (
         html.unescape(title.group(1)) if title else None,
         html.unescape(period.group(2)).strip() if period else None,
-        'class="synthetic-banner"' in page[:200000],
+        'class="synthetic-banner"' in page,
     )
+
+
+#: Bytes of a report read for its title, data period and synthetic-data banner.
+HEAD_BYTES = 256 * 1024
 
 
 def render_index(title: str, results: list[ReportResult], folder: Path, seconds: float) -> str:

@@ -1,0 +1,121 @@
+"""The joint audit's speed-ups keep its verdicts: warm HiGHS re-solves, the feasible-point
+sweep and the page-check memory give what solving and reading everything afresh gives."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from evaluation.privacy import publication_audit as pa
+from evaluation.privacy.ledger import Entry, Figure, Ledger
+
+AREAS = ["a1", "a2", "a3", "a4"]
+MONTHS = ["2024-01", "2024-02", "2024-03"]
+
+
+def _report(seed: int, hidden_share: float) -> list[tuple[str, Ledger]]:
+    """Two reports of one count table (area × month with margins), some cells hidden."""
+    rng = random.Random(seed)
+    cells = {(a, m): rng.choice([0, 1, 2, 3, 4, 6, 9, 15, 40]) for a in AREAS for m in MONTHS}
+    hide_cell = {c: rng.random() < hidden_share for c in cells}  # the same in both reports
+    hide_row = {a: rng.random() < hidden_share / 3 for a in AREAS}
+    out = []
+    for name in ("r1", "r2"):
+        ledger = Ledger(report=name, min_count=5)
+        ledger.declare("m", "area", AREAS)
+
+        def add(areas, months, value, hide, ledger=ledger):
+            fig = Figure.of("m", {"area": areas, "period": months})
+            ledger.entries.append(Entry("t", fig, "count", None if hide else value, hide))
+
+        for (a, m), v in cells.items():
+            add([a], [m], v, hide_cell[a, m])
+        for a in AREAS:
+            add([a], MONTHS, sum(cells[a, m] for m in MONTHS), hide_row[a])
+        for m in MONTHS:
+            add(AREAS, [m], sum(cells[a, m] for a in AREAS), False)
+        out.append((name, ledger))
+    return out
+
+
+def _verdicts(audit: pa.PublicationAudit) -> list[tuple]:
+    return sorted(
+        (f.report, f.figure.key, f.kind, round(f.lower, 6), round(f.upper, 6))
+        for f in [*audit.failures, *audit.warnings]
+    )
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("min_count", [3, 5, 12])
+def test_sweep_and_warm_solves_give_the_verdicts_of_solving_every_target(
+    seed, min_count, monkeypatch
+):
+    ledgers = _report(seed, hidden_share=0.35)
+    fast = pa.audit_ledgers(ledgers, min_count=min_count)
+    # reference: every target solved with its own cold linprog calls, no sweep
+    monkeypatch.setattr(pa._Sweep, "wide", lambda self, j: False)
+    monkeypatch.setattr(pa._PieceLP, "__init__", _unusable)
+    slow = pa.audit_ledgers(ledgers, min_count=min_count)
+    assert _verdicts(fast) == _verdicts(slow)
+    assert fast.targets == slow.targets
+
+
+def _unusable(self, a_eq, b_eq, ub, n):
+    self.n, self.usable = n, False
+
+
+def test_some_seed_fails_and_some_passes(monkeypatch):
+    """The comparison above is not vacuous: targets pass and fail, and the sweep skips some."""
+    skipped = []
+    wide = pa._Sweep.wide
+    monkeypatch.setattr(
+        pa._Sweep, "wide", lambda self, j: skipped.append(wide(self, j)) or skipped[-1]
+    )
+    audits = [pa.audit_ledgers(_report(s, 0.35), min_count=5) for s in range(12)]
+    assert any(skipped) and not all(skipped)
+    failing = sum(len({f.figure for f in a.failures}) for a in audits)
+    targets = sum(a.targets for a in audits) // 2  # each report hides its own copy
+    assert 0 < failing < targets
+
+
+def test_measure_matrix_is_the_product_of_its_class_masks():
+    figs = [
+        Figure.of("m", {"area": ["a1"], "period": ["2024-01"]}),
+        Figure.of("m", {"area": ["a1", "a2"]}),
+        Figure.of("m", {"period": ["2024-02", "2024-03"]}),
+        Figure.of("m", {}),
+    ]
+    a = pa._measure_system(figs, {"area": {"a1", "a2", "a3"}}).toarray()
+    # area classes: {a1}, {a2}, {a3}; period classes: {01}, {02, 03}
+    assert a.shape == (4, 6)
+    assert a.sum(axis=1).tolist() == [1, 4, 3, 6]
+    assert a[3].tolist() == [1] * 6
+
+
+def test_page_memory_rereads_a_changed_page(tmp_path, monkeypatch):
+    """A remembered page is parsed again once its bytes change (and a failure is kept)."""
+    from evaluation.privacy import page_check
+    from evaluation.privacy.page_check import PageReading
+
+    batch = tmp_path / "b"
+    (batch / "x").mkdir(parents=True)
+    page, ledger = batch / "x" / "k.html", batch / "x" / "k.ledger.json"
+    page.write_text("<p>one</p>", encoding="utf-8")
+    ledger.write_text(json.dumps(Ledger().as_dict()), encoding="utf-8")
+    parsed = []
+
+    def fake_read(batch_dir, loaded=None, pages=None):
+        parsed.extend(pages)
+        text = pages[0].read_text(encoding="utf-8")
+        return PageReading(failures=["bad"] if "two" in text else [], figures=1)
+
+    monkeypatch.setattr(page_check, "read_pages", fake_read)
+    assert pa._read_pages(batch, {}, memo=True).figures == 1
+    assert pa._read_pages(batch, {}, memo=True).figures == 1
+    assert parsed == [page]  # the second time from memory
+    page.write_text("<p>two</p>", encoding="utf-8")
+    assert pa._read_pages(batch, {}, memo=True).failures == ["bad"]
+    assert pa._read_pages(batch, {}, memo=True).failures == ["bad"]  # failures not kept
+    assert parsed == [page, page, page]
