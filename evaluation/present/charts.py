@@ -242,14 +242,19 @@ def describe_latest(
 ) -> str:
     """A sentence naming each group's latest shown value (read from the protected frame)."""
     parts = []
-    for group, rows in frame.groupby("group", observed=True, sort=False):
-        shown = rows[~rows["suppressed"].astype(bool) & rows["value"].notna()]
-        if shown.empty:
+    is_shown = (~frame["suppressed"].astype(bool) & frame["value"].notna()).to_numpy()
+    values, periods = frame["value"].to_numpy(), frame[x].to_numpy()
+    rows = pd.DataFrame(
+        {"group": frame["group"].reset_index(drop=True), "at": np.arange(len(frame))}
+    )
+    for group, at in rows.groupby("group", observed=True, sort=False)["at"]:
+        at = at.to_numpy()[is_shown[at.to_numpy()]]  # the group's shown rows, in frame order
+        if not len(at):
             parts.append(f"{group}: inga redovisade värden")
             continue
-        last = shown.iloc[-1]
-        when = _period_words(partial_period(str(last[x]), end) or str(last[x]))
-        parts.append(f"{group} {_fmt(last['value'], percent, decimals)} ({when})")
+        last_value, last_x = values[at[-1]], periods[at[-1]]
+        when = _period_words(partial_period(str(last_x), end) or str(last_x))
+        parts.append(f"{group} {_fmt(last_value, percent, decimals)} ({when})")
     return "Senast redovisade värden: " + "; ".join(parts) + "."
 
 
@@ -288,8 +293,10 @@ def trend_chart(
     # Fixed margins (no tight bounding box): one layout pass instead of two per chart.
     margins_in(fig, left=left, right=0.2, top=top, bottom=bottom)
     partial = None
+    # One split by group (first-appearance order, rows in frame order), not a mask per group.
+    by_group = dict(iter(frame.groupby(frame["group"].astype(str), sort=False)))
     for group in groups:
-        rows = frame[frame["group"].astype(str) == group].sort_values("period_start")
+        rows = by_group[group].sort_values("period_start")
         colour, marker = group_style(group)
         ax.plot(
             rows["period_start"],
@@ -424,16 +431,18 @@ def chart_data(frame: pd.DataFrame, percent: bool, decimals: int, end=None) -> p
 def _trend_alt(title, frame, groups, percent, decimals, target) -> str:
     """Alt text: the chart's shape (first and last shown value per line), not the caption."""
     lines = []
+    shown = frame.loc[~frame["suppressed"].astype(bool) & frame["value"].notna()]
+    names = shown["group"].astype(str).to_numpy()
+    values, periods = shown["value"].to_numpy(), shown["period"].to_numpy()
     for group in groups:
-        rows = frame[(frame["group"].astype(str) == group) & ~frame["suppressed"].astype(bool)]
-        rows = rows.dropna(subset=["value"])
-        if rows.empty:
+        at = np.flatnonzero(names == group)
+        if not len(at):
             continue
-        a, b = rows.iloc[0], rows.iloc[-1]
+        a, b = at[0], at[-1]
         lines.append(
-            f"{group} från {_fmt(a['value'], percent, decimals)} "
-            f"({_period_words(str(a['period']))}) "
-            f"till {_fmt(b['value'], percent, decimals)} ({_period_words(str(b['period']))})"
+            f"{group} från {_fmt(values[a], percent, decimals)} "
+            f"({_period_words(str(periods[a]))}) "
+            f"till {_fmt(values[b], percent, decimals)} ({_period_words(str(periods[b]))})"
         )
     goal = f" Streckad grå linje: målet {_fmt(target, percent, 0)}." if target is not None else ""
     return f"Linjediagram, {title.lower()}, en linje per grupp: " + "; ".join(lines) + "." + goal
