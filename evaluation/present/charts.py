@@ -71,6 +71,7 @@ def assign_groups(labels) -> dict[str, tuple[str, str]]:
     groups met in a chart get the next free style, so no colour means two groups.
     """
     _styles.clear()
+    _REUSED.clear()  # a new report starts from fresh figures
     for label in labels:
         group_style(label)
     return dict(_styles)
@@ -119,6 +120,37 @@ DPI = 96
 #: zlib level of the PNGs: 6 (the default) costs about twice the time of 3 for pages
 #: a few per cent smaller; measured in benchmarks/README.md ("Figures").
 PNG_COMPRESS_LEVEL = 3
+
+
+#: One figure per chart kind, reused by the report's next chart of that kind (as the maps
+#: share one): its axes and tick objects are built once, which was about a fifth of a
+#: trend chart's cost. ``_reused_axes`` empties it before each chart, and a test draws
+#: every chart both on a reused and on a fresh figure and compares the PNG bytes.
+_REUSED: dict[str, Any] = {}
+
+
+def _reused_axes(kind: str, size: tuple[float, float]):
+    """The figure and axes for the next chart of ``kind``, emptied, at ``size`` inches."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    if kind not in _REUSED:
+        # A plain Figure (not pyplot): it lives as long as the report, unmanaged.
+        fig = Figure(figsize=size)
+        FigureCanvasAgg(fig)
+        _REUSED[kind] = fig
+        return fig, fig.subplots()
+    fig = _REUSED[kind]
+    ax = fig.axes[0]
+    for artist in [*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.images]:
+        artist.remove()
+    ax.containers.clear()
+    if ax.get_legend() is not None:
+        ax.get_legend().remove()
+    ax.relim()  # no artists left: empty data limits, the next plot sets them anew
+    ax.set_autoscale_on(True)
+    fig.set_size_inches(size)
+    return fig, ax
 
 
 def figure_style():
@@ -242,14 +274,19 @@ def describe_latest(
 ) -> str:
     """A sentence naming each group's latest shown value (read from the protected frame)."""
     parts = []
-    for group, rows in frame.groupby("group", observed=True, sort=False):
-        shown = rows[~rows["suppressed"].astype(bool) & rows["value"].notna()]
-        if shown.empty:
+    is_shown = (~frame["suppressed"].astype(bool) & frame["value"].notna()).to_numpy()
+    values, periods = frame["value"].to_numpy(), frame[x].to_numpy()
+    rows = pd.DataFrame(
+        {"group": frame["group"].reset_index(drop=True), "at": np.arange(len(frame))}
+    )
+    for group, at in rows.groupby("group", observed=True, sort=False)["at"]:
+        at = at.to_numpy()[is_shown[at.to_numpy()]]  # the group's shown rows, in frame order
+        if not len(at):
             parts.append(f"{group}: inga redovisade värden")
             continue
-        last = shown.iloc[-1]
-        when = _period_words(partial_period(str(last[x]), end) or str(last[x]))
-        parts.append(f"{group} {_fmt(last['value'], percent, decimals)} ({when})")
+        last_value, last_x = values[at[-1]], periods[at[-1]]
+        when = _period_words(partial_period(str(last_x), end) or str(last_x))
+        parts.append(f"{group} {_fmt(last_value, percent, decimals)} ({when})")
     return "Senast redovisade värden: " + "; ".join(parts) + "."
 
 
@@ -284,12 +321,14 @@ def trend_chart(
     bottom = below + 0.3 * rows_ + 0.1
     left = _left_margin(frame, percent, decimals)
     drawn_title, top = wrap_title(title, left)
-    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + top + bottom))
+    fig, ax = _reused_axes("trend", (WIDTH, plot_h + top + bottom))
     # Fixed margins (no tight bounding box): one layout pass instead of two per chart.
     margins_in(fig, left=left, right=0.2, top=top, bottom=bottom)
     partial = None
+    # One split by group (first-appearance order, rows in frame order), not a mask per group.
+    by_group = dict(iter(frame.groupby(frame["group"].astype(str), sort=False)))
     for group in groups:
-        rows = frame[frame["group"].astype(str) == group].sort_values("period_start")
+        rows = by_group[group].sort_values("period_start")
         colour, marker = group_style(group)
         ax.plot(
             rows["period_start"],
@@ -424,16 +463,18 @@ def chart_data(frame: pd.DataFrame, percent: bool, decimals: int, end=None) -> p
 def _trend_alt(title, frame, groups, percent, decimals, target) -> str:
     """Alt text: the chart's shape (first and last shown value per line), not the caption."""
     lines = []
+    shown = frame.loc[~frame["suppressed"].astype(bool) & frame["value"].notna()]
+    names = shown["group"].astype(str).to_numpy()
+    values, periods = shown["value"].to_numpy(), shown["period"].to_numpy()
     for group in groups:
-        rows = frame[(frame["group"].astype(str) == group) & ~frame["suppressed"].astype(bool)]
-        rows = rows.dropna(subset=["value"])
-        if rows.empty:
+        at = np.flatnonzero(names == group)
+        if not len(at):
             continue
-        a, b = rows.iloc[0], rows.iloc[-1]
+        a, b = at[0], at[-1]
         lines.append(
-            f"{group} från {_fmt(a['value'], percent, decimals)} "
-            f"({_period_words(str(a['period']))}) "
-            f"till {_fmt(b['value'], percent, decimals)} ({_period_words(str(b['period']))})"
+            f"{group} från {_fmt(values[a], percent, decimals)} "
+            f"({_period_words(str(periods[a]))}) "
+            f"till {_fmt(values[b], percent, decimals)} ({_period_words(str(periods[b]))})"
         )
     goal = f" Streckad grå linje: målet {_fmt(target, percent, 0)}." if target is not None else ""
     return f"Linjediagram, {title.lower()}, en linje per grupp: " + "; ".join(lines) + "." + goal
@@ -459,7 +500,7 @@ def stacked_bar_chart(protected, *, title: str, ylabel: str, what: str, end=None
     highest = float(np.nansum(shown.to_numpy(dtype=float), axis=1).max()) if len(shown) else 1.0
     left = 0.45 + len(fmt_number(highest * 1.1, 0)) * 0.55 * 11.5 / 72 + 0.1
     drawn_title, top = wrap_title(title, left)
-    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + top + bottom))
+    fig, ax = _reused_axes("stacked", (WIDTH, plot_h + top + bottom))
     margins_in(fig, left=left, right=0.2, top=top, bottom=bottom)
     bottom_y = np.zeros(len(shown))
     x = np.arange(len(shown))

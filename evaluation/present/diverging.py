@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.patches import Patch, Rectangle
@@ -23,6 +22,7 @@ from matplotlib.ticker import FuncFormatter
 
 from evaluation.present.charts import (
     WIDTH,
+    _reused_axes,
     contrast_ratio,
     legend_below,
     legend_rows,
@@ -146,7 +146,7 @@ def diverging_bar_chart(
     cols, rows_ = legend_rows(legend_labels, WIDTH - 0.3)
     plot_h, below = 0.55 * len(bars) + 0.3, 0.4  # axes height; x tick labels under it
     bottom = below + 0.3 * rows_ + 0.1
-    fig, ax = plt.subplots(figsize=(WIDTH, plot_h + 0.4 + bottom))
+    fig, ax = _reused_axes("diverging", (WIDTH, plot_h + 0.4 + bottom))
     widest = max(len(b) for b in bars)
     margins_in(fig, left=0.25 + widest * 0.55 * 11.5 / 72, right=0.35, top=0.4, bottom=bottom)
     y = np.arange(len(bars))[::-1]  # oldest period on top

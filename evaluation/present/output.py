@@ -158,7 +158,9 @@ class Chart(Protected):
     """A rendered chart: PNG bytes with alt text and a plain-Swedish sentence under it.
 
     ``figure`` (the matplotlib figure) and ``protected`` (the protected table it was
-    drawn from) are kept for work in JupyterLab; only the PNG reaches a report.
+    drawn from) are kept for work in JupyterLab; only the PNG reaches a report. Trend,
+    stacked and diverging bar charts share one figure per kind within a report, so
+    their ``figure`` shows the chart until the next one of that kind is drawn.
     """
 
     png: bytes = field(repr=False)  # the text repr names the size, not the bytes
