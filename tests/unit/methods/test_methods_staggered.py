@@ -146,3 +146,18 @@ def test_small_sample_correction_is_small_with_large_cohorts(mpdta):
     hc2 = staggered_did(mpdta, "lemp", "countyreal", "year", "first.treat")
     assert hc2.estimate == exact.estimate
     assert exact.se < hc2.se < 1.02 * exact.se  # cohorts of 20 to 300 counties: about 1 %
+
+
+def test_default_pretest_holds_its_level_with_a_few_areas_per_cohort():
+    """No pre-trend in the simulation: the default pre-test rejects rarely (Wald: always)."""
+    from evaluation.methods.simulate import simulate_referral_panel
+
+    starts = {f"A{i + 1:02d}": s for i, s in enumerate(["2021-03-01"] * 4 + ["2022-09-01"] * 4)}
+    rejected = []
+    for seed in range(20):
+        df = simulate_referral_panel(n_areas=20, rate_ratio=1.0, starts=starts, seed=seed)
+        df["half"] = df["month"].dt.to_period("6M").dt.start_time
+        half = df.groupby(["area", "half"], as_index=False)["rate_per_1000"].mean()
+        res = staggered_did(half, "rate_per_1000", "area", "half", starts)
+        rejected.append(res.pretrend_p_value < 0.05)
+    assert sum(rejected) <= 3
