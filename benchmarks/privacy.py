@@ -13,7 +13,11 @@ protecting (all rounds), auditing (all rounds), repair rounds, hidden figures.
 CPU time (``time.process_time``), not wall-clock, so a shared machine's load does
 not enter the figures.
 
-    .venv/bin/python benchmarks/privacy.py [--areas 5,10,20,40] [--seed 1]
+    .venv/bin/python benchmarks/privacy.py [--areas 5,10,20,40] [--seed 1] [--no-linked]
+
+Each report passes its pooled outputs' figures for every area alone (``members=``),
+as the reports do, so the first pass protects pools and the municipality as linked
+tables; ``--no-linked`` protects them without (the per-report protection before).
 
 Counts are Poisson with small and large areas mixed (a third of the areas have
 under a tenth of the cases), so primary suppression has work to do.
