@@ -115,10 +115,14 @@ def hide_more(
 # The municipality is shown in nearly every report, so its line is settled the way
 # τ-ARGUS settles a hierarchical table: hide more member cells (the smallest non-zero
 # ones), which every report that shows them also hides, since the choice depends only
-# on the member cells. A pool is shown in one report, so the pool itself is hidden. The
-# decision reads only the member cells (computed from the data) and the group's area
-# set, never the report's other rows, so every report takes the same decision for the
-# same figure, whichever report runs first.
+# on the member cells. A pool is shown in one report, so the pool itself is hidden, and
+# it is hidden whenever it holds a hidden member: pools of other reports may overlap it
+# without nesting (their difference isolates one member), and a report cannot see
+# them. A pool without a hidden member reveals nothing hidden whatever else is shown,
+# since every hidden cell then lies outside it and the municipality's line covers
+# them. The decision reads only the member cells (computed from the data) and the
+# group's area set, never the report's other rows, so every report takes the same
+# decision for the same figure, whichever report runs first.
 
 
 def _exposed(values: Sequence[np.ndarray], hidden_members: np.ndarray, min_count: int) -> bool:
@@ -168,9 +172,9 @@ def hide_linked_groups(
     additive components (e.g. numerator and rest) are ``member_values`` and whose
     hidden flag is ``member_hidden``. A member without a row counts as a shown zero.
     Per key, the municipality's line (``all_areas``) is settled first by hiding more
-    members (a row of one such area is hidden); then a group row is hidden when the
-    hidden members inside it are exposed, or (the municipality being shown) those
-    outside it are.
+    members (a row of one such area is hidden); the municipality's row is hidden only
+    when that cannot succeed. Any other group's row is hidden when it holds a hidden
+    member.
     """
     everyone = tuple(sorted(dict.fromkeys(str(a) for a in all_areas)))
     where = {a: i for i, a in enumerate(everyone)}
@@ -202,10 +206,9 @@ def hide_linked_groups(
             out[i] = a in where and bool(line(key)[1][where[a]])
             continue
         inside = sorted(set(map(str, areas)))
-        if exposed(key, inside):
-            out[i] = True
-            continue
-        rest = sorted(set(everyone) - set(inside))
-        if rest and set(inside) <= set(everyone) and not exposed(key, everyone):
-            out[i] = exposed(key, rest)
+        if set(inside) >= set(everyone):
+            out[i] = exposed(key, everyone)
+        else:
+            hid = line(key)[1]
+            out[i] = any(bool(hid[where[a]]) for a in inside if a in where)
     return out

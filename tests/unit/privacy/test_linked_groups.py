@@ -93,10 +93,7 @@ def test_the_same_pooled_figure_gets_the_same_decision_in_every_report():
     assert _pool_shown(first) == _pool_shown(second) is False
 
 
-def test_a_pool_whose_hidden_members_are_wide_enough_stays_shown():
-    """Two hidden members adding up to at least min_count: the pool reveals neither."""
-    data = {"A": (2, 12), "B": (3, 11), "C": (14, 40), "D": (20, 60)}
-
+def _frame_of(data: dict[str, tuple[int, int]]):
     def frame(groups):
         rows = []
         for g, codes in groups.items():
@@ -106,8 +103,34 @@ def test_a_pool_whose_hidden_members_are_wide_enough_stays_shown():
         out = pd.DataFrame(rows)
         return out.assign(value=out["numerator"] / out["denominator"])
 
-    batch = [{POOL: ("A", "B"), MUNI: AREAS}] + [{c: (c,), MUNI: AREAS} for c in AREAS]
-    reports = [_report(g, True, data=frame) for g in batch]
+    return frame
+
+
+def test_overlapping_pools_of_two_reports_do_not_isolate_a_member():
+    """Pools {A, B} and {B, C} of two follow-ups: A = pool 1 − pool 2 + C.
+
+    Each pool holds two hidden members adding up to at least min_count, so neither
+    pool alone pins anything; together they do. A report cannot see the other's pool,
+    so a pool with a hidden member is hidden.
+    """
+    data = {"A": (2, 12), "B": (3, 11), "C": (4, 13), "D": (20, 60)}
+    frame = _frame_of(data)
+    batch = [
+        {POOL: ("A", "B"), MUNI: AREAS},
+        {POOL: ("B", "C"), MUNI: AREAS},
+        *({c: (c,), MUNI: AREAS} for c in AREAS),
+    ]
+    for linked in (False, True):
+        reports = [_report(g, linked, data=frame) for g in batch]
+        audit = audit_ledgers([(f"r{i}", p.publication) for i, p in enumerate(reports)])
+        assert audit.ok is linked, [f.figure for f in audit.failures]
+    assert not _pool_shown(reports[0]) and not _pool_shown(reports[1])
+
+
+def test_a_pool_without_hidden_members_stays_shown():
+    data = {"A": (2, 12), "B": (9, 30), "C": (14, 40), "D": (3, 11)}
+    batch = [{POOL: ("B", "C"), MUNI: AREAS}] + [{c: (c,), MUNI: AREAS} for c in AREAS]
+    reports = [_report(g, True, data=_frame_of(data)) for g in batch]
     audit = audit_ledgers([(f"r{i}", p.publication) for i, p in enumerate(reports)])
     assert audit.ok, [f.figure for f in audit.failures]
     assert _pool_shown(reports[0])
@@ -220,8 +243,8 @@ def test_hide_linked_groups_complement_only_counts_when_the_municipality_is_show
         5,
     )
     assert out.tolist() == [True, False, True, False]
-    # A and B hidden (9 + 9) and C hidden: the municipality is not exposed, but with it
-    # shown, the municipality minus the pool minus D pins C: the pool goes
+    # A, B and C hidden: the municipality is not exposed; the pool holds hidden
+    # members, so it goes (another report's pool could overlap it)
     out = hide_linked_groups(
         [("A", "B"), AREAS],
         [("2024",), ("2024",)],
