@@ -118,7 +118,8 @@ def hide_more(
 # on the member cells. A pool is shown in one report, so the pool itself is hidden, and
 # it is hidden whenever it holds a hidden member: pools of other reports may overlap it
 # without nesting (their difference isolates one member), and a report cannot see
-# them. A pool without a hidden member reveals nothing hidden whatever else is shown,
+# them. (Except when every area outside it is shown: then the municipality gives the
+# pool back anyway.) A pool without a hidden member reveals nothing hidden whatever else is shown,
 # since every hidden cell then lies outside it and the municipality's line covers
 # them. The decision reads only the member cells (computed from the data) and the
 # group's area set, never the report's other rows, so every report takes the same
@@ -174,7 +175,8 @@ def hide_linked_groups(
     Per key, the municipality's line (``all_areas``) is settled first by hiding more
     members (a row of one such area is hidden); the municipality's row is hidden only
     when that cannot succeed. Any other group's row is hidden when it holds a hidden
-    member.
+    member, unless every area outside it is shown (the municipality minus them gives
+    the group back, and the municipality's line already covers its hidden members).
     """
     everyone = tuple(sorted(dict.fromkeys(str(a) for a in all_areas)))
     where = {a: i for i, a in enumerate(everyone)}
@@ -210,5 +212,11 @@ def hide_linked_groups(
             out[i] = exposed(key, everyone)
         else:
             hid = line(key)[1]
-            out[i] = any(bool(hid[where[a]]) for a in inside if a in where)
+            mine = np.zeros(len(everyone), dtype=bool)
+            mine[[where[a] for a in inside if a in where]] = True
+            # hiding a pool is futile when the municipality minus the areas outside it
+            # (all shown) gives it back; then its hidden members are the municipality's
+            out[i] = bool((hid & mine).any()) and (
+                bool((hid & ~mine).any()) or exposed(key, everyone)
+            )
     return out
