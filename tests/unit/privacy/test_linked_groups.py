@@ -255,3 +255,22 @@ def test_hide_linked_groups_complement_only_counts_when_the_municipality_is_show
         5,
     )
     assert out.tolist() == [True, False]
+
+
+def test_a_pool_the_municipality_gives_back_stays_shown():
+    """Every area outside the pool shown: hiding the pool would only hide a derivable figure.
+
+    The municipality's line (C hidden alone, then A, the smallest other) already keeps
+    the hidden members inside the pool wide.
+    """
+    members = {(("2024",), c): i for i, c in enumerate(AREAS)}
+    out = hide_linked_groups(
+        [("A", "B", "C"), AREAS],
+        [("2024",), ("2024",)],
+        members,
+        [np.array([5, 6, 2, 8], dtype=float)],
+        np.array([False, False, True, False]),
+        AREAS,
+        5,
+    )
+    assert out.tolist() == [False, False]
