@@ -134,10 +134,12 @@ class Protector:
         to decide; never published. See :func:`secondary.hide_linked_groups`.
         """
         none = np.zeros(len(frame), dtype=bool)
-        if members is None or GROUP not in frame.columns or not len(members):
+        if members is None:
             return none
         if not isinstance(members, pd.DataFrame) or GROUP not in members.columns:
             raise PrivacyError(f"{label}: members ska vara en tabell med kolumnen 'group'")
+        if GROUP not in frame.columns or not len(members):
+            return none
         keys = [k for k in frame_keys(frame, measured) if k != GROUP]
         missing = [k for k in keys if k not in members.columns]
         if missing:
@@ -266,9 +268,11 @@ class Protector:
         columns other than year/month/quarter/term/period.
 
         ``members``: the same frame for every single area of the municipality
-        (``group`` = area code). A row over a group of areas (a comparison pool, the
-        municipality) is then hidden when a hidden member area's numerator or rest
-        could be derived from it and the member cells other reports show (R0).
+        (``group`` = area code), used only to decide. A row over a group of areas (a
+        comparison pool, the municipality) is then hidden when a hidden member area's
+        numerator or rest could be derived from it and the member cells other reports
+        show, and a row of one area when the municipality's line needs it hidden (R0;
+        :func:`evaluation.privacy.secondary.hide_linked_groups`).
         """
         options = {
             "numerator": numerator,

@@ -274,3 +274,12 @@ def test_a_pool_the_municipality_gives_back_stays_shown():
         5,
     )
     assert out.tolist() == [False, False]
+
+
+def test_members_without_area_rows_are_refused():
+    from evaluation.exceptions import PrivacyError
+
+    p = Protector(None, Context(groups={POOL: ("A", "B")}, all_areas=AREAS, window=WINDOW))
+    frame = _share_frame({POOL: ("A", "B")})
+    with pytest.raises(PrivacyError, match="members"):
+        p.shares(frame, label="Andel", members=frame.drop(columns=["group"]))
