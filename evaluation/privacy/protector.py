@@ -6,6 +6,7 @@ and keeps a ledger for the report's appendix.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,14 +28,17 @@ from evaluation.privacy.recording import (
     Recorder,
     ShareCells,
     Spec,
+    frame_keys,
     record_counts,
 )
 from evaluation.privacy.results import ProtectedFrame, ProtectedTable
 from evaluation.privacy.rules import PrivacyRules
+from evaluation.privacy.secondary import hide_linked_groups
 from evaluation.privacy.series import GRAINS, protect_series
 from evaluation.privacy.symbols import HIDDEN, MISSING, OTHERS
 
 VALUE_COLS = ("value", "ci_low", "ci_high")
+GROUP = "group"
 _GRAIN_SV = {"month": "månad", "quarter": "kvartal", "term": "halvår", "year": "år"}
 _KIND_SV = {
     "counts": "antal",
@@ -105,6 +109,61 @@ class Protector:
 
     def _recorder(self, label: str, spec: Spec | None) -> Recorder:
         return Recorder(self.context, spec, label)
+
+    def _member_recorder(self, label: str, spec: Spec | None, members: pd.DataFrame) -> Recorder:
+        """A recorder that also knows each member row's group label as its area code."""
+        codes = {str(c): (str(c),) for c in members[GROUP].unique()}
+        ctx = dataclasses.replace(self.context, groups={**codes, **self.context.groups})
+        return Recorder(ctx, spec, label)
+
+    def _linked(
+        self,
+        frame: pd.DataFrame,
+        members: pd.DataFrame | None,
+        measured: Sequence[str],
+        label: str,
+        hidden_of: Callable[[pd.DataFrame], np.ndarray],
+        components_of: Callable[[pd.DataFrame], list[np.ndarray]],
+    ) -> np.ndarray:
+        """Rows over a group of areas to hide because a hidden member would be derivable (R0).
+
+        ``members`` is the same output computed for every single area of the
+        municipality (its ``group`` column holds area codes); ``hidden_of`` tells
+        which of its rows their own reports hide (the same rules, the batch's hidden
+        set), ``components_of`` gives the additive counts behind each row. Used only
+        to decide; never published. See :func:`secondary.hide_linked_groups`.
+        """
+        none = np.zeros(len(frame), dtype=bool)
+        if members is None:
+            return none
+        if not isinstance(members, pd.DataFrame) or GROUP not in members.columns:
+            raise PrivacyError(f"{label}: members ska vara en tabell med kolumnen 'group'")
+        if GROUP not in frame.columns or not len(members):
+            return none
+        keys = [k for k in frame_keys(frame, measured) if k != GROUP]
+        missing = [k for k in keys if k not in members.columns]
+        if missing:
+            raise PrivacyError(f"{label}: members saknar kolumnen {missing[0]!r}")
+
+        def key_of(df: pd.DataFrame) -> list[tuple[str, ...]]:
+            cols = [df[k].astype(str).tolist() for k in keys]
+            return list(zip(*cols, strict=True)) if cols else [()] * len(df)
+
+        member_keys = key_of(members)
+        codes = members[GROUP].astype(str).tolist()
+        index = {(k, c): j for j, (k, c) in enumerate(zip(member_keys, codes, strict=True))}
+        groups = self.context.groups
+        areas = [groups.get(str(g)) for g in frame[GROUP]]
+        everyone = self.context.all_areas or tuple(dict.fromkeys(codes))
+        return hide_linked_groups(
+            areas,
+            key_of(frame),
+            index,
+            components_of(members),
+            hidden_of(members),
+            everyone,
+            self.rules.min_count,
+        )
 
     # -- bookkeeping ---------------------------------------------------------------
     def _once(
@@ -197,6 +256,7 @@ class Protector:
         complementary: str | None = None,
         keys: Sequence[str] = (),
         spec: Spec | None = None,
+        members: pd.DataFrame | None = None,
     ) -> ProtectedFrame:
         """Protect one share per row (R2, R4).
 
@@ -206,6 +266,13 @@ class Protector:
         sensitive_min_n``. With ``complementary="child_sex"``, rows that differ
         only in that column are hidden together. ``keys`` names numeric key
         columns other than year/month/quarter/term/period.
+
+        ``members``: the same frame for every single area of the municipality
+        (``group`` = area code), used only to decide. A row over a group of areas (a
+        comparison pool, the municipality) is then hidden when a hidden member area's
+        numerator or rest could be derived from it and the member cells other reports
+        show, and a row of one area when the municipality's line needs it hidden (R0;
+        :func:`evaluation.privacy.secondary.hide_linked_groups`).
         """
         options = {
             "numerator": numerator,
@@ -214,6 +281,7 @@ class Protector:
             "sensitive": sensitive,
             "complementary": complementary,
             "keys": tuple(keys),
+            "members": None if members is None else _fingerprint("members", members, {}),
         }
 
         def compute() -> ProtectedFrame:
@@ -227,6 +295,21 @@ class Protector:
                 raise PrivacyError(f"{label}: en täljare är större än sin nämnare")
             cells = ShareCells(self._recorder(label, spec), frame, numerator, denominator, measured)
             hide = hide_shares(num, den, self.rules, sensitive=sensitive) | cells.forced(frame)
+
+            def member_hidden(m: pd.DataFrame) -> np.ndarray:
+                m_num = frames.counts_of(m, numerator, label)
+                m_den = frames.counts_of(m, denominator, label)
+                rec = self._member_recorder(label, spec, m)
+                mine = ShareCells(rec, m, numerator, denominator, measured)
+                h = hide_shares(m_num, m_den, self.rules, sensitive=sensitive) | mine.forced(m)
+                return frames.complement(m, h, complementary, measured, label)
+
+            def member_parts(m: pd.DataFrame) -> list[np.ndarray]:
+                m_num = frames.counts_of(m, numerator, label).astype(float)
+                m_den = frames.counts_of(m, denominator, label).astype(float)
+                return [np.nan_to_num(m_num), np.nan_to_num(m_den - m_num)]
+
+            hide = hide | self._linked(frame, members, measured, label, member_hidden, member_parts)
             hide = frames.complement(frame, hide, complementary, measured, label)
             result = frames.apply(frame, hide, [*vals, numerator, denominator], label, "shares")
             cells.record(self.publication, result.frame)
@@ -245,11 +328,14 @@ class Protector:
         complementary: str | None = None,
         keys: Sequence[str] = (),
         spec: Spec | None = None,
+        members: pd.DataFrame | None = None,
     ) -> ProtectedFrame:
         """Protect rates per 1 000 (R4).
 
         Hidden when the count is 1 … ``min_count − 1``
         (rate × public population gives it back) or the population is below ``min_n``.
+        ``members`` as for :meth:`shares`: a rate over a group of areas is hidden when
+        a hidden member area's count could be derived from it.
         """
         options = {
             "count": count,
@@ -257,6 +343,7 @@ class Protector:
             "value_cols": tuple(value_cols),
             "complementary": complementary,
             "keys": tuple(keys),
+            "members": None if members is None else _fingerprint("members", members, {}),
         }
 
         def compute() -> ProtectedFrame:
@@ -271,6 +358,20 @@ class Protector:
                 self.rules,
             )
             hide = hide | cells.forced(frame)
+
+            def member_hidden(m: pd.DataFrame) -> np.ndarray:
+                rec = self._member_recorder(label, spec, m)
+                h = hide_rates(
+                    frames.counts_of(m, count, label),
+                    frames.counts_of(m, population, label),
+                    self.rules,
+                ) | CountRows(rec, m, count, measured).forced(m)
+                return frames.complement(m, h, complementary, measured, label)
+
+            def member_parts(m: pd.DataFrame) -> list[np.ndarray]:
+                return [np.nan_to_num(frames.counts_of(m, count, label))]
+
+            hide = hide | self._linked(frame, members, measured, label, member_hidden, member_parts)
             hide = frames.complement(frame, hide, complementary, measured, label)
             result = frames.apply(frame, hide, [*vals, count, population], label, "rates")
             cells.record(self.publication, result.frame, "count", target=True)

@@ -319,10 +319,12 @@ def population_pyramid(report: Report):
             kind="withheld",
         )
     frame = ap.age_sex_shares(stats, {report.area_code: report.area_name, muni: MUNICIPALITY}, year)
+    members = ap.age_sex_shares(stats, {g.label: g.label for g in report.member_groups}, year)
     protected = report.protector.shares(
         frame,
         label=f"Befolkning efter ålder och kön {year}, andel av hela befolkningen",
         keys=("age_order",),
+        members=members,  # the municipality's bars are sums of every area's (R0)
     )
     return pyramid_chart(
         protected,

@@ -64,6 +64,14 @@ class Report:
         """The evaluated area and each comparison area: disjoint, so they can be totalled."""
         return [g for g in self.groups if g.role in ("evaluated", "comparison")]
 
+    @property
+    def member_groups(self) -> list[Group]:
+        """Every area of the municipality alone (label = code): the Protector's ``members`` (R0).
+
+        Computed only to decide which pooled figures can be shown; never published.
+        """
+        return [Group(c, (c,), "member") for c in self.protector.context.all_areas]
+
     @functools.cached_property
     def municipality_code(self) -> str:
         """Code of the municipality the evaluated area belongs to."""

@@ -30,6 +30,15 @@ AREA_PRE_YEARS = 4  # shown years before the start needed to compare an area sta
 START_LABEL = "Start områdesbaserat arbete"
 
 
+def _with_members(report: Report, compute):
+    """``compute(groups)`` for the report's groups and for every area alone (R0).
+
+    The second frame is the Protector's ``members``: it decides which pooled figures
+    (comparison areas together, the municipality) can be shown, and is never published.
+    """
+    return compute(report.groups), compute(report.member_groups)
+
+
 def _trend_chart(report: Report, protected, **kwargs):
     """A trend chart with the start of the work marked and a cut-short last period labelled."""
     kwargs.setdefault("end", report.end)
@@ -55,11 +64,13 @@ def _trend(
     decimals: int = 1,
     protected=None,
     spec=None,
+    members=None,
 ):
     if protected is None:
         protect = report.protector.rates if kind == "rate" else report.protector.shares
         extra = {"sensitive": sensitive} if kind == "share" else {}
         extra["spec"] = spec
+        extra["members"] = members
         protected = protect(frame, label=title, **extra)
     chart = _trend_chart(
         report,
@@ -85,53 +96,70 @@ REFERRAL_TERM_CAPTION = f"Orosanmälningar {RATE_UNIT}, per halvår (95 % interv
 def joint_shares(report: Report):
     """Protected share of joint assessments per group and term."""
     d = report.data
-    frame = cw.joint_assessment_share(
-        d.assessments, report.groups, report.start, report.end, "term"
+    frame, members = _with_members(
+        report,
+        lambda groups: cw.joint_assessment_share(
+            d.assessments, groups, report.start, report.end, "term"
+        ),
     )
-    return report.protector.shares(frame, label=JOINT_TITLE)
+    return report.protector.shares(frame, label=JOINT_TITLE, members=members)
 
 
 @per_report
 def within_14_shares(report: Report):
     """Protected share of assessments decided within 14 days per group and term."""
-    frame = cw.assessments_within_limit(
-        report.data.assessments, report.groups, report.start, report.end, "term", report.end
+    frame, members = _with_members(
+        report,
+        lambda groups: cw.assessments_within_limit(
+            report.data.assessments, groups, report.start, report.end, "term", report.end
+        ),
     )
-    return report.protector.shares(frame, label=WITHIN_14_TITLE)
+    return report.protector.shares(frame, label=WITHIN_14_TITLE, members=members)
 
 
 @per_report
 def within_120_shares(report: Report):
     """Protected share of investigations completed within 120 days per group and term."""
-    frame = cw.investigations_within_limit(
-        report.data.investigations, report.groups, report.start, report.end, "term", report.end
+    frame, members = _with_members(
+        report,
+        lambda groups: cw.investigations_within_limit(
+            report.data.investigations, groups, report.start, report.end, "term", report.end
+        ),
     )
-    return report.protector.shares(frame, label=WITHIN_120_TITLE)
+    return report.protector.shares(frame, label=WITHIN_120_TITLE, members=members)
 
 
 @per_report
 def placement_rates(report: Report):
     """Protected placements per 1 000 children and year, per group."""
-    frame = iv.placement_rates(
-        report.data.interventions,
-        report.data.area_statistics,
-        report.groups,
-        report.start,
-        report.end,
-        "year",
+    frame, members = _with_members(
+        report,
+        lambda groups: iv.placement_rates(
+            report.data.interventions,
+            report.data.area_statistics,
+            groups,
+            report.start,
+            report.end,
+            "year",
+        ),
     )
-    return report.protector.rates(frame, label=PLACEMENT_TITLE, spec=measure_spec("placements"))
+    return report.protector.rates(
+        frame, label=PLACEMENT_TITLE, spec=measure_spec("placements"), members=members
+    )
 
 
 @per_report
 def referral_term_rates(report: Report):
     """Protected referrals per 1 000 children and year, per group and term."""
     d = report.data
-    frame = rf.referral_rates(
-        d.referrals, d.area_statistics, report.groups, report.start, report.end, "term", None
+    frame, members = _with_members(
+        report,
+        lambda groups: rf.referral_rates(
+            d.referrals, d.area_statistics, groups, report.start, report.end, "term", None
+        ),
     )
     return report.protector.rates(
-        frame, label=REFERRAL_TERM_CAPTION, spec=measure_spec("referrals")
+        frame, label=REFERRAL_TERM_CAPTION, spec=measure_spec("referrals"), members=members
     )
 
 
@@ -148,8 +176,11 @@ def referral_rate_chart(report: Report, reporters: tuple[str, ...] | None = None
     if note := _missing(report, "referrals", "orosanmälningar"):
         return note
     d = report.data
-    monthly = rf.referral_rates(
-        d.referrals, d.area_statistics, report.groups, report.start, report.end, "month", reporters
+    monthly, members = _with_members(
+        report,
+        lambda groups: rf.referral_rates(
+            d.referrals, d.area_statistics, groups, report.start, report.end, "month", reporters
+        ),
     )
     who = (
         ""
@@ -157,7 +188,9 @@ def referral_rate_chart(report: Report, reporters: tuple[str, ...] | None = None
         else " från " + " och ".join(codes.REPORTER_CATEGORY[r].lower() for r in reporters)
     )
     title = f"Orosanmälningar{who} per 1 000 barn, per månad"
-    protected = report.protector.rates(monthly, label=title, spec=_referral_spec(reporters))
+    protected = report.protector.rates(
+        monthly, label=title, spec=_referral_spec(reporters), members=members
+    )
     failing = set(protected.frame.loc[protected.frame["suppressed"], "group"].astype(str))
     shown = report.protector.select(
         protected, ~protected.frame["group"].astype(str).isin(failing)
@@ -192,17 +225,20 @@ def referral_rate_table(report: Report, reporters: tuple[str, ...] | None = None
         protected, caption = referral_term_rates(report), REFERRAL_TERM_CAPTION
     else:
         d = report.data
-        frame = rf.referral_rates(
-            d.referrals,
-            d.area_statistics,
-            report.groups,
-            report.start,
-            report.end,
-            "term",
-            reporters,
+        frame, members = _with_members(
+            report,
+            lambda groups: rf.referral_rates(
+                d.referrals,
+                d.area_statistics,
+                groups,
+                report.start,
+                report.end,
+                "term",
+                reporters,
+            ),
         )
         caption = f"Orosanmälningar {RATE_UNIT}, per halvår (95 % intervall, exakt Poisson)"
-        protected = report.protector.rates(frame, label=caption)
+        protected = report.protector.rates(frame, label=caption, members=members)
     table = value_table(protected, caption, decimals=1, index_label="Grupp")
     return periods_in_words(table, report.end)  # "2019H1" → "2019 (jan–jun)"
 
@@ -210,18 +246,22 @@ def referral_rate_table(report: Report, reporters: tuple[str, ...] | None = None
 @per_report
 def _reporter_shares(report: Report):
     """The reporter mix for every group and year, protected once and shown twice."""
-    mix = rf.reporter_mix(
-        report.data.referrals,
-        report.groups,
-        report.start,
-        report.end,
-        "year",
-        classes=rf.REPORTER_CLASS,
+    mix, members = _with_members(
+        report,
+        lambda groups: rf.reporter_mix(
+            report.data.referrals,
+            groups,
+            report.start,
+            report.end,
+            "year",
+            classes=rf.REPORTER_CLASS,
+        ),
     )
     return report.protector.shares(
         mix,
         label="Orosanmälningar efter anmälare (andelar per grupp och år)",
         complementary="reporter_category",
+        members=members,
     )
 
 
@@ -361,12 +401,16 @@ def child_interview_chart(report: Report):
     """Share of completed investigations where the child was interviewed."""
     if note := _missing(report, "investigations", "utredningar"):
         return note
-    frame = cw.child_interviewed_share(
-        report.data.investigations, report.groups, report.start, report.end, "term"
+    frame, members = _with_members(
+        report,
+        lambda groups: cw.child_interviewed_share(
+            report.data.investigations, groups, report.start, report.end, "term"
+        ),
     )
     _, chart = _trend(
         report,
         frame,
+        members=members,
         kind="share",
         title="Utredningar där barnet fick komma till tals (barnsamtal)",
         ylabel="Andel",
@@ -461,13 +505,16 @@ def placements_without_open_care_table(report: Report):
     """Share of placements where the child had no open care before, per group and year."""
     if note := _missing(report, "interventions", "insatser"):
         return note
-    frame = iv.placements_without_open_care(
-        report.data.interventions, report.groups, report.start, report.end, "year"
+    frame, members = _with_members(
+        report,
+        lambda groups: iv.placements_without_open_care(
+            report.data.interventions, groups, report.start, report.end, "year"
+        ),
     )
     caption = (
         "Andel placeringar där barnet inte haft öppenvård före placeringen (95 % intervall, Wilson)"
     )
-    protected = report.protector.shares(frame, label=caption, sensitive=True)
+    protected = report.protector.shares(frame, label=caption, sensitive=True, members=members)
     return value_table(protected, caption, percent=True, index_label="Grupp", end=report.end)
 
 
@@ -475,11 +522,14 @@ def unplanned_endings_table(report: Report):
     """Share of ended interventions that ended unplanned, per group and year."""
     if note := _missing(report, "interventions", "insatser"):
         return note
-    frame = iv.unplanned_endings(
-        report.data.interventions, report.groups, report.start, report.end, "year"
+    frame, members = _with_members(
+        report,
+        lambda groups: iv.unplanned_endings(
+            report.data.interventions, groups, report.start, report.end, "year"
+        ),
     )
     caption = "Andel avslutade insatser med oplanerat avslut (95 % intervall, Wilson)"
-    protected = report.protector.shares(frame, label=caption)
+    protected = report.protector.shares(frame, label=caption, members=members)
     return value_table(protected, caption, percent=True, index_label="Grupp", end=report.end)
 
 
@@ -487,13 +537,16 @@ def unexecuted_decisions_table(report: Report):
     """Share of decisions not executed within three months, per group and year."""
     if note := _missing(report, "interventions", "insatser"):
         return note
-    frame = iv.unexecuted_decisions(
-        report.data.interventions, report.groups, report.start, report.end, "year", report.end
+    frame, members = _with_members(
+        report,
+        lambda groups: iv.unexecuted_decisions(
+            report.data.interventions, groups, report.start, report.end, "year", report.end
+        ),
     )
     caption = (
         "Andel beslut om bistånd som inte verkställts inom tre månader (95 % intervall, Wilson)"
     )
-    protected = report.protector.shares(frame, label=caption)
+    protected = report.protector.shares(frame, label=caption, members=members)
     return value_table(protected, caption, percent=True, index_label="Grupp", end=report.end)
 
 
