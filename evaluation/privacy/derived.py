@@ -40,16 +40,30 @@ def mask_series(values: pd.Series, observed: pd.Series) -> pd.Series:
 
 
 def mask_event_study(
-    coefficients: pd.DataFrame, observed: pd.Series, start, *, event_time: str = "event_time"
+    coefficients: pd.DataFrame,
+    observed: pd.Series,
+    start,
+    *,
+    comparison: pd.Series | None = None,
+    event_time: str = "event_time",
 ) -> pd.DataFrame:
-    """Event-study rows kept only for event times whose treated period is shown.
+    """Event-study rows kept only for event times whose periods are shown on both sides.
 
-    Event time 0 is the first period starting on or after ``start``; −1 the one before.
+    A point is the treated area's change against the comparison areas' change from the
+    reference period (event time −1), so it gives back either side's cell of its own
+    period and of the reference when the rest is visible: a point is drawn only where
+    the treated ``observed`` and the ``comparison`` total are both shown, and none at all
+    when the reference period is hidden on either side. Event time 0 is the first period
+    starting on or after ``start``; −1 the one before.
     """
     periods = pd.Series(observed.to_numpy(dtype=float), index=_key(observed.index)).sort_index()
     periods = periods[~periods.index.duplicated()]
+    if comparison is not None:
+        periods = mask_series(periods, comparison)
     first_post = int(periods.index.searchsorted(pd.Timestamp(start)))
     shown = {i - first_post for i, v in enumerate(periods.to_numpy()) if not np.isnan(v)}
+    if comparison is not None and -1 not in shown:
+        shown = set()
     keep = coefficients[event_time].astype(int).isin(shown)
     return coefficients[keep.to_numpy()].reset_index(drop=True)
 

@@ -180,6 +180,44 @@ def _observed(report, panel: pd.DataFrame, outcome: Outcome, label: str) -> pd.S
     return pd.Series(shown.to_numpy(), index=own["period_start"].to_numpy())
 
 
+def _observed_comparison(
+    report, panel: pd.DataFrame, outcome: Outcome, pool: list[str], label: str
+) -> pd.Series:
+    """The comparison areas' total per period, protected; hidden ones become NaN (R0).
+
+    Drawn nowhere: an event-study point is the area's change against this total's, so
+    the points are masked where it is hidden, and the total is in the ledger as what the
+    points give back.
+    """
+    rows = panel[panel["area_code"].isin(pool)]
+    sums = rows.groupby(["period", "period_start"], as_index=False)[
+        [outcome.numerator, outcome.denominator]
+    ].sum()
+    name = "Jämförelseområdena i effektskattningen"
+    report.protector.context.groups.setdefault(name, tuple(pool))
+    frame = pd.DataFrame(
+        {
+            "group": name,
+            "period": sums["period"].to_numpy(),
+            "numerator": sums[outcome.numerator].to_numpy(),
+            "denominator": sums[outcome.denominator].to_numpy(),
+        }
+    )
+    scale = 1000.0 if outcome.kind == "rate" else 100.0
+    frame["value"] = frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0)
+    frame["value"] *= scale
+    if outcome.kind == "rate":
+        protected = report.protector.rates(
+            frame, label=label, value_cols=("value",), spec=measure_spec(outcome.numerator)
+        )
+    else:
+        protected = report.protector.shares(
+            frame, label=label, value_cols=("value",), sensitive=outcome.sensitive
+        )
+    shown = protected.frame.set_index("period")["value"]
+    return pd.Series(shown.to_numpy(), index=sums["period_start"].to_numpy())
+
+
 def _fig(fig, alt: str, caption: str) -> Chart:
     return Chart(to_png(fig), alt=alt, caption=caption)  # tight_layout has fixed the margins
 
@@ -444,8 +482,15 @@ def _plots(report, outcome, panel, results) -> list:
             report, panel, outcome, f"Observerat för syntetisk kontroll: {outcome.label}"
         )
     if did is not None:
+        pool = [c for c in donor_pool(report) if c in set(panel["area_code"])]
+        comparison = _observed_comparison(
+            report, panel, outcome, pool, f"Jämförelseområdenas utfall: {outcome.label}"
+        )
         study = masked_result(
-            did[1], coefficients=mask_event_study(did[1].coefficients, observed_terms, start)
+            did[1],
+            coefficients=mask_event_study(
+                did[1].coefficients, observed_terms, start, comparison=comparison
+            ),
         )
         ratio = study.scale == "rate_ratio"
         grain = "Halvår"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from bs4 import BeautifulSoup
 
 from evaluation.methods.plots import plot_event_study
@@ -117,19 +116,25 @@ def test_masked_event_study_gives_nothing_away():
     assert leaks == [] and relations == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mask_event_study masks on the treated term only: a point where the treated "
-    "term is shown but the municipality's (so the donors') total is hidden gives that "
-    "total away (issue 10 route 6, comparison side); not handled by the reports yet",
-)
 def test_masked_event_study_with_a_hidden_comparison_total():
-    """Where the donors' total is hidden but the treated term shown, the point pins it."""
+    """Where the donors' total is hidden, no point is drawn: it would pin that total."""
     whole = [100.0, 100.0, 100.0, 100.0, None, 100.0, 100.0, 100.0]  # 2023H1 hidden
-    masked = mask_event_study(_coefficients(), _observed(TREATED), pd.Timestamp(START))
+    unmasked = mask_event_study(_coefficients(), _observed(TREATED), pd.Timestamp(START))
+    drawn, leaks, _ = event_study_leaks(_page(TREATED, whole, unmasked), "Norrby", START)
+    assert 0 in drawn and leaks  # masking on the treated side only: the attack finds it
+    masked = mask_event_study(
+        _coefficients(), _observed(TREATED), pd.Timestamp(START), comparison=_observed(whole)
+    )
     drawn, leaks, _ = event_study_leaks(_page(TREATED, whole, masked), "Norrby", START)
-    assert 0 in drawn  # the point for 2023H1 is drawn …
-    assert leaks == []  # … and gives the donors' hidden 2023H1 total away
+    assert 0 not in drawn and leaks == []
+
+
+def test_no_points_when_the_reference_term_is_hidden_on_either_side():
+    whole = [100.0, 100.0, 100.0, None, 100.0, 100.0, 100.0, 100.0]  # the reference term
+    masked = mask_event_study(
+        _coefficients(), _observed(TREATED), pd.Timestamp(START), comparison=_observed(whole)
+    )
+    assert masked.empty
 
 
 def _sc_page(observed: pd.Series, gap: pd.Series) -> BeautifulSoup:
