@@ -290,7 +290,7 @@ def other_date_format(folder: Path, rng: random.Random, v: Variant) -> None:
     """Dates written 01/02/2019, 2019/01/02, 20190102 or 2019-13-01: refused."""
     table, column = rng.choice(DATE_COLUMNS)
     frame = _read(folder, table)
-    i = _row(rng, frame)
+    i = _row(rng, frame, frame[column] != "")  # an empty (optional) date has no parts
     y, m, d = frame.loc[i, column][:10].split("-")
     frame.loc[i, column] = rng.choice(
         [f"{d}/{m}/{y}", f"{y}/{m}/{d}", f"{y}{m}{d}", f"{y}-13-{d}", f"{y}-{m}-32", f"{d}.{m}.{y}"]
@@ -305,8 +305,9 @@ def datetime_midnight(folder: Path, rng: random.Random, v: Variant) -> None:
     table, column = rng.choice(DATE_COLUMNS)
     frame = _read(folder, table)
     suffix = rng.choice([" 00:00", " 00:00:00", "T00:00:00", "T00:00"])
-    picks = [rng.random() < 0.5 for _ in frame.index]
-    frame.loc[picks, column] = frame.loc[picks, column] + suffix
+    picks = pd.Series([rng.random() < 0.5 for _ in frame.index], index=frame.index)
+    picks &= frame[column] != ""
+    frame.loc[picks, column] = frame.loc[picks, column] + suffix  # empty cells stay empty
     _write(frame, folder, table)
     v.what = f"{table}.{column} + {suffix!r}"
 
