@@ -896,8 +896,10 @@ def failed(outcome: Outcome) -> bool:
     return outcome.outcome not in ("clean-error", "identical") or bool(outcome.flags)
 
 
-def run_corpus(seed: int | str, count: int, *, verbose: bool = False) -> list[Outcome]:
-    """Run a fresh corpus (no cache) and return every outcome."""
+def run_corpus(
+    seed: int | str, count: int, *, verbose: bool = False, only: set[str] | None = None
+) -> list[Outcome]:
+    """Run a fresh corpus (no cache) and return every outcome (of the ``only`` classes)."""
     from evaluation.load.cachedir import CACHE_ENV
 
     os.environ.pop(CACHE_ENV, None)  # every variant is read from its files
@@ -905,6 +907,8 @@ def run_corpus(seed: int | str, count: int, *, verbose: bool = False) -> list[Ou
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
         for variant, rng in variants(seed, count):
+            if only and variant.cls not in only:
+                continue  # the same variants as a full run, fewer of them
             outcome = run_variant(variant, rng, Path(tmp), expected)
             outcomes.append(outcome)
             if verbose or failed(outcome):
@@ -940,9 +944,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", default=str(int(time.time())), help="corpus seed")
     parser.add_argument("--count", type=int, default=300, help="number of variants")
     parser.add_argument("--verbose", action="store_true", help="print every variant")
+    parser.add_argument(
+        "--classes", default="", help="comma-separated mutation classes to run (default: all)"
+    )
     args = parser.parse_args(argv)
+    only = {c for c in args.classes.split(",") if c}
+    if unknown := only - set(CLASSES):
+        parser.error(f"unknown classes: {', '.join(sorted(unknown))}")
     started = time.perf_counter()
-    outcomes = run_corpus(args.seed, args.count, verbose=args.verbose)
+    outcomes = run_corpus(args.seed, args.count, verbose=args.verbose, only=only)
     print(f"seed {args.seed}, {time.perf_counter() - started:.0f} s")
     print(summary(outcomes))
     return 1 if any(failed(o) for o in outcomes) else 0
