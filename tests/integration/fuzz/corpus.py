@@ -602,7 +602,12 @@ def missing_value(folder: Path, rng: random.Random, v: Variant) -> None:
     """An empty cell (or NA-like text) in a required column: refused."""
     table = rng.choice(CSV_TABLES[:6])
     frame = _read(folder, table)
-    column = rng.choice([c for c in frame.columns if c not in ("numerator", "denominator")])
+    from evaluation.metadata.contract import TABLES
+
+    # only columns the contract requires filled: an optional cell emptied (an end date
+    # of an ongoing intervention) is valid data no reader can tell from the original
+    required = {c.name for c in TABLES[table].columns if not c.nullable}
+    column = rng.choice([c for c in frame.columns if c in required])
     i = _row(rng, frame, frame[column] != "")
     frame.loc[i, column] = rng.choice(["", "NA", "NULL", "-"])
     _write(frame, folder, table)
