@@ -199,7 +199,7 @@ def _pandas_csv(text: str, sep: str, path: Path) -> pd.DataFrame:
     import pandas as pd
 
     try:
-        return pd.read_csv(
+        frame = pd.read_csv(
             io.StringIO(text),
             sep=sep,
             dtype=str,
@@ -210,12 +210,34 @@ def _pandas_csv(text: str, sep: str, path: Path) -> pd.DataFrame:
         )
     except pd.errors.ParserError as exc:
         row = _parser_error_row(str(exc))
-        raise DataError(
-            "raden har ett annat antal fält än rubrikraden",
-            file=path,
-            row=row,
-            expected=f"fält åtskilda med '{sep}'",
-        ) from None
+    else:
+        # pandas fills a row with too few fields with empty cells without a word (Arrow,
+        # the first reader, refuses it): a value may have been lost, so find the row.
+        row = _ragged_row(text, sep)
+        if row is None:
+            return frame
+    raise DataError(
+        "raden har ett annat antal fält än rubrikraden",
+        file=path,
+        row=row,
+        expected=f"fält åtskilda med '{sep}'",
+    )
+
+
+def _ragged_row(text: str, sep: str) -> int | None:
+    """Line number of the first record whose field count differs from the header's, or None."""
+    import csv as stdcsv
+
+    reader = stdcsv.reader(io.StringIO(text), delimiter=sep)
+    width = None
+    for fields in reader:
+        if not fields or fields == [""]:
+            continue  # a blank line, skipped by pandas too
+        if width is None:
+            width = len(fields)
+        elif len(fields) != width:
+            return reader.line_num
+    return None
 
 
 def _parser_error_row(message: str) -> int | None:

@@ -177,17 +177,17 @@ def _statistics_values(tables: dict, files: dict, folder: Path) -> None:
     for column in ("numerator", "denominator"):
         negative = (stats[column] < 0).fillna(False).astype(bool)
         if negative.any():
-            raise refuse(negative, column, "a count cannot be negative", "0 or more")
+            raise refuse(negative, column, "ett antal kan inte vara negativt", "0 eller mer")
         huge = (stats[column] > MAX_WHOLE).fillna(False).astype(bool)
         if huge.any():
-            raise refuse(huge, column, "an implausibly large count", f"at most {MAX_WHOLE:g}")
+            raise refuse(huge, column, "ett orimligt stort antal", f"högst {MAX_WHOLE:g}")
     above = (stats["numerator"] > stats["denominator"]).fillna(False).astype(bool)
     if above.any():
         raise refuse(
             above,
             "numerator",
-            "the numerator is larger than its denominator",
-            "a numerator no larger than the denominator",
+            "täljaren är större än nämnaren",
+            "en täljare som inte är större än nämnaren",
         )
     try:
         from evaluation.load.shares import folder_catalogue
@@ -199,14 +199,14 @@ def _statistics_values(tables: dict, files: dict, folder: Path) -> None:
     counts = (kinds == "count").fillna(False).astype(bool)
     negative = counts & (stats["value"] < 0).fillna(False).astype(bool)
     if negative.any():
-        raise refuse(negative, "value", "a count cannot be negative", "0 or more")
+        raise refuse(negative, "value", "ett antal kan inte vara negativt", "0 eller mer")
     huge = counts & (stats["value"] > MAX_WHOLE).fillna(False).astype(bool)
     if huge.any():
-        raise refuse(huge, "value", "an implausibly large count", f"at most {MAX_WHOLE:g}")
+        raise refuse(huge, "value", "ett orimligt stort antal", f"högst {MAX_WHOLE:g}")
     shares = (kinds == "share").fillna(False).astype(bool)
     over = shares & (stats["value"] > 100).fillna(False).astype(bool)
     if over.any():
-        raise refuse(over, "value", "a share above 100", "a share within 0–1 or 0–100")
+        raise refuse(over, "value", "en andel över 100", "en andel mellan 0–1 eller 0–100")
     ratio = stats["value"] / (stats["numerator"] / stats["denominator"])
     for indicator in stats.loc[shares, "indicator"].unique():
         rows = shares & (stats["indicator"] == indicator)
@@ -219,8 +219,8 @@ def _statistics_values(tables: dict, files: dict, folder: Path) -> None:
             raise refuse(
                 mask,
                 "value",
-                f"indicator {indicator} mixes fractions (0–1) and percentages (0–100)",
-                "one scale for the whole indicator",
+                f"indikatorn {indicator} blandar andelar (0–1) och procent (0–100)",
+                "en skala för hela indikatorn",
             )
 
 

@@ -80,7 +80,39 @@ def normalise_shares(stats: pd.DataFrame, catalogue: dict, file: Path) -> pd.Dat
                 expected="värden 0–100",
                 found=f"högsta värde {values.max():g}",
             )
+        _refuse_hundredfold(out, mask, key, file)
     return out
+
+
+def _refuse_hundredfold(stats: pd.DataFrame, mask: np.ndarray, key: str, file: Path) -> None:
+    """Refuse a value a hundred times off its area's other values (a fraction among percent).
+
+    Rows with a numerator and denominator are checked against them elsewhere; a row
+    without them can only be compared with the same area's other periods. Written by
+    hand: no library judges a scale per group, and a share does not move a hundredfold.
+    """
+    from evaluation.load.schemas import first_row
+
+    if "area_code" not in stats:
+        return
+    rows = stats.loc[mask, ["area_code", "value"]]
+    median = rows.groupby("area_code")["value"].transform("median")
+    ratio = (rows["value"] / median).where((rows["value"] > 0) & (median > 0))
+    off = ((ratio > 0.005) & (ratio < 0.02)) | ((ratio > 50) & (ratio < 200))
+    if not off.any():
+        return
+    bad = pd.Series(False, index=stats.index)
+    bad[off[off].index] = True
+    at = off[off].index[0]
+    raise DataError(
+        f"indikatorn {key} blandar andelar (0–1) och procent (0–100): värdet är omkring "
+        "hundra gånger mindre eller större än områdets övriga värden",
+        file=file,
+        row=first_row(bad),
+        column="value",
+        expected="en skala för hela indikatorn",
+        found=f"{stats.loc[at, 'value']:g} (områdets median {median.loc[at]:g})",
+    )
 
 
 def normalise_folder_shares(stats: pd.DataFrame, folder: Path, file: Path) -> pd.DataFrame:

@@ -343,7 +343,10 @@ def _changed_during_batch(tasks, data_of, finished, *, last: bool) -> list[Rende
                 kind=task.kind,
             )
         else:
-            again.append(replace(task, fingerprint=now[folder]))
+            # the new data's hashes, and the hidden-set digest the batch keys manifests with
+            data = data_fingerprint_only(task.fingerprint)
+            digest = {k: v for k, v in (task.fingerprint or {}).items() if k not in data}
+            again.append(replace(task, fingerprint={**now[folder], **digest}))
     return again
 
 

@@ -10,7 +10,7 @@ from evaluation.exceptions import EvaluationError, PrivacyError, RenderError, us
 from evaluation.load.fingerprint import data_fingerprint
 from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_params
-from evaluation.privacy.publication import data_fingerprint_only
+from evaluation.privacy.publication import data_fingerprint_only, hidden_digest
 from evaluation.render.manifest import (
     clear_attempt,
     input_key,
@@ -94,7 +94,8 @@ def render_report(
     force : re-render even when the manifest says nothing changed.
     engine : papermill engine, 'evaluation-warm' (reused kernel) or 'evaluation-fresh'.
     timeout : seconds the notebook may run (all cells together); None for no limit.
-    fingerprint : data file hashes when the caller already has them.
+    fingerprint : data file hashes (and the hidden-set digest) when the caller has them;
+        by default the data folder's hashes and ``output_dir``'s hidden-set digest.
     commit : git commit shown in the footer; computed when not given.
 
     Returns
@@ -110,7 +111,11 @@ def render_report(
     params = load_params(params_path)
     notebook = notebook_path(params.kind)
     paths = report_paths(output_dir, params.area, params.kind)
-    fingerprint = data_fingerprint(params.data) if fingerprint is None else fingerprint
+    if fingerprint is None:
+        # Keyed like a batch keys it (data files plus the folder's hidden-set digest): a
+        # report rendered alone into a batch folder is re-used by the next batch, and a
+        # batch's report by ``evaluation run``; the footer lists the data files only.
+        fingerprint = {**data_fingerprint(params.data), **hidden_digest(output_dir)}
     key = input_key(Path(params.source_file), notebook, fingerprint)
     result = ReportResult(str(params_path), "ok", params.area, params.kind, str(paths.html))
     if not force and (manifest := is_up_to_date(paths, key)) is not None:

@@ -36,7 +36,12 @@ def test_success_renders_self_contained_report(project: Path) -> None:
     assert str(project) not in page  # no absolute paths
     assert "referrals.csv" in page and "evaluation 0.1" in page and COMMIT in page
     manifest = json.loads((html_path.parent / "outcome_followup.manifest.json").read_text())
-    assert set(manifest["inputs"]["data"]) == {"metadata.yaml", "referrals.csv"}
+    # the data files and the folder's hidden-set digest, keyed as a batch keys them
+    assert set(manifest["inputs"]["data"]) == {
+        "metadata.yaml",
+        "referrals.csv",
+        "ledgers/hidden.json",
+    }
 
 
 def test_report_loads_no_external_asset(project: Path) -> None:
