@@ -362,8 +362,7 @@ def trend_chart(
                 lw=0,
             )
     if start is not None:
-        # matplotlib's date converter takes a Timestamp; its stubs say float.
-        ax.axvline(pd.Timestamp(start), color=START_COLOUR, ls=":", lw=1.2)  # type: ignore[arg-type]
+        ax.axvline(pd.Timestamp(start), color=START_COLOUR, ls=":", lw=1.2)
         first, last = frame["period_start"].min(), frame["period_start"].max()
         late = pd.Timestamp(start) > first + (last - first) * 0.55  # label left of the line
         ax.annotate(

@@ -12,6 +12,7 @@ the audit still finds.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -160,7 +161,7 @@ def _settle_line(values: Sequence[np.ndarray], hidden: np.ndarray, min_count: in
 def hide_linked_groups(
     row_areas: Sequence[tuple[str, ...] | None],
     row_keys: Sequence[Hashable],
-    member_rows: Mapping[tuple[Hashable, str], int],
+    member_rows: Mapping[tuple[Any, str], int],
     member_values: Sequence[np.ndarray],
     member_hidden: np.ndarray,
     all_areas: Sequence[str],
