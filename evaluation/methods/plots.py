@@ -44,6 +44,31 @@ def _mark_start(ax, start, label="Start"):
     )
 
 
+def _legend_below(ax) -> None:
+    """The legend under the axes in one row: "best" placement put it over points and lines."""
+    n = len(ax.get_legend_handles_labels()[0])
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncols=min(n, 2),
+        fontsize=9,
+        frameon=False,
+    )
+
+
+def _date_axis(ax) -> None:
+    """Dates as "jan 2021", at most eight ticks: "2021-01" labels ran into each other."""
+    import matplotlib.dates as mdates
+
+    months = "jan feb mar apr maj jun jul aug sep okt nov dec".split()
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
+    ax.xaxis.set_major_formatter(
+        plt.FuncFormatter(
+            lambda x, _: f"{months[mdates.num2date(x).month - 1]} {mdates.num2date(x).year}"
+        )
+    )
+
+
 def _observed_points(ax, observed, label="Observerat (skyddade värden)", colour=AREA):
     if observed is None:
         return
@@ -58,6 +83,7 @@ def _observed_points(ax, observed, label="Observerat (skyddade värden)", colour
         markersize=4,
         color=colour,
         label=label,
+        zorder=3,  # over the start line and the fitted line: no point half hidden
     )
 
 
@@ -87,21 +113,22 @@ def plot_event_study(
     ax.axhline(result.null_value, color=GREY, linewidth=1)
     _mark_start(ax, -0.5)
     ax.set_xlabel(xlabel or "Perioder i förhållande till start (−1 = referensperiod)")
-    ax.set_ylabel(
-        ylabel
-        or (
-            "Kvot mot jämförelseområdena (1 = ingen skillnad)"
-            if result.scale == RATE_RATIO
-            else "Skillnad mot jämförelseområdena"
-        )
+    ylabel = ylabel or (
+        "Kvot mot jämförelseområdena (1 = ingen skillnad)"
+        if result.scale == RATE_RATIO
+        else "Skillnad mot jämförelseområdena"
     )
+    ax.set_ylabel(ylabel.replace(" (", "\n(", 1) if len(ylabel) > 40 else ylabel)
     pre = result.pretrend_p_value
     ax.set_title(
         "Händelsestudie: skillnad mot jämförelseområdena per period\n"
         f"Test av perioderna före start: p = {pre:.2f}".replace(".", ","),
         fontsize=11,
     )
-    ax.legend(loc="best", fontsize=9, frameon=False)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # event times are whole periods
+    _legend_below(ax)
     fig.tight_layout()
     return fig
 
@@ -139,7 +166,8 @@ def plot_its(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title("Avbruten tidsserie: utveckling före och efter start", fontsize=11)
-    ax.legend(loc="best", fontsize=9, frameon=False)
+    _date_axis(ax)
+    _legend_below(ax)
     fig.tight_layout()
     return fig
 
@@ -172,12 +200,14 @@ def plot_synthetic_control(
         "Syntetisk kontroll: området jämfört med\nett viktat genomsnitt av jämförelseområden",
         fontsize=11,
     )
-    top.legend(loc="best", fontsize=9, frameon=False)
+    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False)
     bottom.plot(result.gap.index, result.gap.to_numpy(), color=colour)
     bottom.axhline(0, color=GREY, linewidth=1)
     _mark_start(bottom, result.start, label="")
     bottom.set_ylabel("Skillnad")
     bottom.set_xlabel(xlabel)
+    if pd.api.types.is_datetime64_any_dtype(result.gap.index):
+        _date_axis(bottom)
     fig.tight_layout()
     return fig
 
@@ -211,6 +241,8 @@ def plot_placebos(result: SyntheticControlResult, colour: str = AREA) -> plt.Fig
     ax.set_xlabel("Tid")
     ax.set_ylabel("Skillnad mot syntetisk kontroll")
     ax.set_title(f"Placebotest: p = {result.p_value:.2f}".replace(".", ","), fontsize=11)
-    ax.legend(loc="best", fontsize=9, frameon=False)
+    if pd.api.types.is_datetime64_any_dtype(result.gap.index):
+        _date_axis(ax)
+    _legend_below(ax)
     fig.tight_layout()
     return fig

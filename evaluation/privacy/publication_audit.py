@@ -673,11 +673,27 @@ PAGES_FILE = "page-check.json"
 """In ``<batch>/ledgers/``: pages that passed the page check, by the hashes of what was read."""
 
 
+def _audit_code_hash() -> str:
+    """SHA-256 of the code that decides a page check: the audit's own modules.
+
+    The audit imports only these (``tests/unit/privacy/test_audit_independence.py``), so a
+    remembered page check is stale exactly when one of them changes.
+    """
+    import hashlib
+
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for name in ("publication_audit", "page_check", "page_reader", "ledger", "symbols"):
+        h.update(name.encode())
+        h.update(hashlib.sha256((here / f"{name}.py").read_bytes()).digest())
+    return h.hexdigest()
+
+
 def _read_pages(batch_dir: Path, loaded: dict[Path, Ledger], *, memo: bool):
     """The page check of every page of the batch; with ``memo``, unchanged pages from memory.
 
     A page's check is a function of its bytes, its ledger's bytes and the package's code
-    alone, so a page that passed is remembered by the SHA-256 of those three (with the
+    alone (the audit's own modules), so a page that passed is remembered by the SHA-256 of those three (with the
     figures it showed and the bounds it put on them) and not parsed again while none of
     them changes: a one-report update parses one page instead of all of them. Every page
     is still read and hashed; a page that failed is never remembered. The batch and a
@@ -690,14 +706,12 @@ def _read_pages(batch_dir: Path, loaded: dict[Path, Ledger], *, memo: bool):
 
     if not memo:
         return read_pages(batch_dir, loaded)
-    from evaluation.render.provenance import package_source_hash
-
     store = batch_dir / "ledgers" / PAGES_FILE
     try:
         known = json.loads(store.read_text(encoding="utf-8")).get("pages", {})
     except (OSError, ValueError, AttributeError):
         known = {}
-    code = package_source_hash()
+    code = _audit_code_hash()
     reading, keep = PageReading(), {}
     for page in sorted(batch_dir.glob("*/*.html")):
         ledger_path = page.with_name(page.stem + LEDGER_SUFFIX)
