@@ -80,7 +80,9 @@ def _observed_points(ax, observed, label="Observerat (skyddade värden)", colour
         shown.to_numpy(),
         linestyle="none",
         marker="o",
-        markersize=4,
+        markersize=4.5,
+        markeredgecolor="white",  # a point on a line of its own colour stays a point
+        markeredgewidth=0.6,
         color=colour,
         label=label,
         zorder=3,  # over the start line and the fitted line: no point half hidden

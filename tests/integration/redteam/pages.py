@@ -202,7 +202,7 @@ def event_times_drawn(im, start_at: float = -0.5) -> list[int]:
     raise AssertionError("the chart's x axis could not be read")
 
 
-_TERM = re.compile(r"^(\d{4}) \((jan|jul)–(jun|dec)\)$")
+_TERM = re.compile(r"^(\d{4}) \((jan|jul)–([a-zåäö]{3})\)$")  # a cut-short last term: "(jul–nov)"
 MUNICIPALITY = "Hela kommunen"
 _EVENT_ALT = "Punkter med intervall för "
 

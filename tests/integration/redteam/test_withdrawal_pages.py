@@ -47,9 +47,14 @@ def _readable(e, page: tuple[set[str], set[tuple[str, float]]]) -> bool:
 
 
 def _pair(ledger: Ledger, page):
-    """A hidden count figure and one the page shows, of one measure, apart in one dimension."""
+    """A hidden count, one the page shows of the same measure, and a figure to craft.
+
+    Apart in one dimension: the crafted figure is their sum (disjoint values), or, when
+    the shown one is a pool holding the hidden one, the rest of that pool; either way no
+    report of the batch shows it, and with the page it pins the hidden count (crafted as 2).
+    """
     hidden = [e for e in ledger.entries if e.role == "count" and e.hidden and e.target]
-    published = {e.figure.key for e in ledger.entries}
+    published = {e.figure.key for e in ledger.entries if not e.hidden}
     shown = [
         e
         for e in ledger.entries
@@ -62,11 +67,20 @@ def _pair(ledger: Ledger, page):
             if v.figure.measure != f.figure.measure or fd.keys() != vd.keys():
                 continue
             differ = [d for d in fd if fd[d] != vd[d]]
-            if len(differ) == 1 and not set(fd[differ[0]]) & set(vd[differ[0]]):
-                d = differ[0]
+            if len(differ) != 1:
+                continue
+            d = differ[0]
+            if not set(fd[d]) & set(vd[d]):
                 both = Figure.of(f.figure.measure, {**fd, d: fd[d] + vd[d]})
-                if both.key not in published:  # a sum no report of the batch shows
-                    return f, v, both
+                value = float(v.value) + 2
+            elif set(fd[d]) < set(vd[d]):
+                rest = tuple(x for x in vd[d] if x not in set(fd[d]))
+                both = Figure.of(f.figure.measure, {**fd, d: rest})
+                value = float(v.value) - 2
+            else:
+                continue
+            if both.key not in published:
+                return f, v, both, value
     return None
 
 
@@ -80,10 +94,10 @@ def _setup(tiny_publication, tmp_path):
     ledger = Ledger.load(ledger_path)
     found = _pair(ledger, _on_page(out))
     assert found, "the crafted data should hide a count next to one the page shows"
-    hidden, shown, both = found
+    hidden, shown, both, value = found
     crafted = Ledger(report=f"{PAGE[0]}/{PAGE[1]}", min_count=ledger.min_count)
     crafted.domains.update(ledger.domains)
-    crafted.add(hidden.output, both, "count", float(shown.value) + 2)  # the hidden one was 2
+    crafted.add(hidden.output, both, "count", value)
     target = reports / "tiny-crafted" / PAGE[0] / f"{PAGE[1]}{LEDGER_SUFFIX}"
     target.parent.mkdir(parents=True)
     crafted.save(target)
