@@ -202,7 +202,7 @@ def plot_synthetic_control(
         "Syntetisk kontroll: området jämfört med\nett viktat genomsnitt av jämförelseområden",
         fontsize=11,
     )
-    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=9, frameon=False)
+    handles, labels = top.get_legend_handles_labels()
     bottom.plot(result.gap.index, result.gap.to_numpy(), color=colour)
     bottom.axhline(0, color=GREY, linewidth=1)
     _mark_start(bottom, result.start, label="")
@@ -210,7 +210,8 @@ def plot_synthetic_control(
     bottom.set_xlabel(xlabel)
     if pd.api.types.is_datetime64_any_dtype(result.gap.index):
         _date_axis(bottom)
-    fig.tight_layout()
+    fig.legend(handles, labels, loc="lower center", ncols=2, fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))  # the legend under both panels, off the points
     return fig
 
 

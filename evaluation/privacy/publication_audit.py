@@ -692,8 +692,8 @@ def _audit_code_hash() -> str:
 def _read_pages(batch_dir: Path, loaded: dict[Path, Ledger], *, memo: bool):
     """The page check of every page of the batch; with ``memo``, unchanged pages from memory.
 
-    A page's check is a function of its bytes, its ledger's bytes and the package's code
-    alone (the audit's own modules), so a page that passed is remembered by the SHA-256 of those three (with the
+    A page's check is a function of its bytes, its ledger's bytes and the audit's own
+    code alone, so a page that passed is remembered by the SHA-256 of those three (with the
     figures it showed and the bounds it put on them) and not parsed again while none of
     them changes: a one-report update parses one page instead of all of them. Every page
     is still read and hashed; a page that failed is never remembered. The batch and a
