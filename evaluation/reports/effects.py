@@ -155,29 +155,40 @@ def _estimate_row(name: str, result, outcome: Outcome) -> dict:
     }
 
 
-def _observed(report, panel: pd.DataFrame, outcome: Outcome, label: str) -> pd.Series:
-    """The evaluated area's observed values, protected; hidden ones become NaN (gaps)."""
-    own = panel[panel["area_code"] == report.area_code].copy()
+def _protected_terms(
+    report, rows: pd.DataFrame, group: str, outcome: Outcome, label: str
+) -> pd.Series:
+    """One group's values per period (``rows``: period, period_start, counts), protected.
+
+    Hidden values become NaN (gaps), indexed by the period's start.
+    """
     frame = pd.DataFrame(
         {
-            "group": report.area_name,
-            "period": own["period"].to_numpy(),
-            "numerator": own[outcome.numerator].to_numpy(),
-            "denominator": own[outcome.denominator].to_numpy(),
+            "group": group,
+            "period": rows["period"].to_numpy(),
+            "numerator": rows[outcome.numerator].to_numpy(),
+            "denominator": rows[outcome.denominator].to_numpy(),
         }
     )
     scale = 1000.0 if outcome.kind == "rate" else 100.0
     frame["value"] = frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0)
     frame["value"] *= scale
-    spec = measure_spec(outcome.numerator) if outcome.kind == "rate" else None
     if outcome.kind == "rate":
-        protected = report.protector.rates(frame, label=label, value_cols=("value",), spec=spec)
+        protected = report.protector.rates(
+            frame, label=label, value_cols=("value",), spec=measure_spec(outcome.numerator)
+        )
     else:
         protected = report.protector.shares(
             frame, label=label, value_cols=("value",), sensitive=outcome.sensitive
         )
     shown = protected.frame.set_index("period")["value"]
-    return pd.Series(shown.to_numpy(), index=own["period_start"].to_numpy())
+    return pd.Series(shown.to_numpy(), index=rows["period_start"].to_numpy())
+
+
+def _observed(report, panel: pd.DataFrame, outcome: Outcome, label: str) -> pd.Series:
+    """The evaluated area's observed values, protected; hidden ones become NaN (gaps)."""
+    own = panel[panel["area_code"] == report.area_code]
+    return _protected_terms(report, own, report.area_name, outcome, label)
 
 
 def _observed_comparison(
@@ -195,27 +206,7 @@ def _observed_comparison(
     ].sum()
     name = "Jämförelseområdena i effektskattningen"
     report.protector.context.groups.setdefault(name, tuple(pool))
-    frame = pd.DataFrame(
-        {
-            "group": name,
-            "period": sums["period"].to_numpy(),
-            "numerator": sums[outcome.numerator].to_numpy(),
-            "denominator": sums[outcome.denominator].to_numpy(),
-        }
-    )
-    scale = 1000.0 if outcome.kind == "rate" else 100.0
-    frame["value"] = frame["numerator"] / frame["denominator"].where(frame["denominator"] > 0)
-    frame["value"] *= scale
-    if outcome.kind == "rate":
-        protected = report.protector.rates(
-            frame, label=label, value_cols=("value",), spec=measure_spec(outcome.numerator)
-        )
-    else:
-        protected = report.protector.shares(
-            frame, label=label, value_cols=("value",), sensitive=outcome.sensitive
-        )
-    shown = protected.frame.set_index("period")["value"]
-    return pd.Series(shown.to_numpy(), index=sums["period_start"].to_numpy())
+    return _protected_terms(report, sums, name, outcome, label)
 
 
 def _fig(fig, alt: str, caption: str) -> Chart:
