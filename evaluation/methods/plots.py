@@ -56,9 +56,15 @@ def _legend_below(ax) -> None:
     )
 
 
-def _date_axis(ax) -> None:
-    """Dates as "jan 2021", at most eight ticks: "2021-01" labels ran into each other."""
+def _date_axis(ax, times) -> None:
+    """Dates as "jan 2021", at most eight ticks ("2021-01" labels ran into each other).
+
+    Left to matplotlib when ``times`` are not dates (a period number, a year).
+    """
     import matplotlib.dates as mdates
+
+    if not pd.api.types.is_datetime64_any_dtype(pd.Index(times)):
+        return
 
     months = "jan feb mar apr maj jun jul aug sep okt nov dec".split()
     ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=8))
@@ -168,7 +174,7 @@ def plot_its(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title("Avbruten tidsserie: utveckling före och efter start", fontsize=11)
-    _date_axis(ax)
+    _date_axis(ax, f["time"])
     _legend_below(ax)
     fig.tight_layout()
     return fig
@@ -208,8 +214,7 @@ def plot_synthetic_control(
     _mark_start(bottom, result.start, label="")
     bottom.set_ylabel("Skillnad")
     bottom.set_xlabel(xlabel)
-    if pd.api.types.is_datetime64_any_dtype(result.gap.index):
-        _date_axis(bottom)
+    _date_axis(bottom, result.gap.index)
     fig.legend(handles, labels, loc="lower center", ncols=2, fontsize=9, frameon=False)
     fig.tight_layout(rect=(0, 0.05, 1, 1))  # the legend under both panels, off the points
     return fig
@@ -244,8 +249,7 @@ def plot_placebos(result: SyntheticControlResult, colour: str = AREA) -> plt.Fig
     ax.set_xlabel("Tid")
     ax.set_ylabel("Skillnad mot syntetisk kontroll")
     ax.set_title(f"Placebotest: p = {result.p_value:.2f}".replace(".", ","), fontsize=11)
-    if pd.api.types.is_datetime64_any_dtype(result.gap.index):
-        _date_axis(ax)
+    _date_axis(ax, result.gap.index)
     _legend_below(ax)
     fig.tight_layout()
     return fig

@@ -124,3 +124,31 @@ def test_describe_share_difference_in_percentage_points():
         words=("högre", "lägre"),
     )
     assert "från 73,7 lägre till 9,1 högre" in crossing and "ingen säkerställd" in crossing
+
+
+def _tick_texts(fig) -> list[str]:
+    fig.canvas.draw()
+    return [t.get_text() for ax in fig.axes for t in ax.get_xticklabels() if t.get_text()]
+
+
+def test_dates_read_as_month_and_year_and_numbers_stay_numbers(fitted):
+    import dataclasses
+
+    its, sc, _, _ = fitted
+    months = "jan feb mar apr maj jun jul aug sep okt nov dec".split()
+    for fig in (plot_its(its), plot_synthetic_control(sc)):
+        texts = _tick_texts(fig)
+        assert texts and all(t.split()[0] in months and t.split()[1].isdigit() for t in texts)
+        plt.close(fig)
+    numbered = dataclasses.replace(
+        sc,
+        gap=sc.gap.set_axis(range(2001, 2001 + len(sc.gap))),
+        synthetic=sc.synthetic.set_axis(range(2001, 2001 + len(sc.synthetic))),
+        start=2010,
+    )
+    fitted_by_number = its.fitted.assign(time=np.arange(len(its.fitted)))
+    its_numbered = dataclasses.replace(its, fitted=fitted_by_number, start=24)
+    for fig in (plot_synthetic_control(numbered), plot_its(its_numbered)):
+        texts = _tick_texts(fig)
+        assert texts and not any(t.split()[0] in months for t in texts)
+    plt.close("all")
