@@ -48,6 +48,18 @@ class Context:
         self.fixed.update({k: (str(v),) for k, v in fixed.items() if v is not None})
         self.domains.update({k: tuple(str(x) for x in v) for k, v in dict(domains or {}).items()})
 
+    def name_group(self, label: str, codes: Sequence[str]) -> None:
+        """Let a later output's ``group`` value ``label`` stand for the areas ``codes``.
+
+        For a group a report computes itself (not one of its parameters' groups), so the
+        ledger records which areas that output sums; one label means one set of areas.
+        """
+        codes = tuple(str(c) for c in codes)
+        if self.groups.setdefault(label, codes) != codes:
+            from evaluation.exceptions import ArgumentError
+
+            raise ArgumentError(f"gruppen {label!r} avser redan andra områden", argument="label")
+
 
 @dataclass(frozen=True)
 class Spec:

@@ -205,7 +205,7 @@ def _observed_comparison(
         [outcome.numerator, outcome.denominator]
     ].sum()
     name = "Jämförelseområdena i effektskattningen"
-    report.protector.context.groups.setdefault(name, tuple(pool))
+    report.protector.context.name_group(name, pool)
     return _protected_terms(report, sums, name, outcome, label)
 
 
@@ -473,7 +473,7 @@ def _plots(report, outcome, panel, results) -> list:
             report, panel, outcome, f"Observerat för syntetisk kontroll: {outcome.label}"
         )
     if did is not None:
-        pool = [c for c in donor_pool(report) if c in set(panel["area_code"])]
+        pool = donor_pool(report)  # the same areas for every outcome: one name, one set
         comparison = _observed_comparison(
             report, panel, outcome, pool, f"Jämförelseområdenas utfall: {outcome.label}"
         )

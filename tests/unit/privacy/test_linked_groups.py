@@ -283,3 +283,15 @@ def test_members_without_area_rows_are_refused():
     frame = _share_frame({POOL: ("A", "B")})
     with pytest.raises(PrivacyError, match="members"):
         p.shares(frame, label="Andel", members=frame.drop(columns=["group"]))
+
+
+def test_a_group_name_means_one_set_of_areas():
+    from evaluation.exceptions import ArgumentError
+    from evaluation.privacy.recording import Context
+
+    ctx = Context(groups={"Jämförelseområden": ("A", "B")})
+    ctx.name_group("Övriga områden", ["B", "C"])
+    ctx.name_group("Övriga områden", ("B", "C"))  # the same again is fine
+    assert ctx.groups["Övriga områden"] == ("B", "C")
+    with pytest.raises(ArgumentError):
+        ctx.name_group("Jämförelseområden", ["A", "C"])
