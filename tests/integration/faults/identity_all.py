@@ -58,6 +58,26 @@ def _cli(*args: str, timeout: float, check: bool = True) -> subprocess.Completed
     return done
 
 
+def _batch(
+    batch: Path, root: Path, timeout: float, *extra: str, workers: str = "2", check: bool = True
+) -> subprocess.CompletedProcess:
+    """``evaluation batch`` into ``root`` with no per-report limit (the whole run has one)."""
+    return _cli(
+        "batch",
+        str(batch),
+        "-o",
+        str(root),
+        "--workers",
+        workers,
+        "--no-progress",
+        "--timeout",
+        "0",
+        *extra,
+        timeout=timeout * len(_params_of(batch)),
+        check=check,
+    )
+
+
 def pages(folder: Path) -> dict[str, bytes]:
     """Bytes of every report page under ``folder`` (relative path -> bytes), index skipped."""
     return {
@@ -109,19 +129,7 @@ def render_all(
     for workers in ("1", "2"):
         target = out / f"workers{workers}"
         started = time.perf_counter()
-        _cli(
-            "batch",
-            str(batch),
-            "-o",
-            str(target),
-            "--workers",
-            workers,
-            "--no-progress",
-            "--timeout",
-            "0",
-            *again,
-            timeout=timeout * len(spec["evaluations"]),
-        )
+        _batch(batch, target, timeout, *again, workers=workers)
         print(f"batch --workers {workers}: {time.perf_counter() - started:.0f} s", flush=True)
         found[f"workers{workers}"] = pages(target / name)
     single = out / "run" / name
@@ -153,18 +161,7 @@ def reference_batch(batch: Path, out: Path, timeout: float, given: Path | None) 
     name = yaml.safe_load(batch.read_text(encoding="utf-8"))["batch"]
     root = out / "batch"
     started = time.perf_counter()
-    _cli(
-        "batch",
-        str(batch),
-        "-o",
-        str(root),
-        "--workers",
-        "2",
-        "--no-progress",
-        "--timeout",
-        "0",
-        timeout=timeout * len(_params_of(batch)),
-    )
+    _batch(batch, root, timeout)
     print(f"reference batch: {time.perf_counter() - started:.0f} s", flush=True)
     return root / name
 
@@ -220,19 +217,7 @@ def runs_first(batch: Path, reference: Path, out: Path, timeout: float) -> list[
         f"({time.perf_counter() - started:.0f} s), hidden set {hidden_count(folder)}"
     )
     started = time.perf_counter()
-    done = _cli(
-        "batch",
-        str(batch),
-        "-o",
-        str(root),
-        "--workers",
-        "2",
-        "--no-progress",
-        "--timeout",
-        "0",
-        timeout=timeout * len(_params_of(batch)),
-        check=False,
-    )
+    done = _batch(batch, root, timeout, check=False)
     lines.append(
         f"runs-first: batch over the folder ({time.perf_counter() - started:.0f} s, exit "
         f"{done.returncode}): {done.stdout.strip().splitlines()[0] if done.stdout else ''}; "
