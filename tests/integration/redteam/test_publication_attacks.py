@@ -187,12 +187,11 @@ def test_no_page_shows_a_small_count(publication):
 
 def test_ledgers_hold_no_hidden_value(publication):
     reports, _, _ = publication
-    import json
+    from evaluation.privacy.ledger import Ledger
 
     for path in Path(reports).rglob("*.ledger.json"):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        for e in data["entries"]:
-            assert e["target"] is False or e["value"] is None
+        for e in Ledger.load(path).entries:
+            assert e.target is False or e.value is None
 
 
 def test_route5_no_monthly_series_with_a_hidden_month_on_the_pages(publication):

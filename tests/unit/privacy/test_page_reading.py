@@ -147,3 +147,18 @@ def test_public_reference_series_and_rule_thresholds_are_not_read():
         ("alt", 40.1),
         ("alt", 12.0),
     }
+
+
+def test_the_audit_s_poisson_limits_match_the_chi_square_quantiles():
+    """The page reader computes the limits without scipy.stats: the same numbers, bit for bit."""
+    import numpy as np
+    from scipy.stats import chi2
+
+    from evaluation.privacy.page_reader import _poisson_table
+
+    k = np.arange(0, 2001, dtype=float)
+    low, high = _poisson_table(2000)
+    assert np.array_equal(low, np.where(k > 0, chi2.ppf(0.025, 2 * np.maximum(k, 1)) / 2, 0.0))
+    assert np.array_equal(high, chi2.ppf(0.975, 2 * (k + 1)) / 2)
+    lo, hi = poisson_ci(k)  # the report's own interval
+    assert np.allclose(low, lo, rtol=1e-12, atol=0) and np.allclose(high, hi, rtol=1e-12, atol=0)

@@ -1,0 +1,66 @@
+"""The saved ledger: format 2 round-trips every entry, format 1 still reads, others refuse."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evaluation.privacy.ledger import Figure, Ledger
+
+MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
+
+
+def _ledger() -> Ledger:
+    ledger = Ledger("berga/area_analysis", 5)
+    ledger.declare("Insatser", "area", ["0580BER", "0580RYD"])
+    for i, area in enumerate(["0580BER", "0580RYD"]):
+        fig = Figure.of("Insatser", {"area": [area], "period": MONTHS, "typ": ["stöd"]})
+        ledger.add("Tabell A", fig, "count", 12.0 + i, row=i)
+        ledger.add("Diagram B", fig, "count", 12.0 + i)  # the same figure in another output
+    hidden = Figure.of("Insatser", {"area": ["0580RYD"], "period": MONTHS[:6]})
+    ledger.add("Tabell A", hidden, "count", None, target=True, row=2)
+    ledger.add("Tabell A", Figure.of("Andel", {}), "numerator", 0.0, row=3)
+    return ledger
+
+
+def _rows(ledger: Ledger) -> list[tuple]:
+    return [(e.output, e.figure, e.role, e.value, e.target, e.row) for e in ledger.entries]
+
+
+def test_format_2_round_trips_every_entry_through_json(tmp_path):
+    ledger = _ledger()
+    data = json.loads(json.dumps(ledger.as_dict()))
+    assert data["format"] == 2
+    back = Ledger.from_dict(data)
+    assert _rows(back) == _rows(ledger)
+    assert back.domains == ledger.domains
+    assert (back.report, back.min_count) == (ledger.report, ledger.min_count)
+    assert back.hidden_keys() == ledger.hidden_keys()
+    path = ledger.save(tmp_path / "a.ledger.json")
+    assert _rows(Ledger.load(path)) == _rows(ledger)
+
+
+def test_format_2_stores_each_text_and_value_list_once():
+    data = _ledger().as_dict()
+    assert data["texts"].count("Insatser") == 1
+    assert data["values"].count(MONTHS) == 1
+    assert "2024-01" not in json.dumps(data["entries"])  # entries hold indices only
+    assert all(e[3] is None for e in data["entries"] if e[4])  # no hidden value is stored
+
+
+def test_format_1_ledgers_of_earlier_terms_still_read():
+    ledger = _ledger()
+    old = {
+        "format": 1,
+        "report": ledger.report,
+        "min_count": ledger.min_count,
+        "domains": {m: {d: list(v) for d, v in ds.items()} for m, ds in ledger.domains.items()},
+        "entries": [e.as_dict() for e in ledger.entries],
+    }
+    assert _rows(Ledger.from_dict(json.loads(json.dumps(old)))) == _rows(ledger)
+
+
+def test_an_unknown_format_is_refused():
+    with pytest.raises(ValueError, match="format 3"):
+        Ledger.from_dict({"format": 3, "entries": []})
