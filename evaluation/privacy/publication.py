@@ -169,6 +169,54 @@ def data_fingerprint_only(fingerprint: dict[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (fingerprint or {}).items() if k != HIDDEN_DIGEST_KEY}
 
 
+#: Ledgers this process has read: path -> (file signature, Ledger). Ledgers are written
+#: by atomic rename, so a rewritten file has a new inode; an unchanged one is not parsed
+#: again (the joint audit and its repair rounds read every ledger of the batch).
+_READ: dict[str, tuple[tuple[int, int, int], Ledger]] = {}
+_PREFETCH: list = []
+
+
+def read_ledger(path: str | Path) -> Ledger:
+    """The ledger at ``path``, parsed once per process while the file stays the same."""
+    path = Path(path)
+    st = path.stat()
+    sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+    known = _READ.get(str(path))
+    if known is not None and known[0] == sig:
+        return known[1]
+    ledger = Ledger.load(path)
+    _READ[str(path)] = (sig, ledger)
+    return ledger
+
+
+def prefetch_ledgers(paths: Iterable[str | Path]) -> None:
+    """Read ledgers in a background thread while reports render (the batch process waits).
+
+    For the reports a batch re-uses: their ledgers will not change, and the joint
+    audit after the render then finds them parsed. A one-report update spends most
+    of its time waiting for one kernel; this is where the audit's reading goes.
+    """
+    import threading
+
+    todo = [Path(p) for p in paths]
+
+    def run() -> None:
+        for p in todo:
+            try:
+                read_ledger(p)
+            except (OSError, ValueError):  # missing or damaged: settle reads it and says so
+                continue
+
+    thread = threading.Thread(target=run, name="ledger-prefetch", daemon=True)
+    thread.start()
+    _PREFETCH.append(thread)
+
+
+def _await_prefetch() -> None:
+    while _PREFETCH:
+        _PREFETCH.pop().join()
+
+
 def settle(batch_dir, history, rerender, *, max_rounds: int = 4, withdraw: bool = True):
     """Audit the batch jointly; while hidden figures can be pinned down, hide more and re-render.
 
@@ -192,7 +240,8 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4, withdraw: bool 
     passed.unlink(missing_ok=True)
     memo = batch_dir / "ledgers" / MEASURES_FILE
     known = _read_measures(memo)
-    ledgers = {p: Ledger.load(p) for p in find_ledgers(batch_dir)}
+    _await_prefetch()
+    ledgers = {p: read_ledger(p) for p in find_ledgers(batch_dir)}
     audit = audit_batch_folder(batch_dir, history, loaded=ledgers, passed=known)
     known |= audit.passed
     audit_seconds, rounds = time.perf_counter() - started, 0
@@ -216,7 +265,7 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4, withdraw: bool 
         t0 = time.perf_counter()
         for p in find_ledgers(batch_dir):
             if p in affected or p not in ledgers:
-                ledgers[p] = Ledger.load(p)
+                ledgers[p] = read_ledger(p)
         audit = audit_batch_folder(batch_dir, history, loaded=ledgers, passed=known)
         known |= audit.passed
         audit_seconds += time.perf_counter() - t0

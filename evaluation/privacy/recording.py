@@ -81,6 +81,17 @@ class Spec:
     domains: Mapping[str, Sequence[Any]] = field(default_factory=dict)
 
 
+def _rows(frame: pd.DataFrame) -> list[dict]:
+    """The frame's rows as dicts, each value of its own column's type.
+
+    Not ``iterrows``: that builds a Series per row (most of the recording time) and
+    casts an all-numeric row to float, so a year key read 2024.0 in one output and
+    2024 in another.
+    """
+    columns = list(frame.columns)
+    return [dict(zip(columns, values, strict=True)) for values in frame.itertuples(index=False)]
+
+
 def _head(label: Hashable) -> Hashable:
     return label[0] if isinstance(label, tuple) and label else label
 
@@ -101,6 +112,7 @@ class Recorder:
         self.measure = self.spec.measure or label
         window = self.spec.window if self.spec.window is not None else self.ctx.window
         self.window = window
+        self._base: dict[str, tuple[str, ...]] | None = None
 
     # -- dimensions ----------------------------------------------------------------------
     def base(self) -> dict[str, tuple[str, ...]]:
@@ -130,7 +142,9 @@ class Recorder:
 
     def row_dims(self, row: Any, keys: Sequence[Hashable]) -> dict:
         """Filters of one tidy row: base filters narrowed by the row's keys."""
-        dims = self.base()
+        if self._base is None:  # the same for every row of the output
+            self._base = self.base()
+        dims = dict(self._base)
         seen_period = False
         for k in keys:
             dim, values = self.key_dim(k, row[k])
@@ -314,7 +328,7 @@ class ShareCells:
         if not forced:
             return np.zeros(len(frame), dtype=bool)
         return np.array(
-            [any(f.key in forced for f in self.figures(r)) for _, r in frame.iterrows()], dtype=bool
+            [any(f.key in forced for f in self.figures(r)) for r in _rows(frame)], dtype=bool
         )
 
     def record(self, ledger: Ledger, result_frame: pd.DataFrame) -> None:
@@ -326,7 +340,7 @@ class ShareCells:
         else:
             ledger.declare(self.rec.measure, str(self.split), self.split_values)
         label = self.rec.label
-        for i, (_, row) in enumerate(result_frame.iterrows()):
+        for i, row in enumerate(_rows(result_frame)):
             num, den, rest = self.figures(row)
             if bool(row["suppressed"]):
                 ledger.add(label, num, "numerator", None, target=True, row=i)
@@ -353,13 +367,13 @@ class CountRows:
         forced = self.rec.ctx.forced
         if not forced:
             return np.zeros(len(frame), dtype=bool)
-        return np.array([self.figure(r).key in forced for _, r in frame.iterrows()], dtype=bool)
+        return np.array([self.figure(r).key in forced for r in _rows(frame)], dtype=bool)
 
     def record(self, ledger: Ledger, result_frame: pd.DataFrame, role: str, target: bool) -> None:
         """Record each row's count (hidden rows as targets when ``target``)."""
         ledger.drop_output(self.rec.label)
         self.rec.declare(ledger)
-        for i, (_, row) in enumerate(result_frame.iterrows()):
+        for i, row in enumerate(_rows(result_frame)):
             hidden = bool(row["suppressed"])
             value = None if hidden else row[self.count]
             ledger.add(self.rec.label, self.figure(row), role, value, target=target, row=i)

@@ -123,6 +123,15 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     results, tasks, prepare, data_of = _plan(
         batch.evaluations, out, cache, force, engine, timeout, commit, hidden_digest(out)
     )
+    if tasks:  # the joint audit will read the re-used reports' ledgers: read them meanwhile
+        from evaluation.privacy.publication import prefetch_ledgers
+        from evaluation.render.single import publication_ledger_path
+
+        prefetch_ledgers(
+            publication_ledger_path(Path(r.html))
+            for r in results
+            if r.html and r.status == "reused" and publication_ledger_path(Path(r.html)).is_file()
+        )
     stopped: BaseException | None = None
     with BatchProgress(len(results) + len(tasks), enabled=progress) as bar:
         for result in results:

@@ -64,3 +64,29 @@ def test_format_1_ledgers_of_earlier_terms_still_read():
 def test_an_unknown_format_is_refused():
     with pytest.raises(ValueError, match="format 3"):
         Ledger.from_dict({"format": 3, "entries": []})
+
+
+def test_a_ledger_is_parsed_once_while_its_file_stays_the_same(tmp_path):
+    import os
+
+    from evaluation.privacy import publication
+
+    path = _ledger().save(tmp_path / "a.ledger.json")
+    first = publication.read_ledger(path)
+    assert publication.read_ledger(path) is first
+    changed = _ledger()
+    changed.add("Tabell C", Figure.of("Insatser", {"area": ["0580BER"]}), "count", 40.0)
+    tmp = tmp_path / "tmp.json"
+    changed.save(tmp)
+    os.replace(tmp, path)  # how reports write their ledgers: a new file in its place
+    again = publication.read_ledger(path)
+    assert again is not first and _rows(again) == _rows(changed)
+
+
+def test_prefetched_ledgers_are_the_ones_the_audit_reads(tmp_path):
+    from evaluation.privacy import publication
+
+    paths = [_ledger().save(tmp_path / f"{n}.ledger.json") for n in "abc"]
+    publication.prefetch_ledgers([*paths, tmp_path / "missing.ledger.json"])
+    publication._await_prefetch()
+    assert all(publication._READ[str(p)][1] is publication.read_ledger(p) for p in paths)
