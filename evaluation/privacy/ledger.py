@@ -162,6 +162,9 @@ class Ledger:
     min_count: int = 5
     entries: list[Entry] = field(default_factory=list)
     domains: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    #: SHA-256 of the file it was read from (None when built in memory): lets the joint
+    #: audit know a measure's ledgers are byte for byte the ones it judged before.
+    source: str | None = field(default=None, compare=False, repr=False)
 
     def add(
         self,
@@ -289,7 +292,12 @@ class Ledger:
     @classmethod
     def load(cls, path: str | Path) -> Ledger:
         """Read a saved ledger."""
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        import hashlib
+
+        raw = Path(path).read_bytes()
+        ledger = cls.from_dict(json.loads(raw.decode("utf-8")))
+        ledger.source = hashlib.sha256(raw).hexdigest()
+        return ledger
 
 
 def read_hidden(folder: str | Path | None) -> set[str]:

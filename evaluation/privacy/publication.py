@@ -239,11 +239,12 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4, withdraw: bool 
         return PublicationAudit(seconds=time.perf_counter() - started, unchanged=True)
     passed.unlink(missing_ok=True)
     memo = batch_dir / "ledgers" / MEASURES_FILE
-    known = _read_measures(memo)
+    known, digests = _read_measures(memo)
     _await_prefetch()
     ledgers = {p: read_ledger(p) for p in find_ledgers(batch_dir)}
-    audit = audit_batch_folder(batch_dir, history, loaded=ledgers, passed=known)
+    audit = audit_batch_folder(batch_dir, history, loaded=ledgers, passed=known, memo=digests)
     known |= audit.passed
+    digests = audit.memo
     audit_seconds, rounds = time.perf_counter() - started, 0
     for _ in range(max_rounds):
         if audit.ok:
@@ -266,10 +267,11 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4, withdraw: bool 
         for p in find_ledgers(batch_dir):
             if p in affected or p not in ledgers:
                 ledgers[p] = read_ledger(p)
-        audit = audit_batch_folder(batch_dir, history, loaded=ledgers, passed=known)
+        audit = audit_batch_folder(batch_dir, history, loaded=ledgers, passed=known, memo=digests)
         known |= audit.passed
+        digests = audit.memo
         audit_seconds += time.perf_counter() - t0
-    _write_measures(memo, known)
+    _write_measures(memo, known, digests)
     audit.seconds = time.perf_counter() - started
     audit.rounds, audit.audit_seconds = rounds, audit_seconds
     if not audit.ok and withdraw:
@@ -308,23 +310,32 @@ MEASURES_FILE = "audit-measures.json"
 """In ``<batch>/ledgers/``: digests of measures that passed the joint audit (no values)."""
 
 
-def _read_measures(path: Path) -> set[str]:
+def _read_measures(path: Path) -> tuple[set[str], dict[str, str]]:
+    """Digests of measures that passed, and digests by their inputs' identity."""
     import json
 
     try:
-        found = json.loads(path.read_text(encoding="utf-8")).get("passed", [])
+        data = json.loads(path.read_text(encoding="utf-8"))
+        found, memo = data.get("passed", []), data.get("digests", {})
     except (OSError, ValueError, AttributeError):
-        return set()
-    return {d for d in found if isinstance(d, str)}
+        return set(), {}
+    if not isinstance(memo, dict):
+        memo = {}
+    memo = {k: v for k, v in memo.items() if isinstance(k, str) and isinstance(v, str)}
+    return {d for d in found if isinstance(d, str)}, memo
 
 
-def _write_measures(path: Path, digests: set[str]) -> None:
-    """Save the digests that passed (at most 5,000; a dropped one only costs a new solve)."""
+def _write_measures(path: Path, digests: set[str], memo: dict[str, str]) -> None:
+    """Save the passed digests and the digests by their inputs (5,000 at most of each).
+
+    A dropped one only costs a new digest or solve.
+    """
     import json
 
     path.parent.mkdir(parents=True, exist_ok=True)
     keep = sorted(digests)[:5000]
-    path.write_text(json.dumps({"passed": keep}), encoding="utf-8")
+    remembered = dict(sorted(memo.items())[:5000])
+    path.write_text(json.dumps({"passed": keep, "digests": remembered}), encoding="utf-8")
 
 
 def _stamp(batch_dir: Path, history) -> str:

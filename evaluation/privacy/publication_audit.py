@@ -89,6 +89,8 @@ class PublicationAudit:
     seconds: float = 0.0
     #: Digests of the measures that passed (see ``audit_ledgers``'s ``passed``).
     passed: set[str] = field(default_factory=set, repr=False)
+    #: Measure digests by the identity of their inputs (see ``audit_ledgers``'s ``memo``).
+    memo: dict[str, str] = field(default_factory=dict, repr=False)
     rounds: int = 0  # repair rounds the batch needed (hide more, render again)
     audit_seconds: float = 0.0  # time spent auditing, without the renders in between
     page_figures: int = 0  # figures read back from the rendered pages
@@ -545,6 +547,23 @@ class _Sweep:
         return bool(self.lp[1][j] - self.lp[0][j] >= need + self.MARGIN * max(1.0, need))
 
 
+def _inputs_key(
+    measure: str, sources: set[tuple], min_count: int, ranges: Sequence[tuple[Figure, float, float]]
+) -> str | None:
+    """Identity of a measure's inputs by file hashes; None when a ledger was not read from a file.
+
+    The measure's digest is a function of its ledgers' contents (figures and domains),
+    the threshold and the page ranges alone, so equal keys mean equal digests.
+    """
+    import hashlib
+
+    if any(sha is None for _, _, sha in sources):
+        return None
+    bounds = sorted((f.dims, lo, hi) for f, lo, hi in ranges)
+    text = repr((measure, min_count, sorted(sources), bounds))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def _measure_digest(
     items: list[_Item],
     domains: dict[str, set[str]],
@@ -580,6 +599,7 @@ def audit_ledgers(
     min_count: int | None = None,
     bounds: Iterable[tuple[Figure, float, float]] = (),
     passed: set[str] | None = None,
+    memo: dict[str, str] | None = None,
 ) -> PublicationAudit:
     """Audit the figures of ``current`` reports jointly with earlier terms' ``history``.
 
@@ -587,7 +607,10 @@ def audit_ledgers(
     ``passed``: digests of measures that passed an earlier audit (``PublicationAudit.passed``
     of it); a measure whose figures, page ranges, targets, domains and threshold are
     unchanged is not solved again. A batch's repair round changes a measure or two of
-    hundreds, and a one-report update usually none.
+    hundreds, and a one-report update usually none. ``memo``: digests by the identity
+    of what they were computed from (the names and file hashes of the ledgers holding
+    the measure, the threshold, the page ranges); a measure whose ledgers are byte for
+    byte the same is not digested again (the digest reads every figure of the measure).
     """
     import time
 
@@ -595,17 +618,21 @@ def audit_ledgers(
     audit = PublicationAudit()
     by_measure: dict[str, list[_Item]] = defaultdict(list)
     domains: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    sources: dict[str, set[tuple]] = defaultdict(set)  # measure -> ledgers it is read from
     limit = min_count or 0
     for is_current, source in ((True, current), (False, history)):
         for name, ledger in source:
             audit.ledgers += 1
             limit = max(limit, ledger.min_count)
             for m, ds in ledger.domains.items():
+                sources[m].add((name, is_current, ledger.source))
                 for d, v in ds.items():
                     domains[m][d].update(v)
             for e in ledger.entries:
                 if e.role in LINEAR_ROLES:  # estimates are checked against the pages only
                     by_measure[e.figure.measure].append(_Item(name, e, is_current))
+            for m in {e.figure.measure for e in ledger.entries if e.role in LINEAR_ROLES}:
+                sources[m].add((name, is_current, ledger.source))
     audit.figures = sum(1 for items in by_measure.values() for it in items if not it.entry.hidden)
     ranges: dict[str, list[tuple[Figure, float, float]]] = defaultdict(list)
     for fig, lo, hi in bounds:
@@ -614,7 +641,14 @@ def audit_ledgers(
         dom = domains.get(measure, {})
         measure_ranges = ranges.get(measure, [])
         # the digest only serves a caller that keeps passed measures (a batch)
-        digest = None if passed is None else _measure_digest(items, dom, limit or 5, measure_ranges)
+        digest = None
+        if passed is not None:
+            key = _inputs_key(measure, sources[measure], limit or 5, measure_ranges)
+            digest = (memo or {}).get(key) if key else None
+            if digest is None:
+                digest = _measure_digest(items, dom, limit or 5, measure_ranges)
+            if key:
+                audit.memo[key] = digest
         if passed is not None and digest in passed:
             audit.targets += sum(1 for it in items if it.entry.hidden and it.entry.target)
             audit.passed.add(digest)
@@ -648,11 +682,12 @@ def audit_batch_folder(
     pages: bool = True,
     loaded: dict[Path, Ledger] | None = None,
     passed: set[str] | None = None,
+    memo: dict[str, str] | None = None,
 ) -> PublicationAudit:
     """Audit one rendered batch folder against earlier batches' folders (ledgers and pages).
 
     ``loaded``: ledgers already read, by path (those not in it are read here);
-    ``passed``: see :func:`audit_ledgers`.
+    ``passed``, ``memo``: see :func:`audit_ledgers`.
     """
     batch_dir = Path(batch_dir)
     root = batch_dir.parent
@@ -660,10 +695,10 @@ def audit_batch_folder(
     current = _load(paths, root, loaded)
     history = _load([p for h in history_dirs for p in find_ledgers(h)], root, loaded)
     if not pages:
-        return audit_ledgers(current, history, passed=passed)
+        return audit_ledgers(current, history, passed=passed, memo=memo)
     loaded = {p: ledger for p, (_, ledger) in zip(paths, current, strict=True)}
     reading = _read_pages(batch_dir, loaded, memo=passed is not None)
-    audit = audit_ledgers(current, history, bounds=reading.bounds, passed=passed)
+    audit = audit_ledgers(current, history, bounds=reading.bounds, passed=passed, memo=memo)
     audit.failures.extend(reading.failures)
     audit.page_figures = reading.figures
     return audit

@@ -119,3 +119,37 @@ def test_page_memory_rereads_a_changed_page(tmp_path, monkeypatch):
     assert pa._read_pages(batch, {}, memo=True).failures == ["bad"]
     assert pa._read_pages(batch, {}, memo=True).failures == ["bad"]  # failures not kept
     assert parsed == [page, page, page]
+
+
+def _with_sources(ledgers, tag: str):
+    for name, ledger in ledgers:
+        ledger.source = f"{tag}-{name}"
+    return ledgers
+
+
+def test_the_digest_memory_gives_the_digests_of_reading_every_figure(monkeypatch):
+    """Ledgers unchanged byte for byte (same file hashes) re-use their measures' digests."""
+    first = pa.audit_ledgers(_with_sources(_report(3, 0.35), "v1"), passed=set())
+    assert first.memo  # one key per measure read from files
+    computed = []
+    digest = pa._measure_digest
+    monkeypatch.setattr(pa, "_measure_digest", lambda *a: computed.append(1) or digest(*a))
+    again = pa.audit_ledgers(_with_sources(_report(3, 0.35), "v1"), passed=set(), memo=first.memo)
+    assert computed == [] and again.memo == first.memo and _verdicts(again) == _verdicts(first)
+    # a changed ledger file (new hash) is digested afresh, and a digest the memory maps
+    # to the unchanged inputs is what the audit uses to skip a measure that passed
+    changed = pa.audit_ledgers(_with_sources(_report(4, 0.35), "v2"), passed=set(), memo=first.memo)
+    assert computed and set(changed.memo).isdisjoint(first.memo)
+    fake = {k: "passed-before" for k in first.memo}
+    skipped = pa.audit_ledgers(
+        _with_sources(_report(3, 0.35), "v1"), passed={"passed-before"}, memo=fake
+    )
+    assert not skipped.failures and skipped.targets == first.targets
+
+
+def test_ledgers_built_in_memory_are_always_digested(monkeypatch):
+    computed = []
+    digest = pa._measure_digest
+    monkeypatch.setattr(pa, "_measure_digest", lambda *a: computed.append(1) or digest(*a))
+    audit = pa.audit_ledgers(_report(3, 0.35), passed=set(), memo={"x": "y"})
+    assert computed and audit.memo == {}
