@@ -89,7 +89,8 @@ def git_commit(root: Path = PROJECT_ROOT) -> str | None:
     return out.stdout.strip() or None if out.returncode == 0 else None
 
 
-def tool_versions() -> list[tuple[str, str]]:
+@functools.cache  # installed versions do not change while a worker renders its reports
+def tool_versions() -> tuple[tuple[str, str], ...]:
     """(name, version) of the tools that shape a report."""
     import platform
 
@@ -104,7 +105,7 @@ def tool_versions() -> list[tuple[str, str]]:
             )
         except metadata.PackageNotFoundError:
             continue
-    return found
+    return tuple(found)
 
 
 def params_text(params: EvaluationParams) -> str:
