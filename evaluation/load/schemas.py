@@ -8,20 +8,25 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from evaluation.exceptions import DataError
 from evaluation.idnumbers import quote_safely
 from evaluation.load.fastops import all_unique, isin
 from evaluation.metadata.contract import TABLES, Column, TableSpec
 
+if TYPE_CHECKING:  # pandera is imported when a table is validated: a report kernel or a
+    import pandera.pandas as pa  # worker that reads the validated cache never needs it (~0.3 s)
+
 FIRST_DATA_ROW = 2  # a spreadsheet shows the header as row 1
 
 
 def _checks(col: Column) -> list[pa.Check]:
+    import pandera.pandas as pa
+
     checks: list[pa.Check] = []
     if col.allowed is not None and col.kind == "list":
         allowed = set(col.allowed)
@@ -54,6 +59,8 @@ def _checks(col: Column) -> list[pa.Check]:
 @cache
 def schema_for(spec_name: str) -> pa.DataFrameSchema:
     """The pandera schema of one contract table (types already coerced)."""
+    import pandera.pandas as pa
+
     spec = TABLES[spec_name]
     columns = {
         col.name: pa.Column(
@@ -82,6 +89,8 @@ def validate_table(
     column and check with all its rows; columns in ``skip`` (already reported as
     unreadable) are not checked again.
     """
+    import pandera.pandas as pa
+
     validated = frame
     try:
         validated = schema_for(spec.name).validate(frame, lazy=True)
