@@ -169,3 +169,15 @@ def test_a_payload_written_as_heading_text_gives_the_same_id_and_entry() -> None
     page = export_html(nb, CONTEXT)
     assert page == _plain(nb)
     assert page.count(words) == 2  # the heading and its entry in the table of contents
+
+
+def test_nbconvert_still_embeds_markdown_attachments() -> None:
+    """Markdown cells are not tokenised: nbconvert's embed_images turns attachments into URIs."""
+    nb = _notebook()
+    icon = _noise_png(5, size=10)
+    cell = new_markdown_cell("![Logotyp](attachment:logo.png)")
+    cell["attachments"] = {"logo.png": {"image/png": icon}}
+    nb.cells.append(cell)
+    page = export_html(nb, CONTEXT)
+    assert page == _plain(nb)
+    assert f'src="data:image/png;base64,{icon}"' in page
