@@ -4,6 +4,11 @@ The HTML is scanned as written (text, attributes, inline SVG and JSON), once mor
 with character references decoded, and every base64 data URI is decoded and
 scanned: PNG text chunks (tEXt, zTXt, iTXt), SVG and other textual payloads.
 Messages never echo a number that was found.
+
+The two text passes skip the base64 of data URIs that make up a whole ``src`` or
+``href`` value: no reader sees those letters (the decoded payload is what is
+shown or downloaded, and it is scanned), they are almost all of a report's
+bytes, and a run of ten digits in random base64 could pass for a number.
 """
 
 from __future__ import annotations
@@ -22,6 +27,12 @@ from evaluation.idnumbers import find_identity_numbers
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _DATA_URI = re.compile(
     r"data:([a-zA-Z0-9.+/-]+)((?:;[a-zA-Z0-9=.+-]+)*);base64,([A-Za-z0-9+/=\s]+)"
+)
+# The base64 of a data URI that is a whole quoted src/href value, up to the closing quote;
+# a payload with anything else in it (spaces, entities) stays in the text passes.
+_ATTRIBUTE_PAYLOAD = re.compile(
+    r"""(\b(?:src|href)\s*=\s*(["'])data:[a-zA-Z0-9.+/-]+(?:;[a-zA-Z0-9=.+-]+)*;base64,)"""
+    r"[A-Za-z0-9+/]+={0,2}(?=\2)"
 )
 
 
@@ -68,15 +79,23 @@ def _payload_texts(mime: str, payload: bytes) -> list[str]:
     return []
 
 
+def without_payloads(text: str) -> str:
+    """``text`` with the base64 of every data URI that is a whole src/href value left out."""
+    return _ATTRIBUTE_PAYLOAD.sub(r"\1", text)
+
+
 def count_identity_numbers(text: str) -> int:
     """Number of identity-number hits in an HTML document and its embedded payloads."""
-    hits = len(find_identity_numbers(text))
+    hits = len(find_identity_numbers(without_payloads(text)))
     unescaped = html.unescape(text)
     if unescaped != text:
-        hits += len(find_identity_numbers(unescaped))
+        hits += len(find_identity_numbers(without_payloads(unescaped)))
     for match in _DATA_URI.finditer(unescaped):
-        try:
-            payload = base64.b64decode(re.sub(r"\s+", "", match.group(3)), validate=False)
+        encoded = match.group(3)
+        if not encoded.isascii():  # Unicode spaces: b64decode accepts ASCII only
+            encoded = re.sub(r"\s+", "", encoded)
+        try:  # non-validating decoding skips ASCII whitespace itself
+            payload = base64.b64decode(encoded, validate=False)
         except (binascii.Error, ValueError):
             continue
         for chunk in _payload_texts(match.group(1).lower(), payload):
