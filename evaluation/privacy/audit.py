@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from evaluation.exceptions import PrivacyError
 from evaluation.privacy.symbols import HIDDEN, TOTAL
@@ -113,6 +112,9 @@ def _bounds(values: np.ndarray, hidden: np.ndarray, relations) -> tuple[dict, bo
     bounds: dict = {}
     if not cells:
         return bounds, consistent
+    from scipy.optimize import linprog  # here, not at import: a batch worker's checks load
+    # the privacy package without ever solving (scipy.optimize is ~0.5 s of imports)
+
     a_eq = np.array(a_rows) if a_rows else None
     b_eq = np.array(b) if b else None
     used = np.zeros(len(cells), bool) if a_eq is None else np.abs(a_eq).max(axis=0) > 0
