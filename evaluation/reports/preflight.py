@@ -139,7 +139,8 @@ def preflight(params: EvaluationParams, cache_dir: str | Path | None = None, dat
 
     own = _own_notebook(params.kind)
     if own:  # what needs no parsing first, so nothing (not even the cache) is written
-        check_area_names(params)
+        if data is None:  # with the folder loaded, check_against_data resolves every name
+            check_area_names(params)
         folder = Path(params.data)
         check_tables(params, {t for t, paths in table_files(folder).items() if paths}, folder)
     from evaluation.load.dataset import load_data  # after the fast checks: a heavy import

@@ -58,3 +58,27 @@ def test_scope_keeps_its_old_import_place() -> None:
 
     assert user_survey.scope is survey_scope.scope
     assert user_survey.SurveyScope is survey_scope.SurveyScope
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "parameter"),
+    [
+        ("area: Skäggetorp", "area: Skäggetop", "area"),
+        ("comparison_areas: [Ryd,", "comparison_areas: [Rydd,", "comparison_areas[1]"),
+    ],
+)
+def test_a_misspelled_area_is_named_also_when_the_folder_is_already_loaded(
+    cache: Path, tmp_path: Path, old: str, new: str, parameter: str
+) -> None:
+    # A batch worker passes the loaded folder and skips the quick name check: the full
+    # check must name the parameter just the same.
+    source = ROOT / "params" / "skaggetorp_outcome_followup.yaml"
+    text = source.read_text(encoding="utf-8").replace("../data/sample", str(ROOT / "data/sample"))
+    assert old in text
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text(text.replace(old, new, 1), "utf-8")
+    data = preflight(load_params(source), cache_dir=cache)
+    for loaded in (None, data):
+        with pytest.raises(ParameterError) as err:
+            preflight(load_params(wrong), cache_dir=cache, data=loaded)
+        assert err.value.parameter == parameter and "okänt område" in str(err.value)
