@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 import evaluation
 from evaluation.cli.main import app
 from evaluation.cli.messages import headline
+
+# imported here so the error classes below are the same whichever tests ran first
 from evaluation.exceptions import (
     DataError,
     EvaluationError,
@@ -26,6 +28,7 @@ from evaluation.exceptions import (
     pydantic_message,
     user_message,
 )
+from evaluation.reports import preflight as _preflight  # noqa: F401 - defines DataProblems:
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = Path(evaluation.__file__).parent
@@ -110,7 +113,10 @@ def _instance(cls: type[EvaluationError]) -> EvaluationError:
         "expected": "ett datum som 2024-01-31",
         "found": "31/12",
     }
-    error = cls("värdet kan inte läsas")
+    if cls.__name__ == "DataProblems":  # every problem of a folder at once
+        error = cls(Path("data"), [DataError("värdet kan inte läsas")])
+    else:
+        error = cls("värdet kan inte läsas")
     for name in cls.FIELDS:
         if name in values:
             setattr(error, name, values[name])
@@ -128,9 +134,20 @@ LABELS = {
 
 
 @pytest.mark.parametrize("name", sorted(error_classes()))
-def test_every_error_class_is_framed_in_swedish_naming_where(name, monkeypatch):
+def test_every_error_class_is_framed_in_swedish_naming_where(name, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     error = _instance(error_classes()[name])
+    if getattr(error, "problems", None):  # the CLI names the folder, then one line per problem
+        import typer
+
+        from evaluation.cli.main import _fail
+
+        with pytest.raises(typer.Exit):
+            _fail(error, debug=False)
+        first, *rest = capsys.readouterr().err.splitlines()
+        assert first == f"Fel (datafel, {name}): 1 problem i datamappen data/referrals.csv:"
+        assert rest == ["  värdet kan inte läsas"]
+        return
     line = headline(error)
     assert line.startswith("Fel (") and f", {name}): " in line
     kind = line[len("Fel (") : line.index(",")]
