@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from evaluation.privacy.publication import data_fingerprint_only
 from evaluation.render.executors import get_executor
 from evaluation.render.lock import folder_lock
 from evaluation.render.manifest import (
+    CheckedPages,
     clear_attempt,
     forget,
     input_key,
@@ -61,6 +63,20 @@ class BatchResult:
 def _sv_seconds(seconds: float) -> str:
     """'19,4 s': seconds with a Swedish decimal comma, as the rest of the CLI prints them."""
     return f"{seconds:.1f} s".replace(".", ",")
+
+
+class _CommitOnce:
+    """The project's git commit, asked of git the first time a page is to be written."""
+
+    def __init__(self) -> None:
+        self._asked, self._commit = False, None
+
+    def __call__(self) -> str | None:
+        if not self._asked:
+            from evaluation.render.provenance import git_commit
+
+            self._commit, self._asked = git_commit(), True
+        return self._commit
 
 
 def run_batch(
@@ -112,19 +128,21 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     for folder in [out, *[p for p in out.iterdir() if p.is_dir()]]:
         remove_stale_temp_files(folder)
 
-    from evaluation.render.provenance import git_commit
-
-    commit = git_commit()
     # R0: figures hidden by earlier terms (sibling batch folders) stay hidden in this one
     from evaluation.privacy.publication import hidden_digest, seed_hidden
 
     history = _history(out)
     seed_hidden(out, history)
+    hidden = hidden_digest(out)
     results, tasks, prepare, data_of = _plan(
-        batch.evaluations, out, cache, force, engine, timeout, commit, hidden_digest(out)
+        batch.evaluations, out, cache, force, engine, timeout, hidden
     )
+    commit = _CommitOnce()  # the pages' footer: a git subprocess only when one is written
+    tasks = [dataclasses.replace(t, commit=commit()) for t in tasks]
     stopped: BaseException | None = None
-    with BatchProgress(len(results) + len(tasks), enabled=progress) as bar:
+    # Nothing to wait for (a no-op): no bar, whose terminal set-up and import cost more
+    # than the rest of the run; the command still prints what was re-used.
+    with BatchProgress(len(results) + len(tasks), enabled=progress and bool(tasks)) as bar:
         for result in results:
             bar.add(result)
         finished: dict[str, ReportResult] = {}
@@ -155,7 +173,8 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
             out, history, results, runner, prepare, (cache, engine, timeout, commit)
         )
         if audit.ok:
-            _restamp_hidden(out, results)
+            if hidden_digest(out) != hidden:  # the repair hid more: record it where unchanged
+                _restamp_hidden(out, results)
         else:
             _mark_withdrawn(out, results, audit.withdrawn)
             results.append(
@@ -275,7 +294,7 @@ def _audit_publication(out, history, results, runner, prepare, how):
     """
     from evaluation.privacy.publication import settle
 
-    cache, engine, timeout, commit = how
+    cache, engine, timeout, commit = how  # commit: a _CommitOnce
     cache_dir = str(Path(cache).resolve()) if cache is not None else None
     by_html = {str(Path(r.html).resolve()): r for r in results if r.html and r.status != "failed"}
 
@@ -290,7 +309,9 @@ def _audit_publication(out, history, results, runner, prepare, how):
                 continue
             fingerprint = {**data_fingerprint(load_params(r.params_file).data), **digest}
             tasks.append(
-                RenderTask(r.params_file, str(out), cache_dir, engine, timeout, fingerprint, commit)
+                RenderTask(
+                    r.params_file, str(out), cache_dir, engine, timeout, fingerprint, commit()
+                )
             )
 
         def done(result: ReportResult) -> None:
@@ -404,7 +425,6 @@ def _plan(
     force: bool,
     engine: str,
     timeout: float | None,
-    commit: str | None,
     hidden: dict[str, str] | None = None,
 ):
     """Split evaluations into finished rows (re-used or unloadable) and tasks to render."""
@@ -415,6 +435,7 @@ def _plan(
     claimed: dict[tuple[str, str], Path] = {}
     expected: dict[str, float] = {}
     data_of: dict[str, str] = {}
+    checked = CheckedPages.for_folder(cache, out)
     for params_file in evaluations:
         area = kind = None
         try:
@@ -435,7 +456,7 @@ def _plan(
                 None
                 if force
                 else is_up_to_date(
-                    paths, input_key(Path(params.source_file), notebook, fingerprint)
+                    paths, input_key(Path(params.source_file), notebook, fingerprint), checked
                 )
             )
         except EvaluationError as exc:
@@ -464,7 +485,7 @@ def _plan(
                 engine,
                 timeout,
                 fingerprint,
-                commit,
+                None,  # the git commit, filled in once it is known that pages are written
                 area,
                 kind,
             )
@@ -475,6 +496,7 @@ def _plan(
         )
         if not _cache_current(cache, fingerprints[params.data]):
             prepare.setdefault(str(params.data), (str(params.data), str(cache.resolve()), engine))
+    checked.save()
     # Longest first (by the last render's time) so a slow report never starts last and
     # leaves the other workers idle; stable, so a first batch keeps the file's order.
     tasks.sort(key=lambda t: -expected[t.params_file])

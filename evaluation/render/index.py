@@ -38,6 +38,7 @@ a{color:#005b96}
 @media print{.scroll{overflow:visible}thead{display:table-header-group}}
 """
 _PERIOD = re.compile(r"<strong>(Period|Perioder|Statistikår):</strong>\s*([^<]+)</p>")
+_PERIOD_BYTES = re.compile(_PERIOD.pattern.encode("utf-8"))
 _TITLE = re.compile(r"<title>([^<]*)</title>")
 
 
@@ -206,18 +207,23 @@ def _about(result: ReportResult) -> tuple[str | None, str | None, bool]:
             whole = len(start) < HEAD_BYTES
     except OSError:
         return None, None, False
-    page = start.decode("utf-8", errors="ignore" if not whole else "strict")
-    title = _TITLE.search(page[:4000])
-    period = _PERIOD.search(page)
-    if period is None and not whole:
+    if whole:
+        start.decode("utf-8")  # a short page must be UTF-8 throughout, as before
+    # Searched as bytes: decoding the 27 heads of a batch was half the index's time. The
+    # title is looked for in the first 4000 characters (they fit in 16 000 bytes).
+    title = _TITLE.search(start[:16000].decode("utf-8", errors="ignore")[:4000])
+    found = _PERIOD_BYTES.search(start)
+    period = found.group(2).decode("utf-8", errors="ignore") if found else None
+    if found is None and not whole:
         try:
-            period = _PERIOD.search(Path(result.html).read_text(encoding="utf-8"))
+            found = _PERIOD.search(Path(result.html).read_text(encoding="utf-8"))
         except OSError:
-            period = None
+            found = None
+        period = found.group(2) if found else None
     return (
         html.unescape(title.group(1)) if title else None,
-        html.unescape(period.group(2)).strip() if period else None,
-        'class="synthetic-banner"' in page,
+        html.unescape(period).strip() if period is not None else None,
+        b'class="synthetic-banner"' in start,
     )
 
 

@@ -7,7 +7,6 @@ import hashlib
 import os
 import subprocess
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -39,6 +38,8 @@ def package_version() -> str:
     version = getattr(evaluation, "__version__", None)
     if version:
         return str(version)
+    from importlib import metadata  # not at import: a no-op batch never needs it
+
     try:
         return metadata.version("evaluation")
     except metadata.PackageNotFoundError:
@@ -92,6 +93,7 @@ def git_commit(root: Path = PROJECT_ROOT) -> str | None:
 def tool_versions() -> list[tuple[str, str]]:
     """(name, version) of the tools that shape a report."""
     import platform
+    from importlib import metadata
 
     found = []
     for name in TOOLS:

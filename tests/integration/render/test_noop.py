@@ -1,0 +1,59 @@
+"""A no-op batch does only the checks: no progress display, no git, no page read twice."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from evaluation.render import run_batch
+
+#: Runs the command line as ``python -m evaluation`` does, then reports what it loaded
+#: and how often it asked git for the commit.
+PROBE = """
+import json, runpy, sys
+import evaluation.render.provenance as provenance
+calls = []
+ask = provenance.git_commit
+provenance.git_commit = lambda *a, **k: calls.append(1) or ask(*a, **k)
+sys.argv = ["evaluation", *sys.argv[1:]]
+try:
+    runpy.run_module("evaluation", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "git": len(calls), "modules": sorted(sys.modules)}))
+"""
+
+
+def _batch(project: Path) -> Path:
+    path = project / "batch.yaml"
+    path.write_text("batch: term\ntitle: Testtermin\nevaluations:\n  - ok.yaml\n", encoding="utf-8")
+    return path
+
+
+def _cli(*args: str) -> tuple[dict, str]:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1]), out.stdout + out.stderr
+
+
+def test_noop_batch_shows_no_bar_and_asks_git_nothing_but_a_change_does(project: Path) -> None:
+    batch, out = _batch(project), project / "reports"
+    assert run_batch(batch, out, executor="serial", progress=False).count("ok") == 1
+
+    seen, text = _cli("batch", str(batch), "-o", str(out), "--executor", "serial")
+    assert seen["code"] in (0, None), text
+    assert "1 återanvända" in text
+    assert seen["git"] == 0  # the commit is only printed in pages that are written
+    assert "rich.progress" not in seen["modules"] and "rich.console" not in seen["modules"]
+
+    (project / "ok.yaml").write_text(
+        (project / "ok.yaml").read_text(encoding="utf-8") + "title: Ny titel\n", encoding="utf-8"
+    )
+    seen, text = _cli("batch", str(batch), "-o", str(out), "--executor", "serial")
+    assert seen["code"] in (0, None), text
+    assert "1 renderade" in text
+    assert seen["git"] == 1  # asked once for the page's footer
+    assert "rich.progress" in seen["modules"]  # something to wait for: the bar is shown
