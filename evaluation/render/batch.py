@@ -134,7 +134,7 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     history = _history(out)
     seed_hidden(out, history)
     hidden = hidden_digest(out)
-    results, tasks, prepare, data_of = _plan(
+    results, tasks, prepare, data_of, manifests = _plan(
         batch.evaluations, out, cache, force, engine, timeout, hidden
     )
     commit = _CommitOnce()  # the pages' footer: a git subprocess only when one is written
@@ -193,7 +193,12 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
 
     seconds = time.perf_counter() - started
     index = write_index(
-        out / "index.html", batch.title or f"Rapporter: {batch.batch}", results, seconds
+        out / "index.html",
+        batch.title or f"Rapporter: {batch.batch}",
+        results,
+        seconds,
+        memo=CheckedPages.for_folder(cache, out).index_memo(),
+        manifests=manifests,
     )
     if stopped is not None:
         raise stopped
@@ -435,13 +440,17 @@ def _plan(
     claimed: dict[tuple[str, str], Path] = {}
     expected: dict[str, float] = {}
     data_of: dict[str, str] = {}
+    manifests: dict[str, dict] = {}  # html -> manifest of each re-used page (verified)
+    notebooks: dict[str, Path] = {}  # kind -> its notebook, looked up once per batch
     checked = CheckedPages.for_folder(cache, out)
     for params_file in evaluations:
         area = kind = None
         try:
             params = load_params(params_file)
             area, kind = params.area, params.kind
-            notebook = notebook_path(params.kind)
+            if params.kind not in notebooks:
+                notebooks[params.kind] = notebook_path(params.kind)
+            notebook = notebooks[params.kind]
             target = (area_slug(params.area), params.kind)
             if target in claimed:
                 raise ParameterError(
@@ -466,6 +475,7 @@ def _plan(
             continue
         if manifest is not None:
             clear_attempt(paths)  # the report on disk is current: an old failure is moot
+            manifests[str(paths.html)] = manifest
             results.append(
                 ReportResult(
                     str(params_file),
@@ -501,4 +511,5 @@ def _plan(
     # leaves the other workers idle; stable, so a first batch keeps the file's order.
     tasks.sort(key=lambda t: -expected[t.params_file])
     # One report parses its data in its own preflight: a prepare step would only wait.
-    return results, tasks, list(prepare.values()) if len(tasks) > 1 else [], data_of
+    prepare_steps = list(prepare.values()) if len(tasks) > 1 else []
+    return results, tasks, prepare_steps, data_of, manifests

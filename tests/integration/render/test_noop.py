@@ -48,6 +48,13 @@ def test_noop_batch_shows_no_bar_and_asks_git_nothing_but_a_change_does(project:
     assert "1 återanvända" in text
     assert seen["git"] == 0  # the commit is only printed in pages that are written
     assert "rich.progress" not in seen["modules"] and "rich.console" not in seen["modules"]
+    index = out / "term" / "index.html"
+    assert "1 återanvända" in index.read_text(encoding="utf-8")  # rewritten: ny → återanvänd
+    before = index.stat()
+    seen, text = _cli("batch", str(batch), "-o", str(out), "--executor", "serial")
+    assert seen["code"] in (0, None) and "1 återanvända" in text, text
+    after = index.stat()  # showing the same: left alone
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
     (project / "ok.yaml").write_text(
         (project / "ok.yaml").read_text(encoding="utf-8") + "title: Ny titel\n", encoding="utf-8"
@@ -57,3 +64,4 @@ def test_noop_batch_shows_no_bar_and_asks_git_nothing_but_a_change_does(project:
     assert "1 renderade" in text
     assert seen["git"] == 1  # asked once for the page's footer
     assert "rich.progress" in seen["modules"]  # something to wait for: the bar is shown
+    assert "1 nyframställda" in index.read_text(encoding="utf-8")
