@@ -12,7 +12,7 @@ from evaluation.exceptions import EvaluationError, ParameterError
 from evaluation.load.cachedir import cache_dir_outside
 from evaluation.load.fingerprint import data_fingerprint
 from evaluation.metadata.kinds import notebook_path
-from evaluation.params import load_batch, load_params
+from evaluation.params import load_batch, load_params, validated_head
 from evaluation.privacy.publication import data_fingerprint_only
 from evaluation.render.executors import get_executor
 from evaluation.render.lock import folder_lock
@@ -443,10 +443,25 @@ def _plan(
     manifests: dict[str, dict] = {}  # html -> manifest of each re-used page (verified)
     notebooks: dict[str, Path] = {}  # kind -> its notebook, looked up once per batch
     checked = CheckedPages.for_folder(cache, out)
+
+    def vouched(area: str, kind: str, params_sha256: str) -> bool:
+        """True when this code rendered the report of ``area``/``kind`` from these bytes."""
+        from evaluation.render.provenance import package_source_hash, package_version
+
+        inputs = (read_manifest(report_paths(out, area, kind)) or {}).get("inputs")
+        return (
+            isinstance(inputs, dict)
+            and inputs.get("params_sha256") == params_sha256
+            and inputs.get("package_version") == package_version()
+            and inputs.get("package_source") == package_source_hash()
+        )
+
     for params_file in evaluations:
         area = kind = None
         try:
-            params = load_params(params_file)
+            params = (None if force else validated_head(params_file, vouched)) or load_params(
+                params_file
+            )
             area, kind = params.area, params.kind
             if params.kind not in notebooks:
                 notebooks[params.kind] = notebook_path(params.kind)

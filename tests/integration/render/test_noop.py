@@ -22,7 +22,9 @@ try:
     runpy.run_module("evaluation", run_name="__main__")
 except SystemExit as exc:
     code = exc.code
-print(json.dumps({"code": code, "git": len(calls), "modules": sorted(sys.modules)}))
+from evaluation.params import EvaluationParams
+built = EvaluationParams.__pydantic_complete__
+print(json.dumps({"code": code, "git": len(calls), "modules": sorted(sys.modules), "built": built}))
 """
 
 
@@ -48,6 +50,7 @@ def test_noop_batch_shows_no_bar_and_asks_git_nothing_but_a_change_does(project:
     assert "1 återanvända" in text
     assert seen["git"] == 0  # the commit is only printed in pages that are written
     assert "rich.progress" not in seen["modules"] and "rich.console" not in seen["modules"]
+    assert not seen["built"]  # the parameters' bytes were validated when the page was made
     index = out / "term" / "index.html"
     assert "1 återanvända" in index.read_text(encoding="utf-8")  # rewritten: ny → återanvänd
     before = index.stat()
@@ -56,9 +59,14 @@ def test_noop_batch_shows_no_bar_and_asks_git_nothing_but_a_change_does(project:
     after = index.stat()  # showing the same: left alone
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
-    (project / "ok.yaml").write_text(
-        (project / "ok.yaml").read_text(encoding="utf-8") + "title: Ny titel\n", encoding="utf-8"
-    )
+    params = project / "ok.yaml"
+    good = params.read_text(encoding="utf-8")
+    params.write_text(good + "colour: 3\n", encoding="utf-8")  # a typo is still named
+    seen, text = _cli("batch", str(batch), "-o", str(out), "--executor", "serial")
+    assert seen["code"] == 1 and "okänd parameter" in text, text
+    assert seen["built"] and seen["git"] == 0
+
+    params.write_text(good + "title: Ny titel\n", encoding="utf-8")
     seen, text = _cli("batch", str(batch), "-o", str(out), "--executor", "serial")
     assert seen["code"] in (0, None), text
     assert "1 renderade" in text
