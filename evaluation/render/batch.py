@@ -423,6 +423,17 @@ def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
     return (area if isinstance(area, str) else None, kind if isinstance(kind, str) else None)
 
 
+def _data_fingerprint(folder: Path, checked: CheckedPages) -> dict[str, str]:
+    """``data_fingerprint(folder)``, with the hashes of files unchanged since taken from the memo.
+
+    The same files (resolved as the loaders resolve them) and the same SHA-256 values;
+    only a file whose stat identity is as remembered is not read again (CheckedPages).
+    """
+    from evaluation.load.fingerprint import contract_files
+
+    return {p.name: checked.sha256(p) for p in contract_files(Path(folder))}
+
+
 def _plan(
     evaluations,
     out: Path,
@@ -473,7 +484,7 @@ def _plan(
                 )
             claimed[target] = Path(params_file)
             if params.data not in fingerprints:
-                fingerprints[params.data] = data_fingerprint(params.data)
+                fingerprints[params.data] = _data_fingerprint(params.data, checked)
             fingerprint = {**fingerprints[params.data], **(hidden or {})}
             paths = report_paths(out, params.area, params.kind)
             manifest = (

@@ -102,17 +102,18 @@ def _identity(st: os.stat_result) -> list[int]:
 
 
 class CheckedPages:
-    """Hashes of report pages this machine already read, by the file's stat identity.
+    """Hashes of report pages (and data files) this machine already read, by stat identity.
 
-    A no-op batch hashed every page (megabytes each) to prove it unchanged; this memo
-    lets it compare one stat instead. It is sound because every write, rename or
-    truncation of a file sets its change time (st_ctime) to the kernel's clock, which no
-    user call can set back; together with the inode, size and mtime, an unchanged
-    identity means unchanged bytes. So a hash is only remembered when the page had not
-    changed for ``RACY_NS`` before it was read and did not change while it was read (as
-    git does for its index), and only on POSIX systems (Windows' st_ctime is the
-    creation time). Written by hand: no library keeps such a memo. The memo lives in
-    the private cache folder, never under reports/; losing it costs one re-hash.
+    A no-op batch hashed every page (megabytes each) and data file to prove them
+    unchanged; this memo lets it compare one stat instead. It is sound because every
+    write, rename or truncation of a file sets its change time (st_ctime) to the
+    kernel's clock, which no user call can set back; together with the inode, size and
+    mtime, an unchanged identity means unchanged bytes. So a hash is only remembered
+    when the file had not changed for ``RACY_NS`` before it was read and did not change
+    while it was read (as git does for its index), and only on POSIX systems (Windows'
+    st_ctime is the creation time). Written by hand: no library keeps such a memo. The
+    memo lives in the private cache folder, never under reports/; losing it costs one
+    re-hash.
     """
 
     def __init__(self, file: Path | None) -> None:
@@ -153,6 +154,19 @@ class CheckedPages:
         return (
             self.file is not None and isinstance(sha256, str) and entry == [*_identity(now), sha256]
         )
+
+    def sha256(self, path: Path) -> str:
+        """SHA-256 of a file (a data file): the remembered one while it is unchanged, else read."""
+        before = path.stat()
+        name = str(path.resolve())
+        self.seen.add(name)
+        entry = self.entries.get(name)
+        if self.file is not None and isinstance(entry, list) and entry[:-1] == _identity(before):
+            return entry[-1]
+        started = time.time_ns()
+        digest = sha256_file(path)
+        self.remember(path, before, digest, started)
+        return digest
 
     def remember(self, page: Path, before: os.stat_result, sha256: str, started: int) -> None:
         """Record that ``page`` (stat ``before`` its bytes were read at ``started``) hashes so."""

@@ -99,3 +99,31 @@ def test_a_page_hashed_while_old_is_remembered_for_the_next_run(tmp_path: Path) 
     again = _memo(tmp_path)
     assert again.same(paths.html, paths.html.stat(), sha256_file(paths.html))
     assert not again.same(paths.html, paths.html.stat(), "another hash")
+
+
+def test_data_hashes_from_the_memo_equal_the_fingerprint_and_follow_a_change(
+    tmp_path: Path, tiny_folder: Path
+) -> None:
+    import shutil
+
+    from evaluation.load.fingerprint import data_fingerprint
+    from evaluation.render.batch import _data_fingerprint
+
+    data = Path(shutil.copytree(tiny_folder, tmp_path / "data"))
+    memo = _memo(tmp_path)
+    assert _data_fingerprint(data, memo) == data_fingerprint(data)
+    for f in data.iterdir():  # as if hashed long after the copy was made
+        if f.is_file():
+            memo.remember(f, f.stat(), sha256_file(f), LATER)
+    memo.save()
+    again = _memo(tmp_path)
+    assert _data_fingerprint(data, again) == data_fingerprint(data)
+    referrals = next(p for p in data.iterdir() if p.name.startswith("referrals"))
+    st = referrals.stat()
+    time.sleep(0.05)
+    text = referrals.read_bytes()
+    referrals.write_bytes(text[:-2] + (b"9\n" if text[-2:] != b"9\n" else b"8\n"))  # same size
+    os.utime(referrals, ns=(st.st_atime_ns, st.st_mtime_ns))
+    changed = _data_fingerprint(data, _memo(tmp_path))
+    assert changed[referrals.name] != data_fingerprint(tiny_folder)[referrals.name]
+    assert changed == {p.name: sha256_file(p) for p in map(data.joinpath, changed)}
