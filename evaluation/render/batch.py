@@ -18,6 +18,7 @@ from evaluation.render.executors import get_executor
 from evaluation.render.lock import folder_lock
 from evaluation.render.manifest import (
     CheckedPages,
+    InputKey,
     clear_attempt,
     forget,
     input_key,
@@ -191,6 +192,8 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
             )
     from evaluation.render.index import write_index
 
+    if stopped is None:
+        _remember_written(out, cache, results)
     seconds = time.perf_counter() - started
     index = write_index(
         out / "index.html",
@@ -210,6 +213,28 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         f"{audit.rounds} omtag ({_sv_seconds(audit.seconds)} med omrenderingar)."
     )
     return BatchResult(batch.batch, index, results, seconds, summary)
+
+
+def _remember_written(out: Path, cache: Path, results: list[ReportResult]) -> None:
+    """Hash the pages this batch wrote, so the next run (a no-op) need not read them.
+
+    A page is remembered only once it is older than the racy margin (CheckedPages): on
+    a batch of many reports that is most of them; the rest are hashed by the next run.
+    """
+    checked = CheckedPages.for_folder(cache, out)
+    if checked.file is None:
+        return
+    checked.seen.update(checked.entries)  # keep what the plan remembered
+    for r in results:
+        if r.status == "ok" and r.html and r.area and r.kind:
+            paths = report_paths(out, r.area, r.kind)
+            manifest = read_manifest(paths)
+            if manifest is not None:
+                try:
+                    is_up_to_date(paths, InputKey.from_dict(manifest.get("inputs")), checked)
+                except (OSError, KeyError, TypeError, ValueError):
+                    continue
+    checked.save()
 
 
 def _runner_for(runner, tasks, prepare, engine):

@@ -30,6 +30,17 @@ class InputKey:
     package_version: str
     package_source: str
 
+    @classmethod
+    def from_dict(cls, inputs: dict) -> InputKey:
+        """The key a manifest's ``inputs`` record (``as_dict`` read back)."""
+        return cls(
+            inputs["params_sha256"],
+            inputs["notebook_sha256"],
+            dict(inputs["data"]),
+            inputs["package_version"],
+            inputs["package_source"],
+        )
+
     def as_dict(self) -> dict:
         """JSON-ready form."""
         return {

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from evaluation.load.cachedir import cache_dir_outside
 from evaluation.render import run_batch
 
 #: Runs the command line as ``python -m evaluation`` does, then reports what it loaded
@@ -41,9 +42,22 @@ def _cli(*args: str) -> tuple[dict, str]:
     return json.loads(out.stdout.strip().splitlines()[-1]), out.stdout + out.stderr
 
 
-def test_noop_batch_shows_no_bar_and_asks_git_nothing_but_a_change_does(project: Path) -> None:
+def test_noop_batch_shows_no_bar_and_asks_git_nothing_but_a_change_does(
+    project: Path, monkeypatch
+) -> None:
+    import evaluation.render.manifest as manifest
+
     batch, out = _batch(project), project / "reports"
-    assert run_batch(batch, out, executor="serial", progress=False).count("ok") == 1
+    with monkeypatch.context() as patch:
+        patch.setattr(manifest, "RACY_NS", 0)  # the page counts as old once written
+        first = run_batch(batch, out, executor="serial", progress=False)
+    assert first.count("ok") == 1
+    # the batch hashed the page it wrote, for the next run: remembered in the private cache
+    memo = manifest.CheckedPages.for_folder(cache_dir_outside(out), out / "term")
+    page = Path(first.results[0].html)
+    recorded = json.loads(page.with_name("outcome_followup.manifest.json").read_text())
+    assert memo.same(page, page.stat(), recorded["html_sha256"])
+    assert not memo.same(page, page.stat(), "another hash")
 
     seen, text = _cli("batch", str(batch), "-o", str(out), "--executor", "serial")
     assert seen["code"] in (0, None), text
