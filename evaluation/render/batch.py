@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from evaluation.exceptions import EvaluationError, ParameterError
@@ -139,7 +138,7 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         batch.evaluations, out, cache, force, engine, timeout, hidden
     )
     commit = _CommitOnce()  # the pages' footer: a git subprocess only when one is written
-    tasks = [dataclasses.replace(t, commit=commit()) for t in tasks]
+    tasks = [replace(t, commit=commit()) for t in tasks]
     stopped: BaseException | None = None
     # Nothing to wait for (a no-op): no bar, whose terminal set-up and import cost more
     # than the rest of the run; the command still prints what was re-used.
@@ -368,8 +367,6 @@ def _changed_during_batch(tasks, data_of, finished, *, last: bool) -> list[Rende
     name the old hashes in its footer. Its manifest is dropped (never re-used as up to
     date); it is rendered again with the new hashes, or marked failed on the last round.
     """
-    from dataclasses import replace
-
     from evaluation.exceptions import RenderError
 
     now: dict[str, dict[str, str]] = {}

@@ -21,8 +21,11 @@ from evaluation.render.paths import ReportPaths
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the memo is used on POSIX only")
 
 KEY = InputKey("p", "n", {"referrals.csv": "d"}, "0", "s")
-#: ``started`` for remember(): the page is treated as last changed long before its hash
-LATER = time.time_ns() + 10 * RACY_NS
+
+
+def _later() -> int:
+    """``started`` for remember(): the file counts as last changed long before its hash."""
+    return time.time_ns() + 10 * RACY_NS
 
 
 def _report(tmp_path: Path) -> ReportPaths:
@@ -39,7 +42,7 @@ def _memo(tmp_path: Path) -> CheckedPages:
 
 def _remembered(tmp_path: Path, paths: ReportPaths) -> None:
     memo = _memo(tmp_path)
-    memo.remember(paths.html, paths.html.stat(), sha256_file(paths.html), LATER)
+    memo.remember(paths.html, paths.html.stat(), sha256_file(paths.html), _later())
     memo.save()
 
 
@@ -93,7 +96,7 @@ def test_a_page_hashed_while_old_is_remembered_for_the_next_run(tmp_path: Path) 
     memo = _memo(tmp_path)
     memo.remember(paths.html, paths.html.stat(), sha256_file(paths.html), old)
     assert not memo.changed  # the page changed after "started": racy, not remembered
-    memo.remember(paths.html, paths.html.stat(), sha256_file(paths.html), LATER)
+    memo.remember(paths.html, paths.html.stat(), sha256_file(paths.html), _later())
     assert memo.changed
     memo.save()
     again = _memo(tmp_path)
@@ -114,7 +117,7 @@ def test_data_hashes_from_the_memo_equal_the_fingerprint_and_follow_a_change(
     assert _data_fingerprint(data, memo) == data_fingerprint(data)
     for f in data.iterdir():  # as if hashed long after the copy was made
         if f.is_file():
-            memo.remember(f, f.stat(), sha256_file(f), LATER)
+            memo.remember(f, f.stat(), sha256_file(f), _later())
     memo.save()
     again = _memo(tmp_path)
     assert _data_fingerprint(data, again) == data_fingerprint(data)
