@@ -8,9 +8,10 @@ file and the parameter.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -38,7 +39,9 @@ AREA_OUTCOMES = (
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: the validators are built on first use, not at import; a no-op batch
+    # whose parameters files were all validated before builds none of them
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class PrivacyParams(_Model):
@@ -102,7 +105,7 @@ class SurveyParams(_Model):
 class UserSurveyParams(BaseModel):
     """What a user_survey report needs beyond the common parameters (its kind's extension)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     survey: SurveyParams
 
@@ -271,6 +274,60 @@ def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
             "period_start ligger efter period_end", file=path, parameter="period_start"
         )
     return params.model_copy(update={"data": data, "source_file": path})
+
+
+class ParamsHead(NamedTuple):
+    """Where a report of a parameters file goes: its kind, area, data folder and file."""
+
+    kind: str
+    area: str
+    data: Path
+    source_file: Path
+
+
+def validated_head(
+    path: str | Path, validated_before: Callable[[str, str, str], bool]
+) -> ParamsHead | None:
+    """The head of a parameters file whose exact bytes this code validated before, else None.
+
+    ``validated_before(area, kind, sha256)`` tells whether the report of ``area`` and
+    ``kind`` records a file with these bytes' SHA-256 as rendered by this very package
+    (same version and source hash); its render began with :func:`load_params` on them.
+    Validation is a function of the bytes, this package's code and the report kind's
+    record, so those bytes pass again and a no-op batch need not build the models. Only
+    the data folder depends on where the file is now, and is looked up again. Anything
+    else - bytes not vouched for, a kind whose parameter checks come from outside the
+    package ($EVALUATION_KINDS), a missing data folder, YAML the fast parser refuses -
+    returns None, and the caller validates the file in full.
+    """
+    import hashlib
+
+    path = Path(path).resolve()
+    try:
+        data = path.read_bytes()
+        raw = yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    if not isinstance(raw, dict):
+        return None
+    kind, area, folder = raw.get("kind"), raw.get("area"), raw.get("data")
+    if not (isinstance(kind, str) and isinstance(area, str) and isinstance(folder, str)):
+        return None
+    try:
+        record = get_kind(kind)
+    except ParameterError:
+        return None
+    checks = record.params
+    if checks is not None and not (isinstance(checks, str) and checks.startswith("evaluation.")):
+        return None
+    if not validated_before(area, kind, hashlib.sha256(data).hexdigest()):
+        return None
+    folder_path = Path(folder)
+    if not folder_path.is_absolute():
+        folder_path = (path.parent / folder_path).resolve()
+    if not folder_path.is_dir():
+        return None
+    return ParamsHead(kind, area, folder_path, path)
 
 
 def load_batch(path: str | Path) -> BatchParams:

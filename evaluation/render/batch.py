@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from evaluation.exceptions import EvaluationError, ParameterError
 from evaluation.load.cachedir import cache_dir_outside
 from evaluation.load.fingerprint import data_fingerprint
 from evaluation.metadata.kinds import notebook_path
-from evaluation.params import load_batch, load_params
+from evaluation.params import load_batch, load_params, validated_head
 from evaluation.privacy.publication import data_fingerprint_only
 from evaluation.render.executors import get_executor
 from evaluation.render.lock import folder_lock
 from evaluation.render.manifest import (
+    CheckedPages,
+    InputKey,
     clear_attempt,
     forget,
     input_key,
@@ -61,6 +63,20 @@ class BatchResult:
 def _sv_seconds(seconds: float) -> str:
     """'19,4 s': seconds with a Swedish decimal comma, as the rest of the CLI prints them."""
     return f"{seconds:.1f} s".replace(".", ",")
+
+
+class _CommitOnce:
+    """The project's git commit, asked of git the first time a page is to be written."""
+
+    def __init__(self) -> None:
+        self._asked, self._commit = False, None
+
+    def __call__(self) -> str | None:
+        if not self._asked:
+            from evaluation.render.provenance import git_commit
+
+            self._commit, self._asked = git_commit(), True
+        return self._commit
 
 
 def run_batch(
@@ -112,17 +128,17 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     for folder in [out, *[p for p in out.iterdir() if p.is_dir()]]:
         remove_stale_temp_files(folder)
 
-    from evaluation.render.provenance import git_commit
-
-    commit = git_commit()
     # R0: figures hidden by earlier terms (sibling batch folders) stay hidden in this one
     from evaluation.privacy.publication import hidden_digest, seed_hidden
 
     history = _history(out)
     seed_hidden(out, history)
-    results, tasks, prepare, data_of = _plan(
-        batch.evaluations, out, cache, force, engine, timeout, commit, hidden_digest(out)
+    hidden = hidden_digest(out)
+    results, tasks, prepare, data_of, manifests = _plan(
+        batch.evaluations, out, cache, force, engine, timeout, hidden
     )
+    commit = _CommitOnce()  # the pages' footer: a git subprocess only when one is written
+    tasks = [replace(t, commit=commit()) for t in tasks]
     if tasks:  # the joint audit will read the re-used reports' ledgers: read them meanwhile
         from evaluation.privacy.publication import prefetch_ledgers
         from evaluation.render.single import publication_ledger_path
@@ -133,7 +149,9 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
             if r.html and r.status == "reused" and publication_ledger_path(Path(r.html)).is_file()
         )
     stopped: BaseException | None = None
-    with BatchProgress(len(results) + len(tasks), enabled=progress) as bar:
+    # Nothing to wait for (a no-op): no bar, whose terminal set-up and import cost more
+    # than the rest of the run; the command still prints what was re-used.
+    with BatchProgress(len(results) + len(tasks), enabled=progress and bool(tasks)) as bar:
         for result in results:
             bar.add(result)
         finished: dict[str, ReportResult] = {}
@@ -164,7 +182,8 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
             out, history, results, runner, prepare, (cache, engine, timeout, commit)
         )
         if audit.ok:
-            _restamp_hidden(out, results)
+            if hidden_digest(out) != hidden:  # the repair hid more: record it where unchanged
+                _restamp_hidden(out, results)
         else:
             _mark_withdrawn(out, results, audit.withdrawn)
             results.append(
@@ -181,9 +200,16 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
             )
     from evaluation.render.index import write_index
 
+    if stopped is None:
+        _remember_written(out, cache, results)
     seconds = time.perf_counter() - started
     index = write_index(
-        out / "index.html", batch.title or f"Rapporter: {batch.batch}", results, seconds
+        out / "index.html",
+        batch.title or f"Rapporter: {batch.batch}",
+        results,
+        seconds,
+        memo=CheckedPages.for_folder(cache, out).index_memo(),
+        manifests=manifests,
     )
     if stopped is not None:
         raise stopped
@@ -195,6 +221,28 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         f"{audit.rounds} omtag ({_sv_seconds(audit.seconds)} med omrenderingar)."
     )
     return BatchResult(batch.batch, index, results, seconds, summary)
+
+
+def _remember_written(out: Path, cache: Path, results: list[ReportResult]) -> None:
+    """Hash the pages this batch wrote, so the next run (a no-op) need not read them.
+
+    A page is remembered only once it is older than the racy margin (CheckedPages): on
+    a batch of many reports that is most of them; the rest are hashed by the next run.
+    """
+    checked = CheckedPages.for_folder(cache, out)
+    if checked.file is None:
+        return
+    checked.seen.update(checked.entries)  # keep what the plan remembered
+    for r in results:
+        if r.status == "ok" and r.html and r.area and r.kind:
+            paths = report_paths(out, r.area, r.kind)
+            manifest = read_manifest(paths)
+            if manifest is not None:
+                try:
+                    is_up_to_date(paths, InputKey.from_dict(manifest.get("inputs")), checked)
+                except (OSError, KeyError, TypeError, ValueError):
+                    continue
+    checked.save()
 
 
 def _runner_for(runner, tasks, prepare, engine):
@@ -284,7 +332,7 @@ def _audit_publication(out, history, results, runner, prepare, how):
     """
     from evaluation.privacy.publication import settle
 
-    cache, engine, timeout, commit = how
+    cache, engine, timeout, commit = how  # commit: a _CommitOnce
     cache_dir = str(Path(cache).resolve()) if cache is not None else None
     by_html = {str(Path(r.html).resolve()): r for r in results if r.html and r.status != "failed"}
 
@@ -299,7 +347,9 @@ def _audit_publication(out, history, results, runner, prepare, how):
                 continue
             fingerprint = {**data_fingerprint(load_params(r.params_file).data), **digest}
             tasks.append(
-                RenderTask(r.params_file, str(out), cache_dir, engine, timeout, fingerprint, commit)
+                RenderTask(
+                    r.params_file, str(out), cache_dir, engine, timeout, fingerprint, commit()
+                )
             )
 
         def done(result: ReportResult) -> None:
@@ -326,8 +376,6 @@ def _changed_during_batch(tasks, data_of, finished, *, last: bool) -> list[Rende
     name the old hashes in its footer. Its manifest is dropped (never re-used as up to
     date); it is rendered again with the new hashes, or marked failed on the last round.
     """
-    from dataclasses import replace
-
     from evaluation.exceptions import RenderError
 
     now: dict[str, dict[str, str]] = {}
@@ -406,6 +454,17 @@ def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
     return (area if isinstance(area, str) else None, kind if isinstance(kind, str) else None)
 
 
+def _data_fingerprint(folder: Path, checked: CheckedPages) -> dict[str, str]:
+    """``data_fingerprint(folder)``, with the hashes of files unchanged since taken from the memo.
+
+    The same files (resolved as the loaders resolve them) and the same SHA-256 values;
+    only a file whose stat identity is as remembered is not read again (CheckedPages).
+    """
+    from evaluation.load.fingerprint import contract_files
+
+    return {p.name: checked.sha256(p) for p in contract_files(Path(folder))}
+
+
 def _plan(
     evaluations,
     out: Path,
@@ -413,7 +472,6 @@ def _plan(
     force: bool,
     engine: str,
     timeout: float | None,
-    commit: str | None,
     hidden: dict[str, str] | None = None,
 ):
     """Split evaluations into finished rows (re-used or unloadable) and tasks to render."""
@@ -424,12 +482,32 @@ def _plan(
     claimed: dict[tuple[str, str], Path] = {}
     expected: dict[str, float] = {}
     data_of: dict[str, str] = {}
+    manifests: dict[str, dict] = {}  # html -> manifest of each re-used page (verified)
+    notebooks: dict[str, Path] = {}  # kind -> its notebook, looked up once per batch
+    checked = CheckedPages.for_folder(cache, out)
+
+    def vouched(area: str, kind: str, params_sha256: str) -> bool:
+        """True when this code rendered the report of ``area``/``kind`` from these bytes."""
+        from evaluation.render.provenance import package_source_hash, package_version
+
+        inputs = (read_manifest(report_paths(out, area, kind)) or {}).get("inputs")
+        return (
+            isinstance(inputs, dict)
+            and inputs.get("params_sha256") == params_sha256
+            and inputs.get("package_version") == package_version()
+            and inputs.get("package_source") == package_source_hash()
+        )
+
     for params_file in evaluations:
         area = kind = None
         try:
-            params = load_params(params_file)
+            params = (None if force else validated_head(params_file, vouched)) or load_params(
+                params_file
+            )
             area, kind = params.area, params.kind
-            notebook = notebook_path(params.kind)
+            if params.kind not in notebooks:
+                notebooks[params.kind] = notebook_path(params.kind)
+            notebook = notebooks[params.kind]
             target = (area_slug(params.area), params.kind)
             if target in claimed:
                 raise ParameterError(
@@ -437,14 +515,14 @@ def _plan(
                 )
             claimed[target] = Path(params_file)
             if params.data not in fingerprints:
-                fingerprints[params.data] = data_fingerprint(params.data)
+                fingerprints[params.data] = _data_fingerprint(params.data, checked)
             fingerprint = {**fingerprints[params.data], **(hidden or {})}
             paths = report_paths(out, params.area, params.kind)
             manifest = (
                 None
                 if force
                 else is_up_to_date(
-                    paths, input_key(Path(params.source_file), notebook, fingerprint)
+                    paths, input_key(Path(params.source_file), notebook, fingerprint), checked
                 )
             )
         except EvaluationError as exc:
@@ -454,6 +532,7 @@ def _plan(
             continue
         if manifest is not None:
             clear_attempt(paths)  # the report on disk is current: an old failure is moot
+            manifests[str(paths.html)] = manifest
             results.append(
                 ReportResult(
                     str(params_file),
@@ -473,7 +552,7 @@ def _plan(
                 engine,
                 timeout,
                 fingerprint,
-                commit,
+                None,  # the git commit, filled in once it is known that pages are written
                 area,
                 kind,
             )
@@ -484,8 +563,10 @@ def _plan(
         )
         if not _cache_current(cache, fingerprints[params.data]):
             prepare.setdefault(str(params.data), (str(params.data), str(cache.resolve()), engine))
+    checked.save()
     # Longest first (by the last render's time) so a slow report never starts last and
     # leaves the other workers idle; stable, so a first batch keeps the file's order.
     tasks.sort(key=lambda t: -expected[t.params_file])
     # One report parses its data in its own preflight: a prepare step would only wait.
-    return results, tasks, list(prepare.values()) if len(tasks) > 1 else [], data_of
+    prepare_steps = list(prepare.values()) if len(tasks) > 1 else []
+    return results, tasks, prepare_steps, data_of, manifests

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +29,17 @@ class InputKey:
     data: dict[str, str]
     package_version: str
     package_source: str
+
+    @classmethod
+    def from_dict(cls, inputs: dict) -> InputKey:
+        """The key a manifest's ``inputs`` record (``as_dict`` read back)."""
+        return cls(
+            inputs["params_sha256"],
+            inputs["notebook_sha256"],
+            dict(inputs["data"]),
+            inputs["package_version"],
+            inputs["package_source"],
+        )
 
     def as_dict(self) -> dict:
         """JSON-ready form."""
@@ -60,14 +74,136 @@ def read_manifest(paths: ReportPaths) -> dict | None:
     return data if isinstance(data, dict) and data.get("format") == FORMAT else None
 
 
-def is_up_to_date(paths: ReportPaths, key: InputKey) -> dict | None:
-    """The manifest when the report can be re-used as it is, else None."""
+def is_up_to_date(
+    paths: ReportPaths, key: InputKey, checked: CheckedPages | None = None
+) -> dict | None:
+    """The manifest when the report can be re-used as it is, else None.
+
+    The page must be the one the manifest describes: its bytes are hashed, unless
+    ``checked`` holds a hash of exactly this file, unchanged since (see CheckedPages).
+    """
     manifest = read_manifest(paths)
-    if manifest is None or manifest.get("inputs") != key.as_dict() or not paths.html.is_file():
+    if manifest is None or manifest.get("inputs") != key.as_dict():
         return None
-    if sha256_file(paths.html) != manifest.get("html_sha256"):
+    try:
+        before = paths.html.stat()
+    except OSError:
         return None
+    if not stat.S_ISREG(before.st_mode):
+        return None
+    expected = manifest.get("html_sha256")
+    if checked is not None and checked.same(paths.html, before, expected):
+        return manifest
+    started = time.time_ns()
+    if sha256_file(paths.html) != expected:
+        return None
+    if checked is not None:
+        checked.remember(paths.html, before, expected, started)
     return manifest
+
+
+#: How long before its bytes were hashed a page must last have changed for the hash to
+#: be remembered: a later change then gets a new change time (st_ctime), even from a
+#: clock that ticks coarsely. The margin is far above any file system's clock tick.
+RACY_NS = 2_000_000_000
+
+
+def _identity(st: os.stat_result) -> list[int]:
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+class CheckedPages:
+    """Hashes of report pages (and data files) this machine already read, by stat identity.
+
+    A no-op batch hashed every page (megabytes each) and data file to prove them
+    unchanged; this memo lets it compare one stat instead. It is sound because every
+    write, rename or truncation of a file sets its change time (st_ctime) to the
+    kernel's clock, which no user call can set back; together with the inode, size and
+    mtime, an unchanged identity means unchanged bytes. So a hash is only remembered
+    when the file had not changed for ``RACY_NS`` before it was read and did not change
+    while it was read (as git does for its index), and only on POSIX systems (Windows'
+    st_ctime is the creation time). Written by hand: no library keeps such a memo. The
+    memo lives in the private cache folder, never under reports/; losing it costs one
+    re-hash.
+    """
+
+    def __init__(self, file: Path | None) -> None:
+        self.file = file
+        self.entries: dict[str, list] = {}
+        self.seen: set[str] = set()
+        self.changed = False
+        if file is None or os.name != "posix":
+            self.file = None
+            return
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict) and data.get("format") == FORMAT:
+            pages = data.get("pages")
+            self.entries = pages if isinstance(pages, dict) else {}
+
+    @classmethod
+    def for_folder(cls, cache: Path | None, folder: Path) -> CheckedPages:
+        """The memo of one output folder, kept in the private cache ``cache``."""
+        if cache is None:
+            return cls(None)
+        import hashlib
+
+        name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:32]
+        return cls(Path(cache) / "checked-pages" / f"{name}.json")
+
+    def index_memo(self) -> Path | None:
+        """Where the batch index records what it shows (beside this memo), if anywhere."""
+        return None if self.file is None else self.file.with_suffix(".index.json")
+
+    def same(self, page: Path, now: os.stat_result, sha256: object) -> bool:
+        """True when ``page`` is the file whose bytes were hashed to ``sha256``, unchanged."""
+        name = str(page.resolve())
+        self.seen.add(name)
+        entry = self.entries.get(name)
+        return (
+            self.file is not None and isinstance(sha256, str) and entry == [*_identity(now), sha256]
+        )
+
+    def sha256(self, path: Path) -> str:
+        """SHA-256 of a file (a data file): the remembered one while it is unchanged, else read."""
+        before = path.stat()
+        name = str(path.resolve())
+        self.seen.add(name)
+        entry = self.entries.get(name)
+        if self.file is not None and isinstance(entry, list) and entry[:-1] == _identity(before):
+            return entry[-1]
+        started = time.time_ns()
+        digest = sha256_file(path)
+        self.remember(path, before, digest, started)
+        return digest
+
+    def remember(self, page: Path, before: os.stat_result, sha256: str, started: int) -> None:
+        """Record that ``page`` (stat ``before`` its bytes were read at ``started``) hashes so."""
+        if self.file is None or before.st_ctime_ns >= started - RACY_NS:
+            return
+        try:
+            after = page.stat()
+        except OSError:
+            return
+        if _identity(after) == _identity(before):
+            name = str(page.resolve())
+            self.entries[name] = [*_identity(before), sha256]
+            self.seen.add(name)
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the memo when it learnt something (best effort: it is only a shortcut)."""
+        if self.file is None or not self.changed:
+            return
+        pages = {k: v for k, v in self.entries.items() if k in self.seen}  # pages gone: out
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.file, json.dumps({"format": FORMAT, "pages": pages}) + "\n")
+        except OSError:
+            return
+        self.changed = False
 
 
 def write_manifest(paths: ReportPaths, key: InputKey, seconds: float) -> None:

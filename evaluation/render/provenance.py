@@ -7,7 +7,6 @@ import hashlib
 import os
 import subprocess
 from datetime import date
-from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -39,6 +38,8 @@ def package_version() -> str:
     version = getattr(evaluation, "__version__", None)
     if version:
         return str(version)
+    from importlib import metadata  # not at import: a no-op batch never needs it
+
     try:
         return metadata.version("evaluation")
     except metadata.PackageNotFoundError:
@@ -53,14 +54,18 @@ def package_source_hash() -> str:
     and hashing every file per evaluation was half of a no-op batch's time.
     """
     root = Path(__file__).resolve().parents[1]
+    found = []  # (relative posix name, full path); plain strings: this runs in every no-op
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]  # not listed at all: half the files
+        rel = os.path.relpath(folder, root).replace(os.sep, "/")
+        for name in files:
+            if name.endswith((".py", ".yaml", ".j2", ".css", ".html")):
+                found.append((name if rel == "." else f"{rel}/{name}", os.path.join(folder, name)))
     h = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        if (
-            path.suffix in (".py", ".yaml", ".j2", ".css", ".html")
-            and "__pycache__" not in path.parts
-        ):
-            h.update(path.relative_to(root).as_posix().encode())
-            h.update(sha256_file(path).encode())
+    for name, full in sorted(found, key=lambda f: f[0].split("/")):  # the order of Path parts
+        with open(full, "rb") as fh:
+            h.update(name.encode())
+            h.update(hashlib.sha256(fh.read()).hexdigest().encode())
     return h.hexdigest()
 
 
@@ -93,6 +98,7 @@ def git_commit(root: Path = PROJECT_ROOT) -> str | None:
 def tool_versions() -> tuple[tuple[str, str], ...]:
     """(name, version) of the tools that shape a report."""
     import platform
+    from importlib import metadata
 
     found = []
     for name in TOOLS:
