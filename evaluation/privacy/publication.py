@@ -170,9 +170,10 @@ def data_fingerprint_only(fingerprint: dict[str, str] | None) -> dict[str, str]:
 
 
 #: Ledgers this process has read: path -> (file signature, Ledger). Ledgers are written
-#: by atomic rename, so a rewritten file has a new inode; an unchanged one is not parsed
-#: again (the joint audit and its repair rounds read every ledger of the batch).
-_READ: dict[str, tuple[tuple[int, int, int], Ledger]] = {}
+#: by atomic rename (a rewritten file has a new inode, and any write moves its ctime), so
+#: an unchanged one is not parsed again (the joint audit and its repair rounds read every
+#: ledger of the batch).
+_READ: dict[str, tuple[tuple[int, int, int, int], Ledger]] = {}
 _PREFETCH: list = []
 
 
@@ -180,7 +181,7 @@ def read_ledger(path: str | Path) -> Ledger:
     """The ledger at ``path``, parsed once per process while the file stays the same."""
     path = Path(path)
     st = path.stat()
-    sig = (st.st_ino, st.st_size, st.st_mtime_ns)
+    sig = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)  # any write moves ctime
     known = _READ.get(str(path))
     if known is not None and known[0] == sig:
         return known[1]

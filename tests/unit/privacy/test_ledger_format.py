@@ -90,3 +90,20 @@ def test_prefetched_ledgers_are_the_ones_the_audit_reads(tmp_path):
     publication.prefetch_ledgers([*paths, tmp_path / "missing.ledger.json"])
     publication._await_prefetch()
     assert all(publication._READ[str(p)][1] is publication.read_ledger(p) for p in paths)
+
+
+def test_a_ledger_written_over_in_place_is_read_again(tmp_path):
+    import os
+
+    from evaluation.privacy import publication
+
+    path = _ledger().save(tmp_path / "a.ledger.json")
+    first = publication.read_ledger(path)
+    st = path.stat()
+    changed = _ledger()
+    changed.entries[0].value = 13.0  # the same length of text: same size on disk
+    changed.save(path)  # written over in place: the same inode
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # and the old mtime put back
+    assert path.stat().st_size == st.st_size and path.stat().st_ino == st.st_ino
+    again = publication.read_ledger(path)
+    assert again is not first and again.entries[0].value == 13.0
