@@ -312,11 +312,19 @@ MEASURES_FILE = "audit-measures.json"
 
 
 def _read_measures(path: Path) -> tuple[set[str], dict[str, str]]:
-    """Digests of measures that passed, and digests by their inputs' identity."""
+    """Digests of measures that passed, and digests by their inputs' identity.
+
+    Both hold only for the audit code that wrote them: after an upgrade of the audit (a
+    stricter check, say) every measure is judged again, even where no ledger changed.
+    """
     import json
+
+    from evaluation.privacy.publication_audit import audit_code_hash
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("code") != audit_code_hash():
+            return set(), {}
         found, memo = data.get("passed", []), data.get("digests", {})
     except (OSError, ValueError, AttributeError):
         return set(), {}
@@ -333,10 +341,13 @@ def _write_measures(path: Path, digests: set[str], memo: dict[str, str]) -> None
     """
     import json
 
+    from evaluation.privacy.publication_audit import audit_code_hash
+
     path.parent.mkdir(parents=True, exist_ok=True)
     keep = sorted(digests)[:5000]
     remembered = dict(sorted(memo.items())[:5000])
-    path.write_text(json.dumps({"passed": keep, "digests": remembered}), encoding="utf-8")
+    text = json.dumps({"code": audit_code_hash(), "passed": keep, "digests": remembered})
+    path.write_text(text, encoding="utf-8")
 
 
 def _stamp(batch_dir: Path, history) -> str:

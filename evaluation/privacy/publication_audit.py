@@ -17,6 +17,7 @@ terms; the solver is SciPy's.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections import defaultdict
@@ -708,11 +709,12 @@ PAGES_FILE = "page-check.json"
 """In ``<batch>/ledgers/``: pages that passed the page check, by the hashes of what was read."""
 
 
-def _audit_code_hash() -> str:
-    """SHA-256 of the code that decides a page check: the audit's own modules.
+@functools.cache  # the code does not change while a batch runs
+def audit_code_hash() -> str:
+    """SHA-256 of the code that decides the joint audit: the audit's own modules.
 
     The audit imports only these (``tests/unit/privacy/test_audit_independence.py``), so a
-    remembered page check is stale exactly when one of them changes.
+    remembered page check or measure verdict is stale exactly when one of them changes.
     """
     import hashlib
 
@@ -746,7 +748,7 @@ def _read_pages(batch_dir: Path, loaded: dict[Path, Ledger], *, memo: bool):
         known = json.loads(store.read_text(encoding="utf-8")).get("pages", {})
     except (OSError, ValueError, AttributeError):
         known = {}
-    code = _audit_code_hash()
+    code = audit_code_hash()
     reading, keep = PageReading(), {}
     for page in sorted(batch_dir.glob("*/*.html")):
         ledger_path = page.with_name(page.stem + LEDGER_SUFFIX)

@@ -153,3 +153,14 @@ def test_ledgers_built_in_memory_are_always_digested(monkeypatch):
     monkeypatch.setattr(pa, "_measure_digest", lambda *a: computed.append(1) or digest(*a))
     audit = pa.audit_ledgers(_report(3, 0.35), passed=set(), memo={"x": "y"})
     assert computed and audit.memo == {}
+
+
+def test_remembered_verdicts_hold_only_for_the_audit_code_that_reached_them(tmp_path, monkeypatch):
+    """After an upgrade of the audit every measure is judged again, ledgers unchanged or not."""
+    from evaluation.privacy import publication
+
+    memo = tmp_path / "ledgers" / publication.MEASURES_FILE
+    publication._write_measures(memo, {"d1", "d2"}, {"k1": "d1"})
+    assert publication._read_measures(memo) == ({"d1", "d2"}, {"k1": "d1"})
+    monkeypatch.setattr(pa, "audit_code_hash", lambda: "a stricter audit")
+    assert publication._read_measures(memo) == (set(), {})
