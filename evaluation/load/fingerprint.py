@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,8 +126,8 @@ def _hash_once(path: Path) -> str:
 
 
 def _stat_key(path: Path) -> tuple:
-    st = path.stat()
-    return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    st = path.stat()  # ctime too: a file written over in place with its mtime put back
+    return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def read_once(path: Path) -> tuple[bytes, str]:
@@ -151,9 +152,15 @@ def read_once(path: Path) -> tuple[bytes, str]:
     return data, digest
 
 
-def data_fingerprint(folder: str | Path) -> dict[str, str]:
-    """Map each contract file's name to the SHA-256 of its content."""
-    return {p.name: _hash_once(p) for p in contract_files(Path(folder))}
+def data_fingerprint(
+    folder: str | Path, sha256: Callable[[Path], str] | None = None
+) -> dict[str, str]:
+    """Map each contract file's name to the SHA-256 of its content.
+
+    ``sha256``: how a file is hashed, e.g. from a memo that outlives this process (a
+    batch's no-op); by default once per process and file version.
+    """
+    return {p.name: (sha256 or _hash_once)(p) for p in contract_files(Path(folder))}
 
 
 def read_metadata(folder: str | Path) -> DataMetadata:

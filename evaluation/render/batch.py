@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -65,18 +66,16 @@ def _sv_seconds(seconds: float) -> str:
     return f"{seconds:.1f} s".replace(".", ",")
 
 
-class _CommitOnce:
+def _git_commit_once():
     """The project's git commit, asked of git the first time a page is to be written."""
 
-    def __init__(self) -> None:
-        self._asked, self._commit = False, None
+    @functools.cache
+    def commit() -> str | None:
+        from evaluation.render.provenance import git_commit
 
-    def __call__(self) -> str | None:
-        if not self._asked:
-            from evaluation.render.provenance import git_commit
+        return git_commit()
 
-            self._commit, self._asked = git_commit(), True
-        return self._commit
+    return commit
 
 
 def run_batch(
@@ -137,7 +136,7 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     results, tasks, prepare, data_of, manifests = _plan(
         batch.evaluations, out, cache, force, engine, timeout, hidden
     )
-    commit = _CommitOnce()  # the pages' footer: a git subprocess only when one is written
+    commit = _git_commit_once()  # the footer: a git subprocess only when a page is written
     tasks = [replace(t, commit=commit()) for t in tasks]
     if tasks:  # the joint audit will read the re-used reports' ledgers: read them meanwhile
         from evaluation.privacy.publication import prefetch_ledgers
@@ -332,7 +331,7 @@ def _audit_publication(out, history, results, runner, prepare, how):
     """
     from evaluation.privacy.publication import settle
 
-    cache, engine, timeout, commit = how  # commit: a _CommitOnce
+    cache, engine, timeout, commit = how  # commit: called when a page is to be written
     cache_dir = str(Path(cache).resolve()) if cache is not None else None
     by_html = {str(Path(r.html).resolve()): r for r in results if r.html and r.status != "failed"}
 
@@ -454,17 +453,6 @@ def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
     return (area if isinstance(area, str) else None, kind if isinstance(kind, str) else None)
 
 
-def _data_fingerprint(folder: Path, checked: CheckedPages) -> dict[str, str]:
-    """``data_fingerprint(folder)``, with the hashes of files unchanged since taken from the memo.
-
-    The same files (resolved as the loaders resolve them) and the same SHA-256 values;
-    only a file whose stat identity is as remembered is not read again (CheckedPages).
-    """
-    from evaluation.load.fingerprint import contract_files
-
-    return {p.name: checked.sha256(p) for p in contract_files(Path(folder))}
-
-
 def _plan(
     evaluations,
     out: Path,
@@ -515,7 +503,7 @@ def _plan(
                 )
             claimed[target] = Path(params_file)
             if params.data not in fingerprints:
-                fingerprints[params.data] = _data_fingerprint(params.data, checked)
+                fingerprints[params.data] = data_fingerprint(params.data, checked.sha256)
             fingerprint = {**fingerprints[params.data], **(hidden or {})}
             paths = report_paths(out, params.area, params.kind)
             manifest = (

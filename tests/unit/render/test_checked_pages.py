@@ -110,23 +110,24 @@ def test_data_hashes_from_the_memo_equal_the_fingerprint_and_follow_a_change(
     import shutil
 
     from evaluation.load.fingerprint import data_fingerprint
-    from evaluation.render.batch import _data_fingerprint
 
     data = Path(shutil.copytree(tiny_folder, tmp_path / "data"))
     memo = _memo(tmp_path)
-    assert _data_fingerprint(data, memo) == data_fingerprint(data)
+    assert data_fingerprint(data, memo.sha256) == data_fingerprint(data)
     for f in data.iterdir():  # as if hashed long after the copy was made
         if f.is_file():
             memo.remember(f, f.stat(), sha256_file(f), _later())
     memo.save()
     again = _memo(tmp_path)
-    assert _data_fingerprint(data, again) == data_fingerprint(data)
+    assert data_fingerprint(data, again.sha256) == data_fingerprint(data)
     referrals = next(p for p in data.iterdir() if p.name.startswith("referrals"))
     st = referrals.stat()
     time.sleep(0.05)
     text = referrals.read_bytes()
     referrals.write_bytes(text[:-2] + (b"9\n" if text[-2:] != b"9\n" else b"8\n"))  # same size
     os.utime(referrals, ns=(st.st_atime_ns, st.st_mtime_ns))
-    changed = _data_fingerprint(data, _memo(tmp_path))
+    changed = data_fingerprint(data, _memo(tmp_path).sha256)
     assert changed[referrals.name] != data_fingerprint(tiny_folder)[referrals.name]
     assert changed == {p.name: sha256_file(p) for p in map(data.joinpath, changed)}
+    # the in-process memo (file hashed earlier in this test) follows the change as well
+    assert data_fingerprint(data) == changed
