@@ -252,6 +252,12 @@ def _explain(exc: ValidationError, model: type[BaseModel], path: Path) -> Parame
     return ParameterError(f"{msg} (fick {err.get('input')!r})", file=path, parameter=loc)
 
 
+def _data_folder(params_file: Path, data: str | Path) -> Path:
+    """The data folder a parameters file names: relative paths count from the file."""
+    data = Path(data)
+    return data if data.is_absolute() else (params_file.parent / data).resolve()
+
+
 def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
     """Read and validate one evaluation's YAML; ``data`` is resolved against the file."""
     path = Path(path).resolve()
@@ -260,7 +266,7 @@ def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
         params = EvaluationParams.model_validate(raw)
     except ValidationError as exc:
         raise _explain(exc, EvaluationParams, path) from None
-    data = params.data if params.data.is_absolute() else (path.parent / params.data).resolve()
+    data = _data_folder(path, params.data)
     if not data.is_dir():
         raise ParameterError(f"datamappen {data} finns inte", file=path, parameter="data")
     extension = get_kind(params.kind).params_model()
@@ -322,9 +328,7 @@ def validated_head(
         return None
     if not validated_before(area, kind, hashlib.sha256(data).hexdigest()):
         return None
-    folder_path = Path(folder)
-    if not folder_path.is_absolute():
-        folder_path = (path.parent / folder_path).resolve()
+    folder_path = _data_folder(path, folder)
     if not folder_path.is_dir():
         return None
     return ParamsHead(kind, area, folder_path, path)
