@@ -133,7 +133,7 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     history = _history(out)
     seed_hidden(out, history)
     hidden = hidden_digest(out)
-    results, tasks, prepare, data_of, manifests = _plan(
+    results, tasks, prepare, data_of = _plan(
         batch.evaluations, out, cache, force, engine, timeout, hidden
     )
     commit = _git_commit_once()  # the footer: a git subprocess only when a page is written
@@ -207,8 +207,6 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         batch.title or f"Rapporter: {batch.batch}",
         results,
         seconds,
-        memo=CheckedPages.for_folder(cache, out).index_memo(),
-        manifests=manifests,
     )
     if stopped is not None:
         raise stopped
@@ -470,7 +468,6 @@ def _plan(
     claimed: dict[tuple[str, str], Path] = {}
     expected: dict[str, float] = {}
     data_of: dict[str, str] = {}
-    manifests: dict[str, dict] = {}  # html -> manifest of each re-used page (verified)
     notebooks: dict[str, Path] = {}  # kind -> its notebook, looked up once per batch
     checked = CheckedPages.for_folder(cache, out)
 
@@ -520,7 +517,6 @@ def _plan(
             continue
         if manifest is not None:
             clear_attempt(paths)  # the report on disk is current: an old failure is moot
-            manifests[str(paths.html)] = manifest
             results.append(
                 ReportResult(
                     str(params_file),
@@ -557,4 +553,4 @@ def _plan(
     tasks.sort(key=lambda t: -expected[t.params_file])
     # One report parses its data in its own preflight: a prepare step would only wait.
     prepare_steps = list(prepare.values()) if len(tasks) > 1 else []
-    return results, tasks, prepare_steps, data_of, manifests
+    return results, tasks, prepare_steps, data_of

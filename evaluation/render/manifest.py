@@ -153,10 +153,6 @@ class CheckedPages:
         name = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:32]
         return cls(Path(cache) / "checked-pages" / f"{name}.json")
 
-    def index_memo(self) -> Path | None:
-        """Where the batch index records what it shows (beside this memo), if anywhere."""
-        return None if self.file is None else self.file.with_suffix(".index.json")
-
     def same(self, page: Path, now: os.stat_result, sha256: object) -> bool:
         """True when ``page`` is the file whose bytes were hashed to ``sha256``, unchanged."""
         name = str(page.resolve())
