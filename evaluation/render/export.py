@@ -7,11 +7,9 @@ provenance footer (see ``provenance.py``).
 
 from __future__ import annotations
 
-import base64
 import copy
 import html
 import re
-import secrets
 import threading
 from pathlib import Path
 
@@ -30,11 +28,6 @@ _HEADING = re.compile(r"<h([23])(\s[^>]*)?>(.*?)</h\1>", re.S)
 _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="[^"]*">(?:&#182;|¶)</a>')
 _TAG = re.compile(r"<[^>]+>")
 _LAB_ONLY = re.compile(r'<div class="ev-lab-only">.*?</div>\s*', re.S)
-# The base64 run of a data URI inside an HTML output (what follows ";base64,").
-_URI_PAYLOAD = re.compile(
-    r"(data:[a-zA-Z0-9.+/-]+(?:;[a-zA-Z0-9=.+-]+)*;base64,)([A-Za-z0-9+/]+={0,2})"
-)
-_MIN_PAYLOAD = 256  # shorter payloads cost nbconvert nothing: left in place
 _local = threading.local()
 
 
@@ -102,73 +95,6 @@ def _image_metadata(meta: dict) -> dict:
     return meta
 
 
-class _Payloads:
-    """Image payloads swapped for short tokens while nbconvert parses and re-serialises the page.
-
-    nbconvert's ``HTMLExporter`` parses the whole templated page with BeautifulSoup
-    (alt text, ``tabindex``) and prints it again; on a report page almost all of
-    that text is base64 image data. The tokens are letters and digits with a
-    per-export random nonce, so the parser treats them exactly as it treats the
-    base64 they stand for (no character of either is ever escaped) and no real
-    text can collide with them; :meth:`restore` puts the payloads back.
-    """
-
-    def __init__(self) -> None:
-        self.nonce = secrets.token_hex(8)
-        self._pattern = re.compile(f"evimg{self.nonce}n[0-9]{{6}}x")
-        self._direct: dict[str, str] = {}  # token as it appears in the page -> payload
-        self._svg: dict[str, str] = {}  # base64 of an SVG token -> base64 of the SVG
-
-    def _token(self, kind: str, count: int) -> str:
-        return f"{kind}{self.nonce}n{count:06d}x"  # one length: no token contains another
-
-    def direct(self, payload: str) -> str:
-        """A token for ``payload`` (base64 text the template writes as it is)."""
-        token = self._token("evimg", len(self._direct))
-        self._direct[token] = payload
-        return token
-
-    def svg(self, svg: str) -> str:
-        """A token for an SVG document; the template writes it base64-encoded."""
-        token = self._token("evsvg", len(self._svg))
-        self._svg[_b64(token)] = _b64(svg)
-        return token
-
-    def swap(self, nb: nbformat.NotebookNode) -> None:
-        """Replace the image payloads of ``nb``'s outputs by tokens (in place)."""
-        for cell in nb.cells:
-            for output in cell.get("outputs", []) if cell.cell_type == "code" else ():
-                data = output.get("data")
-                if not data:
-                    continue
-                for mime in ("image/png", "image/jpeg"):  # the template drops newlines
-                    if isinstance(data.get(mime), str) and len(data[mime]) >= _MIN_PAYLOAD:
-                        data[mime] = self.direct(data[mime].replace("\n", ""))
-                svg = data.get("image/svg+xml")
-                if isinstance(svg, str) and len(svg) >= _MIN_PAYLOAD:
-                    data["image/svg+xml"] = self.svg(svg)
-                if isinstance(data.get("text/html"), str) and ";base64," in data["text/html"]:
-                    data["text/html"] = _URI_PAYLOAD.sub(self._swap_uri, data["text/html"])
-
-    def _swap_uri(self, match: re.Match[str]) -> str:
-        if len(match.group(2)) < _MIN_PAYLOAD:
-            return match.group(0)
-        return match.group(1) + self.direct(match.group(2))
-
-    def restore(self, text: str) -> str:
-        """``text`` with every token replaced by its payload."""
-        for token, payload in self._svg.items():
-            text = text.replace(token, payload)
-        if self._direct:
-            text = self._pattern.sub(lambda m: self._direct[m.group(0)], text)
-        return text
-
-
-def _b64(text: str) -> str:
-    """Base64 of ``text`` as nbconvert's ``text_base64`` filter writes it."""
-    return base64.b64encode(text.encode()).decode()
-
-
 def _heading_id(text: str, used: set[str]) -> str:
     from evaluation.render.paths import area_slug
 
@@ -180,20 +106,14 @@ def _heading_id(text: str, used: set[str]) -> str:
     return candidate
 
 
-def add_table_of_contents(page: str, restore=None) -> str:
-    """Give every h2/h3 a stable id and put a linked table of contents at the marker.
-
-    ``restore``: maps a heading's text with image tokens to its text with the
-    payloads (``_Payloads.restore``), so ids and entries are as without tokens.
-    """
+def add_table_of_contents(page: str) -> str:
+    """Give every h2/h3 a stable id and put a linked table of contents at the marker."""
     used: set[str] = set()
     entries: list[tuple[int, str, str]] = []
 
     def rename(match: re.Match[str]) -> str:
         level, inner = int(match.group(1)), _ANCHOR_LINK.sub("", match.group(3))
         label = html.unescape(_TAG.sub("", inner)).strip()
-        if restore is not None:
-            label = restore(label)
         if not label:
             return match.group(0)
         ident = _heading_id(label, used)
@@ -243,19 +163,12 @@ def _toc_html(entries: list[tuple[int, str, str]]) -> str:
 
 def export_html(nb: nbformat.NotebookNode, context: dict) -> str:
     """Render the executed notebook and the report ``context`` to an HTML page."""
-    nb = prepare_outputs(nb)
-    payloads = _Payloads()
-    payloads.swap(nb)  # nbconvert parses a page of ~100 kB instead of ~1.3 MB
-    page, _ = _exporter().from_notebook_node(nb, resources=_resources(context))
-    return payloads.restore(add_table_of_contents(page, restore=payloads.restore))
-
-
-def _resources(context: dict) -> dict:
-    """The nbconvert resources for the report ``context`` (CSS and banner text defaulted)."""
     context = dict(context)
     context.setdefault("css", (TEMPLATES / "report.css").read_text(encoding="utf-8"))
     context.setdefault("synthetic_text", SYNTHETIC_TEXT)
-    return {"evaluation": context, "metadata": {"name": context.get("title", "")}}
+    resources = {"evaluation": context, "metadata": {"name": context.get("title", "")}}
+    page, _ = _exporter().from_notebook_node(prepare_outputs(nb), resources=resources)
+    return add_table_of_contents(page)
 
 
 def write_pdf(html_file: str | Path, pdf_file: str | Path | None = None) -> Path:
