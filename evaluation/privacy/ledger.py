@@ -251,7 +251,7 @@ class Ledger:
         """Inverse of :meth:`as_dict`."""
         version = data.get("format", 1)
         if version not in (1, LEDGER_FORMAT):
-            raise ValueError(f"unknown ledger format {version!r} (this version reads 1 and 2)")
+            raise ValueError(f"okänt format {version!r} (den här versionen läser 1 och 2)")
         ledger = cls(str(data.get("report", "")), int(data.get("min_count", 5)))
         for m, ds in data.get("domains", {}).items():
             for d, v in ds.items():
@@ -291,11 +291,28 @@ class Ledger:
 
     @classmethod
     def load(cls, path: str | Path) -> Ledger:
-        """Read a saved ledger."""
+        """Read a saved ledger; DataError naming the file when it cannot be read."""
         import hashlib
 
-        raw = Path(path).read_bytes()
-        ledger = cls.from_dict(json.loads(raw.decode("utf-8")))
+        from evaluation.exceptions import DataError
+
+        try:
+            raw = Path(path).read_bytes()
+            ledger = cls.from_dict(json.loads(raw.decode("utf-8")))
+        except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            if isinstance(exc, OSError):
+                reason = "filen saknas eller kan inte öppnas"
+            elif isinstance(exc, json.JSONDecodeError):
+                reason = f"trasig JSON på rad {exc.lineno}"
+            elif isinstance(exc, ValueError) and str(exc).startswith("okänt format"):
+                reason = str(exc)
+            else:
+                reason = "innehållet har inte en liggares form"
+            raise DataError(
+                f"rapportens publiceringsliggare kan inte läsas ({reason}); den skrivs när "
+                "rapporten renderas: rendera om den (evaluation batch … --force)",
+                file=path,
+            ) from None
         ledger.source = hashlib.sha256(raw).hexdigest()
         return ledger
 

@@ -205,7 +205,7 @@ def prefetch_ledgers(paths: Iterable[str | Path]) -> None:
         for p in todo:
             try:
                 read_ledger(p)
-            except (OSError, ValueError):  # missing or damaged: settle reads it and says so
+            except Exception:  # noqa: BLE001 - missing or damaged: settle reads it and says so
                 continue
 
     thread = threading.Thread(target=run, name="ledger-prefetch", daemon=True)

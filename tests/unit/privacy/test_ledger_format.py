@@ -62,7 +62,7 @@ def test_format_1_ledgers_of_earlier_terms_still_read():
 
 
 def test_an_unknown_format_is_refused():
-    with pytest.raises(ValueError, match="format 3"):
+    with pytest.raises(ValueError, match="okänt format 3"):
         Ledger.from_dict({"format": 3, "entries": []})
 
 
@@ -107,3 +107,22 @@ def test_a_ledger_written_over_in_place_is_read_again(tmp_path):
     assert path.stat().st_size == st.st_size and path.stat().st_ino == st.st_ino
     again = publication.read_ledger(path)
     assert again is not first and again.entries[0].value == 13.0
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("garbage{", "trasig JSON på rad 1"),
+        ('{"format": 3, "entries": []}', "okänt format 3"),
+        ('{"format": 2, "texts": [], "values": [], "entries": [[0]]}', "inte en liggares form"),
+    ],
+)
+def test_a_damaged_ledger_is_a_data_error_naming_its_file(tmp_path, text, reason):
+    from evaluation.exceptions import DataError
+
+    path = tmp_path / "omr" / "rapport.ledger.json"
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError, match=reason) as err:
+        Ledger.load(path)
+    assert err.value.file == str(path) and "--force" in str(err.value)
