@@ -28,6 +28,7 @@ ALLOWED = (
     AUDIT
     | {"evaluation", "evaluation.privacy", "evaluation.privacy.ledger"}
     | {"evaluation.privacy.symbols"}
+    | {"evaluation.exceptions"}  # error classes only: a damaged ledger is named as data
 )
 SUPPRESSION = {
     f"evaluation.privacy.{m}"
