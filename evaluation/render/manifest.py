@@ -91,6 +91,8 @@ def is_up_to_date(
         return None
     if not stat.S_ISREG(before.st_mode):
         return None
+    if not _ledger_as_written(paths, manifest.get("ledger_sha256"), checked):
+        return None  # a page whose ledger is gone or changed would escape the joint audit
     expected = manifest.get("html_sha256")
     if checked is not None and checked.same(paths.html, before, expected):
         return manifest
@@ -100,6 +102,17 @@ def is_up_to_date(
     if checked is not None:
         checked.remember(paths.html, before, expected, started)
     return manifest
+
+
+def _ledger_as_written(paths: ReportPaths, expected: object, checked: CheckedPages | None):
+    """True when the report's ledger is the one written with its page (or it wrote none)."""
+    if expected is None:  # a kind that publishes no ledger
+        return not paths.ledger.exists()
+    try:
+        found = checked.sha256(paths.ledger) if checked is not None else sha256_file(paths.ledger)
+    except OSError:
+        return False
+    return found == expected
 
 
 #: How long before its bytes were hashed a page must last have changed for the hash to
@@ -209,6 +222,7 @@ def write_manifest(paths: ReportPaths, key: InputKey, seconds: float) -> None:
         "kind": paths.kind,
         "html": paths.html.name,
         "html_sha256": sha256_file(paths.html),
+        "ledger_sha256": sha256_file(paths.ledger) if paths.ledger.is_file() else None,
         "render_seconds": round(seconds, 2),
         "rendered_at": _now(),
         "inputs": key.as_dict(),

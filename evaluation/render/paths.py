@@ -50,7 +50,7 @@ def area_slug(area: str) -> str:
 
 @dataclass(frozen=True)
 class ReportPaths:
-    """The files belonging to one report: HTML, manifest and kept failed notebook."""
+    """The files belonging to one report: HTML, ledger, manifest and kept failed notebook."""
 
     folder: Path
     kind: str
@@ -64,6 +64,11 @@ class ReportPaths:
     def manifest(self) -> Path:
         """Hashes of the inputs the report was rendered from."""
         return self.folder / f"{self.kind}.manifest.json"
+
+    @property
+    def ledger(self) -> Path:
+        """What the report publishes, for the joint audit (R0): written with the page."""
+        return self.folder / f"{self.kind}.ledger.json"
 
     @property
     def attempt(self) -> Path:

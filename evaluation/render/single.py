@@ -18,7 +18,7 @@ from evaluation.render.manifest import (
     write_attempt,
     write_manifest,
 )
-from evaluation.render.paths import atomic_write_text, report_paths
+from evaluation.render.paths import ReportPaths, atomic_write_text, report_paths
 
 WARM_ENGINE = "evaluation-warm"
 _UNSET = object()
@@ -147,6 +147,8 @@ def render_report(
             import json
 
             atomic_write_text(ledger_path, json.dumps(ledger, ensure_ascii=False))
+        else:  # an earlier render's ledger does not describe this page
+            ledger_path.unlink(missing_ok=True)
         result.seconds = time.perf_counter() - started
         write_manifest(paths, key, result.seconds)
     except BaseException as exc:
@@ -255,4 +257,4 @@ def _clean_kept_notebook(path: Path) -> None:
 
 def publication_ledger_path(html: Path) -> Path:
     """Where a report's publication ledger is kept: ``<kind>.ledger.json`` beside the page."""
-    return html.with_name(html.stem + ".ledger.json")
+    return ReportPaths(html.parent, html.stem).ledger

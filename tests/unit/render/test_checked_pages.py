@@ -131,3 +131,19 @@ def test_data_hashes_from_the_memo_equal_the_fingerprint_and_follow_a_change(
     assert changed == {p.name: sha256_file(p) for p in map(data.joinpath, changed)}
     # the in-process memo (file hashed earlier in this test) follows the change as well
     assert data_fingerprint(data) == changed
+
+
+@pytest.mark.parametrize("memo", [False, True])
+def test_a_page_whose_ledger_is_gone_or_changed_is_not_reused(tmp_path: Path, memo) -> None:
+    # the joint audit reads the ledgers: a page re-used without its own would escape it
+    paths = _report(tmp_path)
+    checked = _memo(tmp_path) if memo else None
+    assert is_up_to_date(paths, KEY, checked) is not None  # no ledger written, none there
+    paths.ledger.write_text('{"format": 2}', encoding="utf-8")
+    assert is_up_to_date(paths, KEY, checked) is None  # a ledger the page was not written with
+    write_manifest(paths, KEY, 1.0)  # page and ledger written together
+    assert is_up_to_date(paths, KEY, checked) is not None
+    paths.ledger.write_text('{"format": 2} ', encoding="utf-8")
+    assert is_up_to_date(paths, KEY, checked) is None
+    paths.ledger.unlink()
+    assert is_up_to_date(paths, KEY, checked) is None
