@@ -82,7 +82,8 @@ def clip_months(months: tuple[str, ...], window: tuple[str, ...] | None) -> tupl
     """Months inside the report's window; all of them when the period lies outside it."""
     if not window:
         return months
-    inside = tuple(m for m in months if m in set(window))
+    allowed = set(window)
+    inside = tuple(m for m in months if m in allowed)
     return inside or months
 
 

@@ -162,18 +162,28 @@ def read_pages(
                 reading.failures.append(_failure(name, "", None, "no_ledger"))
             continue
         ledger = (loaded or {}).get(ledger_path) or Ledger.load(ledger_path)
-        acc = _Account(ledger)
-        matches: dict = defaultdict(set)
-        failed: set[tuple[str, str]] = set()  # a table and its CSV download fail once
-        for f in read_page(text):
-            reading.figures += 1
-            output = f.caption if f.caption in acc.by_output else None
-            if f.where in ("alt", "text"):
-                output = None  # a chart's title need not be its output's label
-            if not _accounted(f, acc, output, matches) and (f.caption, f.text) not in failed:
-                failed.add((f.caption, f.text))
-                reading.failures.append(_failure(name, f.caption, f, "unaccounted"))
-        reading.bounds += _bounds(acc, matches)
+        one = read_page_against(name, text, ledger)
+        reading.failures += one.failures
+        reading.bounds += one.bounds
+        reading.figures += one.figures
+    return reading
+
+
+def read_page_against(name: str, text: str, ledger: Ledger) -> PageReading:
+    """Hold one page's text (``name`` in the batch's reports folder) against its ledger."""
+    reading = PageReading()
+    acc = _Account(ledger)
+    matches: dict = defaultdict(set)
+    failed: set[tuple[str, str]] = set()  # a table and its CSV download fail once
+    for f in read_page(text):
+        reading.figures += 1
+        output = f.caption if f.caption in acc.by_output else None
+        if f.where in ("alt", "text"):
+            output = None  # a chart's title need not be its output's label
+        if not _accounted(f, acc, output, matches) and (f.caption, f.text) not in failed:
+            failed.add((f.caption, f.text))
+            reading.failures.append(_failure(name, f.caption, f, "unaccounted"))
+    reading.bounds += _bounds(acc, matches)
     return reading
 
 

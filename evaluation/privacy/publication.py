@@ -174,7 +174,7 @@ def data_fingerprint_only(fingerprint: dict[str, str] | None) -> dict[str, str]:
 #: an unchanged one is not parsed again (the joint audit and its repair rounds read every
 #: ledger of the batch).
 _READ: dict[str, tuple[tuple[int, int, int, int], Ledger]] = {}
-_PREFETCH: list = []
+_PREFETCH: list[AuditAhead] = []
 
 
 def read_ledger(path: str | Path) -> Ledger:
@@ -190,27 +190,51 @@ def read_ledger(path: str | Path) -> Ledger:
     return ledger
 
 
-def prefetch_ledgers(paths: Iterable[str | Path]) -> None:
-    """Read ledgers in a background thread while reports render (the batch process waits).
+class AuditAhead:
+    """The joint audit's reading, done in a background thread while reports render.
 
-    For the reports a batch re-uses: their ledgers will not change, and the joint
-    audit after the render then finds them parsed. A one-report update spends most
-    of its time waiting for one kernel; this is where the audit's reading goes.
+    The batch process mostly waits for kernels, and the audit after the render used to
+    read every ledger and page in turn, on one core. Here the ledgers of re-used
+    reports are read first, then each report's ledger and page as soon as the report is
+    written (``page_written``): the audit finds the ledgers parsed (``read_ledger``)
+    and the pages that passed checked (``check_page_ahead``, keyed by their bytes).
     """
-    import threading
 
-    todo = [Path(p) for p in paths]
+    def __init__(self, ledgers: Iterable[str | Path] = ()) -> None:
+        import queue
+        import threading
 
-    def run() -> None:
-        for p in todo:
+        self._todo: queue.SimpleQueue = queue.SimpleQueue()
+        for p in ledgers:
+            self._todo.put((None, Path(p)))
+        self._thread = threading.Thread(target=self._run, name="audit-ahead", daemon=True)
+        self._thread.start()
+        _PREFETCH.append(self)
+
+    def page_written(self, page: str | Path) -> None:
+        """Read and check a page (and its ledger) the batch has just written."""
+        from evaluation.privacy.ledger import LEDGER_SUFFIX
+
+        page = Path(page)
+        self._todo.put((page, page.with_name(page.stem + LEDGER_SUFFIX)))
+
+    def join(self) -> None:
+        """Wait until everything handed over so far has been read."""
+        self._todo.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        from evaluation.privacy.publication_audit import check_page_ahead, preload
+
+        preload()
+        while (item := self._todo.get()) is not None:
+            page, ledger_path = item
             try:
-                read_ledger(p)
-            except Exception:  # noqa: BLE001 - missing or damaged: settle reads it and says so
+                ledger = read_ledger(ledger_path)
+                if page is not None:
+                    check_page_ahead(page, ledger)
+            except Exception:  # noqa: BLE001 - missing or damaged: the audit reads it and says so
                 continue
-
-    thread = threading.Thread(target=run, name="ledger-prefetch", daemon=True)
-    thread.start()
-    _PREFETCH.append(thread)
 
 
 def _await_prefetch() -> None:

@@ -149,7 +149,8 @@ class Recorder:
         for k in keys:
             dim, values = self.key_dim(k, row[k])
             if dim == PERIOD and seen_period:
-                values = tuple(v for v in dims[PERIOD] if v in set(values)) or values
+                narrowed = set(values)
+                values = tuple(v for v in dims[PERIOD] if v in narrowed) or values
             seen_period |= dim == PERIOD
             dims[dim] = values
         return dims

@@ -138,11 +138,12 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     )
     commit = _git_commit_once()  # the footer: a git subprocess only when a page is written
     tasks = [replace(t, commit=commit()) for t in tasks]
-    if tasks:  # the joint audit will read the re-used reports' ledgers: read them meanwhile
-        from evaluation.privacy.publication import prefetch_ledgers
+    ahead = None
+    if tasks:  # the joint audit's reading (ledgers, pages) is done while reports render
+        from evaluation.privacy.publication import AuditAhead
         from evaluation.render.single import publication_ledger_path
 
-        prefetch_ledgers(
+        ahead = AuditAhead(
             publication_ledger_path(Path(r.html))
             for r in results
             if r.html and r.status == "reused" and publication_ledger_path(Path(r.html)).is_file()
@@ -158,6 +159,8 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         def done(result: ReportResult) -> None:
             finished[result.params_file] = result
             bar.add(result)
+            if ahead is not None and result.status == "ok" and result.html:
+                ahead.page_written(result.html)
 
         todo = list(tasks)
         runner = _runner_for(runner, tasks, prepare, engine)

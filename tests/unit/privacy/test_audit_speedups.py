@@ -164,3 +164,66 @@ def test_remembered_verdicts_hold_only_for_the_audit_code_that_reached_them(tmp_
     assert publication._read_measures(memo) == ({"d1", "d2"}, {"k1": "d1"})
     monkeypatch.setattr(pa, "audit_code_hash", lambda: "a stricter audit")
     assert publication._read_measures(memo) == (set(), {})
+
+
+def test_a_page_checked_ahead_is_used_only_for_the_bytes_it_read(tmp_path, monkeypatch):
+    """The batch checks each page as it is written; the audit takes that check only while
+    the page and its ledger are the bytes that were checked, and never a failure."""
+    from evaluation.privacy import page_check
+    from evaluation.privacy.page_check import PageReading
+
+    batch = tmp_path / "b"
+    (batch / "x").mkdir(parents=True)
+    page, ledger_path = batch / "x" / "k.html", batch / "x" / "k.ledger.json"
+    page.write_text("<p>one</p>", encoding="utf-8")
+    Ledger().save(ledger_path)
+    ahead_reads, audit_reads = [], []
+
+    def fake_against(name, text, ledger):
+        ahead_reads.append(text)
+        return PageReading(failures=["bad"] if "bad" in text else [], figures=7)
+
+    def fake_read(batch_dir, loaded=None, pages=None):
+        audit_reads.extend(pages)
+        text = pages[0].read_text(encoding="utf-8")
+        return PageReading(failures=["bad"] if "bad" in text else [], figures=1)
+
+    monkeypatch.setattr(page_check, "read_page_against", fake_against)
+    monkeypatch.setattr(page_check, "read_pages", fake_read)
+    monkeypatch.setattr(pa, "_AHEAD", {})
+    pa.check_page_ahead(page, Ledger.load(ledger_path))
+    assert pa._read_pages(batch, {}, memo=True).figures == 7  # the check made ahead
+    assert audit_reads == [] and pa._AHEAD == {}
+
+    (batch / "ledgers" / pa.PAGES_FILE).unlink()
+    pa.check_page_ahead(page, Ledger.load(ledger_path))
+    page.write_text("<p>two</p>", encoding="utf-8")  # re-written after the check
+    assert pa._read_pages(batch, {}, memo=True).figures == 1
+    assert audit_reads == [page] and pa._AHEAD == {}  # the stale check is dropped
+
+    page.write_text("<p>bad</p>", encoding="utf-8")
+    pa.check_page_ahead(page, Ledger.load(ledger_path))
+    assert pa._AHEAD == {} and ahead_reads[-1] == "<p>bad</p>"  # a failure is not kept
+    assert pa._read_pages(batch, {}, memo=True).failures == ["bad"]
+    assert audit_reads == [page, page]
+
+
+def test_the_batch_hands_each_written_page_to_the_check_ahead(tmp_path, monkeypatch):
+    """AuditAhead reads re-used ledgers, then checks each written page with its ledger."""
+    from evaluation.privacy import publication
+
+    folder = tmp_path / "a"
+    folder.mkdir()
+    reused = Ledger().save(folder / "old.ledger.json")
+    page = folder / "new.html"
+    page.write_text("<p>x</p>", encoding="utf-8")
+    Ledger().save(folder / "new.ledger.json")
+    checked = []
+    monkeypatch.setattr(pa, "check_page_ahead", lambda p, ledger: checked.append((p, ledger)))
+    ahead = publication.AuditAhead([reused])
+    ahead.page_written(page)
+    ahead.page_written(folder / "missing.html")  # no ledger: left to the audit
+    publication._await_prefetch()
+    assert str(reused) in publication._READ
+    assert [p for p, _ in checked] == [page]
+    assert checked[0][1] is publication.read_ledger(folder / "new.ledger.json")

@@ -87,7 +87,7 @@ def test_prefetched_ledgers_are_the_ones_the_audit_reads(tmp_path):
     from evaluation.privacy import publication
 
     paths = [_ledger().save(tmp_path / f"{n}.ledger.json") for n in "abc"]
-    publication.prefetch_ledgers([*paths, tmp_path / "missing.ledger.json"])
+    publication.AuditAhead([*paths, tmp_path / "missing.ledger.json"])
     publication._await_prefetch()
     assert all(publication._READ[str(p)][1] is publication.read_ledger(p) for p in paths)
 
