@@ -220,12 +220,6 @@ class LocalExecutor:
         return None
 
 
-def _import_exporter() -> None:
-    import nbconvert.exporters.html  # noqa: F401
-
-    import evaluation.render.export  # noqa: F401
-
-
 class SerialExecutor:
     """Every task in this process, one after the other, in its warm kernel (tests, debugging)."""
 
@@ -238,15 +232,9 @@ class SerialExecutor:
     def run(self, prepare: Sequence[Prepare], tasks: Sequence[RenderTask], on_done: OnDone) -> None:
         """Prepare the data folders, then render every task in order."""
         if any(t.engine == "evaluation-warm" for t in tasks):
-            import threading
-
             from evaluation.render.kernel import warm_kernel
 
-            # nbconvert imports while this thread waits for the kernel to start
-            loading = threading.Thread(target=_import_exporter, name="import-nbconvert")
-            loading.start()
             warm_kernel()  # it imports while the first report's data is checked here
-            loading.join()
             from evaluation.render.export import _exporter
 
             _exporter()  # nbconvert's templates load here meanwhile, not after the notebook
