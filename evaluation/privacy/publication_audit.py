@@ -800,8 +800,13 @@ def _read_pages(batch_dir: Path, loaded: dict[Path, Ledger], *, memo: bool):
     reading, keep = PageReading(), {}
     for page in sorted(batch_dir.glob("*/*.html")):
         ledger_path = page.with_name(page.stem + LEDGER_SUFFIX)
+        # the key names the ledger the check reads: the loaded one's bytes when given
+        ledger = loaded.get(ledger_path)
         try:
-            key = _page_key(page.read_bytes(), hashlib.sha256(ledger_path.read_bytes()).hexdigest())
+            ledger_sha256 = (ledger.source if ledger is not None else None) or hashlib.sha256(
+                ledger_path.read_bytes()
+            ).hexdigest()
+            key = _page_key(page.read_bytes(), ledger_sha256)
         except OSError:  # no ledger (or unreadable): the page check says what is wrong
             one = read_pages(batch_dir, loaded, pages=[page])
         else:

@@ -194,6 +194,14 @@ def test_a_page_checked_ahead_is_used_only_for_the_bytes_it_read(tmp_path, monke
     pa.check_page_ahead(page, Ledger.load(ledger_path))
     assert pa._read_pages(batch, {}, memo=True).figures == 7  # the check made ahead
     assert audit_reads == [] and pa._AHEAD == {}
+    # given the ledgers it audits, the key names those (their bytes as read), not the file
+    (batch / "ledgers" / pa.PAGES_FILE).unlink()
+    loaded = Ledger.load(ledger_path)
+    pa.check_page_ahead(page, loaded)
+    Ledger(report="rewritten").save(ledger_path)
+    assert pa._read_pages(batch, {ledger_path: loaded}, memo=True).figures == 7
+    assert audit_reads == []
+    Ledger().save(ledger_path)
 
     (batch / "ledgers" / pa.PAGES_FILE).unlink()
     pa.check_page_ahead(page, Ledger.load(ledger_path))
