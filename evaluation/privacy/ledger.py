@@ -31,6 +31,12 @@ LEDGER_MIME = "application/vnd.evaluation.ledger+json"
 
 LEDGER_SUFFIX = ".ledger.json"
 LEDGER_FORMAT = 2
+
+
+class LedgerFormatError(ValueError):
+    """A ledger written in a format this version does not read (a newer package wrote it)."""
+
+
 """Format written by :meth:`Ledger.as_dict`; :meth:`Ledger.from_dict` reads 1 and 2."""
 HIDDEN_FILE = "hidden.json"
 """In ``<batch>/ledgers/``: keys of figures the batch keeps hidden in every report."""
@@ -252,7 +258,7 @@ class Ledger:
         """Inverse of :meth:`as_dict`."""
         version = data.get("format", 1)
         if version not in (1, LEDGER_FORMAT):
-            raise ValueError(f"okänt format {version!r} (den här versionen läser 1 och 2)")
+            raise LedgerFormatError(f"okänt format {version!r} (den här versionen läser 1 och 2)")
         ledger = cls(str(data.get("report", "")), int(data.get("min_count", 5)))
         for m, ds in data.get("domains", {}).items():
             for d, v in ds.items():
@@ -305,7 +311,7 @@ class Ledger:
                 reason = "filen saknas eller kan inte öppnas"
             elif isinstance(exc, json.JSONDecodeError):
                 reason = f"trasig JSON på rad {exc.lineno}"
-            elif isinstance(exc, ValueError) and str(exc).startswith("okänt format"):
+            elif isinstance(exc, LedgerFormatError):
                 reason = str(exc)
             else:
                 reason = "innehållet har inte en liggares form"
