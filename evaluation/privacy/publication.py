@@ -226,7 +226,10 @@ class AuditAhead:
     def _run(self) -> None:
         from evaluation.privacy.publication_audit import check_page_ahead, preload
 
-        preload()
+        try:
+            preload()
+        except ImportError:  # the audit imports them itself, and says what is missing
+            pass
         while (item := self._todo.get()) is not None:
             page, ledger_path = item
             try:
