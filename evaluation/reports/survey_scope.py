@@ -39,7 +39,8 @@ class SurveyScope:
         return [q for q in self.questions if not q.free_text]
 
 
-def _tables(report: Report):
+def survey_tables(report: Report):
+    """The survey's three tables (questions, invitations, responses); None where absent."""
     d = report.data
     return (d.table("survey_questions"), d.table("survey_invitations"), d.table("survey_responses"))
 
@@ -49,7 +50,7 @@ def scope(report: Report) -> SurveyScope:
     """Resolve survey, unit and area from the parameters (checked once per report)."""
     sp = report.params.survey
     file = report.params.source_file
-    questions, invitations, responses = _tables(report)
+    questions, invitations, responses = survey_tables(report)
     surveys = sorted(set(questions["survey"].dropna().astype(str)))
     if sp.survey not in surveys:
         raise ParameterError(

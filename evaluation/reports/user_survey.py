@@ -38,7 +38,7 @@ from evaluation.present.format import (
 from evaluation.present.output import Heading, Note, Outputs, Table
 from evaluation.present.tables import withheld_note
 from evaluation.reports.context import Report, per_report
-from evaluation.reports.survey_scope import SurveyScope, _tables, scope  # noqa: F401 - re-exported
+from evaluation.reports.survey_scope import SurveyScope, scope, survey_tables
 
 CHANGE_ALPHA = 0.05
 CHANGE_TEST = "score-test för två oberoende andelar"
@@ -50,7 +50,7 @@ NOT_SHOWN = "redovisas inte eftersom underlaget är för litet"
 
 def _missing(report: Report) -> Note | None:
     names = ("survey_questions", "survey_invitations", "survey_responses")
-    absent = [n for n, t in zip(names, _tables(report), strict=True) if t is None]
+    absent = [n for n, t in zip(names, survey_tables(report), strict=True) if t is None]
     if absent:
         return Note(
             "Avsnittet visas inte eftersom datamappen saknar "
