@@ -20,6 +20,13 @@ def private_cache(tmp_path_factory) -> Path:
     return Path(os.environ["EVALUATION_CACHE_DIR"])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_kept_kernels() -> None:
+    """Tests stop their kernels: none is kept for a next command (tests/.../test_kept_kernel.py
+    turns keeping on where it is the subject)."""
+    os.environ["EVALUATION_KEEP_KERNEL"] = "0"
+
+
 @pytest.fixture(scope="session")
 def tiny_folder(tmp_path_factory) -> Path:
     """A small synthetic data folder with small counts (built once per session)."""

@@ -1,20 +1,28 @@
-"""A Jupyter kernel kept warm and reused across notebooks within one process or thread.
+"""A Jupyter kernel kept warm and reused across notebooks, and for a while across commands.
 
 Starting a kernel and importing pandas, matplotlib and the package costs seconds;
 a worker pays it once and resets the kernel between reports
-(see ``kernel_setup.reset``).
+(see ``kernel_setup.reset``). When a command ends, one of its kernels is kept, reset
+and idle, for ``$EVALUATION_KEEP_KERNEL`` seconds (default 600; 0 keeps none): the
+next command on the same code, environment and data cache adopts it instead of
+starting one, so a one-report update skips the start-up and the imports.
 """
 
 from __future__ import annotations
 
 import ast
 import atexit
+import hashlib
 import json
+import math
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -28,6 +36,186 @@ _lock = threading.Lock()
 #: Called with the new kernel's process id whenever this process starts a kernel
 #: (a batch worker tells its parent, which stops the kernel if the worker dies).
 on_kernel_start = None
+
+KEEP_ENV = "EVALUATION_KEEP_KERNEL"
+#: Seconds one idle kernel outlives a command when ``$EVALUATION_KEEP_KERNEL`` is unset.
+KEEP_SECONDS = 600.0
+#: A kept kernel this close to its exit is left to exit rather than adopted.
+ADOPT_MARGIN = 5.0
+#: Environment variables that shape what a kernel computes: a kept one must share them.
+_ENV_SHAPING = (
+    "EVALUATION_",
+    "PYTHON",
+    "MPL",
+    "JUPYTER",
+    "IPYTHON",
+    "LANG",
+    "LC_",
+    "TZ",
+    "SOURCE_DATE_EPOCH",
+    "OMP_",
+    "OPENBLAS_",
+    "MKL_",
+    "PATH",
+    "VIRTUAL_ENV",
+    "HOME",
+)
+
+
+def keep_seconds() -> float:
+    """Seconds to keep one warm kernel after this process ends (``$EVALUATION_KEEP_KERNEL``)."""
+    raw = os.environ.get(KEEP_ENV, "").strip()
+    if not raw:
+        return KEEP_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0):
+        from evaluation.exceptions import ParameterError
+
+        raise ParameterError(
+            f"ska vara ett antal sekunder (0: ingen kärna sparas), fick {raw!r}",
+            parameter=KEEP_ENV,
+        )
+    return value
+
+
+def kept_record_path() -> Path:
+    """Where a kept kernel's record lives: the private data cache (its key opens the kernel)."""
+    from evaluation.load.cachedir import default_cache_dir
+
+    return default_cache_dir() / "kept-kernel.json"
+
+
+def kept_kernel_waiting() -> bool:
+    """Whether a kept kernel is on record (and keeping is on): the next kernel is likely adopted."""
+    try:
+        return keep_seconds() > 0 and kept_record_path().is_file()
+    except Exception:  # noqa: BLE001 - a bad setting is reported when a kernel starts
+        return False
+
+
+def _fingerprint(kernel_name: str) -> str:
+    """What a kernel's results depend on besides its inputs: code, installation, environment.
+
+    Taken before a kernel starts, so a change after it imported its code makes the
+    next command's fingerprint differ and that kernel is never adopted.
+    """
+    import sysconfig
+
+    from evaluation.render.provenance import package_source_hash
+
+    purelib = sysconfig.get_paths()["purelib"]
+    try:
+        installed = os.stat(purelib).st_mtime_ns  # changes when a distribution is (un)installed
+    except OSError:
+        installed = 0
+    env = sorted(
+        (k, v) for k, v in os.environ.items() if k.startswith(_ENV_SHAPING) and k != KEEP_ENV
+    )
+    parts = [package_source_hash(), sys.executable, sys.prefix, purelib, installed, kernel_name]
+    return hashlib.sha256(json.dumps([*parts, env]).encode()).hexdigest()
+
+
+def _is_kernel_process(pid: int) -> bool:
+    """Whether ``pid`` runs an IPython kernel (so a recycled pid is never signalled)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            return b"ipykernel" in fh.read()
+    except OSError:
+        return not os.path.isdir("/proc")  # no /proc (macOS): the record is all there is
+
+
+class _AdoptedProcess:
+    """What jupyter_client needs of ``subprocess.Popen`` for a kernel another process started."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        from evaluation.render.kernel_setup import process_alive
+
+        if self.returncode is None and not process_alive(self.pid):
+            self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.05)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def _claim_kept() -> dict | None:
+    """Take the kept kernel's record, if any: renamed first, so one command alone gets it."""
+    path = kept_record_path()
+    claim = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}")
+    try:
+        os.rename(path, claim)
+    except OSError:
+        return None
+    try:
+        record = json.loads(claim.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    finally:
+        claim.unlink(missing_ok=True)
+    return record if isinstance(record, dict) else None
+
+
+def _put_record(path: Path, record: dict) -> bool:
+    """Write a kept kernel's record (mode 0600) unless a live kernel is on record already."""
+    from evaluation.render.kernel_setup import process_alive
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kept-kernel-")  # mode 0600
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(record, fh)
+    try:
+        os.link(tmp, path)  # fails when a record exists: of two keepers, one wins
+        os.unlink(tmp)
+        return True
+    except FileExistsError:
+        try:
+            current = json.loads(path.read_text(encoding="utf-8"))
+            live = process_alive(current.get("pid")) and float(current["until"]) > time.time()
+        except (OSError, ValueError, AttributeError, TypeError, KeyError):
+            live = False
+        if live:
+            os.unlink(tmp)
+            return False
+    except OSError:  # no hard links here: replace, last keeper wins
+        pass
+    os.replace(tmp, path)
+    return True
+
+
+def _stop_kept(record: dict) -> None:
+    """Stop a kept kernel that is not adopted (another code or environment, or expiring)."""
+    pid = record.get("pid")
+    if isinstance(pid, int) and pid > 1 and _is_kernel_process(pid):
+        try:
+            os.killpg(pid, signal.SIGKILL)  # it leads its own session
+        except OSError:
+            pass
+    sockets = record.get("sockets")
+    if isinstance(sockets, str) and Path(sockets).name.startswith("evaluation-kernel-"):
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def _imports_of(source: str) -> set[str]:
@@ -88,11 +276,17 @@ class WarmKernel:
         modules: tuple[str, ...] | None = None,
     ) -> None:
         self.kernel_name = kernel_name
+        self.fingerprint = _fingerprint(kernel_name)
+        self.adopted = False  # True: kept by an earlier command (``adopt``)
+        # The kernel outlives its starter only when kept (``keep``): until then it watches
+        # this process from its first line, in place of ipykernel's parent poller.
+        watch = f"__import__({_SETUP!r}, fromlist=['_']).watch_owner({os.getpid()})"
         self._client = NotebookClient(
             nbformat.v4.new_notebook(),
             kernel_name=kernel_name,
             startup_timeout=startup_timeout,
             shutdown_kernel="immediate",
+            extra_arguments=[f"--IPKernelApp.exec_lines={watch}"],
         )
         self._client.km = self._client.create_kernel_manager()
         self._sockets = tempfile.mkdtemp(prefix="evaluation-kernel-")
@@ -103,7 +297,10 @@ class WarmKernel:
             if os.environ.get("EVALUATION_KERNEL_LOG")
             else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         )
-        self._client.start_new_kernel(cwd=str(cwd) if cwd else None, **quiet)
+        env = {k: v for k, v in os.environ.items() if k != "JPY_PARENT_PID"}
+        self._client.start_new_kernel(
+            cwd=str(cwd) if cwd else None, independent=True, env=env, **quiet
+        )
         self._client.start_new_kernel_client()
         if on_kernel_start is not None and self.pid is not None:
             on_kernel_start(self.pid)
@@ -117,6 +314,111 @@ class WarmKernel:
             store_history=False,
             allow_stdin=False,
         )
+
+    @classmethod
+    def adopt(cls, kernel_name: str = "python3", timeout: int = 10) -> WarmKernel | None:
+        """The kernel an earlier command kept (``keep``), now watching this process; or None.
+
+        Adopted only when it runs the same code in the same installation and environment
+        (``_fingerprint``) and is not about to exit; otherwise it is stopped.
+        """
+        from evaluation.render.kernel_setup import process_alive
+
+        record = _claim_kept()
+        if record is None:
+            return None
+        pid = record.get("pid")
+        usable = (
+            isinstance(pid, int)
+            and record.get("kernel_name") == kernel_name
+            and record.get("fingerprint") == _fingerprint(kernel_name)
+            and float(record.get("until", 0)) - time.time() > ADOPT_MARGIN
+            and isinstance(record.get("connection"), dict)
+            and isinstance(record.get("sockets"), str)
+            and process_alive(pid)
+            and _is_kernel_process(pid)
+        )
+        if not usable:
+            _stop_kept(record)
+            return None
+        from jupyter_client.provisioning import LocalProvisioner
+
+        self = cls.__new__(cls)
+        self.kernel_name = kernel_name
+        self.adopted = True
+        self.fingerprint = record["fingerprint"]
+        self.reports = int(record.get("reports", 0))
+        self._warming = None
+        self._sockets = record["sockets"]
+        self._client = NotebookClient(
+            nbformat.v4.new_notebook(),
+            kernel_name=kernel_name,
+            startup_timeout=timeout,
+            shutdown_kernel="immediate",
+        )
+        km = self._client.km = self._client.create_kernel_manager()
+        km.load_connection_info(record["connection"])
+        provisioner = LocalProvisioner(kernel_id=km.kernel_id or "", kernel_spec=None, parent=km)
+        provisioner.process = _AdoptedProcess(pid)
+        provisioner.pid = provisioner.pgid = pid
+        km.provisioner = provisioner
+        try:
+            self._client.start_new_kernel_client()
+            reply = self.run(f"__import__({_SETUP!r}, fromlist=['_']).watch_owner({os.getpid()})")
+            adopted = reply.get("status") == "ok"
+        except Exception:  # noqa: BLE001 - any failure: start a kernel instead
+            adopted = False
+        if not adopted:
+            self.shutdown()
+            _stop_kept(record)
+            return None
+        if on_kernel_start is not None:
+            on_kernel_start(pid)
+        return self
+
+    def keep(self, seconds: float) -> bool:
+        """Leave this kernel running, reset and idle, for the next command; False if not kept.
+
+        One kernel is kept at a time: while a live one is on record, this one is not.
+        """
+        path = kept_record_path()
+        pid = self.pid
+        if pid is None or os.environ.get("EVALUATION_KERNEL_LOG"):  # its log is this terminal
+            return False
+        info = {
+            k: v.decode() if isinstance(v, bytes) else v
+            for k, v in self.km.get_connection_info(session=False).items()
+        }
+        record = {
+            "pid": pid,
+            "kernel_name": self.kernel_name,
+            "fingerprint": self.fingerprint,
+            "until": time.time() + float(seconds),
+            "reports": self.reports,
+            "connection": info,
+            "sockets": self._sockets,
+        }
+        setup = f"__import__({_SETUP!r}, fromlist=['_'])"
+        try:
+            reply = self.run(
+                f"{setup}.keep({float(seconds)!r}, ({self._sockets!r}, {str(path)!r}))",
+                timeout=60,
+            )
+            if reply.get("status") != "ok":
+                return False
+            # Not waited for; sent before the record exists, so an adopter's requests
+            # queue behind it.
+            self.kc.execute(f"{setup}.forget()", silent=True, store_history=False)
+        except Exception:  # noqa: BLE001 - not kept: the caller stops it
+            return False
+        if not _put_record(path, record):  # another kernel is kept: the caller stops this one
+            return False
+        try:  # let go without stopping it: close the channels, forget the process
+            self.kc.stop_channels()
+        except Exception:  # noqa: BLE001
+            pass
+        self.km.provisioner = None
+        return True
 
     @property
     def pid(self) -> int | None:
@@ -182,7 +484,9 @@ def warm_kernel(kernel_name: str = "python3", cwd: str | Path | None = None) -> 
         discard_warm_kernel()
         kernel = None
     if kernel is None:
-        kernel = WarmKernel(kernel_name, cwd=cwd)
+        kernel = WarmKernel.adopt(kernel_name) if keep_seconds() > 0 else None
+        if kernel is None:
+            kernel = WarmKernel(kernel_name, cwd=cwd)
         _local.kernel = kernel
         with _lock:
             _all.append(kernel)
@@ -208,9 +512,17 @@ def kernel_pids() -> list[int]:
 
 @atexit.register
 def shutdown_all() -> None:
-    """Stop every warm kernel this process started."""
+    """Stop every warm kernel this process runs, keeping one for the next command."""
     with _lock:
         kernels = list(_all)
         _all.clear()
+    try:
+        seconds = keep_seconds()
+    except Exception:  # noqa: BLE001 - a bad value was reported when the kernel started
+        seconds = 0.0
+    kept = False
     for kernel in kernels:
+        if not kept and seconds > 0 and kernel.is_alive() and kernel.keep(seconds):
+            kept = True
+            continue
         kernel.shutdown()

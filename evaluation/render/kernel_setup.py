@@ -3,14 +3,19 @@
 Runs inside the kernel; the rendering process imports only its constants. ``reset`` makes a reused
 kernel behave like a fresh one for the next notebook: empty namespace, no open
 figures, default plotting and pandas settings, fixed seeds, the notebook folder
-as working directory.
+as working directory. ``watch_owner`` ends the kernel with the process that uses it,
+and ``keep`` lets it outlive that process for a while, idle, for the next command.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import random
+import shutil
+import threading
+import time
 import warnings
 
 #: Always imported; the notebooks' own imports are added by the caller (``kernel.warm_modules``).
@@ -24,6 +29,92 @@ ERROR_MARKER = "evaluation-error-json: "
 
 _rc_snapshot: dict | None = None
 _warning_filters: list | None = None
+#: Who this kernel serves: the owner's pid, or (kept) the time it exits and what it removes.
+_owner: dict = {"pid": None, "until": None, "remove": ()}
+_watcher: threading.Thread | None = None
+#: Seconds between the owner checks.
+WATCH_INTERVAL = 0.5
+
+
+def process_alive(pid: int | None) -> bool:
+    """True while process ``pid`` runs (a zombie, dead but not yet reaped, is not running)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):  # no /proc (macOS): the signal test is what there is
+        return True
+
+
+def _watch() -> None:
+    while True:
+        time.sleep(WATCH_INTERVAL)
+        until = _owner["until"]
+        if until is not None:
+            if time.time() >= until:
+                _exit_kept()
+        elif not process_alive(_owner["pid"]):
+            os._exit(0)
+
+
+def _exit_kept() -> None:
+    for path in _owner["remove"]:
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    mine = json.load(fh).get("pid") == os.getpid()
+            except (OSError, ValueError, AttributeError):
+                continue
+            if mine:  # a newer kernel's record stays
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
+    os._exit(0)
+
+
+def watch_owner(pid: int) -> None:
+    """Stop this kernel (within ``WATCH_INTERVAL``) once process ``pid`` is gone.
+
+    Kernels are launched independent of the process that starts them, so that one can
+    be kept for the next command (``keep``); this takes the place of ipykernel's parent
+    poller, which ends a kernel whose parent exits. ``pid`` is the process rendering
+    with the kernel: its starter, or the command that adopted it after a ``keep``.
+    """
+    global _watcher
+    _owner.update(pid=pid, until=None, remove=())
+    if _watcher is None:
+        _watcher = threading.Thread(target=_watch, daemon=True, name="evaluation-owner")
+        _watcher.start()
+
+
+def keep(seconds: float, remove: tuple[str, ...] = ()) -> None:
+    """Stay up, idle and ownerless, for ``seconds``; then exit and remove ``remove``.
+
+    A later command adopts the kernel (``watch_owner`` with its pid) and skips the
+    start-up and imports. ``remove`` is the kernel's socket folder and its record (the
+    record only while it still names this kernel). The keeper sends ``forget`` next.
+    """
+    _owner.update(pid=None, until=time.time() + float(seconds), remove=tuple(remove))
+
+
+def forget() -> None:
+    """Drop what the last report left: its namespace and the figures its charts reused."""
+    import sys
+
+    charts = sys.modules.get("evaluation.present.charts")
+    if charts is not None:
+        charts._REUSED.clear()
+    reset(os.path.expanduser("~"))
 
 
 def _configure_matplotlib() -> None:
@@ -60,8 +151,6 @@ def _single_threaded_blas() -> None:
 
 def _error_handler(shell, etype, value, tb, tb_offset=None) -> list[str]:
     """IPython handler for package errors: the usual traceback plus the error as JSON."""
-    import json
-
     stb = shell.InteractiveTB.structured_traceback(etype, value, tb, tb_offset=tb_offset)
     stb = [*stb, ERROR_MARKER + json.dumps(value.to_dict(), ensure_ascii=True, default=str)]
     # IPython 8+ ignores the handler's return value: the handler shows the traceback itself.

@@ -1,0 +1,181 @@
+"""A warm kernel kept for the next command: adopted only when it fits, never left behind.
+
+Each command below is its own Python process, as a user's commands are; the kernel a
+process keeps at exit (``render.kernel.shutdown_all``) is what the next one may adopt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from evaluation.exceptions import ParameterError
+from evaluation.render.kernel import keep_seconds
+from evaluation.render.kernel_setup import process_alive
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _command(code: str, env: dict[str, str]) -> list[str]:
+    """Run ``code`` in a new Python process; its stdout lines, parsed as JSON."""
+    out = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+
+
+USE_KERNEL = """
+    import json
+    from evaluation.render.kernel import warm_kernel
+    k = warm_kernel()
+    left = k.run("assert 'left_over' not in globals()")["status"]
+    k.run("left_over = 'a figure of the last report'")
+    print(json.dumps({"pid": k.pid, "adopted": k.adopted, "clean": left}))
+"""
+
+
+def _gone(pid: int, within: float = 5.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not process_alive(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.fixture
+def env(tmp_path):
+    """A command's environment: its own data cache (where the kept kernel's record is)."""
+    started: list[int] = []
+    environment = {
+        **os.environ,
+        "EVALUATION_CACHE_DIR": str(tmp_path / "cache"),
+        "EVALUATION_KEEP_KERNEL": "120",
+    }
+    environment.pop("EVALUATION_KERNEL_LOG", None)
+    yield environment, started
+    for pid in started:  # whatever a failed assertion left running
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def test_next_command_adopts_the_kept_kernel_with_nothing_left_of_the_last(env):
+    environment, started = env
+    record = Path(environment["EVALUATION_CACHE_DIR"]) / "kept-kernel.json"
+    (first,) = _command(USE_KERNEL, environment)
+    started.append(first["pid"])
+    assert not first["adopted"]
+    assert json.loads(record.read_text())["pid"] == first["pid"]
+    assert oct(record.stat().st_mode & 0o777) == "0o600"  # it holds the kernel's key
+
+    (second,) = _command(USE_KERNEL, environment)
+    assert second == {"pid": first["pid"], "adopted": True, "clean": "ok"}
+
+    # Another environment (here one more EVALUATION_ setting; likewise other code or
+    # packages): the kept kernel is stopped, not adopted, and the new one is kept.
+    (third,) = _command(USE_KERNEL, {**environment, "EVALUATION_OTHER": "1"})
+    started.append(third["pid"])
+    assert not third["adopted"] and third["pid"] != first["pid"]
+    assert _gone(first["pid"])
+    assert json.loads(record.read_text())["pid"] == third["pid"]
+
+
+def test_kept_kernel_exits_when_its_time_is_up_and_cleans_after_itself(env):
+    environment, started = env
+    environment["EVALUATION_KEEP_KERNEL"] = "1"
+    record = Path(environment["EVALUATION_CACHE_DIR"]) / "kept-kernel.json"
+    (used,) = _command(USE_KERNEL, environment)
+    pid = used["pid"]
+    started.append(pid)
+    assert record.is_file()
+    sockets = json.loads(record.read_text())["sockets"]
+    assert Path(sockets).is_dir()
+    assert _gone(pid, within=6.0)
+    assert not record.exists() and not Path(sockets).exists()
+
+
+def test_kernel_stops_with_the_command_that_uses_it(env):
+    environment, started = env
+    environment["EVALUATION_KEEP_KERNEL"] = "0"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from evaluation.render.kernel import warm_kernel\n"
+            "import time\nprint(warm_kernel().pid, flush=True)\ntime.sleep(120)",
+        ],
+        env=environment,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        pid = int(proc.stdout.readline())
+        started.append(pid)
+        assert process_alive(pid)
+        proc.kill()  # SIGKILL: no atexit, no clean-up of its own
+        proc.wait()
+        assert _gone(pid)
+    finally:
+        proc.kill()
+
+
+def test_one_kernel_is_kept_and_the_others_stopped(env):
+    environment, started = env
+    code = """
+        import json, threading
+        from evaluation.render.kernel import warm_kernel
+        pids = []
+        threads = [threading.Thread(target=lambda: pids.append(warm_kernel().pid)) for _ in "ab"]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        print(json.dumps({"pids": pids}))
+    """
+    (out,) = _command(code, environment)
+    started.extend(out["pids"])
+    kept = json.loads((Path(environment["EVALUATION_CACHE_DIR"]) / "kept-kernel.json").read_text())
+    assert kept["pid"] in out["pids"]
+    (other,) = set(out["pids"]) - {kept["pid"]}
+    assert _gone(other) and process_alive(kept["pid"])
+
+
+def test_keep_setting_must_be_seconds(monkeypatch):
+    monkeypatch.setenv("EVALUATION_KEEP_KERNEL", "en stund")
+    with pytest.raises(ParameterError) as err:
+        keep_seconds()
+    assert err.value.parameter == "EVALUATION_KEEP_KERNEL"
+    monkeypatch.setenv("EVALUATION_KEEP_KERNEL", "0")
+    assert keep_seconds() == 0
+    monkeypatch.delenv("EVALUATION_KEEP_KERNEL")
+    assert keep_seconds() == 600
+
+
+def test_command_exit_code_and_output_survive_the_fast_exit(tmp_path):
+    ok = subprocess.run(
+        [sys.executable, "-m", "evaluation", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert ok.returncode == 0 and "batch" in ok.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "evaluation", "batch", str(tmp_path / "saknas.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert bad.returncode == 2
+    assert "saknas.yaml" in bad.stderr and "finns inte" in bad.stderr
