@@ -200,10 +200,16 @@ class AuditAhead:
     and the pages that passed checked (``check_page_ahead``, keyed by their bytes).
     """
 
-    def __init__(self, ledgers: Iterable[str | Path] = ()) -> None:
+    def __init__(self, ledgers: Iterable[str | Path] = (), start_after=None) -> None:
+        """Start reading ``ledgers``, after ``start_after`` is set when one is given.
+
+        ``start_after`` is a notebook starting in this process's own kernel: until then
+        the reading would slow the data checks before it. ``join`` sets it.
+        """
         import queue
         import threading
 
+        self._go = start_after
         self._todo: queue.SimpleQueue = queue.SimpleQueue()
         for p in ledgers:
             self._todo.put((None, Path(p)))
@@ -220,10 +226,14 @@ class AuditAhead:
 
     def join(self) -> None:
         """Wait until everything handed over so far has been read."""
+        if self._go is not None:
+            self._go.set()
         self._todo.put(None)
         self._thread.join()
 
     def _run(self) -> None:
+        if self._go is not None:
+            self._go.wait()
         from evaluation.privacy.publication_audit import check_page_ahead, preload
 
         try:

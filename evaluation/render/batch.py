@@ -139,14 +139,25 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     commit = _git_commit_once()  # the footer: a git subprocess only when a page is written
     tasks = [replace(t, commit=commit()) for t in tasks]
     ahead = None
+    runner = _runner_for(runner, tasks, prepare, engine)
     if tasks:  # the joint audit's reading (ledgers, pages) is done while reports render
         from evaluation.privacy.publication import AuditAhead
+        from evaluation.render.execute import notebook_started
+        from evaluation.render.executors import SerialExecutor
         from evaluation.render.single import publication_ledger_path
 
+        in_process = isinstance(runner, SerialExecutor)  # its kernel's wait is the idle time
+        if in_process:
+            notebook_started.clear()
         ahead = AuditAhead(
-            publication_ledger_path(Path(r.html))
-            for r in results
-            if r.html and r.status == "reused" and publication_ledger_path(Path(r.html)).is_file()
+            (
+                publication_ledger_path(Path(r.html))
+                for r in results
+                if r.html
+                and r.status == "reused"
+                and publication_ledger_path(Path(r.html)).is_file()
+            ),
+            start_after=notebook_started if in_process else None,
         )
     stopped: BaseException | None = None
     # Nothing to wait for (a no-op): no bar, whose terminal set-up and import cost more
@@ -163,7 +174,6 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
                 ahead.page_written(result.html)
 
         todo = list(tasks)
-        runner = _runner_for(runner, tasks, prepare, engine)
         try:
             for attempt in range(CHANGE_RETRIES + 1):
                 if not todo:
@@ -251,7 +261,8 @@ def _runner_for(runner, tasks, prepare, engine):
     A one-report update (one parameters file changed) with its data already in the
     cache needs neither a worker pool nor the prepare step: spawning a worker and
     importing the render stack in it cost seconds. The local pool only (Dask is
-    the user's explicit choice); the kernel is still stopped on exit, Ctrl-C and SIGTERM.
+    the user's explicit choice); on Ctrl-C and SIGTERM the kernel is stopped, on exit kept
+    for the next command (``render.kernel``).
     """
     from evaluation.render.executors import LocalExecutor, SerialExecutor
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from pathlib import Path
 
 import nbformat
@@ -23,6 +24,9 @@ from evaluation.render.kernel_setup import ERROR_MARKER
 from evaluation.render.paths import atomic_write_bytes
 
 ENGINES = (_engine.WARM, _engine.FRESH)
+#: Set when a notebook starts running in a kernel: work this process can do meanwhile
+#: (``AuditAhead`` of a batch rendering in-process) waits for it.
+notebook_started = threading.Event()
 
 
 def _rebuild(ename: str, evalue: str, traceback: list[str]) -> EvaluationError | None:
@@ -72,6 +76,7 @@ def execute_notebook(
     nb = prepare_notebook_metadata(nb, notebook.name, failed_path.name)
     nb = remove_error_markers(nb)
     kernel_name = papermill_engines.nb_kernel_name(engine_name=engine, nb=nb, name=kernel_name)
+    notebook_started.set()
     try:
         nb = papermill_engines.execute_notebook_with_engine(
             engine,

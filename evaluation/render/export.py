@@ -35,21 +35,52 @@ def _exporter():
     """The calling thread's HTML exporter (building one loads the Jinja templates)."""
     exporter = getattr(_local, "exporter", None)
     if exporter is None:
-        from nbconvert import HTMLExporter
-
-        exporter = HTMLExporter(
-            template_file=TEMPLATE_FILE,
-            extra_template_paths=[str(TEMPLATES)],
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-            embed_images=True,
-            # Validate the notebook once after the preprocessors, not after each of
-            # the twelve (nbconvert's default): the same check, 11 x ~5 ms fewer per report.
-            optimistic_validation=True,
-        )
+        ahead = getattr(_local, "ahead", None)
+        if ahead is not None:
+            _local.ahead = None
+            ahead[0].join()
+            exporter = ahead[1].get("exporter")
+        if exporter is None:
+            exporter = _new_exporter()
         _local.exporter = exporter
     return exporter
+
+
+def exporter_ahead() -> None:
+    """Start building the calling thread's exporter in the background (``_exporter`` takes it).
+
+    Loading nbconvert and its templates is ~1 CPU-s; a thread that mostly waits for its
+    kernel (a one-report update) does it meanwhile instead of before the notebook runs.
+    """
+    if getattr(_local, "exporter", None) is not None or getattr(_local, "ahead", None):
+        return
+    box: dict = {}
+
+    def build() -> None:
+        try:
+            box["exporter"] = _new_exporter()
+        except Exception:  # noqa: BLE001 - ``_exporter`` builds it again and raises there
+            pass
+
+    thread = threading.Thread(target=build, daemon=True, name="exporter-ahead")
+    thread.start()
+    _local.ahead = (thread, box)
+
+
+def _new_exporter():
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_file=TEMPLATE_FILE,
+        extra_template_paths=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        # Validate the notebook once after the preprocessors, not after each of
+        # the twelve (nbconvert's default): the same check, 11 x ~5 ms fewer per report.
+        optimistic_validation=True,
+    )
 
 
 def prepare_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:

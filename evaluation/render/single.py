@@ -208,11 +208,12 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
     """Execute, export and scan; return the page and its ledger (nothing written on failure)."""
     from evaluation.privacy.publication import PUBLICATION_PARAMETER, take_ledger
     from evaluation.render.execute import execute_notebook
-    from evaluation.render.export import export_html
+    from evaluation.render.export import export_html, exporter_ahead
     from evaluation.render.outputs import check_outputs
     from evaluation.render.provenance import git_commit, report_context
     from evaluation.render.scan import check_text, scan_file
 
+    exporter_ahead()  # built while the kernel runs the notebook, unless built already
     parameters = {
         "params_file": str(params.source_file),
         "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else None,
