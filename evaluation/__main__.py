@@ -1,5 +1,5 @@
 """``python -m evaluation``: the command line without the installed script."""
 
-from evaluation.cli import app
+from evaluation.cli.main import main
 
-app()
+main()

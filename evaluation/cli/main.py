@@ -406,8 +406,39 @@ _mount_fetch(sys.argv)
 
 
 def main() -> None:
-    """Entry point for ``python -m evaluation.cli.main``."""
-    app()
+    """The ``evaluation`` command: run it, then leave without the interpreter's teardown.
+
+    Python's teardown frees every object one at a time - after a batch its parsed
+    ledgers and pages, ~0.7 s; after a no-op ~0.05 s - memory the operating system
+    releases at once when the process ends. What exit must do is done first: other
+    threads finish, the ``atexit`` handlers run (the kernel kept for the next command,
+    logging) and the standard streams are flushed.
+    """
+    try:
+        app()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is not None and not isinstance(code, int):  # sys.exit("message")
+        print(code, file=sys.stderr)
+        code = 1
+    _leave(code or 0)
+
+
+def _leave(code: int) -> None:
+    import atexit
+    import threading
+
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ from pathlib import Path
 from evaluation.load.cachedir import cache_dir_outside
 from evaluation.render import run_batch
 
-#: Runs the command line as ``python -m evaluation`` does, then reports what it loaded
+#: Runs the command line as ``python -m evaluation`` does (but returns instead of leaving
+#: with ``os._exit``), then reports what it loaded
 #: and how often it asked git for the commit.
 PROBE = """
 import json, runpy, sys
@@ -19,6 +20,10 @@ calls = []
 ask = provenance.git_commit
 provenance.git_commit = lambda *a, **k: calls.append(1) or ask(*a, **k)
 sys.argv = ["evaluation", *sys.argv[1:]]
+import evaluation.cli.main as cli
+def stay(code):  # the command leaves with os._exit; here it returns to report what it did
+    raise SystemExit(code)
+cli._leave = stay
 try:
     runpy.run_module("evaluation", run_name="__main__")
 except SystemExit as exc:
