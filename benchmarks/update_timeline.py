@@ -4,9 +4,10 @@ Usage (a one-report update: change one parameters file first, restore it after):
 
     .venv/bin/python benchmarks/update_timeline.py batch params/batch_sample.yaml -o DIR
 
-Wraps the render and audit phases (kernel start and warm-up, exporter, data checks,
-notebook, export, scan, joint audit, index) with timers and prints ``[seconds since
-start] > phase`` and ``< phase (duration)`` on stderr; the arguments are the CLI's. The
+Wraps the render and audit phases (adopting a kept kernel or starting one, its
+warm-up, exporter, data checks, notebook, export, scan, joint audit, index, keeping
+the kernel at exit) with timers and prints ``[seconds since start] > phase`` and
+``< phase (duration)`` on stderr; the arguments are the CLI's. The
 wrappers import the render modules up front, so the time before the plan is longer than
 the plain command's.
 """
@@ -22,7 +23,9 @@ T0 = time.perf_counter()
 
 PHASES = [
     ("evaluation.render.batch", "_plan"),
+    ("evaluation.render.kernel", "WarmKernel.adopt"),
     ("evaluation.render.kernel", "WarmKernel.__init__"),
+    ("evaluation.render.kernel", "WarmKernel.keep"),
     ("evaluation.render.kernel", "WarmKernel.wait_warm"),
     ("evaluation.render.kernel", "WarmKernel.reset"),
     ("evaluation.render.export", "_exporter"),

@@ -235,3 +235,31 @@ def test_the_batch_hands_each_written_page_to_the_check_ahead(tmp_path, monkeypa
     assert str(reused) in publication._READ
     assert [p for p, _ in checked] == [page]
     assert checked[0][1] is publication.read_ledger(folder / "new.ledger.json")
+
+
+def test_audit_ahead_waits_for_the_notebook_to_start_when_told(tmp_path, monkeypatch):
+    """In a one-report update the reading waits for the notebook (``start_after``), and
+    ``join`` (the audit) releases it when no notebook ever started."""
+    import threading
+    import time
+    from pathlib import Path
+
+    from evaluation.privacy import publication
+
+    reused = Ledger().save(tmp_path / "old.ledger.json")
+    read = []
+    monkeypatch.setattr(publication, "read_ledger", lambda p: read.append(Path(p)))
+    started = threading.Event()
+    publication.AuditAhead([reused], start_after=started)
+    time.sleep(0.3)
+    assert read == []  # nothing read before the notebook starts
+    started.set()
+    deadline = time.monotonic() + 10
+    while not read and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert read == [reused]
+
+    never = threading.Event()
+    publication.AuditAhead([reused], start_after=never)
+    publication._await_prefetch()  # returns: join sets the event
+    assert never.is_set() and read == [reused, reused]
