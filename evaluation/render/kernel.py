@@ -119,12 +119,29 @@ def _fingerprint(kernel_name: str) -> str:
 
 
 def _is_kernel_process(pid: int) -> bool:
-    """Whether ``pid`` runs an IPython kernel (so a recycled pid is never signalled)."""
+    """Whether ``pid`` runs an IPython kernel (so a recycled pid is never stopped)."""
+    import psutil
+
     try:
-        with open(f"/proc/{pid}/cmdline", "rb") as fh:
-            return b"ipykernel" in fh.read()
-    except OSError:
-        return not os.path.isdir("/proc")  # no /proc (macOS): the record is all there is
+        return any("ipykernel" in part for part in psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return False
+
+
+def _kill(pid: int) -> None:
+    """Stop process ``pid`` and, where it leads one, its process group (the kernel's session)."""
+    import psutil
+
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(pid, signal.SIGKILL)
+            return
+        except OSError:
+            pass
+    try:
+        psutil.Process(pid).kill()
+    except psutil.Error:
+        pass
 
 
 class _AdoptedProcess:
@@ -156,7 +173,8 @@ class _AdoptedProcess:
             os.kill(self.pid, signum)
 
     def kill(self) -> None:
-        self.send_signal(signal.SIGKILL)
+        if self.poll() is None:
+            _kill(self.pid)
 
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)
@@ -209,10 +227,7 @@ def _stop_kept(record: dict) -> None:
     """Stop a kept kernel that is not adopted (another code or environment, or expiring)."""
     pid = record.get("pid")
     if isinstance(pid, int) and pid > 1 and _is_kernel_process(pid):
-        try:
-            os.killpg(pid, signal.SIGKILL)  # it leads its own session
-        except OSError:
-            pass
+        _kill(pid)
     sockets = record.get("sockets")
     if isinstance(sockets, str) and Path(sockets).name.startswith("evaluation-kernel-"):
         shutil.rmtree(sockets, ignore_errors=True)

@@ -37,19 +37,19 @@ WATCH_INTERVAL = 0.5
 
 
 def process_alive(pid: int | None) -> bool:
-    """True while process ``pid`` runs (a zombie, dead but not yet reaped, is not running)."""
+    """True while process ``pid`` runs (a zombie, dead but not yet reaped, does not).
+
+    psutil, not ``os.kill(pid, 0)``: on Windows that call terminates the process.
+    """
     if not pid:
         return False
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"
-    except (OSError, IndexError):  # no /proc (macOS): the signal test is what there is
+    except psutil.AccessDenied:  # exists, owned by someone else
         return True
 
 
