@@ -108,12 +108,15 @@ def keep(seconds: float, remove: tuple[str, ...] = ()) -> None:
 
 
 def forget() -> None:
-    """Drop what the last report left: its namespace and the figures its charts reused."""
+    """Drop what the last report left: its namespace and the figures its charts and maps reused."""
     import sys
 
     charts = sys.modules.get("evaluation.present.charts")
     if charts is not None:
         charts._REUSED.clear()
+    maps = sys.modules.get("evaluation.present.maps")
+    if maps is not None:
+        maps._FIGURE.clear()
     reset(os.path.expanduser("~"))
 
 

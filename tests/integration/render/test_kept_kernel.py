@@ -42,8 +42,10 @@ USE_KERNEL = """
     import json
     from evaluation.render.kernel import warm_kernel
     k = warm_kernel()
-    left = k.run("assert 'left_over' not in globals()")["status"]
-    k.run("left_over = 'a figure of the last report'")
+    k.run("import evaluation.present.charts as c, evaluation.present.maps as m")
+    left = k.run("assert 'left_over' not in globals() and not c._REUSED and not m._FIGURE")
+    left = left["status"]
+    k.run("left_over = 'a table'; c._REUSED['trend'] = 'a chart'; m._FIGURE.append('a map')")
     print(json.dumps({"pid": k.pid, "adopted": k.adopted, "clean": left}))
 """
 
