@@ -193,7 +193,10 @@ def _claim_kept() -> dict | None:
     except (OSError, ValueError):
         return None
     finally:
-        claim.unlink(missing_ok=True)
+        try:
+            claim.unlink(missing_ok=True)
+        except OSError:  # not a file: leave it
+            pass
     return record if isinstance(record, dict) else None
 
 
@@ -499,7 +502,11 @@ def warm_kernel(kernel_name: str = "python3", cwd: str | Path | None = None) -> 
         discard_warm_kernel()
         kernel = None
     if kernel is None:
-        kernel = WarmKernel.adopt(kernel_name) if keep_seconds() > 0 else None
+        if keep_seconds() > 0:  # a bad setting is named here, when the first kernel starts
+            try:
+                kernel = WarmKernel.adopt(kernel_name)
+            except Exception:  # noqa: BLE001 - no usable kept kernel: start one
+                kernel = None
         if kernel is None:
             kernel = WarmKernel(kernel_name, cwd=cwd)
         _local.kernel = kernel
@@ -537,7 +544,11 @@ def shutdown_all() -> None:
         seconds = 0.0
     kept = False
     for kernel in kernels:
-        if not kept and seconds > 0 and kernel.is_alive() and kernel.keep(seconds):
-            kept = True
-            continue
+        if not kept and seconds > 0 and kernel.is_alive():
+            try:
+                kept = kernel.keep(seconds)
+            except Exception:  # noqa: BLE001 - e.g. no private cache to record it in
+                kept = False
+            if kept:
+                continue
         kernel.shutdown()

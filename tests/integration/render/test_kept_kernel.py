@@ -181,3 +181,18 @@ def test_command_exit_code_and_output_survive_the_fast_exit(tmp_path):
     )
     assert bad.returncode == 2
     assert "saknas.yaml" in bad.stderr and "finns inte" in bad.stderr
+
+
+def test_a_kernel_that_cannot_be_recorded_is_stopped_not_left(env):
+    environment, started = env
+    failing = """
+        import evaluation.render.kernel as kernel
+        def full(path, record):
+            raise OSError("no space left on device")
+        kernel._put_record = full
+    """
+    (used,) = _command(textwrap.dedent(failing) + textwrap.dedent(USE_KERNEL), environment)
+    started.append(used["pid"])
+    assert not used["adopted"]
+    assert _gone(used["pid"])
+    assert not (Path(environment["EVALUATION_CACHE_DIR"]) / "kept-kernel.json").exists()
