@@ -128,8 +128,11 @@ def _is_kernel_process(pid: int) -> bool:
         return False
 
 
-def _kill(pid: int) -> None:
-    """Stop process ``pid`` and, where it leads one, its process group (the kernel's session)."""
+def kill_group(pid: int) -> None:
+    """Stop process ``pid`` and, where it leads one, its process group (SIGKILL; any platform).
+
+    Kernels lead their own session and batch workers their own group, so their children go too.
+    """
     import psutil
 
     if hasattr(os, "killpg"):
@@ -174,7 +177,7 @@ class _AdoptedProcess:
 
     def kill(self) -> None:
         if self.poll() is None:
-            _kill(self.pid)
+            kill_group(self.pid)
 
     def terminate(self) -> None:
         self.send_signal(signal.SIGTERM)
@@ -230,7 +233,7 @@ def _stop_kept(record: dict) -> None:
     """Stop a kept kernel that is not adopted (another code or environment, or expiring)."""
     pid = record.get("pid")
     if isinstance(pid, int) and pid > 1 and _is_kernel_process(pid):
-        _kill(pid)
+        kill_group(pid)
     sockets = record.get("sockets")
     if isinstance(sockets, str) and Path(sockets).name.startswith("evaluation-kernel-"):
         shutil.rmtree(sockets, ignore_errors=True)
@@ -426,7 +429,8 @@ class WarmKernel:
                 return False
             # Not waited for; sent before the record exists, so an adopter's requests
             # queue behind it.
-            self.kc.execute(f"{setup}.forget()", silent=True, store_history=False)
+            home = os.path.expanduser("~")
+            self.kc.execute(f"{setup}.reset({home!r})", silent=True, store_history=False)
         except Exception:  # noqa: BLE001 - not kept: the caller stops it
             return False
         if not _put_record(path, record):  # another kernel is kept: the caller stops this one

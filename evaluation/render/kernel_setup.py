@@ -102,22 +102,10 @@ def keep(seconds: float, remove: tuple[str, ...] = ()) -> None:
 
     A later command adopts the kernel (``watch_owner`` with its pid) and skips the
     start-up and imports. ``remove`` is the kernel's socket folder and its record (the
-    record only while it still names this kernel). The keeper sends ``forget`` next.
+    record only while it still names this kernel). The keeper sends ``reset`` next, so
+    nothing of the last report stays in the kept kernel.
     """
     _owner.update(pid=None, until=time.time() + float(seconds), remove=tuple(remove))
-
-
-def forget() -> None:
-    """Drop what the last report left: its namespace and the figures its charts and maps reused."""
-    import sys
-
-    charts = sys.modules.get("evaluation.present.charts")
-    if charts is not None:
-        charts._REUSED.clear()
-    maps = sys.modules.get("evaluation.present.maps")
-    if maps is not None:
-        maps._FIGURE.clear()
-    reset(os.path.expanduser("~"))
 
 
 def _configure_matplotlib() -> None:
@@ -219,8 +207,17 @@ def _freeze_survivors() -> None:
 
 def reset(cwd: str) -> None:
     """Make the kernel look freshly started for the next notebook, working in ``cwd``."""
+    import sys
+
     from IPython import get_ipython
 
+    # Figures a report's charts and maps reuse outlive its namespace: drop them with it.
+    charts = sys.modules.get("evaluation.present.charts")
+    if charts is not None:
+        charts._REUSED.clear()
+    maps = sys.modules.get("evaluation.present.maps")
+    if maps is not None:
+        maps._FIGURE.clear()
     ip = get_ipython()
     if ip is not None:
         ip.run_line_magic("reset", "-f")
