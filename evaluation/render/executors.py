@@ -61,24 +61,12 @@ class _Worker:
 
 
 def _kill_tree(pid: int | None, kernels: set[int]) -> None:
-    import signal
+    from evaluation.render.kernel import kill_group
 
     for kernel in kernels:  # kernels run in their own sessions: not in the worker's group
-        try:
-            os.killpg(kernel, signal.SIGKILL)
-        except OSError:
-            try:
-                os.kill(kernel, signal.SIGKILL)
-            except OSError:
-                pass
+        kill_group(kernel)
     if pid:
-        try:
-            os.killpg(pid, signal.SIGKILL)  # the worker leads its own process group
-        except OSError:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        kill_group(pid)  # the worker leads its own process group
 
 
 def _worker_main(conn) -> None:
