@@ -107,9 +107,10 @@ def run_batch(
     Returns
     -------
     BatchResult; failed evaluations are rows in it (and in the index), never exceptions.
-    Only an unreadable batch file or an unknown executor raises (ParameterError), and
-    another batch on the same folder (FolderBusyError). Ctrl-C or SIGTERM stops the
-    workers and their kernels, writes the index (unfinished rows say so) and re-raises.
+    Only an unreadable batch file, an unknown executor or a bad ``$EVALUATION_KEEP_KERNEL``
+    raises (ParameterError), and another batch on the same folder (FolderBusyError).
+    Ctrl-C or SIGTERM stops the workers and their kernels, writes the index (unfinished
+    rows say so) and re-raises.
     """
     started = time.perf_counter()
     batch = load_batch(batch_path)
@@ -142,6 +143,9 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     runner = _runner_for(runner, tasks, prepare, engine)
     if tasks:  # the joint audit's reading (ledgers, pages) is done while reports render
         from evaluation.privacy.publication import AuditAhead
+        from evaluation.render.kernel import keep_seconds
+
+        keep_seconds()  # a bad $EVALUATION_KEEP_KERNEL is named once, before any report runs
         from evaluation.render.execute import notebook_started
         from evaluation.render.executors import SerialExecutor
         from evaluation.render.single import publication_ledger_path

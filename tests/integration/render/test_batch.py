@@ -156,3 +156,14 @@ def test_killed_pool_batch_leaves_no_partial_report_and_next_run_completes(
     assert {r.status for r in result.results} <= {"ok", "reused"}
     assert (out / "term" / "ryd" / "area_analysis.html").exists()
     assert not [p for p in out.rglob(".evaluation-tmp-*")]
+
+
+def test_bad_keep_kernel_setting_is_named_before_any_report_runs(project: Path, monkeypatch):
+    batch = _batch(project, "ok.yaml")
+    monkeypatch.setenv("EVALUATION_KEEP_KERNEL", "tio minuter")
+    monkeypatch.setattr(NotebookClient, "start_new_kernel", _no_kernel)
+    result = runner.invoke(app, ["batch", str(batch), "-o", str(project / "reports")])
+    assert result.exit_code == 2
+    assert "EVALUATION_KEEP_KERNEL" in result.output + result.stderr
+    assert "tio minuter" in result.output + result.stderr
+    assert not list((project / "reports").rglob("*.html"))
