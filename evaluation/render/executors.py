@@ -220,11 +220,8 @@ class SerialExecutor:
     def run(self, prepare: Sequence[Prepare], tasks: Sequence[RenderTask], on_done: OnDone) -> None:
         """Prepare the data folders, then render every task in order."""
         if any(t.engine == "evaluation-warm" for t in tasks):
-            from evaluation.render.export import exporter_ahead
-            from evaluation.render.kernel import kept_kernel_waiting, warm_kernel
+            from evaluation.render.kernel import warm_kernel
 
-            if not kept_kernel_waiting():  # a kernel starts: nbconvert loads meanwhile
-                exporter_ahead()
             warm_kernel()  # a new one imports while the first report's data is checked here
         for item in prepare:
             prepare_task(*item)

@@ -88,14 +88,6 @@ def kept_record_path() -> Path:
     return default_cache_dir() / "kept-kernel.json"
 
 
-def kept_kernel_waiting() -> bool:
-    """Whether a kept kernel is on record (and keeping is on): the next kernel is likely adopted."""
-    try:
-        return keep_seconds() > 0 and kept_record_path().is_file()
-    except Exception:  # noqa: BLE001 - a bad setting is reported when a kernel starts
-        return False
-
-
 def _fingerprint(kernel_name: str) -> str:
     """What a kernel's results depend on besides its inputs: code, installation, environment.
 
