@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from evaluation.render.export import TOC_MARKER, add_table_of_contents
 from evaluation.render.images import choose_image, clean_svg
 from evaluation.render.paths import area_slug
@@ -33,3 +36,48 @@ def test_svg_metadata_removed_and_smaller_image_kept() -> None:
     assert "date" not in clean_svg(svg) and "matplotlib" not in clean_svg(svg)
     kept = choose_image({"image/svg+xml": svg, "image/png": "A" * 10_000})
     assert set(kept) == {"image/svg+xml"}
+
+
+def test_heading_letters_written_as_references_become_letters() -> None:
+    page = f"{TOC_MARKER}<h2>S&#229; l&#228;ser du &#60;rapporten&#62; &#8211; kort</h2>"
+    out = add_table_of_contents(page)
+    expected = "Så läser du &#60;rapporten&#62; – kort</h2>"
+    assert f'<h2 id="avsnitt-sa-laser-du-rapporten-kort">{expected}' in out
+    assert "&#229;" not in out
+
+
+def test_exported_page_gives_every_image_a_swedish_alt_text() -> None:
+    """The exporter skips nbconvert's BeautifulSoup pass; an image without alt still gets one."""
+    import nbformat
+
+    from evaluation.params import load_params
+    from evaluation.render.export import NO_ALT_TEXT, export_html
+    from evaluation.render.provenance import report_context
+
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJ"
+        "RU5ErkJggg=="
+    )
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/html": f'<p>Bild:</p><img src="data:image/png;base64,{png}">'},
+        ),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"text/html": f'<img src="data:image/png;base64,{png}" alt="Egen beskrivning">'},
+        ),
+        nbformat.v4.new_output("display_data", data={"image/png": png}),
+    ]
+    nb.cells = [nbformat.v4.new_markdown_cell("## Så läser du"), cell]
+    root = Path(__file__).resolve().parents[3]
+    params = load_params(root / "params" / "user_survey" / "ryd.yaml")
+    context = report_context(params, root / "notebooks" / "user_survey.ipynb", fingerprint={})
+    page = export_html(nb, context)
+    alts = re.findall(r'<img\b[^>]*?\balt="([^"]*)"', page)
+    assert alts.count(NO_ALT_TEXT) == 1 and "Egen beskrivning" in alts and len(alts) == 3
+    assert len(re.findall(r"<img\b", page)) == 3
+    assert "No description" not in page
+    assert '">Så läser du</h2>' in page
