@@ -26,6 +26,7 @@ import shapely
 
 if TYPE_CHECKING:
     import geopandas as gpd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
@@ -244,6 +245,9 @@ def _map_figure(layout: MapLayout):
     panels = 2 if layout.zoom is not None else 1
     # A plain Figure (not pyplot): it lives as long as the report's layout, unmanaged.
     fig = Figure(figsize=(8.5 if panels == 2 else 6.8, 5.6))
+    # Its own Agg canvas: without one, every save made a new canvas and renderer, and the
+    # text sizes matplotlib caches per renderer (area names, legends) were measured again.
+    FigureCanvasAgg(fig)
     axes = np.atleast_1d(
         fig.subplots(1, panels, gridspec_kw={"width_ratios": [1, 1.35]} if panels == 2 else None)
     )
