@@ -47,7 +47,7 @@ class _Worker:
         child.close()
         self.task: RenderTask | tuple | None = None
         self.started = 0.0
-        self.kernels: set[int] = set()
+        self.kernels: dict[int, str] = {}  # process id -> socket folder
 
     def send(self, item) -> None:
         self.task, self.started = item, time.monotonic()
@@ -60,11 +60,13 @@ class _Worker:
         self.conn.close()
 
 
-def _kill_tree(pid: int | None, kernels: set[int]) -> None:
-    from evaluation.render.kernel import kill_group
+def _kill_tree(pid: int | None, kernels: dict[int, str]) -> None:
+    """Kill a worker and its kernels; a killed kernel cannot remove its socket folder."""
+    from evaluation.render.kernel import kill_group, remove_sockets
 
-    for kernel in kernels:  # kernels run in their own sessions: not in the worker's group
+    for kernel, sockets in kernels.items():  # own sessions: not in the worker's group
         kill_group(kernel)
+        remove_sockets(sockets)
     if pid:
         kill_group(pid)  # the worker leads its own process group
 
@@ -93,13 +95,13 @@ def _worker_main(conn) -> None:
 
     from evaluation.render import kernel as kernel_module
 
-    kernel_module.on_kernel_start = lambda pid: tell(("kernel", pid))
+    kernel_module.on_kernel_start = lambda pid, sockets: tell(("kernel", (pid, sockets)))
 
     def watchdog() -> None:
         while True:
             time.sleep(1.0)
             if os.getppid() != parent:
-                _kill_tree(None, set(kernel_module.kernel_pids()))
+                _kill_tree(None, kernel_module.running_kernels())
                 os._exit(1)
 
     threading.Thread(target=watchdog, daemon=True).start()
@@ -189,7 +191,8 @@ class LocalExecutor:
             while worker.conn.poll():
                 kind, payload = worker.conn.recv()
                 if kind == "kernel":
-                    worker.kernels.add(payload)
+                    pid, sockets = payload
+                    worker.kernels[pid] = sockets
                 elif kind == "done":
                     task, worker.task = worker.task, None
                     if isinstance(task, RenderTask):
@@ -343,7 +346,7 @@ def _render_within(task: RenderTask, limit: float | None) -> ReportResult:
         own = {kernel_module.warm_kernel().pid}  # the kernel this thread's reports use
     except Exception:  # noqa: BLE001 - the render starts one itself and reports failures
         own = set()
-    before = set(kernel_module.kernel_pids())
+    before = set(kernel_module.running_kernels())
     fired, finished = threading.Event(), threading.Event()
 
     def stop() -> None:
@@ -353,8 +356,9 @@ def _render_within(task: RenderTask, limit: float | None) -> ReportResult:
         # Until the render gives up, kill its kernel and any it starts in its place
         # (a kernel killed before the notebook ran is simply replaced by the engine).
         while not finished.is_set():
-            started_since = set(kernel_module.kernel_pids()) - before
-            _kill_tree(None, {pid for pid in own | started_since if pid})
+            running = kernel_module.running_kernels()
+            doomed = {pid for pid in own | (set(running) - before) if pid}
+            _kill_tree(None, {pid: running.get(pid, "") for pid in doomed})
             finished.wait(1.0)
 
     threading.Thread(target=stop, daemon=True, name="hard-timeout").start()

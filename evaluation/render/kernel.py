@@ -33,8 +33,9 @@ _SETUP = "evaluation.render.kernel_setup"
 _local = threading.local()
 _all: list[WarmKernel] = []
 _lock = threading.Lock()
-#: Called with the new kernel's process id whenever this process starts a kernel
-#: (a batch worker tells its parent, which stops the kernel if the worker dies).
+#: Called with the new kernel's process id and socket folder whenever this process starts
+#: or adopts a kernel (a batch worker tells its parent, which stops the kernel and removes
+#: the folder if the worker dies).
 on_kernel_start = None
 
 KEEP_ENV = "EVALUATION_KEEP_KERNEL"
@@ -223,11 +224,15 @@ def _put_record(path: Path, record: dict) -> bool:
 
 def _stop_kept(record: dict) -> None:
     """Stop a kept kernel that is not adopted (another code or environment, or expiring)."""
-    pid = record.get("pid")
+    pid, sockets = record.get("pid"), record.get("sockets")
     if isinstance(pid, int) and pid > 1 and _is_kernel_process(pid):
         kill_group(pid)
-    sockets = record.get("sockets")
-    if isinstance(sockets, str) and Path(sockets).name.startswith("evaluation-kernel-"):
+    remove_sockets(sockets if isinstance(sockets, str) else None)
+
+
+def remove_sockets(sockets: str | None) -> None:
+    """Remove a kernel's socket folder (only a folder this package made)."""
+    if sockets and Path(sockets).name.startswith("evaluation-kernel-"):
         shutil.rmtree(sockets, ignore_errors=True)
 
 
@@ -293,7 +298,9 @@ class WarmKernel:
         self.adopted = False  # True: kept by an earlier command (``adopt``)
         # The kernel outlives its starter only when kept (``keep``): until then it watches
         # this process from its first line, in place of ipykernel's parent poller.
-        watch = f"__import__({_SETUP!r}, fromlist=['_']).watch_owner({os.getpid()})"
+        self._sockets = tempfile.mkdtemp(prefix="evaluation-kernel-")
+        setup = f"__import__({_SETUP!r}, fromlist=['_'])"
+        watch = f"{setup}.watch_owner({os.getpid()}, {self._sockets!r})"
         self._client = NotebookClient(
             nbformat.v4.new_notebook(),
             kernel_name=kernel_name,
@@ -302,7 +309,6 @@ class WarmKernel:
             extra_arguments=[f"--IPKernelApp.exec_lines={watch}"],
         )
         self._client.km = self._client.create_kernel_manager()
-        self._sockets = tempfile.mkdtemp(prefix="evaluation-kernel-")
         self._client.km.transport = "ipc"  # local sockets: faster, and not reachable over TCP
         self._client.km.ip = os.path.join(self._sockets, "kernel")
         quiet = (
@@ -316,7 +322,7 @@ class WarmKernel:
         )
         self._client.start_new_kernel_client()
         if on_kernel_start is not None and self.pid is not None:
-            on_kernel_start(self.pid)
+            on_kernel_start(self.pid, self._sockets)
         self.reports = 0
         modules = warm_modules() if modules is None else modules
         # Sent now, waited for at the first use (``run``): the kernel imports while the
@@ -386,7 +392,7 @@ class WarmKernel:
             _stop_kept(record)
             return None
         if on_kernel_start is not None:
-            on_kernel_start(pid)
+            on_kernel_start(pid, self._sockets)
         return self
 
     def keep(self, seconds: float) -> bool:
@@ -522,10 +528,10 @@ def discard_warm_kernel() -> None:
                 _all.remove(kernel)
 
 
-def kernel_pids() -> list[int]:
-    """Process ids of the kernels this process runs."""
+def running_kernels() -> dict[int, str]:
+    """The kernels this process runs: process id → socket folder."""
     with _lock:
-        return [k.pid for k in _all if k.pid is not None]
+        return {k.pid: k._sockets for k in _all if k.pid is not None}
 
 
 @atexit.register

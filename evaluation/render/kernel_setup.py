@@ -30,7 +30,7 @@ ERROR_MARKER = "evaluation-error-json: "
 _rc_snapshot: dict | None = None
 _warning_filters: list | None = None
 #: Who this kernel serves: the owner's pid, or (kept) the time it exits and what it removes.
-_owner: dict = {"pid": None, "until": None, "remove": ()}
+_owner: dict = {"pid": None, "until": None, "remove": (), "sockets": None}
 _watcher: threading.Thread | None = None
 #: Seconds between the owner checks.
 WATCH_INTERVAL = 0.5
@@ -61,7 +61,15 @@ def _watch() -> None:
             if time.time() >= until:
                 _exit_kept()
         elif not process_alive(_owner["pid"]):
-            os._exit(0)
+            _exit_orphaned()
+
+
+def _exit_orphaned() -> None:
+    """Exit because the owner is gone; it cannot remove the socket folder, so this does."""
+    sockets = _owner["sockets"]
+    if sockets and os.path.basename(sockets).startswith("evaluation-kernel-"):
+        shutil.rmtree(sockets, ignore_errors=True)
+    os._exit(0)
 
 
 def _exit_kept() -> None:
@@ -82,16 +90,20 @@ def _exit_kept() -> None:
     os._exit(0)
 
 
-def watch_owner(pid: int) -> None:
+def watch_owner(pid: int, sockets: str | None = None) -> None:
     """Stop this kernel (within ``WATCH_INTERVAL``) once process ``pid`` is gone.
 
     Kernels are launched independent of the process that starts them, so that one can
     be kept for the next command (``keep``); this takes the place of ipykernel's parent
     poller, which ends a kernel whose parent exits. ``pid`` is the process rendering
     with the kernel: its starter, or the command that adopted it after a ``keep``.
+    ``sockets`` is the kernel's socket folder (given by its starter), removed on such an
+    exit: an owner killed outright leaves it behind otherwise.
     """
     global _watcher
     _owner.update(pid=pid, until=None, remove=())
+    if sockets is not None:
+        _owner["sockets"] = sockets
     if _watcher is None:
         _watcher = threading.Thread(target=_watch, daemon=True, name="evaluation-owner")
         _watcher.start()

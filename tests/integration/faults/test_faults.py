@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import tempfile
 from pathlib import Path
 
 import psutil
@@ -35,12 +36,18 @@ def _recovers(project, out: Path, before: dict[str, bytes]) -> None:
     assert not list(out.rglob("*.attempt.json"))
 
 
-def _break_ryd(project, tmp_path: Path, action, *args: str):
-    """Re-render with --force while Ryd hangs, apply ``action(batch, kernel_pid)``."""
+def _break_ryd(project, tmp_path: Path, action, *args: str, temp: str | None = None):
+    """Re-render with --force while Ryd hangs, apply ``action(batch, kernel_pid)``.
+
+    ``temp``: the batch's temporary folder (where its kernels' socket folders go).
+    """
     out = project.copy_good(tmp_path / "out")
     before = snapshot(out)
     marker = tmp_path / "marker"
-    proc = project.start(out, "--force", "--workers", "2", *args, env=project.env(marker, hang=300))
+    env = project.env(marker, hang=300)
+    if temp is not None:
+        env["TMPDIR"] = temp
+    proc = project.start(out, "--force", "--workers", "2", *args, env=env)
     processes: list[psutil.Process] = []
     try:
         kernel = wait_for(marker, proc)
@@ -66,7 +73,15 @@ def test_killed_worker_fails_only_its_report(project, tmp_path: Path) -> None:
     def kill_worker(proc, kernel):
         os.kill(psutil.Process(kernel).ppid(), signal.SIGKILL)
 
-    out, before, code, _, stderr, processes = _break_ryd(project, tmp_path, kill_worker)
+    temp = tempfile.mkdtemp(prefix="ek-")  # short: a socket path has ~100 characters at most
+    try:
+        out, before, code, _, stderr, processes = _break_ryd(
+            project, tmp_path, kill_worker, temp=temp
+        )
+        left = list(Path(temp).glob("evaluation-kernel-*"))
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    assert not left  # the killed worker's kernel could not remove its sockets: the batch did
     assert code == 1
     assert "Misslyckades: Ryd / area_analysis: arbetsprocessen dog" in stderr
     assert "Traceback" not in stderr

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -63,10 +65,14 @@ def _gone(pid: int, within: float = 5.0) -> bool:
 def env(tmp_path):
     """A command's environment: its own data cache (where the kept kernel's record is)."""
     started: list[int] = []
+    # The kernels' socket folders go here (short: a socket path has ~100 characters at most),
+    # so the kernels this fixture kills outright leave nothing in the system's temp folder.
+    sockets = tempfile.mkdtemp(prefix="ek-")
     environment = {
         **os.environ,
         "EVALUATION_CACHE_DIR": str(tmp_path / "cache"),
         "EVALUATION_KEEP_KERNEL": "120",
+        "TMPDIR": sockets,
     }
     environment.pop("EVALUATION_KERNEL_LOG", None)
     yield environment, started
@@ -75,6 +81,7 @@ def env(tmp_path):
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
+    shutil.rmtree(sockets, ignore_errors=True)
 
 
 def test_next_command_adopts_the_kept_kernel_with_nothing_left_of_the_last(env):
@@ -112,7 +119,7 @@ def test_kept_kernel_exits_when_its_time_is_up_and_cleans_after_itself(env):
     assert not record.exists() and not Path(sockets).exists()
 
 
-def test_kernel_stops_with_the_command_that_uses_it(env):
+def test_kernel_stops_with_the_command_that_uses_it_and_leaves_no_sockets(env):
     environment, started = env
     environment["EVALUATION_KEEP_KERNEL"] = "0"
     proc = subprocess.Popen(
@@ -120,7 +127,8 @@ def test_kernel_stops_with_the_command_that_uses_it(env):
             sys.executable,
             "-c",
             "from evaluation.render.kernel import warm_kernel\n"
-            "import time\nprint(warm_kernel().pid, flush=True)\ntime.sleep(120)",
+            "import time\nk = warm_kernel()\nk.run('1')\n"
+            "print(k.pid, k._sockets, flush=True)\ntime.sleep(120)",
         ],
         env=environment,
         cwd=ROOT,
@@ -128,12 +136,14 @@ def test_kernel_stops_with_the_command_that_uses_it(env):
         text=True,
     )
     try:
-        pid = int(proc.stdout.readline())
+        pid_text, sockets = proc.stdout.readline().split()
+        pid = int(pid_text)
         started.append(pid)
-        assert process_alive(pid)
+        assert process_alive(pid) and Path(sockets).is_dir()
         proc.kill()  # SIGKILL: no atexit, no clean-up of its own
         proc.wait()
         assert _gone(pid)
+        assert not Path(sockets).exists()  # the kernel removed its socket folder itself
     finally:
         proc.kill()
 
