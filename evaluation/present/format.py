@@ -7,6 +7,7 @@ import math
 HIDDEN = ".."  # hidden for confidentiality (docs/privacy.md R9)
 MISSING = "–"  # no value
 NBSP = "\u00a0"
+MINUS = "\u2212"  # a true minus sign: read as "minus", and as wide as a digit
 
 
 def _missing(x) -> bool:
@@ -17,13 +18,18 @@ def _missing(x) -> bool:
 
 
 def fmt_number(x, decimals: int = 0, hidden: bool = False) -> str:
-    """``12345.6`` → ``12 345,6`` (non-breaking spaces, decimal comma)."""
+    """``-12345.6`` → ``−12 345,6`` (true minus, non-breaking spaces, decimal comma).
+
+    A value that rounds to zero has no sign. ``methods.describe.format_number`` follows
+    the same rule for the effect sentences (``methods`` imports nothing of ``present``).
+    """
     if hidden:
         return HIDDEN
     if _missing(x):
         return MISSING
-    text = f"{float(x):,.{decimals}f}"
-    return text.replace(",", NBSP).replace(".", ",")
+    value = float(x)
+    text = f"{abs(value):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
+    return (MINUS if value < 0 and text.strip("0,") else "") + text
 
 
 def fmt_int(x, hidden: bool = False) -> str:

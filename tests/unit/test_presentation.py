@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from evaluation.present import charts
-from evaluation.present.format import partial_period
+from evaluation.present.format import fmt_interval, fmt_number, partial_period
 from evaluation.present.keyfigures import SUMMARY_END, KeyFigure, KeyFigures
 from evaluation.present.output import Chart, Table, csv_bytes
 from evaluation.render.export import TOC_MARKER, add_table_of_contents
@@ -312,3 +312,12 @@ def test_chart_downloads_name_half_years_in_words():
     )
     periods = list(chart_data(frame, percent=True, decimals=0)["Period"])
     assert periods == ["2019 (jan–jun)", "2019 (jul–dec)"]
+
+
+def test_negative_numbers_have_a_true_minus_and_zero_has_no_sign() -> None:
+    assert fmt_number(-5.46, 1) == "\u22125,5"
+    assert fmt_number(-1234.5, 1) == "\u22121\u00a0234,5"
+    assert fmt_number(-0.04, 1) == "0,0" and fmt_number(-0.4, 0) == "0"
+    assert fmt_number(0.04, 1) == "0,0" and fmt_number(12, 0) == "12"
+    assert fmt_interval(-0.123, 0.2, 1, percent=True) == "\u221212,3\u201320,0\u00a0%"
+    assert "-" not in fmt_number(-7, 0)
