@@ -81,10 +81,11 @@ def _new_exporter():
     class ReportExporter(HTMLExporter):
         """nbconvert's HTML exporter without its closing BeautifulSoup pass.
 
-        That pass re-parses the whole page, images included (~0.05 CPU-s per report and
-        0.2 s for its first use in a process), to add English alt texts and focus stops
-        on JupyterLab's cell classes, which the report template does not write. The
-        template gives every image of its own an alt text; ``_alt_texts`` covers the rest.
+        That pass re-parses the whole page, images included (~0.2 CPU-s per area analysis,
+        0.4 s on its first use in a process: ``benchmarks/export_cost.py``), to add English
+        alt texts and focus stops on JupyterLab's cell classes, which the report template
+        does not write. The template gives every image of its own an alt text;
+        ``_alt_texts`` covers the rest.
         """
 
         def from_notebook_node(self, nb, resources=None, **kw):

@@ -317,10 +317,14 @@ class WarmKernel:
             else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         )
         env = {k: v for k, v in os.environ.items() if k != "JPY_PARENT_PID"}
-        self._client.start_new_kernel(
-            cwd=str(cwd) if cwd else None, independent=True, env=env, **quiet
-        )
-        self._client.start_new_kernel_client()
+        try:
+            self._client.start_new_kernel(
+                cwd=str(cwd) if cwd else None, independent=True, env=env, **quiet
+            )
+            self._client.start_new_kernel_client()
+        except BaseException:
+            self.shutdown()  # a kernel that did not start leaves no process and no folder
+            raise
         if on_kernel_start is not None and self.pid is not None:
             on_kernel_start(self.pid, self._sockets)
         self.reports = 0

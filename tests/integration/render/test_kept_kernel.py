@@ -206,3 +206,12 @@ def test_a_kernel_that_cannot_be_recorded_is_stopped_not_left(env):
     assert not used["adopted"]
     assert _gone(used["pid"])
     assert not (Path(environment["EVALUATION_CACHE_DIR"]) / "kept-kernel.json").exists()
+
+
+def test_a_kernel_that_does_not_start_leaves_no_socket_folder(tmp_path, monkeypatch):
+    from evaluation.render.kernel import WarmKernel
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(Exception, match="no-such-kernel"):
+        WarmKernel(kernel_name="no-such-kernel")
+    assert not list(tmp_path.glob("evaluation-kernel-*"))
