@@ -141,15 +141,15 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     tasks = [replace(t, commit=commit()) for t in tasks]
     ahead = None
     runner = _runner_for(runner, tasks, prepare, engine)
-    if tasks:  # the joint audit's reading (ledgers, pages) is done while reports render
+    if tasks:
         from evaluation.privacy.publication import AuditAhead
-        from evaluation.render.kernel import keep_seconds
-
-        keep_seconds()  # a bad $EVALUATION_KEEP_KERNEL is named once, before any report runs
         from evaluation.render.execute import notebook_started
         from evaluation.render.executors import SerialExecutor
+        from evaluation.render.kernel import keep_seconds
         from evaluation.render.single import publication_ledger_path
 
+        keep_seconds()  # a bad $EVALUATION_KEEP_KERNEL is named once, before any report runs
+        # The joint audit's reading (ledgers, pages) is done while reports render.
         in_process = isinstance(runner, SerialExecutor)  # its kernel's wait is the idle time
         if in_process:
             notebook_started.clear()

@@ -62,7 +62,8 @@ class _Worker:
 
 def _kill_tree(pid: int | None, kernels: dict[int, str]) -> None:
     """Kill a worker and its kernels; a killed kernel cannot remove its socket folder."""
-    from evaluation.render.kernel import kill_group, remove_sockets
+    from evaluation.render.kernel import kill_group
+    from evaluation.render.kernel_setup import remove_sockets
 
     for kernel, sockets in kernels.items():  # own sessions: not in the worker's group
         kill_group(kernel)

@@ -29,6 +29,9 @@ _ANCHOR_LINK = re.compile(r'<a class="anchor-link" href="[^"]*">(?:&#182;|¶)</a
 _TAG = re.compile(r"<[^>]+>")
 _CHAR_REF = re.compile(r"&#([0-9]{3,7});")
 _LAB_ONLY = re.compile(r'<div class="ev-lab-only">.*?</div>\s*', re.S)
+_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
+#: Said where an image has no description of its own (nbconvert's own is in English).
+NO_ALT_TEXT = "Bild utan beskrivning"
 _local = threading.local()
 
 
@@ -66,11 +69,6 @@ def exporter_ahead() -> None:
     thread = threading.Thread(target=build, daemon=True, name="exporter-ahead")
     thread.start()
     _local.ahead = (thread, box)
-
-
-_IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
-#: Said where an image has no description of its own (nbconvert's own is in English).
-NO_ALT_TEXT = "Bild utan beskrivning"
 
 
 def _new_exporter():

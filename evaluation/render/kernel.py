@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -28,6 +27,8 @@ from pathlib import Path
 import nbformat
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
+
+from evaluation.render.kernel_setup import remove_sockets
 
 _SETUP = "evaluation.render.kernel_setup"
 _local = threading.local()
@@ -230,12 +231,6 @@ def _stop_kept(record: dict) -> None:
     remove_sockets(sockets if isinstance(sockets, str) else None)
 
 
-def remove_sockets(sockets: str | None) -> None:
-    """Remove a kernel's socket folder (only a folder this package made)."""
-    if sockets and Path(sockets).name.startswith("evaluation-kernel-"):
-        shutil.rmtree(sockets, ignore_errors=True)
-
-
 def _imports_of(source: str) -> set[str]:
     """Module names imported by one code cell (magics and shell lines skipped)."""
     code = "\n".join(
@@ -424,7 +419,7 @@ class WarmKernel:
         setup = f"__import__({_SETUP!r}, fromlist=['_'])"
         try:
             reply = self.run(
-                f"{setup}.keep({float(seconds)!r}, ({self._sockets!r}, {str(path)!r}))",
+                f"{setup}.keep({float(seconds)!r}, {str(path)!r})",
                 timeout=60,
             )
             if reply.get("status") != "ok":
@@ -498,7 +493,7 @@ class WarmKernel:
             self._client._cleanup_kernel()
         except Exception:  # noqa: BLE001 - shutting down at exit is best effort
             pass
-        shutil.rmtree(self._sockets, ignore_errors=True)
+        remove_sockets(self._sockets)
 
 
 def warm_kernel(kernel_name: str = "python3", cwd: str | Path | None = None) -> WarmKernel:

@@ -29,8 +29,9 @@ ERROR_MARKER = "evaluation-error-json: "
 
 _rc_snapshot: dict | None = None
 _warning_filters: list | None = None
-#: Who this kernel serves: the owner's pid, or (kept) the time it exits and what it removes.
-_owner: dict = {"pid": None, "until": None, "remove": (), "sockets": None}
+#: Who this kernel serves: the owner's pid, or (kept) the time it exits and its record;
+#: and its socket folder, removed whenever it exits on its own.
+_owner: dict = {"pid": None, "until": None, "record": None, "sockets": None}
 _watcher: threading.Thread | None = None
 #: Seconds between the owner checks.
 WATCH_INTERVAL = 0.5
@@ -64,29 +65,35 @@ def _watch() -> None:
             _exit_orphaned()
 
 
-def _exit_orphaned() -> None:
-    """Exit because the owner is gone; it cannot remove the socket folder, so this does."""
-    sockets = _owner["sockets"]
+def remove_sockets(sockets: str | None) -> None:
+    """Remove a kernel's socket folder (only a folder this package made).
+
+    Here, not in ``kernel``, because the kernel itself calls it and imports only this module.
+    """
     if sockets and os.path.basename(sockets).startswith("evaluation-kernel-"):
         shutil.rmtree(sockets, ignore_errors=True)
+
+
+def _exit_orphaned() -> None:
+    """Exit because the owner is gone; it cannot remove the socket folder, so this does."""
+    remove_sockets(_owner["sockets"])
     os._exit(0)
 
 
 def _exit_kept() -> None:
-    for path in _owner["remove"]:
-        if os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            try:
-                with open(path, encoding="utf-8") as fh:
-                    mine = json.load(fh).get("pid") == os.getpid()
-            except (OSError, ValueError, AttributeError):
-                continue
-            if mine:  # a newer kernel's record stays
-                try:
-                    os.remove(path)
-                except OSError:
-                    pass
+    """Exit at the kept deadline: remove the socket folder, and the record if it names this."""
+    remove_sockets(_owner["sockets"])
+    record = _owner["record"]
+    try:
+        with open(record, encoding="utf-8") as fh:
+            mine = json.load(fh).get("pid") == os.getpid()
+    except (OSError, TypeError, ValueError, AttributeError):
+        mine = False
+    if mine:  # a newer kernel's record stays
+        try:
+            os.remove(record)
+        except OSError:
+            pass
     os._exit(0)
 
 
@@ -101,7 +108,7 @@ def watch_owner(pid: int, sockets: str | None = None) -> None:
     exit: an owner killed outright leaves it behind otherwise.
     """
     global _watcher
-    _owner.update(pid=pid, until=None, remove=())
+    _owner.update(pid=pid, until=None, record=None)
     if sockets is not None:
         _owner["sockets"] = sockets
     if _watcher is None:
@@ -109,15 +116,15 @@ def watch_owner(pid: int, sockets: str | None = None) -> None:
         _watcher.start()
 
 
-def keep(seconds: float, remove: tuple[str, ...] = ()) -> None:
-    """Stay up, idle and ownerless, for ``seconds``; then exit and remove ``remove``.
+def keep(seconds: float, record: str) -> None:
+    """Stay up, idle and ownerless, for ``seconds``; then exit, removing the socket folder.
 
     A later command adopts the kernel (``watch_owner`` with its pid) and skips the
-    start-up and imports. ``remove`` is the kernel's socket folder and its record (the
-    record only while it still names this kernel). The keeper sends ``reset`` next, so
-    nothing of the last report stays in the kept kernel.
+    start-up and imports. ``record`` (the kept-kernel record) is removed too while it
+    still names this kernel. The keeper sends ``reset`` next, so nothing of the last
+    report stays in the kept kernel.
     """
-    _owner.update(pid=None, until=time.time() + float(seconds), remove=tuple(remove))
+    _owner.update(pid=None, until=time.time() + float(seconds), record=record)
 
 
 def _configure_matplotlib() -> None:
