@@ -141,6 +141,22 @@ def kill_group(pid: int) -> None:
         pass
 
 
+#: Longest socket path every POSIX system takes (``sun_path``: 108 bytes on Linux, 104 on macOS).
+SOCKET_PATH_MAX = 100
+
+
+def _transport(sockets: str) -> tuple[str, str]:
+    """The kernel's transport and address: local sockets where the system takes the path.
+
+    Local sockets in the kernel's own folder are faster and not reachable over the
+    network; elsewhere (Windows, a long TMPDIR) TCP on this machine only.
+    """
+    ip = os.path.join(sockets, "kernel")
+    if os.name == "posix" and len(os.fsencode(ip)) + len("-65535") <= SOCKET_PATH_MAX:
+        return "ipc", ip
+    return "tcp", "127.0.0.1"
+
+
 class _AdoptedProcess:
     """What jupyter_client needs of ``subprocess.Popen`` for a kernel another process started."""
 
@@ -304,8 +320,7 @@ class WarmKernel:
             extra_arguments=[f"--IPKernelApp.exec_lines={watch}"],
         )
         self._client.km = self._client.create_kernel_manager()
-        self._client.km.transport = "ipc"  # local sockets: faster, and not reachable over TCP
-        self._client.km.ip = os.path.join(self._sockets, "kernel")
+        self._client.km.transport, self._client.km.ip = _transport(self._sockets)
         quiet = (
             {}
             if os.environ.get("EVALUATION_KERNEL_LOG")

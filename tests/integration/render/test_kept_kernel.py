@@ -215,3 +215,19 @@ def test_a_kernel_that_does_not_start_leaves_no_socket_folder(tmp_path, monkeypa
     with pytest.raises(Exception, match="no-such-kernel"):
         WarmKernel(kernel_name="no-such-kernel")
     assert not list(tmp_path.glob("evaluation-kernel-*"))
+
+
+def test_a_long_temporary_folder_uses_tcp_on_this_machine(tmp_path, monkeypatch):
+    """A socket path longer than the system takes failed every report with a zmq error."""
+    from evaluation.render.kernel import SOCKET_PATH_MAX, WarmKernel
+
+    long = tmp_path / ("t" * SOCKET_PATH_MAX)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    kernel = WarmKernel()
+    try:
+        assert kernel.run("1 + 1")["status"] == "ok"
+        assert kernel._client.km.transport == "tcp" and kernel._client.km.ip == "127.0.0.1"
+    finally:
+        kernel.shutdown()
+    assert not list(long.glob("evaluation-kernel-*"))
