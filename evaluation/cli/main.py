@@ -164,6 +164,9 @@ def run(
         # Bad input fails here, in seconds: before any folder is made, and before the
         # renderer and the privacy audit (scipy, the kernel machinery) are even imported.
         preflight(load_params(params), cache)
+        from evaluation.render.kernel import keep_seconds
+
+        keep_seconds()  # a bad $EVALUATION_KEEP_KERNEL, named before a folder is made
         from evaluation.privacy.publication import publish_one
         from evaluation.render import render_report
         from evaluation.render.batch import _stop_on_signals

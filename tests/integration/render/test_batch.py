@@ -167,3 +167,16 @@ def test_bad_keep_kernel_setting_is_named_before_any_report_runs(project: Path, 
     assert "EVALUATION_KEEP_KERNEL" in result.output + result.stderr
     assert "tio minuter" in result.output + result.stderr
     assert not list((project / "reports").rglob("*.html"))
+
+
+def test_bad_keep_kernel_setting_is_named_by_run_before_any_folder(project: Path, monkeypatch):
+    params = project / "ok.yaml"
+    out = project / "reports" / "alone"
+    monkeypatch.setenv("EVALUATION_KEEP_KERNEL", "tio minuter")
+    monkeypatch.setattr(NotebookClient, "start_new_kernel", _no_kernel)
+    result = runner.invoke(app, ["run", str(params), "-o", str(out)])
+    assert result.exit_code == 2
+    text = result.output + result.stderr
+    assert "EVALUATION_KEEP_KERNEL" in text and "tio minuter" in text
+    assert "RenderError" not in text
+    assert not out.exists()
