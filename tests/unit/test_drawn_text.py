@@ -110,3 +110,25 @@ def test_map_label_holding_an_identity_number_fails_in_to_png() -> None:
             k=2,
         )
     assert "1212" not in str(err.value)
+
+
+@pytest.mark.parametrize("size", [(6.8, 4.65), (5.0, 3.0), (6.8, 5.5833333)])
+def test_to_png_has_matplotlibs_pixels_in_rgb(size) -> None:
+    """The RGB PNG holds exactly the pixels of matplotlib's own (RGBA) PNG, at the same size."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    fig = plt.figure(figsize=size)
+    ax = fig.subplots()
+    ax.plot([1, 2, 3], [3, 1, 2], marker="o")
+    ax.fill_between([1, 2, 3], [2, 0.5, 1], [3.5, 1.5, 2.5], alpha=0.15)
+    ax.set_title("Åtgärder per år")
+    reference = io.BytesIO()
+    fig.savefig(reference, format="png", dpi=charts.DPI)
+    with Image.open(io.BytesIO(charts.to_png(fig))) as ours, Image.open(reference) as theirs:
+        assert ours.mode == "RGB"
+        assert ours.info["dpi"] == pytest.approx((charts.DPI, charts.DPI), rel=1e-3)  # per metre
+        assert not {k for k in ours.info if k not in ("dpi",)}  # no text chunks, no gamma
+        assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs.convert("RGBA")))
