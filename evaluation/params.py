@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from evaluation.exceptions import ParameterError
+from evaluation.exceptions import ParameterError, load_yaml
 from evaluation.exceptions import yaml_reason as _yaml_reason
 from evaluation.metadata.kinds import get_kind
 
@@ -201,14 +201,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ParameterError("filen är inte sparad som UTF-8 text", file=path) from None
     try:
-        # libyaml's parser when built in (a no-op batch reads every parameters file);
-        # on an error, the pure-Python one again, so the message is the same either way
-        content = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError:
-        try:
-            content = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ParameterError(_yaml_reason(exc, text), file=path) from None
+        content = load_yaml(text)
+    except yaml.YAMLError as exc:
+        raise ParameterError(_yaml_reason(exc, text), file=path) from None
     if not isinstance(content, dict):
         raise ParameterError(
             "filen ska bestå av rader 'parameter: värde' (en YAML-mappning)", file=path
@@ -303,7 +298,7 @@ def validated_head(
     record, so those bytes pass again and a no-op batch need not build the models. Only
     the data folder depends on where the file is now, and is looked up again. Anything
     else - bytes not vouched for, a kind whose parameter checks come from outside the
-    package ($EVALUATION_KINDS), a missing data folder, YAML the fast parser refuses -
+    package ($EVALUATION_KINDS), a missing data folder, YAML that does not parse -
     returns None, and the caller validates the file in full.
     """
     import hashlib
@@ -311,7 +306,7 @@ def validated_head(
     path = Path(path).resolve()
     try:
         data = path.read_bytes()
-        raw = yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        raw = load_yaml(data.decode("utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
     if not isinstance(raw, dict):

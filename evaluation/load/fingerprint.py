@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from evaluation.exceptions import DataError
+from evaluation.exceptions import DataError, load_yaml
 from evaluation.metadata.contract import AREA_FILES, METADATA_FILE, TABLES, table_extensions
 
 _EXTRA_FILES = ("indicators.yaml", METADATA_FILE)
@@ -188,7 +188,7 @@ def read_metadata_once(folder: str | Path) -> tuple[DataMetadata, dict[str, str]
 
 def _parse_metadata(folder: Path, path: Path, data: bytes) -> DataMetadata:
     try:
-        raw = yaml.safe_load(data.decode("utf-8")) or {}
+        raw = load_yaml(data.decode("utf-8")) or {}
     except UnicodeDecodeError:
         raise DataError("inte sparad som UTF-8", file=path, expected="UTF-8") from None
     except yaml.YAMLError:

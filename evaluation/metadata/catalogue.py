@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from evaluation.exceptions import ParameterError, pydantic_message, yaml_reason
+from evaluation.exceptions import ParameterError, load_yaml, pydantic_message, yaml_reason
 
 Kind = Literal["count", "share", "rate", "mean"]
 Aggregation = Literal["sum", "ratio", "none"]
@@ -49,7 +49,7 @@ class IndicatorInfo(BaseModel):
 
 def _read(path: Path | None, text: str, name: str) -> dict:
     try:
-        data = yaml.safe_load(text) or {}
+        data = load_yaml(text) or {}
     except yaml.YAMLError as exc:
         raise ParameterError(yaml_reason(exc, text), file=path or name) from None
     if not isinstance(data, dict):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from evaluation.exceptions import load_yaml
 from evaluation.load.fingerprint import data_fingerprint, read_metadata, sha256_file
 from evaluation.metadata.kinds import kind_label as _kind_label
 from evaluation.params import EvaluationParams
@@ -120,9 +121,9 @@ def params_text(params: EvaluationParams) -> str:
     raw_data = None
     if params.source_file is not None:
         try:
-            raw_data = (
-                yaml.safe_load(Path(params.source_file).read_text(encoding="utf-8")) or {}
-            ).get("data")
+            raw_data = (load_yaml(Path(params.source_file).read_text(encoding="utf-8")) or {}).get(
+                "data"
+            )
         except (OSError, yaml.YAMLError, AttributeError):
             raw_data = None
     dumped["data"] = str(raw_data) if raw_data is not None else Path(params.data).name
