@@ -15,6 +15,7 @@ Plain data, no suppression logic: the audit may import this module.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -57,7 +58,12 @@ def months_of(label: Any) -> tuple[str, ...] | None:
     pandas = sys.modules.get("pandas")  # without pandas loaded, no label is a Timestamp
     if pandas is not None and isinstance(label, pandas.Timestamp):
         return (f"{label:%Y-%m}",)
-    m = _PERIOD.match(str(label).strip())
+    return _months_of_text(str(label).strip())
+
+
+@functools.lru_cache(maxsize=4096)  # a report asks for the same few labels thousands of times
+def _months_of_text(text: str) -> tuple[str, ...] | None:
+    m = _PERIOD.match(text)
     if not m:
         return None
     year = int(m.group(1))
@@ -93,6 +99,18 @@ def clip_months(months: tuple[str, ...], window: tuple[str, ...] | None) -> tupl
     return inside or months
 
 
+def _canonical(values: Iterable[Any]) -> tuple[str, ...]:
+    """Distinct values as sorted text: a figure's values along one dimension."""
+    if type(values) is tuple and all(type(x) is str for x in values):
+        return _canonical_texts(values)  # only text is cached: 1, 1.0 and True hash alike
+    return tuple(sorted({str(x) for x in values}))
+
+
+@functools.lru_cache(maxsize=8192)  # the same area and month lists recur in every figure
+def _canonical_texts(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted(set(values)))
+
+
 @dataclass(frozen=True)
 class Figure:
     """A sum of base cells: ``measure`` restricted by ``dims`` (dimension → allowed values)."""
@@ -103,7 +121,7 @@ class Figure:
     @classmethod
     def of(cls, measure: str, dims: Mapping[str, Iterable[Any]]) -> Figure:
         """Canonical figure (sorted dims and values, values as text)."""
-        clean = tuple(sorted((str(k), tuple(sorted({str(x) for x in v}))) for k, v in dims.items()))
+        clean = tuple(sorted((str(k), _canonical(v)) for k, v in dims.items()))
         return cls(str(measure), clean)
 
     @property

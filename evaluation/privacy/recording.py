@@ -250,10 +250,12 @@ def record_counts(ledger: Ledger, cells: CountCells, result, merge_label: str) -
         ledger.add(label, cells.rec.figure(dims), "count", v, target=True)
         return
     merged = tuple(result.merged_rows)
+    hidden_cells = result.hidden.to_numpy(bool)
+    columns = [result.values.iloc[:, j].to_numpy() for j in range(result.values.shape[1])]
     for i, r in enumerate(result.values.index):
         for j, c in enumerate(result.values.columns):
-            hidden = bool(result.hidden.iloc[i, j])
-            value = None if hidden else result.values.iloc[i, j]
+            hidden = bool(hidden_cells[i, j])
+            value = None if hidden else columns[j][i]
             rows = merged if merged and _head(r) == merge_label else ()
             ledger.add(label, cells.figure(r, c, rows), "count", value, target=True)
 

@@ -105,20 +105,17 @@ def as_tidy(
     """
     if not isinstance(table, ProtectedTable):
         raise PrivacyError(f"as_tidy behöver en ProtectedTable; fick {type(table).__name__}")
+    values = table.values
+    hidden = table.hidden.reindex(index=values.index, columns=values.columns).to_numpy(bool)
+    columns = [values.iloc[:, j].to_numpy() for j in range(values.shape[1])]  # own dtypes
     rows = []
-    for row in table.values.index:
-        for col in table.values.columns:
+    for i, row in enumerate(values.index):
+        for j, col in enumerate(values.columns):
             cell_keys = keys(row, col)
             clash = [k for k in _PROTECTED_COLUMNS if k in cell_keys]
             if clash:
                 raise PrivacyError(f"{table.label}: keys får inte sätta {clash[0]!r}")
-            rows.append(
-                {
-                    **cell_keys,
-                    "value": table.values.loc[row, col],
-                    "suppressed": bool(table.hidden.loc[row, col]),
-                }
-            )
+            rows.append({**cell_keys, "value": columns[j][i], "suppressed": bool(hidden[i, j])})
     return ProtectedFrame(
         frame=pd.DataFrame(rows),
         label=table.label,
