@@ -101,9 +101,7 @@ def clip_months(months: tuple[str, ...], window: tuple[str, ...] | None) -> tupl
 
 def _canonical(values: Iterable[Any]) -> tuple[str, ...]:
     """Distinct values as sorted text: a figure's values along one dimension."""
-    if type(values) is tuple and all(type(x) is str for x in values):
-        return _canonical_texts(values)  # only text is cached: 1, 1.0 and True hash alike
-    return tuple(sorted({str(x) for x in values}))
+    return _canonical_texts(tuple(map(str, values)))  # keyed by text: 1, 1.0, True differ
 
 
 @functools.lru_cache(maxsize=8192)  # the same area and month lists recur in every figure
