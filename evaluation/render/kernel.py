@@ -248,7 +248,12 @@ def _stop_kept(record: dict) -> None:
 
 
 def _imports_of(source: str) -> set[str]:
-    """Module names imported by one code cell (magics and shell lines skipped)."""
+    """Module names imported by one code cell (magics and shell lines skipped).
+
+    ``from package import name`` gives the package and ``package.name``, which may be
+    a submodule (``from evaluation.reports import area_analysis``) or may not exist
+    (then ``warm_up`` cannot import it, and leaves it).
+    """
     code = "\n".join(
         line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
     )
@@ -262,6 +267,7 @@ def _imports_of(source: str) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*")
     return found
 
 

@@ -98,3 +98,16 @@ def test_batch_process_modules_do_not_load_pandas_numpy_or_scipy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_warm_up_covers_each_report_kind_module():
+    """``from evaluation.reports import area_analysis`` warms the kind's module, not only
+    the package: else each kernel's first report of a kind imported it (mapclassify,
+    scikit-learn and scipy.stats for the maps: over a second) while rendering."""
+    from evaluation.metadata.kinds import report_kinds
+    from evaluation.render.kernel import _imports_of, warm_modules
+
+    assert _imports_of("from a.b import c, d as e\nimport f.g") == {"a.b", "a.b.c", "a.b.d", "f.g"}
+    modules = warm_modules()
+    for kind in report_kinds():
+        assert f"evaluation.reports.{kind}" in modules
