@@ -37,6 +37,7 @@ def main() -> None:
     from nbconvert import HTMLExporter
 
     from evaluation.params import load_params
+    from evaluation.privacy.publication import take_ledger
     from evaluation.render import export
     from evaluation.render.execute import execute_notebook
     from evaluation.render.kernel import shutdown_all
@@ -51,6 +52,7 @@ def main() -> None:
             Path(tmp) / "failed.ipynb",
         )
     shutdown_all()
+    take_ledger(nb)  # as the renderer does before export: the ledger never reaches the page
     context = report_context(params, notebook, fingerprint={})
 
     stock = HTMLExporter(
