@@ -155,7 +155,7 @@ def _reused_axes(kind: str, size: tuple[float, float]):
 
 def figure_style():
     """Context manager: the reports' plot style for the figures made inside it."""
-    return plt.rc_context(STYLE)  # type: ignore[arg-type]  # stubs want literal keys
+    return plt.rc_context(STYLE)
 
 
 def _styled(func):
@@ -189,10 +189,11 @@ def to_png(fig) -> bytes:
         check_drawn_text(fig)  # R8: labels are laid out now; the bytes never leave on a hit
     finally:
         plt.close(fig)
+    raw = buf.getvalue()
     width, height = (int(x) for x in fig.get_size_inches() * DPI)  # as Agg sizes its canvas
-    if width * height * 4 != buf.getbuffer().nbytes:  # never expected; not worth guessing
+    if width * height * 4 != len(raw):  # never expected; not worth guessing
         raise RuntimeError(f"to_png: {width}×{height} pixels do not match the drawn buffer")
-    image = Image.frombuffer("RGBA", (width, height), buf.getbuffer(), "raw", "RGBA", 0, 1)
+    image = Image.frombuffer("RGBA", (width, height), raw, "raw", "RGBA", 0, 1)
     if image.getchannel("A").getextrema() == (255, 255):
         image = image.convert("RGB")
     out = io.BytesIO()

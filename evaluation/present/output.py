@@ -213,6 +213,7 @@ STYLE = """
 .ev-table table{border-collapse:collapse;margin:0.5em 0;font-size:0.92em}
 .ev-table caption{text-align:left;font-weight:600;padding:0.3em 0}
 .ev-table th,.ev-table td{border-bottom:1px solid #ddd;padding:0.25em 0.7em;text-align:right;white-space:nowrap}
+.ev-table th:first-child,.ev-table td:first-child{white-space:normal;min-width:9em}
 .ev-table{margin:0}
 .ev-scroll{overflow-x:auto;max-width:100%}
 .ev-scroll:focus-visible{outline:3px solid #005b96;outline-offset:2px}
