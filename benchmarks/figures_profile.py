@@ -8,8 +8,9 @@ Usage::
 Runs the notebook's code cells in this process (the parameters cell, then every other
 cell with its last expression rendered to HTML as the report would), once to warm up
 (imports, data cache, fonts) and then ``--repeat`` times, printing the CPU seconds per
-report and the size of the page the cells make. ``--profile`` writes a cProfile of
-the measured runs timed in CPU seconds; ``--skip`` leaves out cells containing a text.
+report, each cell's share of it (the cell's last line, 10 ms or more), and the size of
+the page the cells make. ``--profile`` writes a cProfile of the measured runs timed in
+CPU seconds; ``--skip`` leaves out cells containing a text.
 """
 
 from __future__ import annotations
@@ -52,12 +53,15 @@ def main() -> None:
     params = str(a.params.resolve())
     os.chdir(a.notebook.resolve().parent)
 
+    per_cell = [0.0] * len(cells)
+
     def run_once() -> list[str]:
         ns: dict = {}
         exec(cells[0], ns)  # the parameters cell
         ns["params_file"], ns["cache_dir"] = params, a.cache_dir
         html = []
-        for src in cells[1:]:
+        for i, src in enumerate(cells[1:], start=1):
+            cell_started = time.process_time()
             tree = ast.parse(src)
             last = tree.body[-1] if tree.body else None
             value = None
@@ -68,9 +72,11 @@ def main() -> None:
                 exec(src, ns)
             if hasattr(value, "_repr_html_"):
                 html.append(value._repr_html_())
+            per_cell[i] += time.process_time() - cell_started
         return html
 
     page = CSS + "\n".join(run_once())  # warm-up
+    per_cell[:] = [0.0] * len(cells)
     started = time.process_time()
     profiler = cProfile.Profile(time.process_time) if a.profile else None
     if profiler:
@@ -82,6 +88,9 @@ def main() -> None:
         profiler.dump_stats(a.profile)
     cpu = (time.process_time() - started) / a.repeat
     print(f"CPU s per report (warm): {cpu:.2f}  page bytes: {len(page.encode('utf-8'))}")
+    for src, spent in zip(cells, per_cell, strict=True):
+        if spent / a.repeat >= 0.01:
+            print(f"  {spent / a.repeat:6.3f}  {src.strip().splitlines()[-1][:70]}")
 
 
 if __name__ == "__main__":
