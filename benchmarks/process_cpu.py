@@ -51,6 +51,8 @@ def _kind(pid: int, root: int, cmd: str) -> str:
 
 def main() -> None:
     """Run the command given as arguments and print its processes' CPU by kind."""
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
     started = time.perf_counter()
     proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
     seen: dict[int, tuple[float, str]] = {}
