@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from evaluation.exceptions import ParameterError, load_yaml
 from evaluation.exceptions import yaml_reason as _yaml_reason
@@ -153,6 +153,13 @@ class EvaluationParams(_Model):
     )
     show_render_date: bool = Field(False, description="Print the render date in the footer.")
     source_file: Path | None = Field(None, exclude=True)
+    #: ``data`` as the file wrote it (``load_params`` resolves it to a folder); never input.
+    _data_as_written: str | None = PrivateAttr(None)
+
+    @property
+    def data_as_written(self) -> str | None:
+        """The data folder as the parameters file wrote it, for the page; None if unknown."""
+        return self._data_as_written
 
     @field_validator("kind")
     @classmethod
@@ -274,7 +281,9 @@ def load_params(path: str | Path, **overrides: Any) -> EvaluationParams:
         raise ParameterError(
             "period_start ligger efter period_end", file=path, parameter="period_start"
         )
-    return params.model_copy(update={"data": data, "source_file": path})
+    loaded = params.model_copy(update={"data": data, "source_file": path})
+    loaded._data_as_written = str(raw["data"]) if raw.get("data") is not None else None
+    return loaded
 
 
 class ParamsHead(NamedTuple):

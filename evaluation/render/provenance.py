@@ -11,7 +11,6 @@ from pathlib import Path
 
 import yaml
 
-from evaluation.exceptions import load_yaml
 from evaluation.load.fingerprint import data_fingerprint, read_metadata, sha256_file
 from evaluation.metadata.kinds import kind_label as _kind_label
 from evaluation.params import EvaluationParams
@@ -118,15 +117,8 @@ def tool_versions() -> tuple[tuple[str, str], ...]:
 def params_text(params: EvaluationParams) -> str:
     """The parameters as YAML, with the data folder as written in the file (no absolute path)."""
     dumped = params.model_dump(mode="json", exclude={"source_file"})
-    raw_data = None
-    if params.source_file is not None:
-        try:
-            raw_data = (load_yaml(Path(params.source_file).read_text(encoding="utf-8")) or {}).get(
-                "data"
-            )
-        except (OSError, yaml.YAMLError, AttributeError):
-            raw_data = None
-    dumped["data"] = str(raw_data) if raw_data is not None else Path(params.data).name
+    # as loaded, not read again: the file may have changed since this report's run began
+    dumped["data"] = params.data_as_written or Path(params.data).name
     return yaml.safe_dump(dumped, allow_unicode=True, sort_keys=True, width=100)
 
 

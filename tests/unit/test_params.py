@@ -142,3 +142,17 @@ def test_list_positions_are_one_based(tmp_path, tiny_folder):
     with pytest.raises(ParameterError) as err:
         load_params(path)
     assert err.value.parameter == "outcomes[2]"
+
+
+def test_page_shows_the_data_folder_as_loaded_not_as_the_file_says_later(tmp_path, tiny_folder):
+    """The page's parameter block comes from what the run loaded; editing the file during
+    the run (or deleting it) does not change it."""
+    from evaluation.render.provenance import params_text
+
+    path = _write(tmp_path, tiny_folder, area="söderby")
+    params = load_params(path)
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))["data"]
+    path.write_text(path.read_text(encoding="utf-8").replace(written, "/elsewhere"), "utf-8")
+    assert yaml.safe_load(params_text(params))["data"] == written
+    path.unlink()
+    assert yaml.safe_load(params_text(params))["data"] == written
