@@ -95,8 +95,10 @@ def project_root(params_file: Path) -> Path:
 def _yaml_keys(path: Path) -> set[str]:
     import yaml
 
+    from evaluation.exceptions import load_yaml
+
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
+        content = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return set()
     return set(content) if isinstance(content, dict) else set()

@@ -459,8 +459,10 @@ def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
     """Area and kind as written in a parameters file that failed validation, if readable."""
     import yaml
 
+    from evaluation.exceptions import load_yaml
+
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = load_yaml(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError, UnicodeDecodeError):
         return None, None
     if not isinstance(raw, dict):

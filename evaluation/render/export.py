@@ -79,10 +79,10 @@ def _new_exporter():
     class ReportExporter(HTMLExporter):
         """nbconvert's HTML exporter without its closing BeautifulSoup pass.
 
-        That pass re-parses the whole page, images included (~0.2 CPU-s per area analysis,
-        0.4 s on its first use in a process: ``benchmarks/export_cost.py``), to add English
-        alt texts and focus stops on JupyterLab's cell classes, which the report template
-        does not write. The template gives every image of its own an alt text;
+        That pass re-parses the whole page, images included (~0.04 CPU-s per area analysis,
+        0.36 s more on its first use in a process: ``benchmarks/export_cost.py``), to add
+        English alt texts and focus stops on JupyterLab's cell classes, which the report
+        template does not write. The template gives every image of its own an alt text;
         ``_alt_texts`` covers the rest.
         """
 
