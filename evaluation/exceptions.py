@@ -346,23 +346,6 @@ _YAML_SV = [
 ]
 
 
-def load_yaml(text: str) -> Any:
-    """YAML text as Python data, parsed by libyaml when it is built in (ten times faster).
-
-    On an error the pure-Python parser reads the text again, so the error, and
-    :func:`yaml_reason`'s message from it, are the same with or without libyaml.
-    """
-    import yaml
-
-    fast = getattr(yaml, "CSafeLoader", None)
-    if fast is not None:
-        try:
-            return yaml.load(text, Loader=fast)  # noqa: S506 - a safe loader
-        except yaml.YAMLError:
-            pass
-    return yaml.safe_load(text)
-
-
 def yaml_reason(exc: Exception, text: str) -> str:
     """The parser's own reason with its line and column, and a hint when a tab is to blame."""
     mark = getattr(exc, "problem_mark", None)

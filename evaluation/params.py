@@ -16,9 +16,10 @@ from typing import Any, NamedTuple
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from evaluation.exceptions import ParameterError, load_yaml
+from evaluation.exceptions import ParameterError
 from evaluation.exceptions import yaml_reason as _yaml_reason
 from evaluation.metadata.kinds import get_kind
+from evaluation.yaml_text import load_yaml
 
 DEFAULT_OUTCOMES = (
     "referrals_per_1000_children",

@@ -95,7 +95,7 @@ def project_root(params_file: Path) -> Path:
 def _yaml_keys(path: Path) -> set[str]:
     import yaml
 
-    from evaluation.exceptions import load_yaml
+    from evaluation.yaml_text import load_yaml
 
     try:
         content = load_yaml(path.read_text(encoding="utf-8"))

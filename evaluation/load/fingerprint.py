@@ -9,8 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from evaluation.exceptions import DataError, load_yaml
+from evaluation.exceptions import DataError
 from evaluation.metadata.contract import AREA_FILES, METADATA_FILE, TABLES, table_extensions
+from evaluation.yaml_text import load_yaml
 
 _EXTRA_FILES = ("indicators.yaml", METADATA_FILE)
 

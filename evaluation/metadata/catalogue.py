@@ -9,7 +9,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from evaluation.exceptions import ParameterError, load_yaml, pydantic_message, yaml_reason
+from evaluation.exceptions import ParameterError, pydantic_message, yaml_reason
+from evaluation.yaml_text import load_yaml
 
 Kind = Literal["count", "share", "rate", "mean"]
 Aggregation = Literal["sum", "ratio", "none"]

@@ -459,7 +459,7 @@ def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
     """Area and kind as written in a parameters file that failed validation, if readable."""
     import yaml
 
-    from evaluation.exceptions import load_yaml
+    from evaluation.yaml_text import load_yaml
 
     try:
         raw = load_yaml(path.read_text(encoding="utf-8"))
