@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -135,7 +137,7 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     seed_hidden(out, history)
     hidden = hidden_digest(out)
     results, tasks, prepare, data_of = _plan(
-        batch.evaluations, out, cache, force, engine, timeout, hidden
+        batch.evaluations, out, cache, force, engine, timeout, hidden, history
     )
     commit = _git_commit_once()  # the footer: a git subprocess only when a page is written
     tasks = [replace(t, commit=commit()) for t in tasks]
@@ -471,6 +473,15 @@ def _raw_area_kind(path: Path) -> tuple[str | None, str | None]:
     return (area if isinstance(area, str) else None, kind if isinstance(kind, str) else None)
 
 
+def _last_render_seconds(candidates: list) -> float:
+    """The render time in the first of ``candidates`` (report paths) that has one; else 0."""
+    for paths in candidates:
+        seconds = (read_manifest(paths) or {}).get("render_seconds")
+        if isinstance(seconds, int | float) and seconds > 0:
+            return float(seconds)
+    return 0.0
+
+
 def _plan(
     evaluations,
     out: Path,
@@ -479,8 +490,12 @@ def _plan(
     engine: str,
     timeout: float | None,
     hidden: dict[str, str] | None = None,
+    history: Sequence[Path] = (),
 ):
-    """Split evaluations into finished rows (re-used or unloadable) and tasks to render."""
+    """Split evaluations into finished rows (re-used or unloadable) and tasks to render.
+
+    ``history``: earlier terms' batch folders, whose render times order a new term's tasks.
+    """
     results: list[ReportResult] = []
     tasks: list[RenderTask] = []
     prepare: dict[str, tuple[str, str, str]] = {}
@@ -562,14 +577,24 @@ def _plan(
             )
         )
         data_of[str(params_file)] = str(params.data)
-        expected[tasks[-1].params_file] = float(
-            (read_manifest(paths) or {}).get("render_seconds", 0.0)
+        expected[tasks[-1].params_file] = _last_render_seconds(
+            [paths, *(report_paths(h, params.area, params.kind) for h in reversed(history))]
         )
         if not _cache_current(cache, fingerprints[params.data]):
             prepare.setdefault(str(params.data), (str(params.data), str(cache.resolve()), engine))
     checked.save()
-    # Longest first (by the last render's time) so a slow report never starts last and
-    # leaves the other workers idle; stable, so a first batch keeps the file's order.
+    # Longest first (by the last render's time, here or in the latest earlier term) so a
+    # slow report never starts last and leaves the other workers idle. A report never
+    # rendered takes its kind's longest known time, or, with none known, goes first (an
+    # unknown cost scheduled early cannot become the tail); stable, so a first batch keeps
+    # the file's order.
+    by_kind: dict[str, float] = {}
+    for t in tasks:
+        if expected[t.params_file] > 0:
+            by_kind[t.kind] = max(by_kind.get(t.kind, 0.0), expected[t.params_file])
+    for t in tasks:
+        if expected[t.params_file] <= 0:
+            expected[t.params_file] = by_kind.get(t.kind, math.inf if by_kind else 0.0)
     tasks.sort(key=lambda t: -expected[t.params_file])
     # One report parses its data in its own preflight: a prepare step would only wait.
     prepare_steps = list(prepare.values()) if len(tasks) > 1 else []
