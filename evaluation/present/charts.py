@@ -6,6 +6,7 @@ and axis limits come from shown values only (docs/privacy.md R5).
 
 from __future__ import annotations
 
+import datetime
 import functools
 import io
 from typing import Any
@@ -20,6 +21,26 @@ from evaluation.present.format import fmt_number, fmt_percent, partial_period, t
 from evaluation.present.guard import require_protected
 from evaluation.present.output import Chart, Note
 from evaluation.present.tables import withheld_note
+
+class _YearStarts(mdates.YearLocator):
+    """1 January of every year in view: the ticks ``YearLocator()`` gives, without its rrule.
+
+    dateutil's rrule, which ``YearLocator`` walks at every draw, took ~2 % of an area
+    analysis; here the same rule is counted out (the window keeps ``vmin``'s
+    microseconds, as ``YearLocator``'s does, and none inside gives the view's ends).
+    """
+
+    def tick_values(self, vmin, vmax):
+        """Year starts between ``vmin``'s year's start and ``vmax``'s year's, as date numbers."""
+        start = vmin.replace(year=max(vmin.year, 1), month=1, day=1, hour=0, minute=0, second=0)
+        stop = start.replace(year=min(vmax.year, 9999))
+        starts = [
+            day
+            for year in range(start.year, stop.year + 1)
+            if start <= (day := datetime.datetime(year, 1, 1, tzinfo=start.tzinfo)) <= stop
+        ]
+        return mdates.date2num(starts if starts else [vmin, vmax])
+
 
 #: Line and bar colours, each with at least 3:1 contrast against white (WCAG 1.4.11);
 #: Okabe–Ito hues, darkened where the original is too light (#de8f05 → #d55e00 and so on).
@@ -396,7 +417,7 @@ def trend_chart(
     # Steps of 1, 2 or 5 (not 2.5): a tick label rounded to whole percent must not lie.
     ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
     ax.yaxis.set_major_formatter(_value_formatter(percent, decimals))
-    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_locator(_YearStarts())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_ylim(bottom=0)
     legend_below(ax, cols, below, plot_h)

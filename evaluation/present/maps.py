@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
+from matplotlib.font_manager import fontManager
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.path import Path as MplPath
+from matplotlib.textpath import TextToPath
 
 from evaluation.present.charts import to_png
 from evaluation.present.guard import require_protected
@@ -54,6 +56,52 @@ def class_colours(n: int) -> list:
 
 
 _HALO = [pe.withStroke(linewidth=3, foreground="white")]
+
+
+class _KeptOutlines(TextToPath):
+    """Text outlines kept per font and text, for the haloed names on the maps.
+
+    A halo draws its text as a path, and matplotlib lays the glyphs out again in Python
+    at every draw: the same area names in every map of every report took ~5 % of an area
+    analysis. No library keeps them, so this does. The outline is at matplotlib's fixed
+    outline size (the renderer scales it to the font size), so the font files and the
+    text decide it; arrays are read-only, as every drawing shares them.
+    """
+
+    _LIMIT = 4096
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._kept: dict = {}
+
+    def get_text_path(self, prop, s, ismath=False):
+        """As :meth:`TextToPath.get_text_path`, from memory after the first time."""
+        if ismath:
+            return super().get_text_path(prop, s, ismath)
+        key = (tuple(fontManager._find_fonts_by_props(prop)), s)
+        found = self._kept.get(key)
+        if found is None:
+            verts, codes = super().get_text_path(prop, s)
+            found = (np.asarray(verts, dtype=float), np.asarray(codes, dtype=MplPath.code_type))
+            for array in found:
+                array.flags.writeable = False
+            if len(self._kept) >= self._LIMIT:
+                self._kept.clear()
+            self._kept[key] = found
+        return found
+
+
+_OUTLINES = _KeptOutlines()
+
+
+class _MapCanvas(FigureCanvasAgg):
+    """The maps' Agg canvas: its renderer takes haloed text outlines from ``_OUTLINES``."""
+
+    def get_renderer(self):
+        """The Agg renderer, sharing the process's kept text outlines."""
+        renderer = super().get_renderer()
+        renderer._text2path = _OUTLINES
+        return renderer
 
 
 @dataclass(frozen=True)
@@ -247,7 +295,7 @@ def _map_figure(layout: MapLayout):
     fig = Figure(figsize=(8.5 if panels == 2 else 6.8, 5.6))
     # Its own Agg canvas: without one, every save made a new canvas and renderer, and the
     # text sizes matplotlib caches per renderer (area names, legends) were measured again.
-    FigureCanvasAgg(fig)
+    _MapCanvas(fig)
     axes = np.atleast_1d(
         fig.subplots(1, panels, gridspec_kw={"width_ratios": [1, 1.35]} if panels == 2 else None)
     )
