@@ -22,6 +22,7 @@ from evaluation.present.guard import require_protected
 from evaluation.present.output import Chart, Note
 from evaluation.present.tables import withheld_note
 
+
 class _YearStarts(mdates.YearLocator):
     """1 January of every year in view: the ticks ``YearLocator()`` gives, without its rrule.
 

@@ -78,7 +78,9 @@ class _KeptOutlines(TextToPath):
         """As :meth:`TextToPath.get_text_path`, from memory after the first time."""
         if ismath:
             return super().get_text_path(prop, s, ismath)
-        key = (tuple(fontManager._find_fonts_by_props(prop)), s)
+        # the font files TextToPath itself draws ``prop`` with (private, so not in the stubs)
+        fonts = fontManager._find_fonts_by_props(prop)  # type: ignore[attr-defined]
+        key = (tuple(fonts), s)
         found = self._kept.get(key)
         if found is None:
             verts, codes = super().get_text_path(prop, s)
