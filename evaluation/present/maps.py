@@ -62,7 +62,7 @@ class _KeptOutlines(TextToPath):
     """Text outlines kept per font and text, for the haloed names on the maps.
 
     A halo draws its text as a path, and matplotlib lays the glyphs out again in Python
-    at every draw: the same area names in every map of every report took ~5 % of an area
+    at every draw: the same area names in every map of every report took ~2.5 % of an area
     analysis. No library keeps them, so this does. The outline is at matplotlib's fixed
     outline size (the renderer scales it to the font size), so the font files and the
     text decide it; arrays are read-only, as every drawing shares them.
