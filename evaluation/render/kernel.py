@@ -300,6 +300,34 @@ def ensure_async_callable(func):
     return call
 
 
+async def _until_connected(kc, timeout: float) -> None:
+    """Wait until a kept kernel answers on the shell channel and its IOPub reaches us.
+
+    jupyter_client's ``wait_for_ready`` makes the same two checks and then always waits
+    0.2 s more for a quiet IOPub channel, to throw away messages nobody asked for; the
+    notebook client ignores messages of other requests anyway, so an adopted kernel
+    skips that wait (written here because jupyter_client has no option for it).
+    """
+    from queue import Empty
+
+    deadline = time.monotonic() + timeout
+    while True:
+        kc.kernel_info()
+        try:
+            reply = await kc.shell_channel.get_msg(timeout=1)
+        except Empty:
+            reply = None
+        if reply is not None and reply["msg_type"] == "kernel_info_reply":
+            try:  # the request's busy status: proof that IOPub is subscribed
+                await kc.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                pass
+            else:
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the kept kernel did not answer in {timeout:.0f} s")
+
+
 class WarmKernel:
     """One running kernel with its client, started with the package's warm-up imports."""
 
@@ -402,7 +430,10 @@ class WarmKernel:
         provisioner.pid = provisioner.pgid = pid
         km.provisioner = provisioner
         try:
-            self._client.start_new_kernel_client()
+            self._client.kc = km.client()
+            self._client.kc.start_channels()
+            run_sync(_until_connected)(self._client.kc, float(timeout))
+            self._client.kc.allow_stdin = False
             reply = self.run(f"__import__({_SETUP!r}, fromlist=['_']).watch_owner({os.getpid()})")
             adopted = reply.get("status") == "ok"
         except Exception:  # noqa: BLE001 - any failure: start a kernel instead

@@ -231,3 +231,28 @@ def test_a_long_temporary_folder_uses_tcp_on_this_machine(tmp_path, monkeypatch)
     finally:
         kernel.shutdown()
     assert not list(long.glob("evaluation-kernel-*"))
+
+
+def test_a_report_rendered_in_an_adopted_kernel_is_the_same_page(env, tmp_path):
+    """Every output reaches the page through an adopted kernel (its IOPub is connected)."""
+    environment, started = env
+    record = Path(environment["EVALUATION_CACHE_DIR"]) / "kept-kernel.json"
+    survey = str(ROOT / "params" / "user_survey" / "ryd.yaml")
+    pages, pids = [], []
+    for n in range(2):
+        out = tmp_path / f"run{n}"
+        subprocess.run(
+            [str(Path(sys.executable).parent / "evaluation"), "run", survey, "-o", str(out)],
+            env=environment,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        pids.append(json.loads(record.read_text())["pid"])
+        started.append(pids[-1])
+        (page,) = out.glob("*/*.html")
+        pages.append(page.read_bytes())
+    assert pids[0] == pids[1]  # the second command rendered in the kept kernel
+    assert b"ev-table" in pages[1] and pages[1] == pages[0]
