@@ -26,18 +26,24 @@ from evaluation.render.kernel_setup import process_alive
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _command(code: str, env: dict[str, str]) -> list[str]:
-    """Run ``code`` in a new Python process; its stdout lines, parsed as JSON."""
-    out = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
+def _process(args: list[str], env: dict[str, str]) -> str:
+    """Run a new Python process with ``args``, as a user's command; its stdout."""
+    done = subprocess.run(
+        [sys.executable, *args],
         env=env,
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         check=True,
     )
-    return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    return done.stdout
+
+
+def _command(code: str, env: dict[str, str]) -> list[str]:
+    """Run ``code`` in a new Python process; its stdout lines, parsed as JSON."""
+    out = _process(["-c", textwrap.dedent(code)], env)
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
 USE_KERNEL = """
@@ -241,15 +247,7 @@ def test_a_report_rendered_in_an_adopted_kernel_is_the_same_page(env, tmp_path):
     pages, pids = [], []
     for n in range(2):
         out = tmp_path / f"run{n}"
-        subprocess.run(
-            [str(Path(sys.executable).parent / "evaluation"), "run", survey, "-o", str(out)],
-            env=environment,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=True,
-        )
+        _process(["-m", "evaluation", "run", survey, "-o", str(out)], environment)
         pids.append(json.loads(record.read_text())["pid"])
         started.append(pids[-1])
         (page,) = out.glob("*/*.html")
