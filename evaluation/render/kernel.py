@@ -303,10 +303,11 @@ def ensure_async_callable(func):
 async def _until_connected(kc, timeout: float) -> None:
     """Wait until a kept kernel answers on the shell channel and its IOPub reaches us.
 
-    jupyter_client's ``wait_for_ready`` makes the same two checks and then always waits
-    0.2 s more for a quiet IOPub channel, to throw away messages nobody asked for; the
-    notebook client ignores messages of other requests anyway, so an adopted kernel
-    skips that wait (written here because jupyter_client has no option for it).
+    jupyter_client's ``wait_for_ready`` makes the same checks (a reply, a live process, a
+    message on IOPub) and then always waits 0.2 s more for a quiet IOPub channel, to
+    throw away messages nobody asked for; the notebook client ignores messages of other
+    requests anyway, so an adopted kernel skips that wait (written here because
+    jupyter_client has no option for it).
     """
     from queue import Empty
 
@@ -324,6 +325,8 @@ async def _until_connected(kc, timeout: float) -> None:
                 pass
             else:
                 return
+        if not await kc.is_alive():  # stopped since it was claimed: start one, do not wait
+            raise RuntimeError("the kept kernel stopped before it answered")
         if time.monotonic() > deadline:
             raise RuntimeError(f"the kept kernel did not answer in {timeout:.0f} s")
 

@@ -254,3 +254,31 @@ def test_a_report_rendered_in_an_adopted_kernel_is_the_same_page(env, tmp_path):
         pages.append(page.read_bytes())
     assert pids[0] == pids[1]  # the second command rendered in the kept kernel
     assert b"ev-table" in pages[1] and pages[1] == pages[0]
+
+
+def test_a_kept_kernel_that_stopped_is_given_up_at_once_not_after_the_time_out():
+    from queue import Empty
+
+    from jupyter_core.utils import run_sync
+
+    from evaluation.render.kernel import _until_connected
+
+    class Channel:
+        calls = 0
+
+        async def get_msg(self, timeout=None):
+            Channel.calls += 1
+            raise Empty
+
+    class StoppedKernel:  # answers nothing, and its process is gone
+        shell_channel = iopub_channel = Channel()
+
+        def kernel_info(self):
+            return "request"
+
+        async def is_alive(self):
+            return False
+
+    with pytest.raises(RuntimeError, match="stopped"):
+        run_sync(_until_connected)(StoppedKernel(), 2.0)
+    assert Channel.calls == 1  # one request, not a wait until the time-out
