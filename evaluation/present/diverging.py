@@ -27,6 +27,7 @@ from evaluation.present.charts import (
     legend_below,
     legend_rows,
     margins_in,
+    no_axis_label,
     separator,
     to_png,
 )
@@ -224,6 +225,8 @@ def diverging_bar_chart(
     ax.set_xticks(np.linspace(-1, 1, 9))
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
+    no_axis_label(ax.xaxis)
+    no_axis_label(ax.yaxis)
     ax.text(
         -0.04,
         1.0,

@@ -132,3 +132,23 @@ def test_to_png_has_matplotlibs_pixels_in_rgb(size) -> None:
         assert ours.info["dpi"] == pytest.approx((charts.DPI, charts.DPI), rel=1e-3)  # per metre
         assert not {k for k in ours.info if k not in ("dpi",)}  # no text chunks, no gamma
         assert np.array_equal(np.asarray(ours.convert("RGBA")), np.asarray(theirs.convert("RGBA")))
+
+
+def test_to_png_keeps_transparency_and_matplotlibs_pixels() -> None:
+    """A see-through figure stays RGBA, pixel for pixel as matplotlib's own PNG."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    fig = plt.figure(figsize=(3.0, 2.0))
+    fig.patch.set_alpha(0.0)
+    ax = fig.subplots()
+    ax.patch.set_alpha(0.3)
+    ax.plot([1, 2, 3], [3, 1, 2], marker="s")
+    reference = io.BytesIO()
+    fig.savefig(reference, format="png", dpi=charts.DPI)
+    with Image.open(io.BytesIO(charts.to_png(fig))) as ours, Image.open(reference) as theirs:
+        assert ours.mode == "RGBA"
+        ours.load()  # decodes every row: a broken stream or checksum raises here
+        assert np.array_equal(np.asarray(ours), np.asarray(theirs.convert("RGBA")))
