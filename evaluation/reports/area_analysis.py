@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from evaluation.indicators import area_profile as ap
@@ -154,25 +155,35 @@ def _panel(report: Report) -> dict[str, ProtectedFrame]:
     return by_key
 
 
+@per_report
+def _row_keys(report: Report, key: str) -> tuple[list[str], np.ndarray]:
+    """Area codes (as text) and years of one indicator's panel rows, read once per report."""
+    frame = _panel(report)[key].frame
+    return frame["area_code"].astype(str).tolist(), frame["year"].to_numpy()
+
+
 def _key_rows(
     report: Report, key: str, codes_: list[str], year: int | None = None
 ) -> ProtectedFrame:
-    """Rows of one indicator for some places (and one year), from the protected panel."""
-    pf = _panel(report)[key]
-    mask = pf.frame["area_code"].isin(codes_)
+    """Rows of one indicator for some places (and one year), from the protected panel.
+
+    In the order of ``codes_``, then by year; rows of equal place and year keep theirs.
+    """
+    areas, years = _row_keys(report, key)
+    rank = {c: i for i, c in enumerate(codes_)}
+    order = np.array([rank.get(c, -1) for c in areas], dtype=np.intp)
+    keep = order >= 0
     if year is not None:
-        mask &= pf.frame["year"] == year
-    selected = select_rows(pf, mask)
-    order = {c: i for i, c in enumerate(codes_)}
-    return views.sort_rows(
-        selected, ["area_code", "year"], key=lambda s: s.map(order) if s.name == "area_code" else s
-    )
+        keep &= years == year
+    at = np.flatnonzero(keep)
+    at = at[np.lexsort((years[at], order[at]))]  # stable: ties stay in panel order
+    return views.take_rows(_panel(report)[key], at)
 
 
 def _latest(report: Report, key: str) -> int | None:
-    pf = _panel(report)[key]
-    own = pf.frame[pf.frame["area_code"] == report.area_code]
-    return None if own.empty else int(own["year"].max())
+    areas, years = _row_keys(report, key)
+    own = [y for c, y in zip(areas, years, strict=True) if c == report.area_code]
+    return int(max(own)) if own else None
 
 
 def _fmt(info: IndicatorInfo, value, hidden: bool = False, unit: bool = False) -> str:

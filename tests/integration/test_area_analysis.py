@@ -241,3 +241,32 @@ def test_skaggetorp_area_analysis_renders(tmp_path):
     text = soup.get_text()
     assert "open_report(" not in text and "a.key_maps" not in text
     assert not soup.select(".jp-InputArea, .input_area, .jp-CodeCell .jp-Editor")
+
+
+def test_key_rows_select_and_order_as_a_stable_sort_by_place_then_year(tmp_path) -> None:
+    """The panel's rows for some places (and a year), in the places' order, then by year."""
+    from pathlib import Path
+
+    from evaluation.reports import area_analysis as a
+    from evaluation.reports.context import open_report
+
+    root = Path(__file__).resolve().parents[2]
+    report = open_report(root / "params" / "area_analysis" / "ryd.yaml", tmp_path)
+    places = [report.area_code, report.municipality_code, *a._area_codes(report)[3:6]]
+    for key in a._key_indicators(report):
+        frame = a._panel(report)[key].frame
+        for year in (None, int(frame["year"].max())):
+            want = frame[frame["area_code"].isin(places)]
+            if year is not None:
+                want = want[want["year"] == year]
+            rank = {c: i for i, c in enumerate(places)}
+            want = want.assign(_rank=want["area_code"].map(rank)).sort_values(
+                ["_rank", "year"], kind="stable"
+            )
+            got = a._key_rows(report, key, places, year).frame
+            assert len(got) and got["area_code"].iloc[0] == report.area_code
+            pd.testing.assert_frame_equal(
+                got, want.drop(columns="_rank").reset_index(drop=True), check_exact=True
+            )
+        own = frame.loc[frame["area_code"] == report.area_code, "year"]
+        assert a._latest(report, key) == int(own.max())

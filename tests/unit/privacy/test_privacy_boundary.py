@@ -80,6 +80,20 @@ def test_views_keep_values_and_flags() -> None:
     assert wider.frame["ci_low"].isna().all() and (wider.frame["place"] == "x").all()
 
 
+def test_take_rows_selects_and_orders_without_repeating_a_row() -> None:
+    shares = _shares()
+    taken = views.take_rows(shares, [2, 1])
+    assert list(taken.frame["group"]) == ["C", "B"]
+    assert list(taken.frame["suppressed"]) == [False, True] and not taken.withheld
+    only_hidden = views.take_rows(shares, [1])
+    assert only_hidden.withheld and only_hidden.note  # all hidden: the standard sentence
+    assert views.take_rows(shares, []).withheld
+    with pytest.raises(PrivacyError, match="två gånger"):
+        views.take_rows(shares, [0, 2, 0])
+    with pytest.raises(PrivacyError):
+        views.take_rows(shares.frame, [0])
+
+
 def test_with_columns_refuses_new_numbers_and_overwrites() -> None:
     shares = _shares()
     with pytest.raises(PrivacyError):
