@@ -10,7 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 # PyPI name -> conda-forge name(s) where they differ
-RENAMES = {"dask[distributed]": {"dask", "distributed"}}
+RENAMES = {"dask[distributed]": {"dask", "distributed"}, "zlib-ng": {"python-zlib-ng"}}
 
 
 def _name(spec: str) -> str:
