@@ -1,8 +1,9 @@
 # Two commands for a newcomer: `make report` and `make test`. Both create .venv when it
 # is missing (or pyproject.toml changed) and are safe to re-run. The install uses uv
-# (seconds instead of minutes), bootstrapped with pip into .venv; when uv cannot be
-# installed or fails, pip does the same install (NO_UV=1 forces pip). PYTHONWARNINGS
-# keeps build-backend notices (setuptools' "editable installation" box) out of the output.
+# (seconds instead of minutes, compiling bytecode as pip does), bootstrapped with pip
+# into .venv; when uv cannot be installed or fails, pip does the same install (NO_UV=1
+# forces pip). PYTHONWARNINGS keeps build-backend notices (setuptools' "editable
+# installation" box) out of the output.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -20,7 +21,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(PIP) install --quiet --upgrade pip
 	@if [ -z "$(NO_UV)" ] && $(PIP) install --quiet uv >/dev/null 2>&1 \
-		&& $(UV) pip install --quiet --python $(BIN)/python -e '.[test]'; then \
+		&& $(UV) pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[test]'; then \
 		echo "Installerat med uv i $(VENV)"; \
 	else \
 		echo "Installerar med pip i $(VENV) (några minuter) ..."; \
@@ -30,6 +31,10 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -c 'import weasyprint' 2>/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; } \
 		|| echo "PDF (--pdf) behöver systempaketen libpango-1.0-0 och libpangoft2-1.0-0"
+	@# Bytecode for the project too (uv compiles what it installs; pip does by default): with
+	@# PYTHONDONTWRITEBYTECODE=1, as CI images often set, every kernel compiled pandas, matplotlib
+	@# and the package from source at each start, 3-4 CPU-s (benchmarks/README.md).
+	@$(BIN)/python -m compileall -q evaluation >/dev/null
 	@touch $(STAMP)
 
 setup: $(STAMP)
