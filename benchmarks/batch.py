@@ -68,6 +68,20 @@ class Timed:
         self.cpu = _cpu_children() - self.cpu0
 
 
+def _bytecode() -> str:
+    """Whether the installed libraries have bytecode (printed with every run).
+
+    Without it every process start compiles pandas and matplotlib from source (3-4 CPU-s
+    per kernel), which moves every figure here.
+    """
+    import importlib.util
+
+    import pandas
+
+    cached = importlib.util.cache_from_source(pandas.__file__)
+    return "bytecode compiled" if Path(cached).exists() else "NO BYTECODE (make setup compiles it)"
+
+
 def _run(cmd: list[str], env: dict | None = None, check: bool = True) -> int:
     done = subprocess.run(
         cmd,
@@ -246,7 +260,7 @@ def main() -> None:
 
     n = len(load_batch(batch).evaluations)
     workers = [int(w) for w in args.workers.split(",") if w]
-    print(f"batch {Path(args.batch).name}: {n} evaluations; {os.cpu_count()} cores")
+    print(f"batch {Path(args.batch).name}: {n} evaluations; {os.cpu_count()} cores; {_bytecode()}")
     runs: dict[str, list[Timed]] = {}
 
     def record(name: str, t: Timed) -> None:
