@@ -145,7 +145,6 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     runner = _runner_for(runner, tasks, prepare, engine)
     if tasks:
         from evaluation.privacy.publication import AuditAhead
-        from evaluation.render.execute import notebook_started
         from evaluation.render.executors import SerialExecutor
         from evaluation.render.kernel import keep_seconds
         from evaluation.render.single import publication_ledger_path
@@ -153,7 +152,10 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         keep_seconds()  # a bad $EVALUATION_KEEP_KERNEL is named once, before any report runs
         # The joint audit's reading (ledgers, pages) is done while reports render.
         in_process = isinstance(runner, SerialExecutor)  # its kernel's wait is the idle time
-        if in_process:
+        notebook_started = None
+        if in_process:  # papermill (~0.5 s of imports) only where this process renders
+            from evaluation.render.execute import notebook_started
+
             notebook_started.clear()
         ahead = AuditAhead(
             (
@@ -163,7 +165,7 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
                 and r.status == "reused"
                 and publication_ledger_path(Path(r.html)).is_file()
             ),
-            start_after=notebook_started if in_process else None,
+            start_after=notebook_started,
         )
     stopped: BaseException | None = None
     # Nothing to wait for (a no-op): no bar, whose terminal set-up and import cost more
