@@ -318,10 +318,12 @@ class Ledger:
         import hashlib
 
         from evaluation.exceptions import DataError
+        from evaluation.privacy.gc_pause import paused_gc
 
         try:
             raw = Path(path).read_bytes()
-            ledger = cls.from_dict(json.loads(raw.decode("utf-8")))
+            with paused_gc():
+                ledger = cls.from_dict(json.loads(raw.decode("utf-8")))
         except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
             if isinstance(exc, OSError):
                 reason = "filen saknas eller kan inte öppnas"

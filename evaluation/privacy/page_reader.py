@@ -312,11 +312,18 @@ def _downloads(fig) -> list:
 
 def read_page(html: str) -> list[PageFigure]:
     """Every figure the page shows in tables, downloads, alt texts and sentences."""
-    from bs4 import BeautifulSoup
+    from evaluation.privacy.gc_pause import paused_gc
 
     # the charts' PNG data are not read (their drawn text is checked before encoding,
     # R8); dropping them first makes parsing a 1 MB page ten times faster
     html = re.sub(r'src="data:image/[^"]*"', 'src=""', html)
+    with paused_gc():
+        return _figures_of(html)
+
+
+def _figures_of(html: str) -> list[PageFigure]:
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(html, "html.parser")
     out: list[PageFigure] = []
     for fig in soup.find_all("figure", class_="ev-table"):

@@ -29,6 +29,7 @@ ALLOWED = (
     | {"evaluation", "evaluation.privacy", "evaluation.privacy.ledger"}
     | {"evaluation.privacy.symbols"}
     | {"evaluation.exceptions"}  # error classes only: a damaged ledger is named as data
+    | {"evaluation.privacy.gc_pause"}  # pauses the garbage collector while reading
 )
 SUPPRESSION = {
     f"evaluation.privacy.{m}"

@@ -263,3 +263,79 @@ def test_audit_ahead_waits_for_the_notebook_to_start_when_told(tmp_path, monkeyp
     publication.AuditAhead([reused], start_after=never)
     publication._await_prefetch()  # returns: join sets the event
     assert never.is_set() and read == [reused, reused]
+
+
+def test_reading_pauses_the_collector_and_leaves_it_as_found(tmp_path) -> None:
+    """Ledgers and pages are read with the collector off, and it is back on afterwards
+    (also when a read fails, and when another thread still reads)."""
+    import gc
+    import threading
+
+    from evaluation.exceptions import DataError
+    from evaluation.privacy import page_reader as pa_reader
+    from evaluation.privacy.gc_pause import paused_gc
+    from evaluation.privacy.page_reader import read_page
+
+    ledger = _report(1, 0.3)[0][1]
+    path = tmp_path / "r.ledger.json"
+    path.write_text(json.dumps(ledger.as_dict()), encoding="utf-8")
+    seen = []
+    real = Ledger.from_dict.__func__
+
+    def spying(cls, data):
+        seen.append(gc.isenabled())
+        return real(cls, data)
+
+    try:
+        Ledger.from_dict = classmethod(spying)  # type: ignore[method-assign]
+        assert len(Ledger.load(path).entries) == len(ledger.entries)
+    finally:
+        Ledger.from_dict = classmethod(real)  # type: ignore[method-assign]
+    assert seen == [False] and gc.isenabled()
+    (tmp_path / "bad.json").write_text("{", encoding="utf-8")
+    with pytest.raises(DataError):
+        Ledger.load(tmp_path / "bad.json")
+    assert gc.isenabled()
+
+    gc.disable()  # a caller that had it off keeps it off
+    try:
+        with paused_gc():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    inside, release = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with paused_gc():
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=other)
+    worker.start()
+    inside.wait(5)
+    with paused_gc():
+        pass
+    assert not gc.isenabled()  # the other reader is still inside
+    release.set()
+    worker.join()
+    assert gc.isenabled()
+
+    import pandas as pd
+
+    from evaluation.present.output import Table
+
+    page = Table(pd.DataFrame({"A": ["12,0 %"]}, index=["Andel"]), "Profil")._repr_html_()
+    seen.clear()
+    real_soup = pa_reader._figures_of
+
+    def soup_spy(html):
+        seen.append(gc.isenabled())
+        return real_soup(html)
+
+    pa_reader._figures_of = soup_spy
+    try:
+        assert read_page(page)
+    finally:
+        pa_reader._figures_of = real_soup
+    assert seen == [False] and gc.isenabled()
