@@ -97,6 +97,18 @@ def _exit_kept() -> None:
     os._exit(0)
 
 
+def _exit_terminated(signum, frame) -> None:
+    """Stopped from outside (``kill``, a logout): leave no socket folder and no record.
+
+    Python's default for SIGTERM ends the process at once, which left a kept kernel's
+    socket folder (its connection file with the kernel's key) in the temp folder.
+    """
+    if _owner["until"] is not None:
+        _exit_kept()
+    remove_sockets(_owner["sockets"])
+    os._exit(128 + signum)
+
+
 def watch_owner(pid: int, sockets: str | None = None) -> None:
     """Stop this kernel (within ``WATCH_INTERVAL``) once process ``pid`` is gone.
 
@@ -111,6 +123,11 @@ def watch_owner(pid: int, sockets: str | None = None) -> None:
     _owner.update(pid=pid, until=None, record=None)
     if sockets is not None:
         _owner["sockets"] = sockets
+    if threading.current_thread() is threading.main_thread():
+        import signal
+
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _exit_terminated)
     if _watcher is None:
         _watcher = threading.Thread(target=_watch, daemon=True, name="evaluation-owner")
         _watcher.start()

@@ -125,6 +125,20 @@ def test_kept_kernel_exits_when_its_time_is_up_and_cleans_after_itself(env):
     assert not record.exists() and not Path(sockets).exists()
 
 
+def test_kept_kernel_stopped_from_outside_cleans_after_itself(env):
+    """A kill (SIGTERM) of a kept kernel removes its socket folder (the kernel's key) and record."""
+    environment, started = env
+    record = Path(environment["EVALUATION_CACHE_DIR"]) / "kept-kernel.json"
+    (used,) = _command(USE_KERNEL, environment)
+    pid = used["pid"]
+    started.append(pid)
+    sockets = json.loads(record.read_text())["sockets"]
+    assert Path(sockets).is_dir()
+    os.kill(pid, signal.SIGTERM)
+    assert _gone(pid)
+    assert not record.exists() and not Path(sockets).exists()
+
+
 def test_kernel_stops_with_the_command_that_uses_it_and_leaves_no_sockets(env):
     environment, started = env
     environment["EVALUATION_KEEP_KERNEL"] = "0"
