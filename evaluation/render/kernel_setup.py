@@ -60,9 +60,9 @@ def _watch() -> None:
         until = _owner["until"]
         if until is not None:
             if time.time() >= until:
-                _exit_kept()
+                _leave()
         elif not process_alive(_owner["pid"]):
-            _exit_orphaned()
+            _leave()
 
 
 def remove_sockets(sockets: str | None) -> None:
@@ -74,16 +74,15 @@ def remove_sockets(sockets: str | None) -> None:
         shutil.rmtree(sockets, ignore_errors=True)
 
 
-def _exit_orphaned() -> None:
-    """Exit because the owner is gone; it cannot remove the socket folder, so this does."""
-    remove_sockets(_owner["sockets"])
-    os._exit(0)
+def _leave(status: int = 0) -> None:
+    """Exit this kernel, leaving nothing: its socket folder, and its record if it names this.
 
-
-def _exit_kept() -> None:
-    """Exit at the kept deadline: remove the socket folder, and the record if it names this."""
+    Every way a kernel of this package ends on its own comes here: its owner gone, its kept
+    time up, or a SIGTERM from outside (``kill``, a logout), whose default ended the
+    process at once and left the folder (with the kernel's key) and the record behind.
+    """
     remove_sockets(_owner["sockets"])
-    record = _owner["record"]
+    record = _owner["record"]  # None while a command owns the kernel
     try:
         with open(record, encoding="utf-8") as fh:
             mine = json.load(fh).get("pid") == os.getpid()
@@ -94,19 +93,7 @@ def _exit_kept() -> None:
             os.remove(record)
         except OSError:
             pass
-    os._exit(0)
-
-
-def _exit_terminated(signum, frame) -> None:
-    """Stopped from outside (``kill``, a logout): leave no socket folder and no record.
-
-    Python's default for SIGTERM ends the process at once, which left a kept kernel's
-    socket folder (its connection file with the kernel's key) in the temp folder.
-    """
-    if _owner["until"] is not None:
-        _exit_kept()
-    remove_sockets(_owner["sockets"])
-    os._exit(128 + signum)
+    os._exit(status)
 
 
 def watch_owner(pid: int, sockets: str | None = None) -> None:
@@ -127,7 +114,7 @@ def watch_owner(pid: int, sockets: str | None = None) -> None:
         import signal
 
         if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
-            signal.signal(signal.SIGTERM, _exit_terminated)
+            signal.signal(signal.SIGTERM, lambda signum, _frame: _leave(128 + signum))
     if _watcher is None:
         _watcher = threading.Thread(target=_watch, daemon=True, name="evaluation-owner")
         _watcher.start()
