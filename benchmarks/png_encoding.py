@@ -20,6 +20,7 @@ import re
 import statistics
 import time
 import zlib
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -54,23 +55,14 @@ def main() -> None:
         )
         return out.getvalue()
 
-    def unfiltered(level: int, deflate=None):
-        def encode(pixels: np.ndarray) -> bytes:
-            kept = charts.PNG_COMPRESS_LEVEL, charts.zlib_ng
-            charts.PNG_COMPRESS_LEVEL = level
-            if deflate is not None:
-                charts.zlib_ng = deflate
-            try:
-                return charts._png(pixels)
-            finally:
-                charts.PNG_COMPRESS_LEVEL, charts.zlib_ng = kept
-
-        return encode
-
     level = charts.PNG_COMPRESS_LEVEL
     coders = {f"Pillow, adaptive filters, zlib {level}": pillow}
-    coders[f"unfiltered rows, zlib {level}"] = unfiltered(level, zlib)
-    coders.update({f"unfiltered rows, zlib-ng {n}": unfiltered(n) for n in (1, 2, 3, 4, 6)})
+    coders[f"unfiltered rows, zlib {level}"] = partial(
+        charts._png, level=level, deflate=zlib.compress
+    )
+    coders.update(
+        {f"unfiltered rows, zlib-ng {n}": partial(charts._png, level=n) for n in (1, 2, 3, 4, 6)}
+    )
     spent: dict[str, list[float]] = {name: [] for name in coders}
     size: dict[str, int] = {}
     for _ in range(a.repeat):  # alternating, so a busy moment hits every coder alike

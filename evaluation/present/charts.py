@@ -236,7 +236,7 @@ def to_png(fig) -> bytes:
     return _png(pixels)
 
 
-def _png(pixels: np.ndarray) -> bytes:
+def _png(pixels: np.ndarray, level: int = PNG_COMPRESS_LEVEL, deflate=zlib_ng.compress) -> bytes:
     """A PNG of 8-bit RGB or RGBA ``pixels`` (height × width × channels) at ``DPI``.
 
     Written here because no library offers it: Pillow chooses a filter for every row
@@ -244,6 +244,7 @@ def _png(pixels: np.ndarray) -> bytes:
     rows unfiltered, for larger files. The rows are deflated by zlib-ng (the standard
     zlib stream, four times faster than zlib's at level 3); ``benchmarks/png_encoding.py``.
     The file is the minimal one the PNG standard defines: header, resolution, pixels, end.
+    ``level`` and ``deflate`` are there for ``benchmarks/png_encoding.py`` to compare.
     """
     height, width, channels = pixels.shape
     rows = np.empty((height, 1 + width * channels), dtype=np.uint8)
@@ -265,7 +266,7 @@ def _png(pixels: np.ndarray) -> bytes:
             b"\x89PNG\r\n\x1a\n",
             chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0)),
             chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            chunk(b"IDAT", zlib_ng.compress(rows, PNG_COMPRESS_LEVEL)),
+            chunk(b"IDAT", deflate(rows, level)),
             chunk(b"IEND", b""),
         )
     )
