@@ -265,37 +265,49 @@ def test_audit_ahead_waits_for_the_notebook_to_start_when_told(tmp_path, monkeyp
     assert never.is_set() and read == [reused, reused]
 
 
-def test_reading_pauses_the_collector_and_leaves_it_as_found(tmp_path) -> None:
-    """Ledgers and pages are read with the collector off, and it is back on afterwards
-    (also when a read fails, and when another thread still reads)."""
+def test_ledgers_and_pages_are_read_with_the_collector_paused(tmp_path, monkeypatch) -> None:
+    """The collector is off while a ledger or a page is read, and on again afterwards
+    (also when the read fails)."""
     import gc
-    import threading
+
+    import pandas as pd
 
     from evaluation.exceptions import DataError
-    from evaluation.privacy import page_reader as pa_reader
-    from evaluation.privacy.gc_pause import paused_gc
-    from evaluation.privacy.page_reader import read_page
+    from evaluation.present.output import Table
+    from evaluation.privacy import page_reader
+
+    seen: list[bool] = []
+
+    def spy(real):
+        def wrapper(*args):
+            seen.append(gc.isenabled())
+            return real(*args)
+
+        return wrapper
 
     ledger = _report(1, 0.3)[0][1]
     path = tmp_path / "r.ledger.json"
     path.write_text(json.dumps(ledger.as_dict()), encoding="utf-8")
-    seen = []
-    real = Ledger.from_dict.__func__
-
-    def spying(cls, data):
-        seen.append(gc.isenabled())
-        return real(cls, data)
-
-    try:
-        Ledger.from_dict = classmethod(spying)  # type: ignore[method-assign]
-        assert len(Ledger.load(path).entries) == len(ledger.entries)
-    finally:
-        Ledger.from_dict = classmethod(real)  # type: ignore[method-assign]
+    monkeypatch.setattr(Ledger, "from_dict", classmethod(spy(Ledger.from_dict.__func__)))
+    assert len(Ledger.load(path).entries) == len(ledger.entries)
     assert seen == [False] and gc.isenabled()
     (tmp_path / "bad.json").write_text("{", encoding="utf-8")
     with pytest.raises(DataError):
         Ledger.load(tmp_path / "bad.json")
     assert gc.isenabled()
+
+    seen.clear()
+    monkeypatch.setattr(page_reader, "_figures_of", spy(page_reader._figures_of))
+    page = Table(pd.DataFrame({"A": ["12,0 %"]}, index=["Andel"]), "Profil")._repr_html_()
+    assert page_reader.read_page(page)
+    assert seen == [False] and gc.isenabled()
+
+
+def test_the_pause_ends_with_its_last_reader_and_keeps_a_collector_that_was_off() -> None:
+    import gc
+    import threading
+
+    from evaluation.privacy.gc_pause import paused_gc
 
     gc.disable()  # a caller that had it off keeps it off
     try:
@@ -320,22 +332,3 @@ def test_reading_pauses_the_collector_and_leaves_it_as_found(tmp_path) -> None:
     release.set()
     worker.join()
     assert gc.isenabled()
-
-    import pandas as pd
-
-    from evaluation.present.output import Table
-
-    page = Table(pd.DataFrame({"A": ["12,0 %"]}, index=["Andel"]), "Profil")._repr_html_()
-    seen.clear()
-    real_soup = pa_reader._figures_of
-
-    def soup_spy(html):
-        seen.append(gc.isenabled())
-        return real_soup(html)
-
-    pa_reader._figures_of = soup_spy
-    try:
-        assert read_page(page)
-    finally:
-        pa_reader._figures_of = real_soup
-    assert seen == [False] and gc.isenabled()
