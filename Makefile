@@ -34,7 +34,7 @@ $(STAMP): pyproject.toml
 	@# Bytecode for the project too (uv compiles what it installs; pip does by default): with
 	@# PYTHONDONTWRITEBYTECODE=1, as CI images often set, every kernel compiled pandas, matplotlib
 	@# and the package from source at each start, 3-4 CPU-s (benchmarks/README.md).
-	@$(BIN)/python -m compileall -q evaluation >/dev/null
+	@$(BIN)/python -m compileall -q evaluation
 	@touch $(STAMP)
 
 setup: $(STAMP)
