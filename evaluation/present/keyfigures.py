@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from evaluation.present.output import Protected, esc
+from evaluation.present.page_marks import SUMMARY_END, SUMMARY_ID, SUMMARY_START
 
-SUMMARY_START = "<!--evaluation:summary-->"
-SUMMARY_END = "<!--/evaluation:summary-->"
-SUMMARY_ID = "sammanfattning"
+__all__ = ["SUMMARY_END", "SUMMARY_START", "KeyFigure", "KeyFigures"]
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,11 @@ def run_batch(
     out.mkdir(parents=True, exist_ok=True)
     remove_legacy_cache(out)
     with folder_lock(out), _stop_on_signals():
-        return _run_locked(batch, out, cache, runner, force, progress, engine, timeout, started)
+        try:
+            return _run_locked(batch, out, cache, runner, force, progress, engine, timeout, started)
+        finally:
+            if hasattr(runner, "close"):
+                runner.close()  # workers started for reports that never ran
 
 
 def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, started):
@@ -143,6 +147,8 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
     tasks = [replace(t, commit=commit()) for t in tasks]
     ahead = None
     runner = _runner_for(runner, tasks, prepare, engine)
+    if tasks and hasattr(runner, "start"):
+        runner.start(len(tasks))  # before the threads below, so the workers can be forked
     if tasks:
         from evaluation.privacy.publication import AuditAhead
         from evaluation.render.executors import SerialExecutor

@@ -7,14 +7,23 @@ imports are paid once per worker, not once per report.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 
 from evaluation.exceptions import ParameterError
 from evaluation.render.single import ReportResult
-from evaluation.render.task import RenderTask, failed_result, prepare_task, render_task, warm_worker
+from evaluation.render.task import (
+    RenderTask,
+    failed_result,
+    preload_renderer,
+    prepare_task,
+    render_task,
+    warm_worker,
+)
 
 Prepare = tuple[str, str | None, str]
 OnDone = Callable[[ReportResult], None]
@@ -38,7 +47,7 @@ class WorkerLost(Exception):
 
 
 class _Worker:
-    """One spawned worker: its process, its end of the pipe, the task it holds, its kernels."""
+    """One worker: its process, its end of the pipe, the task it holds, its kernels."""
 
     def __init__(self, context) -> None:
         self.conn, child = context.Pipe(duplex=True)
@@ -84,6 +93,7 @@ def _worker_main(conn) -> None:
 
     os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the batch's handler
     parent = os.getppid()
     lock = threading.Lock()
 
@@ -121,8 +131,25 @@ def _worker_main(conn) -> None:
     kernel_module.shutdown_all()
 
 
+def start_method() -> str:
+    """How a worker is started: 'fork' on Linux while this process runs one thread, else 'spawn'.
+
+    A forked worker begins with what this process has imported; a spawned one imports
+    it all again (~1 CPU-s per worker). Forking is safe only while no other thread
+    could hold a lock the child would inherit held, so threads are counted by the
+    operating system (a native library's threads count too); macOS's system
+    libraries are not fork-safe at all.
+    """
+    if sys.platform != "linux":
+        return "spawn"
+    try:
+        return "fork" if len(os.listdir("/proc/self/task")) == 1 else "spawn"
+    except OSError:
+        return "spawn"
+
+
 class LocalExecutor:
-    """Worker processes on this machine (spawned, each with its own warm kernel).
+    """Worker processes on this machine (forked or spawned, each with its own warm kernel).
 
     A small pool written here rather than ``ProcessPoolExecutor``: that pool cannot
     tell which task a dead worker held (every pending future breaks), cannot stop a
@@ -141,6 +168,38 @@ class LocalExecutor:
             raise ParameterError("--scheduler kräver --executor dask", parameter="scheduler")
         self.workers = workers or default_workers()
         self.timeout = timeout
+        self._started: list[_Worker] = []
+
+    def start(self, tasks: int) -> None:
+        """Start the workers for ``tasks`` reports now; call before this process starts a thread.
+
+        With one thread the render stack is imported here once and the workers are
+        forked with it (``start_method``); they launch their kernels at once.
+        """
+        if start_method() == "fork":
+            preload_renderer(fork_safe=True)
+        context = multiprocessing.get_context(start_method())
+        gc.freeze()  # a forked worker's collector then leaves the inherited objects alone
+        try:
+            for _ in range(max(1, min(self.workers, tasks)) - len(self._started)):
+                self._started.append(_Worker(context))
+        finally:
+            gc.unfreeze()
+
+    def close(self) -> None:
+        """Stop the workers that were started but not used; each stops its own kernel."""
+        started, self._started = self._started, []
+        for worker in started:
+            try:
+                worker.conn.send(None)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 3.0
+        for worker in started:
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+            if worker.process.is_alive():  # still warming up: kill it and the kernel it named
+                self._collect(worker, lambda result: None)
+                worker.kill()
 
     def run(self, prepare: Sequence[Prepare], tasks: Sequence[RenderTask], on_done: OnDone) -> None:
         """Prepare the data folders, then render every task, reporting each result."""
@@ -149,13 +208,13 @@ class LocalExecutor:
         from evaluation.render.task import lost_result
 
         n = max(1, min(self.workers, len(tasks)))
-        context = multiprocessing.get_context("spawn")
         queue: list = [tuple(item) for item in prepare] + list(tasks)
-        pool: list[_Worker] = []
+        pool, self._started = self._started[:n], self._started[n:]
         try:
+            self.close()
             while queue or any(w.task is not None for w in pool):
                 while len(pool) < n and (queue or not pool):
-                    pool.append(_Worker(context))
+                    pool.append(_Worker(multiprocessing.get_context(start_method())))
                 for worker in pool:
                     preparing = any(isinstance(w.task, tuple) for w in pool)
                     if worker.task is None and queue:

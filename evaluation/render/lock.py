@@ -12,6 +12,22 @@ from evaluation.exceptions import EvaluationError
 
 LOCK_NAME = ".evaluation.lock"
 
+#: Lock descriptors this process holds. A forked child (a batch worker) closes its
+#: copies at once: the lock is released only when every copy is closed, and a worker
+#: outliving a killed batch must not keep the folder locked.
+_held: set[int] = set()
+
+
+def _close_inherited() -> None:
+    for fd in _held:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_inherited)
+
 
 class FolderBusyError(EvaluationError):
     """Another run or batch is writing to the same output folder."""
@@ -33,6 +49,7 @@ def folder_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
     created = [p for p in [folder, *folder.parents] if not p.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    _held.add(fd)
     try:
         deadline = time.monotonic() + wait
         while True:
@@ -50,6 +67,7 @@ def folder_lock(folder: Path, wait: float = 0.0) -> Iterator[None]:
         os.write(fd, f"{os.getpid()}\n".encode())
         yield
     finally:
+        _held.discard(fd)
         os.close(fd)  # closing the descriptor releases the lock
         if created and [p.name for p in folder.iterdir()] == [LOCK_NAME]:
             (folder / LOCK_NAME).unlink(missing_ok=True)  # a failed first run leaves no folder

@@ -119,6 +119,21 @@ def prepare_task(folder: str, cache_dir: str | None, engine: str) -> str:
         return f"{type(exc).__name__}: {exc}"
 
 
+def preload_renderer(*, fork_safe: bool = False) -> None:
+    """Import what renders a report outside the kernel (kernel client, exporter, papermill).
+
+    papermill imports pyarrow when it is installed (for HDFS paths), and pyarrow's
+    memory allocator starts a thread. ``fork_safe`` leaves papermill out, so a process
+    that ran only this can still fork its workers safely.
+    """
+    from evaluation.render import kernel  # noqa: F401 - launches and talks to the kernel
+    from evaluation.render.export import _exporter
+
+    _exporter()
+    if not fork_safe:
+        from evaluation.render import engine  # noqa: F401 - registers the papermill engines
+
+
 def warm_worker() -> None:
     """Process-pool initializer: start this worker's kernel before the first report arrives.
 
@@ -130,10 +145,7 @@ def warm_worker() -> None:
 
     def import_renderer() -> None:
         try:
-            from evaluation.render import engine  # noqa: F401 - registers the engines
-            from evaluation.render.export import _exporter
-
-            _exporter()
+            preload_renderer()
         except Exception:  # noqa: BLE001 - the first task imports again and reports it
             pass
 

@@ -11,8 +11,9 @@ import pytest
 
 from evaluation.present import charts
 from evaluation.present.format import fmt_interval, fmt_number, partial_period
-from evaluation.present.keyfigures import SUMMARY_END, KeyFigure, KeyFigures
+from evaluation.present.keyfigures import KeyFigure, KeyFigures
 from evaluation.present.output import Chart, Table, csv_bytes
+from evaluation.present.page_marks import SUMMARY_END
 from evaluation.render.export import TOC_MARKER, add_table_of_contents
 
 
