@@ -129,6 +129,10 @@ class _Item:
     current: bool
 
 
+def _items(parts: list[tuple[str, bool, list[Entry]]]) -> list[_Item]:
+    return [_Item(name, e, current) for name, current, entries in parts for e in entries]
+
+
 def find_ledgers(folder: str | Path) -> list[Path]:
     """The report ledgers of a batch folder (``<area>/<kind>.ledger.json``, not its history)."""
     return report_ledgers(folder)
@@ -620,7 +624,10 @@ def audit_ledgers(
 
     started = time.perf_counter()
     audit = PublicationAudit()
-    by_measure: dict[str, list[_Item]] = defaultdict(list)
+    # measure -> (report, current, its entries of the measure) per ledger, in ledger order;
+    # items are made only for a measure that is digested or solved (a one-report update
+    # usually has none of ~70,000)
+    by_measure: dict[str, list[tuple[str, bool, list[Entry]]]] = defaultdict(list)
     domains: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     sources: dict[str, set[tuple]] = defaultdict(set)  # measure -> ledgers it is read from
     limit = min_count or 0
@@ -632,31 +639,39 @@ def audit_ledgers(
                 sources[m].add((name, is_current, ledger.source))
                 for d, v in ds.items():
                     domains[m][d].update(v)
+            groups: dict[str, list[Entry]] = {}
             for e in ledger.entries:
                 if e.role in LINEAR_ROLES:  # estimates are checked against the pages only
-                    by_measure[e.figure.measure].append(_Item(name, e, is_current))
-            for m in {e.figure.measure for e in ledger.entries if e.role in LINEAR_ROLES}:
+                    groups.setdefault(e.figure.measure, []).append(e)
+            for m, entries in groups.items():
+                by_measure[m].append((name, is_current, entries))
                 sources[m].add((name, is_current, ledger.source))
-    audit.figures = sum(1 for items in by_measure.values() for it in items if not it.entry.hidden)
+    audit.figures = sum(
+        1 for parts in by_measure.values() for _, _, es in parts for e in es if not e.hidden
+    )
     ranges: dict[str, list[tuple[Figure, float, float]]] = defaultdict(list)
     for fig, lo, hi in bounds:
         ranges[fig.measure].append((fig, lo, hi))
-    for measure, items in by_measure.items():
+    for measure, parts in by_measure.items():
         dom = domains.get(measure, {})
         measure_ranges = ranges.get(measure, [])
+        items = None
         # the digest only serves a caller that keeps passed measures (a batch)
         digest = None
         if passed is not None:
             key = _inputs_key(measure, sources[measure], limit or 5, measure_ranges)
             digest = (memo or {}).get(key) if key else None
             if digest is None:
+                items = _items(parts)
                 digest = _measure_digest(items, dom, limit or 5, measure_ranges)
             if key:
                 audit.memo[key] = digest
         if passed is not None and digest in passed:
-            audit.targets += sum(1 for it in items if it.entry.hidden and it.entry.target)
+            audit.targets += sum(1 for _, _, es in parts for e in es if e.hidden and e.target)
             audit.passed.add(digest)
             continue
+        if items is None:
+            items = _items(parts)
         failures, warnings = len(audit.failures), len(audit.warnings)
         _audit_measure(items, dom, limit or 5, audit, measure_ranges)
         if digest and len(audit.failures) == failures and len(audit.warnings) == warnings:

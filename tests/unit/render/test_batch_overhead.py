@@ -59,6 +59,29 @@ def test_memoised_audit_gives_the_same_answer_and_never_skips_a_failure():
     assert not audit_ledgers(changed, passed=ok.passed).passed <= ok.passed
 
 
+def test_measures_known_by_their_files_are_counted_alike_and_failures_solved_again():
+    # Ledgers read from files (a hash each): a measure whose files were judged before is
+    # taken from the memo without building its items; the counts must not change.
+    for answers, ok in (
+        ({"A": (16, 24), "B": (4, 11), "C": (3, 9), "D": (30, 40)}, True),
+        ({"A": (6, 14), "B": (4, 11), "C": (30, 40)}, False),
+    ):
+        ledgers = _ledgers(answers)
+        for i, (_, ledger) in enumerate(ledgers):
+            ledger.source = f"{i:064x}"
+        first = audit_ledgers(ledgers, passed=set(), memo={})
+        again = audit_ledgers(ledgers, passed=first.passed, memo=first.memo)
+        assert first.memo and again.memo == first.memo
+        assert first.ok is again.ok is ok
+        assert (again.ledgers, again.figures, again.targets) == (
+            first.ledgers,
+            first.figures,
+            first.targets,
+        )
+        assert first.targets > 0 and first.figures > 0
+        assert [str(f) for f in again.failures] == [str(f) for f in first.failures]
+
+
 def test_cache_current_reads_only_the_sources_record(tmp_path: Path):
     fingerprint = {"referrals.csv": "abc"}
     assert not _cache_current(tmp_path, fingerprint)
