@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from evaluation.present.marks import SUMMARY_END, SUMMARY_ID, SUMMARY_START
 from evaluation.present.output import Protected, esc
-from evaluation.present.page_marks import SUMMARY_END, SUMMARY_ID, SUMMARY_START
 
 __all__ = ["SUMMARY_END", "SUMMARY_START", "KeyFigure", "KeyFigures"]
 

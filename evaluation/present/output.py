@@ -11,17 +11,14 @@ from typing import Any
 
 import pandas as pd
 
+from evaluation.present.marks import PROTECTED_METADATA  # the renderer checks it (R10)
+
 NBSP = "\u00a0"
 
 
 def esc(text: object) -> str:
     """HTML-escape any text shown in a report."""
     return html.escape(str(text), quote=True)
-
-
-#: Output metadata that marks a display as one of the package's protected outputs (R10).
-#: The renderer refuses every published notebook output without it (render/outputs.py).
-PROTECTED_METADATA = {"evaluation": {"protected": True}}
 
 
 class Protected:

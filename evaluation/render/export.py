@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from evaluation.present.page_marks import SUMMARY_END
+from evaluation.present.marks import SUMMARY_END
 from evaluation.render.images import choose_image
 
 TEMPLATES = Path(__file__).parent / "templates"

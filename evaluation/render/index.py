@@ -124,7 +124,7 @@ def earlier_term(folder: Path, title: str = "") -> tuple[Path, tuple[int, int]] 
 
 def _cards(page: Path) -> dict[str, str] | None:
     """Label → shown value of the summary's key figures on a written page (None if unreadable)."""
-    from evaluation.present.page_marks import SUMMARY_END, SUMMARY_START
+    from evaluation.present.marks import SUMMARY_END, SUMMARY_START
 
     try:
         text = page.read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ import nbformat
 
 from evaluation.exceptions import PrivacyError, RenderError
 from evaluation.idnumbers import redact
-from evaluation.present.output import PROTECTED_METADATA
+from evaluation.present.marks import PROTECTED_METADATA
 from evaluation.render.export import _OBJECT_REPR
 from evaluation.render.paths import atomic_write_bytes
 

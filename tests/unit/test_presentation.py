@@ -12,8 +12,8 @@ import pytest
 from evaluation.present import charts
 from evaluation.present.format import fmt_interval, fmt_number, partial_period
 from evaluation.present.keyfigures import KeyFigure, KeyFigures
+from evaluation.present.marks import SUMMARY_END
 from evaluation.present.output import Chart, Table, csv_bytes
-from evaluation.present.page_marks import SUMMARY_END
 from evaluation.render.export import TOC_MARKER, add_table_of_contents
 
 
