@@ -275,13 +275,20 @@ class SerialExecutor:
     """Every task in this process, one after the other, in its warm kernel (tests, debugging)."""
 
     def __init__(
-        self, workers: int | None = None, scheduler: str | None = None, timeout: float | None = None
+        self,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        timeout: float | None = None,
+        checks_in_kernel: bool = False,
     ) -> None:
         if scheduler:
             raise ParameterError("--scheduler kräver --executor dask", parameter="scheduler")
+        self.checks_in_kernel = checks_in_kernel  # see ``render_report``
 
     def run(self, prepare: Sequence[Prepare], tasks: Sequence[RenderTask], on_done: OnDone) -> None:
         """Prepare the data folders, then render every task in order."""
+        from dataclasses import replace
+
         if any(t.engine == "evaluation-warm" for t in tasks):
             from evaluation.render.kernel import warm_kernel
 
@@ -289,7 +296,7 @@ class SerialExecutor:
         for item in prepare:
             prepare_task(*item)
         for task in tasks:
-            on_done(render_task(task))
+            on_done(render_task(replace(task, checks_in_kernel=self.checks_in_kernel)))
 
 
 class DaskExecutor:

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -521,6 +522,35 @@ class WarmKernel:
         except Exception:  # noqa: BLE001
             return False
 
+    @property
+    def warm(self) -> bool:
+        """True once the warm-up imports were waited for (an adopted kernel is warm)."""
+        return self._warming is None
+
+    def evaluate(self, expression: str, timeout: float = 60) -> Callable[[], str | None]:
+        """Send ``expression`` now; the call returned waits for its value as text (its repr).
+
+        The value is None when the expression raised. The caller can work meanwhile.
+        """
+        self.wait_warm(timeout)
+        msg_id = self.kc.execute(
+            "",
+            silent=True,
+            store_history=False,
+            allow_stdin=False,
+            user_expressions={"value": expression},
+        )
+
+        def value() -> str | None:
+            self._client.timeout = int(timeout)
+            reply = self._client.wait_for_reply(msg_id) or {}
+            found = reply.get("content", {}).get("user_expressions", {}).get("value", {})
+            if found.get("status") != "ok":
+                return None
+            return found.get("data", {}).get("text/plain")
+
+        return value
+
     def wait_warm(self, timeout: float = 300) -> None:
         """Wait until the warm-up imports sent at start have finished."""
         if self._warming is not None:
@@ -549,6 +579,12 @@ class WarmKernel:
         except Exception:  # noqa: BLE001 - shutting down at exit is best effort
             pass
         remove_sockets(self._sockets)
+
+
+def ready_kernel() -> WarmKernel | None:
+    """The calling thread's kernel if it runs and is warm; None otherwise (never starts one)."""
+    kernel = getattr(_local, "kernel", None)
+    return kernel if kernel is not None and kernel.warm and kernel.is_alive() else None
 
 
 def warm_kernel(kernel_name: str = "python3", cwd: str | Path | None = None) -> WarmKernel:

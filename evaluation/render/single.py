@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -83,6 +84,7 @@ def render_report(
     timeout: float | None = None,
     fingerprint: dict[str, str] | None = None,
     commit=_UNSET,
+    checks_in_kernel: bool = False,
 ) -> ReportResult:
     """Render the report for one parameters file into ``output_dir/<area-slug>/<kind>.html``.
 
@@ -97,6 +99,9 @@ def render_report(
     fingerprint : data file hashes (and the hidden-set digest) when the caller has them;
         by default the data folder's hashes and ``output_dir``'s hidden-set digest.
     commit : git commit shown in the footer; computed when not given.
+    checks_in_kernel : run the checks before the notebook in this thread's kernel when it
+        is warm already (a one-report update that adopted a kept kernel); a failed check
+        runs again here, so its error is raised with all its details.
 
     Returns
     -------
@@ -123,18 +128,24 @@ def render_report(
         result.status, result.seconds = "reused", float(manifest.get("render_seconds", 0.0))
         return result
 
-    # Check data and parameters here, before any kernel starts: bad input fails fast with
-    # a clean error, no report or failed notebook is touched, and the notebook then reads
-    # the warm cache.
+    # Check data and parameters before the notebook runs: bad input fails fast with a clean
+    # error, no report or failed notebook is touched (the last good report stays), and the
+    # notebook then reads the warm cache. Here, or in a kernel that is warm already.
     from evaluation.reports.preflight import preflight
 
-    # A bad input leaves the last good report in place.
-    loaded = preflight(params, cache_dir, data=_loaded_before(params.data, fingerprint))
-    _remember(params.data, loaded)
+    checked = None
+    if checks_in_kernel and (waiting := _check_in_kernel(params, cache_dir)) is not None:
+        from evaluation.render import execute  # noqa: F401 - papermill, while the kernel checks
+
+        checked = waiting()
+    if checked is None:
+        loaded = preflight(params, cache_dir, data=_loaded_before(params.data, fingerprint))
+        _remember(params.data, loaded)
+        checked = loaded.fingerprint
     ledger_path = publication_ledger_path(paths.html)
     try:
         # The data preflight read (and validated) is the data the key names: one read only.
-        _same_data(fingerprint, loaded.fingerprint, params.data)
+        _same_data(fingerprint, checked, params.data)
         paths.folder.mkdir(parents=True, exist_ok=True)
         paths.failed_notebook.unlink(missing_ok=True)
         html, ledger = _render_html(
@@ -161,6 +172,41 @@ def render_report(
             raise
         raise RenderError(f"exporten misslyckades: {one_line(exc)}") from exc
     return result
+
+
+def _check_in_kernel(params, cache_dir) -> Callable[[], dict[str, str] | None] | None:
+    """Start ``preflight`` in this thread's warm kernel; the call returned waits for its end.
+
+    That call gives the data files' hashes once the checks passed, else None: the checks
+    did not pass there, or the kernel did not answer. The caller then checks here and
+    raises the error with all its details. None instead of a call: no warm kernel yet
+    (the checks then run here while it warms up).
+    """
+    import ast
+    import json
+
+    from evaluation.render.kernel import ready_kernel
+
+    kernel = ready_kernel()
+    if kernel is None:
+        return None
+    cache = str(Path(cache_dir).resolve()) if cache_dir else None
+    source = str(Path(params.source_file).resolve())
+    call = "__import__('evaluation.render.kernel_setup', fromlist=['_']).check_inputs"
+    try:
+        value = kernel.evaluate(f"{call}({source!r}, {cache!r})")
+    except Exception:  # noqa: BLE001 - a kernel that does not answer: the checks run here
+        return None
+
+    def checked() -> dict[str, str] | None:
+        try:
+            text = value()
+            found = json.loads(ast.literal_eval(text)) if text else None
+        except Exception:  # noqa: BLE001 - as above
+            return None
+        return found if isinstance(found, dict) else None
+
+    return checked
 
 
 #: The last Dataset this process validated, per data folder: a batch worker renders many

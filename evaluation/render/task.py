@@ -22,6 +22,7 @@ class RenderTask:
     commit: str | None = None
     area: str | None = None
     kind: str | None = None
+    checks_in_kernel: bool = False
 
 
 def failed_result(
@@ -87,6 +88,7 @@ def render_task(task: RenderTask) -> ReportResult:
             timeout=task.timeout,
             fingerprint=task.fingerprint,
             commit=task.commit,
+            checks_in_kernel=task.checks_in_kernel,
         )
     except Exception as exc:  # noqa: BLE001 - a batch keeps going; the row carries the reason
         area = kind = None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -296,3 +297,47 @@ def test_a_kept_kernel_that_stopped_is_given_up_at_once_not_after_the_time_out()
     with pytest.raises(RuntimeError, match="stopped"):
         run_sync(_until_connected)(StoppedKernel(), 2.0)
     assert Channel.calls == 1  # one request, not a wait until the time-out
+
+
+CHECK_IN_KERNEL = """
+    import json, sys
+    from evaluation.exceptions import EvaluationError
+    from evaluation.render.kernel import warm_kernel
+    from evaluation.render.single import render_report
+    kernel = warm_kernel()
+    try:
+        status = render_report(sys.argv[1], sys.argv[2], force=True, checks_in_kernel=True).status
+    except EvaluationError as exc:
+        status = f"{type(exc).__name__}: {exc}"
+    found = {"adopted": kernel.adopted, "status": status, "pandas": "pandas" in sys.modules}
+    print(json.dumps(found))
+"""
+
+
+def test_an_adopted_kernel_checks_the_inputs_and_a_failed_check_is_explained_here(env, tmp_path):
+    # A one-report update checks in the kept kernel, which has pandas imported; the command
+    # need not import it. A check that fails there runs here, to raise the full error.
+    environment, started = env
+    record = Path(environment["EVALUATION_CACHE_DIR"]) / "kept-kernel.json"
+    survey = ROOT / "params" / "user_survey" / "ryd.yaml"
+    _process(["-m", "evaluation", "run", str(survey), "-o", str(tmp_path / "first")], environment)
+    started.append(json.loads(record.read_text())["pid"])
+
+    def update(params: Path) -> dict:
+        out = _process(
+            ["-c", textwrap.dedent(CHECK_IN_KERNEL), str(params), str(tmp_path / "out")],
+            environment,
+        )
+        return json.loads(out.strip().splitlines()[-1])
+
+    assert update(survey) == {"adopted": True, "status": "ok", "pandas": False}
+    (page,) = (tmp_path / "out").glob("*/user_survey.html")
+    good = page.read_bytes()
+    wrong = tmp_path / "wrong.yaml"
+    text = survey.read_text(encoding="utf-8").replace("../../data", str(ROOT / "data"))
+    assert "unit: " in text
+    wrong.write_text(re.sub(r"unit: .*", "unit: Ingen sådan enhet", text, count=1), "utf-8")
+    failed = update(wrong)
+    assert failed["adopted"] and failed["pandas"]
+    assert failed["status"].startswith("ParameterError") and "Ingen sådan enhet" in failed["status"]
+    assert page.read_bytes() == good  # the last good page is left as it was
