@@ -211,7 +211,7 @@ class LocalExecutor:
         queue: list = [tuple(item) for item in prepare] + list(tasks)
         pool, self._started = self._started[:n], self._started[n:]
         try:
-            self.close()
+            self.close()  # workers started for more tasks than came
             while queue or any(w.task is not None for w in pool):
                 while len(pool) < n and (queue or not pool):
                     pool.append(_Worker(multiprocessing.get_context(start_method())))

@@ -174,6 +174,11 @@ def render_report(
     return result
 
 
+#: Seconds a kept kernel may take to check one evaluation's inputs (a national data
+#: folder's cache takes a while to read; a kernel that died is noticed at once).
+CHECK_TIMEOUT = 600
+
+
 def _check_in_kernel(params, cache_dir) -> Callable[[], dict[str, str] | None] | None:
     """Start ``preflight`` in this thread's warm kernel; the call returned waits for its end.
 
@@ -194,7 +199,7 @@ def _check_in_kernel(params, cache_dir) -> Callable[[], dict[str, str] | None] |
     source = str(Path(params.source_file).resolve())
     call = "__import__('evaluation.render.kernel_setup', fromlist=['_']).check_inputs"
     try:
-        value = kernel.evaluate(f"{call}({source!r}, {cache!r})")
+        value = kernel.evaluate(f"{call}({source!r}, {cache!r})", timeout=CHECK_TIMEOUT)
     except Exception:  # noqa: BLE001 - a kernel that does not answer: the checks run here
         return None
 
