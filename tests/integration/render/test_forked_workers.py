@@ -77,6 +77,8 @@ def _running(started) -> None:
 
 
 @linux_only
+# pytest runs threads; the child here only sleeps (Python 3.12+ warns of fork with threads)
+@pytest.mark.filterwarnings("ignore:.*use of fork\\(\\) may lead to deadlocks:DeprecationWarning")
 def test_a_forked_child_does_not_keep_the_folder_locked(tmp_path: Path) -> None:
     # A worker that outlives its killed batch must not block the next run on the folder.
     context = multiprocessing.get_context("fork")
