@@ -32,14 +32,11 @@ def _require_frame(protected: Any) -> ProtectedFrame:
     return protected
 
 
-def select_rows(protected: ProtectedFrame, mask: Any) -> ProtectedFrame:
-    """Rows of an already protected frame (selecting what to show, never recomputing).
+def _with_rows(protected: ProtectedFrame, frame: pd.DataFrame) -> ProtectedFrame:
+    """``protected`` showing ``frame``, some of its rows; withheld is re-derived for them.
 
-    Withheld is re-derived for the selection so an all-hidden subset shows the
-    standard sentence instead of an empty chart.
+    An all-hidden (or empty) selection shows the standard sentence, not an empty chart.
     """
-    _require_frame(protected)
-    frame = protected.frame[mask.to_numpy() if hasattr(mask, "to_numpy") else mask]
     withheld = bool(frame["suppressed"].all()) if len(frame) else True
     return dataclasses.replace(
         protected,
@@ -49,24 +46,28 @@ def select_rows(protected: ProtectedFrame, mask: Any) -> ProtectedFrame:
     )
 
 
+def select_rows(protected: ProtectedFrame, mask: Any) -> ProtectedFrame:
+    """Rows of an already protected frame (selecting what to show, never recomputing)."""
+    _require_frame(protected)
+    return _with_rows(
+        protected, protected.frame[mask.to_numpy() if hasattr(mask, "to_numpy") else mask]
+    )
+
+
 def take_rows(protected: ProtectedFrame, positions: Sequence[int] | np.ndarray) -> ProtectedFrame:
     """The rows at ``positions``, in that order: a selection and an order in one step.
 
-    Withheld is re-derived as in :func:`select_rows`. A position may not repeat, so a
-    view never shows one published row twice.
+    A position may not repeat (counting from the end is refused, as it could name a
+    row twice), so a view never shows one published row twice.
     """
     _require_frame(protected)
     at = np.asarray(positions, dtype=np.intp)
-    if len(np.unique(at)) != len(at):
-        raise PrivacyError(f"{protected.label}: en vy kan inte visa samma rad två gånger")
-    frame = protected.frame.take(at).reset_index(drop=True)
-    withheld = bool(frame["suppressed"].all()) if len(frame) else True
-    return dataclasses.replace(
-        protected,
-        frame=frame,
-        withheld=withheld,
-        note=SUPPRESSED_SENTENCE if withheld else protected.note,
-    )
+    if len(np.unique(at)) != len(at) or (at < 0).any():
+        raise PrivacyError(
+            f"{protected.label}: en vy kan inte visa samma rad två gånger "
+            "(radnummer från noll och uppåt, varje högst en gång)"
+        )
+    return _with_rows(protected, protected.frame.take(at))
 
 
 def sort_rows(

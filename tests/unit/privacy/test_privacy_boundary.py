@@ -90,6 +90,8 @@ def test_take_rows_selects_and_orders_without_repeating_a_row() -> None:
     assert views.take_rows(shares, []).withheld
     with pytest.raises(PrivacyError, match="två gånger"):
         views.take_rows(shares, [0, 2, 0])
+    with pytest.raises(PrivacyError, match="två gånger"):
+        views.take_rows(shares, [2, -1])  # the last row, named twice
     with pytest.raises(PrivacyError):
         views.take_rows(shares.frame, [0])
 
