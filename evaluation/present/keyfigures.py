@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from evaluation.present.marks import SUMMARY_END, SUMMARY_ID, SUMMARY_START
 from evaluation.present.output import Protected, esc
 
-__all__ = ["SUMMARY_END", "SUMMARY_START", "KeyFigure", "KeyFigures"]
-
 
 @dataclass(frozen=True)
 class KeyFigure:

@@ -624,9 +624,9 @@ def audit_ledgers(
 
     started = time.perf_counter()
     audit = PublicationAudit()
-    # measure -> (report, current, its entries of the measure) per ledger, in ledger order;
-    # items are made only for a measure that is digested or solved (a one-report update
-    # usually has none of ~70,000)
+    # measure -> (report, current, the ledger's entries of it), one per ledger, in order.
+    # Items are made only for a measure that is digested or solved: in a one-report
+    # update the memo usually answers for every measure.
     by_measure: dict[str, list[tuple[str, bool, list[Entry]]]] = defaultdict(list)
     domains: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     sources: dict[str, set[tuple]] = defaultdict(set)  # measure -> ledgers it is read from

@@ -178,7 +178,7 @@ class LocalExecutor:
         """
         if start_method() == "fork":
             preload_renderer(fork_safe=True)
-        context = multiprocessing.get_context(start_method())
+        context = multiprocessing.get_context(start_method())  # asked again: after the imports
         gc.freeze()  # a forked worker's collector then leaves the inherited objects alone
         try:
             for _ in range(max(1, min(self.workers, tasks)) - len(self._started)):

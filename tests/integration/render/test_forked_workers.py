@@ -16,7 +16,7 @@ from evaluation.render.lock import FolderBusyError, folder_lock
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 
 _START_METHOD = """
-import os, threading, time
+import threading, time
 from evaluation.render.executors import start_method
 from evaluation.render.task import preload_renderer
 alone = start_method()
