@@ -203,6 +203,27 @@ def _read_cache(source: Path, fingerprint: dict[str, str]) -> tuple[dict[str, An
     return tables, files
 
 
+#: A Dataset that a check in this process has just validated (``hand_over``), by folder and
+#: cache: the next ``load_data`` of the same files takes it instead of reading the cache
+#: again. A kernel checks a report's inputs just before it runs the report's notebook.
+_handed: dict[tuple[str, str], Dataset] = {}
+
+
+def _handover_key(folder: Path, cache_dir: str | Path | None) -> tuple[str, str]:
+    return str(folder.resolve()), str(Path(cache_dir).resolve()) if cache_dir else ""
+
+
+def hand_over(data: Dataset, cache_dir: str | Path | None = None) -> None:
+    """Let the next ``load_data`` of ``data``'s folder in this process take ``data``, once.
+
+    Taken only while the folder's files still have ``data``'s fingerprint; one load gets
+    it, so what that reader does with the tables never reaches another. Replaces what
+    was handed over before.
+    """
+    _handed.clear()
+    _handed[_handover_key(data.folder, cache_dir or os.environ.get(CACHE_ENV))] = data
+
+
 def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Dataset:
     """Load and validate every contract file in ``folder``.
 
@@ -225,6 +246,9 @@ def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Datase
     if meta_hash is not None:
         fingerprint = {**fingerprint, **meta_hash}
     cache_dir = cache_dir or os.environ.get(CACHE_ENV)
+    handed = _handed.pop(_handover_key(folder, cache_dir), None) if _handed else None
+    if handed is not None and handed.fingerprint == fingerprint:
+        return handed
     cached = Path(cache_dir) / _cache_key(fingerprint) if cache_dir else None
     tables: dict[str, Any] | None = None
     files: dict[str, str] = {}

@@ -282,7 +282,7 @@ def _runner_for(runner, tasks, prepare, engine):
 
     if len(tasks) == 1 and not prepare and engine == WARM_ENGINE:
         if type(runner) is LocalExecutor:
-            return SerialExecutor(checks_in_kernel=True)  # a kept kernel has pandas imported
+            return SerialExecutor()
     return runner
 
 

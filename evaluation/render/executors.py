@@ -279,16 +279,12 @@ class SerialExecutor:
         workers: int | None = None,
         scheduler: str | None = None,
         timeout: float | None = None,
-        checks_in_kernel: bool = False,
     ) -> None:
         if scheduler:
             raise ParameterError("--scheduler kräver --executor dask", parameter="scheduler")
-        self.checks_in_kernel = checks_in_kernel  # see ``render_report``
 
     def run(self, prepare: Sequence[Prepare], tasks: Sequence[RenderTask], on_done: OnDone) -> None:
         """Prepare the data folders, then render every task in order."""
-        from dataclasses import replace
-
         if any(t.engine == "evaluation-warm" for t in tasks):
             from evaluation.render.kernel import warm_kernel
 
@@ -296,7 +292,7 @@ class SerialExecutor:
         for item in prepare:
             prepare_task(*item)
         for task in tasks:
-            on_done(render_task(replace(task, checks_in_kernel=self.checks_in_kernel)))
+            on_done(render_task(task))
 
 
 class DaskExecutor:

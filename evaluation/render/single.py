@@ -84,7 +84,6 @@ def render_report(
     timeout: float | None = None,
     fingerprint: dict[str, str] | None = None,
     commit=_UNSET,
-    checks_in_kernel: bool = False,
 ) -> ReportResult:
     """Render the report for one parameters file into ``output_dir/<area-slug>/<kind>.html``.
 
@@ -99,9 +98,6 @@ def render_report(
     fingerprint : data file hashes (and the hidden-set digest) when the caller has them;
         by default the data folder's hashes and ``output_dir``'s hidden-set digest.
     commit : git commit shown in the footer; computed when not given.
-    checks_in_kernel : run the checks before the notebook in this thread's kernel when it
-        is warm already (a one-report update that adopted a kept kernel); a failed check
-        runs again here, so its error is raised with all its details.
 
     Returns
     -------
@@ -130,11 +126,13 @@ def render_report(
 
     # Check data and parameters before the notebook runs: bad input fails fast with a clean
     # error, no report or failed notebook is touched (the last good report stays), and the
-    # notebook then reads the warm cache. Here, or in a kernel that is warm already.
+    # notebook then reads the warm cache. In the kernel that will run the notebook when it
+    # is warm already (it has the data libraries imported, and hands the data it checked
+    # to the notebook), else here while a kernel starts.
     from evaluation.reports.preflight import preflight
 
     checked = None
-    if checks_in_kernel and (waiting := _check_in_kernel(params, cache_dir)) is not None:
+    if engine == WARM_ENGINE and (waiting := _check_in_kernel(params, cache_dir)) is not None:
         from evaluation.render import execute  # noqa: F401 - papermill, while the kernel checks
 
         checked = waiting()
@@ -214,9 +212,9 @@ def _check_in_kernel(params, cache_dir) -> Callable[[], dict[str, str] | None] |
     return checked
 
 
-#: The last Dataset this process validated, per data folder: a batch worker renders many
-#: reports of one folder, and re-reading its cache per report was ~0.2-0.4 s each. Only
-#: the render process's checks read it (the notebook loads its own copy in the kernel).
+#: The last Dataset this process validated, per data folder, for checks that run here
+#: (no warm kernel, as with the fresh-kernel engine): re-reading a folder's cache per
+#: report was ~0.2-0.4 s each. Only these checks read it, never a notebook.
 _LOADED: dict[str, object] = {}
 #: Larger datasets are not kept between reports (memory of a national folder).
 KEEP_ROWS = 2_000_000

@@ -22,7 +22,6 @@ class RenderTask:
     commit: str | None = None
     area: str | None = None
     kind: str | None = None
-    checks_in_kernel: bool = False
 
 
 def failed_result(
@@ -88,7 +87,6 @@ def render_task(task: RenderTask) -> ReportResult:
             timeout=task.timeout,
             fingerprint=task.fingerprint,
             commit=task.commit,
-            checks_in_kernel=task.checks_in_kernel,
         )
     except Exception as exc:  # noqa: BLE001 - a batch keeps going; the row carries the reason
         area = kind = None
@@ -124,16 +122,26 @@ def prepare_task(folder: str, cache_dir: str | None, engine: str) -> str:
 def preload_renderer(*, fork_safe: bool = False) -> None:
     """Import what renders a report outside the kernel (kernel client, exporter, papermill).
 
-    papermill imports pyarrow when it is installed (for HDFS paths), and pyarrow's
-    memory allocator starts a thread. ``fork_safe`` leaves papermill out, so a process
-    that ran only this can still fork its workers safely.
+    papermill imports pyarrow when it is installed (for HDFS paths, never used here), and
+    pyarrow's memory allocator starts a thread. ``fork_safe``, for a process that runs
+    one thread and will fork its workers: papermill is imported as if pyarrow were not
+    installed (its HDFS handler then says so), so no thread starts. pyarrow itself stays
+    importable for whatever needs it later.
     """
+    import sys
+
     from evaluation.render import kernel  # noqa: F401 - launches and talks to the kernel
     from evaluation.render.export import _exporter
 
     _exporter()
-    if not fork_safe:
+    hide = fork_safe and "pyarrow" not in sys.modules
+    if hide:
+        sys.modules["pyarrow"] = None  # type: ignore[assignment] - an import of it fails
+    try:
         from evaluation.render import engine  # noqa: F401 - registers the papermill engines
+    finally:
+        if hide and sys.modules.get("pyarrow", False) is None:
+            del sys.modules["pyarrow"]
 
 
 def warm_worker() -> None:
@@ -161,7 +169,9 @@ def warm_worker() -> None:
         importer = threading.Thread(target=import_renderer, daemon=True)
         importer.start()
         try:
-            warm_kernel()
+            # Warm before the first report: its checks then run in the kernel, which has
+            # the data libraries imported, and this worker never imports them.
+            warm_kernel().wait_warm()
         finally:
             importer.join()
         import gc

@@ -16,12 +16,14 @@ from evaluation.render.lock import FolderBusyError, folder_lock
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 
 _START_METHOD = """
-import threading, time
+import sys, threading, time
 from evaluation.render.executors import start_method
 from evaluation.render.task import preload_renderer
 alone = start_method()
 preload_renderer(fork_safe=True)
 preloaded = start_method()
+assert "papermill" in sys.modules and "pyarrow" not in sys.modules
+import pyarrow.fs  # still importable for whatever needs it later
 threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
 print(alone, preloaded, start_method())
 """
@@ -50,7 +52,8 @@ def test_fork_only_while_the_process_has_one_thread() -> None:
         [sys.executable, "-c", _START_METHOD], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    # The preload must stay free of threads (papermill would import pyarrow, which starts one).
+    # The preload, papermill included, must stay free of threads (pyarrow, which papermill
+    # imports for HDFS paths, starts one).
     assert done.stdout.split() == ["fork", "fork", "spawn"]
 
 

@@ -306,7 +306,7 @@ CHECK_IN_KERNEL = """
     from evaluation.render.single import render_report
     kernel = warm_kernel()
     try:
-        status = render_report(sys.argv[1], sys.argv[2], force=True, checks_in_kernel=True).status
+        status = render_report(sys.argv[1], sys.argv[2], force=True).status
     except EvaluationError as exc:
         status = f"{type(exc).__name__}: {exc}"
     found = {"adopted": kernel.adopted, "status": status, "pandas": "pandas" in sys.modules}
