@@ -150,3 +150,47 @@ def test_area_slug_refuses_an_identity_number() -> None:
         with pytest.raises(PrivacyError) as err:
             area_slug(name)
         assert "1212" not in str(err.value)
+
+
+def test_the_search_finds_exactly_the_numbers_a_plain_reading_of_the_rule_finds():
+    # The rule read plainly: 10 or 12 digits with no digit on either side, an optional
+    # separator before the last four, a real date (day + 60 for coordination numbers)
+    # and the Luhn digit. The scanner's pattern is shaped for speed; on random text
+    # dense with digits and separators both must find the same numbers.
+    import random
+    import re
+    from datetime import date
+
+    from evaluation.idnumbers import SEPARATORS
+
+    plain = re.compile(rf"(?<!\d)(\d{{2}})?(\d{{6}})[{SEPARATORS}]?(\d{{4}})(?!\d)")
+
+    def valid(century: str, yymmdd: str, last4: str) -> bool:
+        digits = [int(c) for c in yymmdd + last4]
+        total = sum((d * 2) // 10 + (d * 2) % 10 if i % 2 == 0 else d for i, d in enumerate(digits))
+        if total % 10:
+            return False
+        yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
+        dd = dd - 60 if dd > 60 else dd
+        if century and int(century) not in (18, 19, 20):
+            return False
+        for year in [int(century) * 100 + yy] if century else [1900 + yy, 2000 + yy]:
+            try:
+                date(year, mm, dd)
+                return True
+            except ValueError:
+                pass
+        return False
+
+    rng = random.Random(7)
+    numbers = [
+        with_check(f"{y:02d}{m:02d}{d:02d}", "123") for y, m, d in ((85, 4, 1), (12, 12, 72))
+    ]
+    pieces = [*"0123456789", "-", "+", " ", "\u2013", "\u00a0", "a", "\u0663", *numbers]
+    found = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        expected = [m.span() for m in plain.finditer(text) if valid(m[1] or "", m[2], m[3])]
+        assert find_identity_numbers(text) == expected, text
+        found += len(expected)
+    assert found > 1000  # the text held many numbers, not only non-numbers
