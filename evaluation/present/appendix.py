@@ -21,16 +21,22 @@ class _AppendixGroup(Outputs):
     """The appendix; its display also carries the report's publication ledger (R0).
 
     The renderer takes the ledger out of the notebook (it is never in the page)
-    and saves it beside the report for the joint audit.
+    and saves it beside the report for the joint audit. It travels as JSON text,
+    which the renderer writes as it came: an area analysis's ledger is ~100,000
+    values that would otherwise be decoded from the kernel's message only to be
+    encoded again for the file.
     """
 
     publication: dict | None = field(default=None, compare=False, repr=False)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
+        import json
+
         from evaluation.privacy.ledger import LEDGER_MIME
 
         data, metadata = super()._repr_mimebundle_(include, exclude)
-        return {**data, LEDGER_MIME: self.publication or {}}, metadata
+        ledger = json.dumps(self.publication or {}, ensure_ascii=False)
+        return {**data, LEDGER_MIME: ledger}, metadata
 
 
 def privacy_appendix(protector, lead: tuple = ()) -> Outputs:

@@ -117,8 +117,8 @@ def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]
     return picked
 
 
-def take_ledger(nb) -> dict | None:
-    """Remove the ledger output(s) from an executed notebook and return the last one."""
+def take_ledger(nb) -> str | None:
+    """Remove the ledger output(s) from an executed notebook and return the last one (JSON)."""
     from evaluation.privacy.ledger import LEDGER_MIME
 
     found = None
@@ -134,7 +134,11 @@ def take_ledger(nb) -> dict | None:
             kept.append(out)
         if "outputs" in cell:
             cell["outputs"] = kept
-    return dict(found) if found is not None else None
+    if found is None or isinstance(found, str):
+        return found
+    import json
+
+    return json.dumps(found, ensure_ascii=False)  # a ledger displayed as data, not text
 
 
 def seed_hidden(batch_dir: str | Path, history: Iterable[str | Path]) -> set[str]:

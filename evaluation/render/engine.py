@@ -21,31 +21,6 @@ IOPUB_TIMEOUT = 120
 FRESH = "evaluation-fresh"
 
 
-class _Client(PapermillNotebookClient):
-    """Papermill's client, keeping the report's ledger output as the plain JSON it arrived as.
-
-    nbclient turns every output into nested ``NotebookNode`` objects; an area analysis's
-    ledger is ~100,000 of them (~0.3-0.5 CPU-s per report) only to be taken out of the
-    notebook again (``publication.take_ledger``) before export. The ledger is set aside
-    while the output is built and put back as received; nothing else changes.
-    """
-
-    def output(self, outs, msg, display_id, cell_index):
-        """Handle an output message; the ledger mime bundle stays a plain dict."""
-        from evaluation.privacy.ledger import LEDGER_MIME
-
-        data = msg.get("content", {}).get("data")
-        hooked = self.output_hook_stack[msg["parent_header"].get("msg_id")]
-        if hooked or not isinstance(data, dict) or LEDGER_MIME not in data:
-            return super().output(outs, msg, display_id, cell_index)
-        raw = data.pop(LEDGER_MIME)
-        out = super().output(outs, msg, display_id, cell_index)
-        data[LEDGER_MIME] = raw
-        if out is not None and isinstance(out.get("data"), dict):
-            dict.__setitem__(out["data"], LEDGER_MIME, raw)  # no NotebookNode conversion
-        return out
-
-
 def _client(nb_man, kernel: WarmKernel, kernel_name: str, **kwargs) -> PapermillNotebookClient:
     kwargs = remove_args(["input_path", "timeout", "startup_timeout", "start_timeout"], **kwargs)
     execution_timeout = kwargs.pop("execution_timeout", None)
@@ -59,7 +34,7 @@ def _client(nb_man, kernel: WarmKernel, kernel_name: str, **kwargs) -> Papermill
         # a report past its time stops in the cell that was running (notebook kept).
         deadline = time.monotonic() + float(execution_timeout)
         final["timeout_func"] = lambda cell: max(1, int(deadline - time.monotonic()))
-    client = _Client(nb_man, km=kernel.km, **final)
+    client = PapermillNotebookClient(nb_man, km=kernel.km, **final)
     client.kc = kernel.kc
     return client
 

@@ -153,9 +153,7 @@ def render_report(
         _same_data(fingerprint, data_fingerprint(params.data), params.data)
         atomic_write_text(paths.html, html)
         if ledger is not None:  # R0: what the page publishes, for the joint audit
-            import json
-
-            atomic_write_text(ledger_path, json.dumps(ledger, ensure_ascii=False))
+            atomic_write_text(ledger_path, ledger)
         else:  # an earlier render's ledger does not describe this page
             ledger_path.unlink(missing_ok=True)
         result.seconds = time.perf_counter() - started
