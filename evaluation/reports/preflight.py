@@ -1,8 +1,9 @@
-"""Checks of one evaluation against its data, run before any notebook kernel starts.
+"""Checks of one evaluation against its data, run before its notebook runs.
 
-``render_report`` calls :func:`preflight`, so ``run`` and every ``batch`` worker
-stop a misspelled area, a period outside the data, a missing table or broken
-rows with the package's own errors, without a kernel and without a failed notebook.
+``render_report`` calls :func:`preflight` (in the report's warm kernel, or in its own
+process while a kernel starts), so ``run`` and every ``batch`` worker stop a misspelled
+area, a period outside the data, a missing table or broken rows with the package's own
+errors, before any cell runs and without a failed notebook.
 """
 
 from __future__ import annotations
