@@ -210,6 +210,7 @@ _handed: dict[tuple[str, str], Dataset] = {}
 
 
 def _handover_key(folder: Path, cache_dir: str | Path | None) -> tuple[str, str]:
+    cache_dir = cache_dir or os.environ.get(CACHE_ENV)
     return str(folder.resolve()), str(Path(cache_dir).resolve()) if cache_dir else ""
 
 
@@ -221,7 +222,7 @@ def hand_over(data: Dataset, cache_dir: str | Path | None = None) -> None:
     was handed over before.
     """
     _handed.clear()
-    _handed[_handover_key(data.folder, cache_dir or os.environ.get(CACHE_ENV))] = data
+    _handed[_handover_key(data.folder, cache_dir)] = data
 
 
 def load_data(folder: str | Path, cache_dir: str | Path | None = None) -> Dataset:

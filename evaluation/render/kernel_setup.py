@@ -283,11 +283,15 @@ def check_inputs(params_file: str, cache_dir: str | None) -> str:
     import them only to check (~0.5 CPU-s each). The validated data is handed over to
     the report's notebook, which runs next in this kernel and so reads the cache once.
     """
-    from evaluation.load.dataset import hand_over
+    from evaluation.load.dataset import hand_over, load_data
     from evaluation.params import load_params
     from evaluation.reports.preflight import preflight
 
-    data = preflight(load_params(params_file), cache_dir)
+    params = load_params(params_file)
+    # Loaded first: the cache is current here (a batch prepared it, an update found it
+    # so), so preflight's quick look at the area names before a long parse would only
+    # read the areas file once more. A failure is checked again, in full, by the caller.
+    data = preflight(params, cache_dir, data=load_data(params.data, cache_dir=cache_dir))
     hand_over(data, cache_dir)
     return json.dumps(data.fingerprint)
 
