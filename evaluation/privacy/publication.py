@@ -118,7 +118,7 @@ def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]
 
 
 def take_ledger(nb) -> str | None:
-    """Remove the ledger output(s) from an executed notebook and return the last one (JSON)."""
+    """Remove the ledger output(s) from an executed notebook; the last one's JSON text."""
     from evaluation.privacy.ledger import LEDGER_MIME
 
     found = None
@@ -134,11 +134,7 @@ def take_ledger(nb) -> str | None:
             kept.append(out)
         if "outputs" in cell:
             cell["outputs"] = kept
-    if found is None or isinstance(found, str):
-        return found
-    import json
-
-    return json.dumps(found, ensure_ascii=False)  # a ledger displayed as data, not text
+    return found
 
 
 def seed_hidden(batch_dir: str | Path, history: Iterable[str | Path]) -> set[str]:
