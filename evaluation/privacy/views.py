@@ -62,6 +62,12 @@ def take_rows(protected: ProtectedFrame, positions: Sequence[int] | np.ndarray) 
     """
     _require_frame(protected)
     at = np.asarray(positions, dtype=np.intp)
+    rows = len(protected.frame)
+    if (at >= rows).any():
+        raise IndexError(
+            f"{protected.label}: radnummer {int(at.max())} finns inte; "
+            f"vyn har {rows} rader, numrerade från 0"
+        )
     if len(np.unique(at)) != len(at) or (at < 0).any():
         raise PrivacyError(
             f"{protected.label}: en vy kan inte visa samma rad två gånger "

@@ -92,6 +92,8 @@ def test_take_rows_selects_and_orders_without_repeating_a_row() -> None:
         views.take_rows(shares, [0, 2, 0])
     with pytest.raises(PrivacyError, match="två gånger"):
         views.take_rows(shares, [2, -1])  # the last row, named twice
+    with pytest.raises(IndexError, match="radnummer 3 finns inte; vyn har 3 rader"):
+        views.take_rows(shares, [0, 3])  # named, not pandas' bare out-of-bounds
     with pytest.raises(PrivacyError):
         views.take_rows(shares.frame, [0])
 
