@@ -181,10 +181,14 @@ class LocalExecutor:
         context = multiprocessing.get_context(start_method())  # asked again: after the imports
         gc.freeze()  # a forked worker's collector then leaves the inherited objects alone
         try:
-            for _ in range(max(1, min(self.workers, tasks)) - len(self._started)):
+            for _ in range(self._pool_size(tasks) - len(self._started)):
                 self._started.append(_Worker(context))
         finally:
             gc.unfreeze()
+
+    def _pool_size(self, tasks: int) -> int:
+        """Workers for ``tasks`` reports: no more than there are reports, at least one."""
+        return max(1, min(self.workers, tasks))
 
     def close(self) -> None:
         """Stop the workers that were started but not used; each stops its own kernel."""
@@ -207,7 +211,7 @@ class LocalExecutor:
 
         from evaluation.render.task import lost_result
 
-        n = max(1, min(self.workers, len(tasks)))
+        n = self._pool_size(len(tasks))
         queue: list = [tuple(item) for item in prepare] + list(tasks)
         pool, self._started = self._started[:n], self._started[n:]
         try:
