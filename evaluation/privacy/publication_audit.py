@@ -750,7 +750,7 @@ def preload() -> None:
     For a caller that has time to spare before the audit (a batch waiting for kernels);
     the audit imports the same modules itself when this was not called.
     """
-    import bs4  # noqa: F401
+    import lxml.etree  # noqa: F401
     import scipy.optimize  # noqa: F401
     import scipy.sparse.csgraph  # noqa: F401
     import scipy.special  # noqa: F401

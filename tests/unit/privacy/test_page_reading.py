@@ -162,3 +162,33 @@ def test_the_audit_s_poisson_limits_match_the_chi_square_quantiles():
     assert np.array_equal(high, chi2.ppf(0.975, 2 * (k + 1)) / 2)
     lo, hi = poisson_ci(k)  # the report's own interval
     assert np.allclose(low, lo, rtol=1e-12, atol=0) and np.allclose(high, hi, rtol=1e-12, atol=0)
+
+
+def test_cells_left_open_are_read_as_a_browser_builds_them():
+    # HTML lets a cell end where the next begins; a browser shows each figure in its own
+    # cell. Read as nested cells (BeautifulSoup's html.parser), the row's texts ran
+    # together and no figure was read.
+    page = (
+        '<figure class="ev-table" data-kind="counts"><table>'
+        "<tr><th>Område<th>2023<th>2024"
+        "<tr><td>Berga<td>7<td>1&nbsp;234"
+        "</table></figure>"
+    )
+    figs = read_page(page)
+    assert [(f.row, f.column, f.kind, f.value) for f in figs] == [
+        ("Berga", "2023", "count", 7.0),
+        ("Berga", "2024", "count", 1234.0),
+    ]
+
+
+def test_text_a_browser_does_not_show_is_not_read():
+    page = (
+        '<p class="ev-note">Svarade: <!-- 5 av 9 svarande --><script>"4 av 7 svarande"</script>'
+        '9 av 27 svarande</p><template><p class="ev-note">3 av 8 svarande</p></template>'
+    )
+    assert [(f.kind, f.value, f.n) for f in read_page(page)] == [("pair", 9.0, 27.0)]
+
+
+def test_an_empty_page_shows_no_figures():
+    assert read_page("") == []
+    assert read_page("  \n") == []
