@@ -33,6 +33,7 @@ _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt=)")
 #: Said where an image has no description of its own (nbconvert's own is in English).
 NO_ALT_TEXT = "Bild utan beskrivning"
 _local = threading.local()
+_MARKDOWN_KEPT = 1024  # rendered Markdown texts an exporter keeps (a report has ~20)
 
 
 def _exporter():
@@ -72,6 +73,7 @@ def exporter_ahead() -> None:
 
 
 def _new_exporter():
+    from jinja2 import pass_context
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -86,6 +88,10 @@ def _new_exporter():
         ``_alt_texts`` covers the rest.
         """
 
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self._markdown: dict[tuple[str, str], str] = {}
+
         def from_notebook_node(self, nb, resources=None, **kw):
             resources = self._init_resources(resources)
             self.register_filter(
@@ -96,6 +102,22 @@ def _new_exporter():
             )
             page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             return _alt_texts(page), resources
+
+        @pass_context  # as nbconvert's: Jinja passes the template context
+        def markdown2html(self, context, source):
+            # A notebook's Markdown cells are the same in every report of its kind: each is
+            # rendered once per process. nbconvert's rendering reads the text, the cell's
+            # attachments and the notebook's folder; a cell with attachments is not kept.
+            cell = context.get("cell", {})
+            if cell.get("attachments"):
+                return super().markdown2html(context, source)
+            key = (source, context.get("resources", {}).get("metadata", {}).get("path", ""))
+            found = self._markdown.get(key)
+            if found is None:
+                if len(self._markdown) >= _MARKDOWN_KEPT:
+                    self._markdown.clear()
+                found = self._markdown[key] = super().markdown2html(context, source)
+            return found
 
     return ReportExporter(
         template_file=TEMPLATE_FILE,

@@ -81,3 +81,35 @@ def test_exported_page_gives_every_image_a_swedish_alt_text() -> None:
     assert len(re.findall(r"<img\b", page)) == 3
     assert "No description" not in page
     assert '">Så läser du</h2>' in page
+
+
+def test_markdown_rendered_once_gives_the_same_page_and_attachments_are_rendered_each_time():
+    import nbformat
+
+    from evaluation.params import load_params
+    from evaluation.render import export
+    from evaluation.render.provenance import report_context
+
+    root = Path(__file__).resolve().parents[3]
+    params = load_params(root / "params" / "user_survey" / "ryd.yaml")
+    context = report_context(params, root / "notebooks" / "user_survey.ipynb", fingerprint={})
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJ"
+        "RU5ErkJggg=="
+    )
+
+    def page(attached: str) -> str:
+        nb = nbformat.v4.new_notebook()
+        text = nbformat.v4.new_markdown_cell("## Resultat\n\n*Syntetiska* data, 12 områden.")
+        pic = nbformat.v4.new_markdown_cell("![bild](attachment:a.png)")
+        pic.attachments = {"a.png": {"image/png": attached}}
+        nb.cells = [text, pic]
+        return export.export_html(nb, context)
+
+    export._local.exporter = None  # a fresh exporter: nothing remembered yet
+    first = page(png)
+    kept = dict(export._exporter()._markdown)
+    assert len(kept) == 1 and next(iter(kept))[0].startswith("## Resultat")
+    assert page(png) == first  # the remembered rendering is the one nbconvert gave
+    other = png.replace("A60e6", "B60e6")
+    assert other in page(other)  # a cell with attachments is rendered from its own image
