@@ -192,3 +192,41 @@ def test_text_a_browser_does_not_show_is_not_read():
 def test_an_empty_page_shows_no_figures():
     assert read_page("") == []
     assert read_page("  \n") == []
+
+
+def test_a_download_longer_than_the_parser_s_default_limit_is_read_whole():
+    # libxml2 drops an attribute over 10 MB, and what follows it, unless told otherwise
+    import base64
+
+    # rows of a public series (not read) past the limit, then a figure
+    text = "Område;Antal\n" + "Riket;1\n" * 1_400_000 + "Berga;7\n"
+    href = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+    page = (
+        f'<figure class="ev-table" data-kind="counts"><a href="{href}">csv</a></figure>'
+        '<p class="ev-note">9 av 27 svarande</p>'
+    )
+    figs = read_page(page)
+    assert [(f.where, f.row, f.kind, f.value) for f in figs] == [
+        ("csv", "Berga", "count", 7.0),
+        ("text", "", "pair", 9.0),
+    ]
+
+
+@pytest.mark.parametrize(
+    "declared",
+    [
+        '<meta charset="iso-8859-1">',
+        '<meta http-equiv="Content-Type" content="text/html; charset=windows-1252">',
+        '<?xml version="1.0" encoding="latin-1"?>',
+    ],
+)
+def test_a_page_is_read_as_the_utf_8_text_it_is_whatever_it_declares(declared):
+    page = (
+        f"<html><head>{declared}</head><body>"
+        '<figure class="ev-table" data-kind="counts"><table><caption>Ärenden – år</caption>'
+        "<tr><th>Område</th><th>2024</th></tr><tr><td>Skäggetorp</td><td>7</td></tr>"
+        "</table></figure></body></html>"
+    )
+    assert [(f.caption, f.row, f.value) for f in read_page(page)] == [
+        ("Ärenden – år", "Skäggetorp", 7.0)
+    ]
