@@ -343,7 +343,7 @@ def read_page(html: str) -> list[PageFigure]:
 
 def _figures_of(html: str) -> list[PageFigure]:
     # lxml (libxml2, HTML5 tokenizer) rather than BeautifulSoup's pure-Python tree: the
-    # same figures in a twentieth of the time (benchmarks/README.md, eleventh session)
+    # tree a browser builds, in a tenth of the time (benchmarks/README.md, eleventh session)
     import lxml.etree
 
     # bytes, so that an encoding declaration in the text is no error; huge_tree, so that
