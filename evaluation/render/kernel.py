@@ -532,19 +532,10 @@ class WarmKernel:
 
         The value is None when the expression raised. The caller can work meanwhile.
         """
-        self.wait_warm(timeout)
-        msg_id = self.kc.execute(
-            "",
-            silent=True,
-            store_history=False,
-            allow_stdin=False,
-            user_expressions={"value": expression},
-        )
+        reply = self._send("", timeout, user_expressions={"value": expression})
 
         def value() -> str | None:
-            self._client.timeout = int(timeout)
-            reply = self._client.wait_for_reply(msg_id) or {}
-            found = reply.get("content", {}).get("user_expressions", {}).get("value", {})
+            found = reply().get("user_expressions", {}).get("value", {})
             if found.get("status") != "ok":
                 return None
             return found.get("data", {}).get("text/plain")
@@ -560,11 +551,24 @@ class WarmKernel:
 
     def run(self, code: str, timeout: float = 300) -> dict:
         """Execute ``code`` silently and return the reply's content."""
+        return self._send(code, timeout)()
+
+    def _send(self, code: str, timeout: float, **options) -> Callable[[], dict]:
+        """Send ``code`` for a silent run once warm; the call returned waits for the reply.
+
+        That call gives the reply's content, empty when no reply came.
+        """
         self.wait_warm(timeout)
-        msg_id = self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
-        self._client.timeout = int(timeout)
-        reply = self._client.wait_for_reply(msg_id)
-        return reply["content"] if reply else {}
+        msg_id = self.kc.execute(
+            code, silent=True, store_history=False, allow_stdin=False, **options
+        )
+
+        def reply() -> dict:
+            self._client.timeout = int(timeout)
+            found = self._client.wait_for_reply(msg_id)
+            return found["content"] if found else {}
+
+        return reply
 
     def reset(self, cwd: str | Path) -> None:
         """Clear state left by the previous notebook and set the working directory."""
