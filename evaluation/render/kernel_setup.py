@@ -276,8 +276,8 @@ def reset(cwd: str) -> None:
         warnings.filters[:] = _warning_filters  # type: ignore[index]
 
 
-def check_inputs(params_file: str, cache_dir: str | None) -> str:
-    """``preflight`` of one evaluation in this kernel; the data files' hashes, as JSON.
+def check_inputs(params_file: str, cache_dir: str | None) -> dict[str, str]:
+    """``preflight`` of one evaluation in this kernel; the data files' hashes by file name.
 
     The data libraries are imported here already, so the rendering process need not
     import them only to check (~0.5 CPU-s each). The validated data is handed over to
@@ -293,7 +293,7 @@ def check_inputs(params_file: str, cache_dir: str | None) -> str:
     # read the areas file once more. A failure is checked again, in full, by the caller.
     data = preflight(params, cache_dir, data=load_data(params.data, cache_dir=cache_dir))
     hand_over(data, cache_dir)
-    return json.dumps(data.fingerprint)
+    return dict(data.fingerprint)  # its repr is a literal the caller reads back
 
 
 def prepare_data(folder: str, cache_dir: str | None) -> str:

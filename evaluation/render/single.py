@@ -184,7 +184,6 @@ def _check_in_kernel(params, cache_dir) -> Callable[[], dict[str, str] | None] |
     (the checks then run here while it warms up).
     """
     import ast
-    import json
 
     from evaluation.render.kernel import ready_kernel
 
@@ -202,7 +201,7 @@ def _check_in_kernel(params, cache_dir) -> Callable[[], dict[str, str] | None] |
     def checked() -> dict[str, str] | None:
         try:
             text = value()
-            found = json.loads(ast.literal_eval(text)) if text else None
+            found = ast.literal_eval(text) if text else None
         except Exception:  # noqa: BLE001 - as above
             return None
         return found if isinstance(found, dict) else None
