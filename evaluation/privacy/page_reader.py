@@ -22,6 +22,7 @@ import base64
 import csv
 import io
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,6 +32,7 @@ Z95 = 1.959963984540054
 SHARE_N_MAX = 20_000
 """Largest denominator enumerated for a share (beyond any area's yearly cases)."""
 RATE_K_MAX = 20_000
+_CSV_LIMIT = threading.Lock()
 _APPENDIX = "Skyddade tabeller och diagram i rapporten"  # the R10 appendix: counts of cells
 PUBLIC_SERIES = ("Riket", "Referensvärde", "Rang", "Mål", "målet")
 """Columns, rows and chart series of figures from outside the case data (national
@@ -249,9 +251,21 @@ def _table_rows(fig) -> tuple[list[str], list[list[str]]]:
     return head, body
 
 
+def _allow_fields(length: int) -> None:
+    """Let the csv module read a field of ``length`` characters (its default stops at 128 KB).
+
+    The limit is the module's, for the whole process: it is only ever raised, under a lock,
+    so a thread reading a long download never finds it lowered by another.
+    """
+    with _CSV_LIMIT:
+        if length > csv.field_size_limit():
+            csv.field_size_limit(length)
+
+
 def _csv_rows(href: str) -> tuple[list[str], list[list[str]]]:
     payload = href.split(",", 1)[1] if "," in href else ""
     text = base64.b64decode(payload).decode("utf-8-sig", errors="replace")
+    _allow_fields(len(text))  # a reader's spreadsheet opens any field; so must the audit
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     return (rows[0], rows[1:]) if rows else ([], [])
 

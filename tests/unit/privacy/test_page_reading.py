@@ -230,3 +230,13 @@ def test_a_page_is_read_as_the_utf_8_text_it_is_whatever_it_declares(declared):
     assert [(f.caption, f.row, f.value) for f in read_page(page)] == [
         ("Ärenden – år", "Skäggetorp", 7.0)
     ]
+
+
+def test_a_download_with_a_field_past_the_csv_module_s_default_limit_is_read():
+    # csv stops at fields over 128 KB; a page with one must be read, not make the audit fail
+    import base64
+
+    text = "Område;Antal;Kommentar\n" + f"Riket;1;{'x' * 200_000}\n" + "Berga;7;\n"
+    href = "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+    page = f'<figure class="ev-table" data-kind="counts"><a href="{href}">csv</a></figure>'
+    assert [(f.where, f.row, f.value) for f in read_page(page)] == [("csv", "Berga", 7.0)]
