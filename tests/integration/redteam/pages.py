@@ -426,3 +426,56 @@ def round_markers(im) -> int:
             if dark[max(yi - 6, 0) : yi + 7, xi + 6 : xi + 130].any(axis=0).sum() < 45:
                 n += 1  # not the legend's sample
     return n
+
+
+def _count(text: str) -> int | None:
+    digits = re.sub(r"[\s\u00a0\u202f]", "", text)
+    return int(digits) if re.fullmatch(r"\d+", digits) else None
+
+
+def margin_leaks(soup) -> tuple[int, list[str]]:
+    """Hidden cells of the page's count tables that their 'Totalt' row or column gives away.
+
+    A reader without the ledger solves, table by table, every row and column that has a
+    total and one unknown cell, and repeats while something new is learnt. Returns the
+    number of hidden cells seen and a description of each one solved.
+    """
+    hidden, leaks = 0, []
+    for fig in soup.find_all("figure", class_="ev-table"):
+        if fig.get("data-kind") != "counts":
+            continue
+        caption = fig.find("caption").get_text(" ", strip=True)
+        rows = [
+            [c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])]
+            for r in fig.find_all("tr")
+        ]
+        if len(rows) < 2:
+            continue
+        head, body = rows[0], rows[1:]
+        grid = {(r[0], col): text for r in body for col, text in zip(head[1:], r[1:], strict=False)}
+        hidden += sum(text == HIDDEN for text in grid.values())
+        known = {k: v for k, text in grid.items() if (v := _count(text)) is not None}
+        labels, columns = [r[0] for r in body], head[1:]
+        sums = []  # (parts, total) of every row and column that has a total
+        for total in (c for c in columns if c.startswith("Totalt")):
+            sums += [([(r, c) for c in columns if c != total], (r, total)) for r in labels]
+        for total in (r for r in labels if r.startswith("Totalt")):
+            sums += [([(r, c) for r in labels if r != total], (total, c)) for c in columns]
+        learnt = True
+        while learnt:
+            learnt = False
+            for parts, total in sums:
+                cells = [*parts, total]
+                if any(grid.get(k) not in (HIDDEN, None) and k not in known for k in cells):
+                    continue  # a cell that is neither a count nor hidden: no equation
+                if any(k not in grid for k in cells):
+                    continue
+                unknown = [k for k in cells if k not in known]
+                if len(unknown) != 1:
+                    continue
+                (u,) = unknown
+                seen = sum(known[k] for k in parts if k in known)
+                known[u] = seen if u == total else known[total] - seen
+                learnt = True
+                leaks.append(f"{caption}: {u} = {known[u]}")
+    return hidden, leaks
