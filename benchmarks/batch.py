@@ -294,6 +294,21 @@ def main() -> None:
     if base and "floor (no Jupyter), 2 processes" in med:
         fw, fc = med["floor (no Jupyter), 2 processes"]
         print(f"  project / floor: x{base[0] / fw:.2f} wall, x{base[1] / fc:.2f} CPU")
+        # Each round's batch and floor run back to back, so their ratio shares the
+        # host's load of the moment, which the medians taken apart do not.
+        rounds = [
+            b.cpu / f.cpu
+            for b, f in zip(
+                runs["evaluation batch, 2 worker(s)"],
+                runs["floor (no Jupyter), 2 processes"],
+                strict=True,
+            )
+        ]
+        print(
+            "  project / floor by round: "
+            + ", ".join(f"x{r:.2f}" for r in rounds)
+            + f" CPU (median x{statistics.median(rounds):.2f})"
+        )
 
     if args.update:
         w = max(workers)
