@@ -118,7 +118,13 @@ def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]
 
 
 def take_ledger(nb) -> str | None:
-    """Remove the ledger output(s) from an executed notebook; the last one's JSON text."""
+    """Remove the ledger output(s) from an executed notebook; the last one's JSON text.
+
+    The renderer writes that text beside the page as it came, so a ledger output that is
+    not text (only a notebook displaying one by hand sends that) is refused here, before
+    anything is written.
+    """
+    from evaluation.exceptions import PrivacyError
     from evaluation.privacy.ledger import LEDGER_MIME
 
     found = None
@@ -127,8 +133,13 @@ def take_ledger(nb) -> str | None:
         for out in cell.get("outputs", []) or []:
             data = out.get("data") if hasattr(out, "get") else None
             if data and LEDGER_MIME in data:
-                found = data[LEDGER_MIME]
-                data.pop(LEDGER_MIME)
+                found = data.pop(LEDGER_MIME)
+                if not isinstance(found, str):
+                    raise PrivacyError(
+                        "rapportens publiceringsliggare kom inte som text från notebooken; "
+                        "den ska bara visas av rapportens sekretessbilaga, som skickar den "
+                        "som text. Rapporten publiceras inte"
+                    )
                 if not any(k for k in data if k != "text/plain"):
                     continue
             kept.append(out)

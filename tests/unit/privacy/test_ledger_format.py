@@ -126,3 +126,31 @@ def test_a_damaged_ledger_is_a_data_error_naming_its_file(tmp_path, text, reason
     with pytest.raises(DataError, match=reason) as err:
         Ledger.load(path)
     assert err.value.file == str(path) and "--force" in str(err.value)
+
+
+def test_the_ledger_output_is_taken_out_of_the_notebook_as_text():
+    import nbformat
+
+    from evaluation.exceptions import PrivacyError
+    from evaluation.privacy.ledger import LEDGER_MIME
+    from evaluation.privacy.publication import take_ledger
+
+    def notebook(ledger):
+        cell = nbformat.v4.new_code_cell("appendix")
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "display_data", data={"text/html": "<p>Bilaga</p>", LEDGER_MIME: ledger}
+            ),
+            nbformat.v4.new_output("display_data", data={"text/plain": "x", LEDGER_MIME: "{}"}),
+        ]
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [cell]
+        return nb
+
+    nb = notebook('{"format": 2}')
+    assert take_ledger(nb) == "{}"  # the last one
+    # the page keeps the appendix and loses the output that held only the ledger
+    assert [dict(o["data"]) for o in nb.cells[0].outputs] == [{"text/html": "<p>Bilaga</p>"}]
+    # a ledger displayed as an object would be written beside the page as no ledger at all
+    with pytest.raises(PrivacyError, match="kom inte som text"):
+        take_ledger(notebook({"format": 2}))
