@@ -13,19 +13,26 @@ from evaluation.privacy.symbols import HIDDEN
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
-def share_table(soup, caption_start: str) -> dict[tuple[str, str], str]:
+def tables(soup):
+    """Each table figure as a reader sees it: (figure, caption, header cells, body rows' cells)."""
     for fig in soup.find_all("figure", class_="ev-table"):
-        cap = fig.find("caption").get_text(" ", strip=True)
-        if not cap.startswith(caption_start):
-            continue
-        rows = fig.find_all("tr")
-        head = [c.get_text(" ", strip=True) for c in rows[0].find_all(["th", "td"])]
-        out = {}
-        for r in rows[1:]:
-            cells = [c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])]
-            for col, text in zip(head[1:], cells[1:], strict=False):
-                out[(cells[0], col)] = text
-        return out
+        cap = fig.find("caption")
+        rows = [
+            [c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])]
+            for r in fig.find_all("tr")
+        ]
+        caption = cap.get_text(" ", strip=True) if cap else ""
+        yield fig, caption, (rows[0] if rows else []), rows[1:]
+
+
+def share_table(soup, caption_start: str) -> dict[tuple[str, str], str]:
+    for _, cap, head, body in tables(soup):
+        if cap.startswith(caption_start):
+            return {
+                (cells[0], col): text
+                for cells in body
+                for col, text in zip(head[1:], cells[1:], strict=False)
+            }
     return {}
 
 
@@ -65,17 +72,11 @@ def monthly_series(soup) -> dict[str, dict[str, dict[str, str]]]:
 def assert_no_effect_figure_for_hidden_terms(soup, area: str) -> None:
     """Where ``area``'s term value is hidden, the effects section gives nothing for that term."""
     hidden_terms = set()
-    for fig in soup.find_all("figure", class_="ev-table"):
-        cap = fig.find("caption").get_text(" ", strip=True)
-        if "per halvår" not in cap:
+    for _, cap, head, body in tables(soup):
+        if "per halvår" not in cap or area not in head:
             continue
-        rows = fig.find_all("tr")
-        head = [c.get_text(" ", strip=True) for c in rows[0].find_all(["th", "td"])]
-        col = head.index(area) if area in head else None
-        for r in rows[1:]:
-            cells = [c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])]
-            if col is not None and cells[col] == HIDDEN:
-                hidden_terms.add(cells[0])
+        col = head.index(area)
+        hidden_terms |= {cells[0] for cells in body if cells[col] == HIDDEN}
     for fig in soup.find_all("figure", class_="ev-chart"):
         alt = fig.find("img").get("alt", "")
         if not any(w in alt for w in ("Händelsestudie", "Syntetisk kontroll", "Avbruten")):
@@ -209,13 +210,9 @@ _EVENT_ALT = "Punkter med intervall för "
 
 def _term_table(soup, outcome: str):
     """The effects section's per-term table of ``outcome``: terms, and column → row → text."""
-    for fig in soup.find_all("figure", class_="ev-table"):
-        cap = fig.find("caption").get_text(" ", strip=True)
+    for _, cap, head, body in tables(soup):
         if not (cap.lower().startswith(outcome.lower()) and "per halvår" in cap):
             continue
-        rows = fig.find_all("tr")
-        head = [c.get_text(" ", strip=True) for c in rows[0].find_all(["th", "td"])]
-        body = [[c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])] for r in rows[1:]]
         terms = [r[0] for r in body if _TERM.match(r[0])]
         cols = {h: {r[0]: r[j] for r in body} for j, h in enumerate(head) if j}
         return terms, cols
@@ -441,17 +438,9 @@ def margin_leaks(soup) -> tuple[int, list[str]]:
     number of hidden cells seen and a description of each one solved.
     """
     hidden, leaks = 0, []
-    for fig in soup.find_all("figure", class_="ev-table"):
-        if fig.get("data-kind") != "counts":
+    for fig, caption, head, body in tables(soup):
+        if fig.get("data-kind") != "counts" or not body:
             continue
-        caption = fig.find("caption").get_text(" ", strip=True)
-        rows = [
-            [c.get_text(" ", strip=True) for c in r.find_all(["th", "td"])]
-            for r in fig.find_all("tr")
-        ]
-        if len(rows) < 2:
-            continue
-        head, body = rows[0], rows[1:]
         grid = {(r[0], col): text for r in body for col, text in zip(head[1:], r[1:], strict=False)}
         hidden += sum(text == HIDDEN for text in grid.values())
         known = {k: v for k, text in grid.items() if (v := _count(text)) is not None}
