@@ -100,7 +100,7 @@ def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]
         by_measure.setdefault(fig.measure, []).append((key, fig, value))
     picked: set[str] = set()
     for f in failures:
-        if getattr(f, "kind", "interval") != "interval":
+        if getattr(f, "kind", "interval") not in ("interval", "unproven"):
             continue
         target = f.figure
         same = by_measure.get(target.measure, [])

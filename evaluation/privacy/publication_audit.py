@@ -58,7 +58,7 @@ class PublicationFailure:
     role: str
     lower: float
     upper: float
-    kind: str = "interval"  # or "inconsistent", "too_large", "page"
+    kind: str = "interval"  # or "unproven", "inconsistent", "too_large", "page"
 
     def __str__(self) -> str:
         what = f"{self.report}: {self.output!r} ({self.role})"
@@ -66,6 +66,11 @@ class PublicationFailure:
             return (
                 f"{what}: en dold uppgift kan ringas in till {self.lower:g}…{self.upper:g} "
                 "med allt som körningen och tidigare terminer publicerar"
+            )
+        if self.kind == "unproven":
+            return (
+                f"{what}: för en dold uppgift gick det inte att visa med heltal att den inte "
+                f"kan ringas in (mellan {self.lower:g} och {self.upper:g} utan heltalskrav)"
             )
         if self.kind == "page":
             return f"{what}: sidan visar en uppgift som liggaren anger som dold"
@@ -316,7 +321,6 @@ def _bound(
     a_eq,
     b_eq,
     n: int,
-    integer: bool,
     ub=None,
     points: list | None = None,
     piece: _PieceLP | None = None,
@@ -327,36 +331,16 @@ def _bound(
     ``piece``: the same constraints held in HiGHS (LP only), solved warm.
     """
     import numpy as np
-    from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+    from scipy.optimize import linprog
     from scipy.sparse import vstack
 
     ends = []
     a_ub = b_ub = None
-    if ub is not None and not integer and (piece is None or not piece.usable):
+    if ub is not None and (piece is None or not piece.usable):
         a_r, lo_r, hi_r = ub
         a_ub = vstack([a_r, -a_r]).tocsr()
         b_ub = np.concatenate([hi_r, -lo_r])
     for sign in (1.0, -1.0):
-        if integer:
-            cons = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
-            if ub is not None:
-                cons.append(LinearConstraint(ub[0], ub[1], ub[2]))
-            res = milp(
-                sign * c,
-                constraints=cons,
-                integrality=np.ones(n),
-                bounds=Bounds(0, np.inf),
-                options={"time_limit": 5},
-            )
-            if res.status == 0:
-                ends.append(sign * res.fun)
-            elif res.status in (3, 4) and sign < 0:  # unbounded
-                ends.append(math.inf)
-            elif res.status == 2:
-                return None
-            else:  # time limit or other: keep the (wider, safe-side-unknown) LP answer
-                return (-math.inf, math.inf)
-            continue
         if piece is not None and piece.usable:
             status, fun, x = piece.solve(sign * c)
         else:
@@ -381,6 +365,47 @@ def _bound(
         else:  # infeasible: the published figures contradict each other
             return None
     return ends[0], ends[1]
+
+
+#: Branch-and-bound nodes one integer check may use. A count, not seconds: the audit's
+#: answer must not depend on how busy the machine is (a time limit did).
+MILP_NODE_LIMIT = 2_000
+
+
+def _integer_bound(c: np.ndarray, a_eq, b_eq, n: int, ub=None) -> tuple[float, float, bool] | None:
+    """Smallest and largest ``c·x`` over integer x ≥ 0 with the same constraints as ``_bound``.
+
+    Returns (lower, upper, proven); None when no integer point exists. A search stopped
+    at the node limit gives the value of the best integer point it found: inside the true
+    interval, so the interval is at least that wide (and may be no wider). ``proven`` is
+    then False, and an end with no integer point found is NaN.
+    """
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    cons = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
+    if ub is not None:
+        cons.append(LinearConstraint(ub[0], ub[1], ub[2]))
+    ends, proven = [], True
+    for sign in (1.0, -1.0):
+        res = milp(
+            sign * c,
+            constraints=cons,
+            integrality=np.ones(n),
+            bounds=Bounds(0, np.inf),
+            options={"node_limit": MILP_NODE_LIMIT},
+        )
+        if res.status == 0:
+            ends.append(sign * res.fun)
+        elif res.status == 2:
+            return None
+        else:
+            # The node limit (SciPy's status 4: HiGHS's "solution limit"), or another stop:
+            # the best integer point so far, if any. Never unbounded: this runs only where
+            # the LP interval is finite.
+            proven = False
+            ends.append(sign * res.fun if res.x is not None else math.nan)
+    return ends[0], ends[1], proven
 
 
 def _failure(it: _Item, lo: float, hi: float, kind: str = "interval") -> PublicationFailure:
@@ -471,19 +496,24 @@ def _audit_measure(
             # be together) give feasible points; a target already seen spread wide enough
             # over feasible points needs no LPs of its own (see ``_Sweep.wide``).
             total = np.asarray(rows_c.sum(axis=0)).ravel()
-            _bound(total, a_eq, b_eq, n, integer=False, ub=ub, points=sweep.points, piece=piece)
+            _bound(total, a_eq, b_eq, n, ub=ub, points=sweep.points, piece=piece)
             sweep.take()
         for j, (_, its) in enumerate(rows):
             if sweep.wide(j):
                 continue
             c = rows_c[j].toarray().ravel()
-            bounds = _bound(
-                c, a_eq, b_eq, n, integer=False, ub=ub, points=sweep.points, piece=piece
-            )
+            bounds = _bound(c, a_eq, b_eq, n, ub=ub, points=sweep.points, piece=piece)
             sweep.take()
             if bounds is not None and bounds[1] - bounds[0] < 2 * min_count and n <= 5_000:
-                exact = _bound(c, a_eq, b_eq, n, integer=True, ub=ub)
-                bounds = exact if exact is not None else bounds
+                exact = _integer_bound(c, a_eq, b_eq, n, ub=ub)
+                if exact is not None:
+                    lo, hi, proven = exact
+                    if not proven and not hi - lo >= min_count - _TOL:  # NaN: not wide either
+                        # integer points found so far are too close, or missing: not shown
+                        # to be safe, so it fails (the safe side), and is repaired alike
+                        audit.failures.extend(_failure(it, *bounds, "unproven") for it in its)
+                        continue
+                    bounds = (lo, hi)
             if bounds is None:
                 audit.warnings.extend(
                     _failure(it, math.nan, math.nan, "inconsistent") for it in its
