@@ -48,15 +48,16 @@ class AuditFailure:
     col_pos: int
 
     def __str__(self) -> str:
-        where = f"cell ({self.row!r}, {self.column!r})"
+        """Where and what, never the value (``lower`` and ``upper`` stay for code).
+
+        The line can reach a failed report's row on the batch index, which is published.
+        """
+        where = f"cellen ({self.row!r}, {self.column!r})"
         if self.kind == "interval":
-            return (
-                f"{where}: hidden value can be narrowed to {self.lower:g}…{self.upper:g} "
-                "from the figures shown"
-            )
+            return f"{where}: ett dolt värde kan ringas in för snävt med de visade uppgifterna"
         if self.kind == "shown_small":
-            return f"{where}: a count of {self.lower:g} is shown"
-        return f"{where}: the figures shown do not add up"
+            return f"{where}: ett antal under gränsen visas"
+        return f"{where}: de visade uppgifterna går inte ihop"
 
 
 def _is_total(label: Hashable) -> bool:

@@ -61,21 +61,26 @@ class PublicationFailure:
     kind: str = "interval"  # or "unproven", "inconsistent", "too_large", "page"
 
     def __str__(self) -> str:
+        """What failed and where, in words only: never a value or a bound.
+
+        The line goes on the batch index, which is published; ``lower`` and ``upper``
+        can be a hidden figure's exact value.
+        """
         what = f"{self.report}: {self.output!r} ({self.role})"
         if self.kind == "interval":
             return (
-                f"{what}: en dold uppgift kan ringas in till {self.lower:g}…{self.upper:g} "
-                "med allt som körningen och tidigare terminer publicerar"
+                f"{what}: en dold uppgift kan räknas fram, eller ringas in för snävt, med "
+                "allt som körningen och tidigare terminer publicerar"
             )
         if self.kind == "unproven":
             return (
-                f"{what}: för en dold uppgift gick det inte att visa med heltal att den inte "
-                f"kan ringas in (mellan {self.lower:g} och {self.upper:g} utan heltalskrav)"
+                f"{what}: för en dold uppgift gick det inte att visa att den inte kan ringas "
+                "in (beräkningen nådde sin gräns), så den räknas som möjlig att ringa in"
             )
         if self.kind == "page":
             return f"{what}: sidan visar en uppgift som liggaren anger som dold"
         if self.kind == "unaccounted":
-            return f"{what}: sidan visar {self.lower:g}, en uppgift som liggaren inte redovisar"
+            return f"{what}: sidan visar en uppgift som liggaren inte redovisar"
         if self.kind == "no_ledger":
             return f"{self.report}: sidan saknar publiceringsliggare och kan inte granskas"
         if self.kind == "too_large":

@@ -15,6 +15,7 @@ No notebook is executed: the copied report is current and re-used.
 from __future__ import annotations
 
 import functools
+import re
 import shutil
 
 import pytest
@@ -126,6 +127,11 @@ def test_failed_audit_removes_the_pinning_pages_and_says_so(tiny_publication, tm
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "togs bort" in index and "underkände" in index
     assert f'href="{PAGE[0]}/{PAGE[1]}.html"' not in index
+    # the index is published too: its audit row says what failed, never the value it
+    # was pinned to (it once read "kan ringas in till 2…2")
+    row = next(r for r in result.results if r.kind == "publication_audit")
+    said = row.message.rsplit("):", 1)[1]
+    assert said in index and not re.search(r"\d", said), said
     # what the folder and its earlier terms still publish pins nothing
     audit = audit_batch_folder(out, history_folders(out))
     assert audit.ok, [str(f) for f in audit.failures[:3]]
