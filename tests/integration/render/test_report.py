@@ -99,6 +99,11 @@ def test_failing_cell_keeps_notebook_and_the_last_good_report(
     assert (folder / "outcome_followup.manifest.json").read_bytes() == manifest
     kept = folder / "outcome_followup.failed.ipynb"
     assert kept.exists() and "KeyError" in kept.read_text()
+    # it sits in the reports folder: what the page could not show (the cell before the
+    # error printed text) is removed, the error stays
+    outputs = [o for c in json.loads(kept.read_text())["cells"] for o in c.get("outputs", [])]
+    assert any(o["output_type"] == "error" and o["ename"] == "KeyError" for o in outputs)
+    assert not any("innan" in "".join(o.get("text", "")) for o in outputs)
     attempt = json.loads((folder / "outcome_followup.attempt.json").read_text())
     assert "KeyError" in attempt["reason"] and attempt["failed_at"]
 
