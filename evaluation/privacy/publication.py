@@ -336,11 +336,16 @@ def withdraw_refused(batch_dir: Path, audit, ledgers: dict[Path, Ledger]) -> lis
 
     Every report of this batch that shows a figure of a failing measure, and every page
     named by a page-side failure, goes: the figures that pin a hidden one leave the
-    publication together (R0: a report that reveals a person is a failed run).
+    publication together (R0: a report that reveals a person is a failed run). The
+    audit's memories in ``ledgers/`` go too: the page check's holds the figures read
+    off the withdrawn pages, and the measures' digests are taken over them.
     """
     from evaluation.privacy.ledger import LEDGER_SUFFIX
+    from evaluation.privacy.publication_audit import PAGES_FILE
 
     root = batch_dir.parent
+    for memory in (PAGES_FILE, MEASURES_FILE):
+        (batch_dir / "ledgers" / memory).unlink(missing_ok=True)
     measures = {f.figure.measure for f in audit.failures if f.kind != "page"}
     named = {f.report for f in audit.failures}
     gone = []
@@ -350,6 +355,7 @@ def withdraw_refused(batch_dir: Path, audit, ledgers: dict[Path, Ledger]) -> lis
         if shows or name in named:
             page = path.with_name(path.name.removesuffix(LEDGER_SUFFIX) + ".html")
             page.unlink(missing_ok=True)
+            page.with_suffix(".pdf").unlink(missing_ok=True)  # printed by an earlier --pdf
             path.unlink(missing_ok=True)
             gone.append(page)
     return gone

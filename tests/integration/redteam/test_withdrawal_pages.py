@@ -24,7 +24,7 @@ from evaluation.privacy import publication
 from evaluation.privacy.ledger import EARLIER_DIR, LEDGER_SUFFIX, Figure, Ledger, history_folders
 from evaluation.privacy.page_check import read_pages
 from evaluation.privacy.page_reader import read_page
-from evaluation.privacy.publication_audit import audit_batch_folder
+from evaluation.privacy.publication_audit import PAGES_FILE, audit_batch_folder
 from evaluation.render.batch import run_batch
 
 LATER = "tiny-2023H2"
@@ -113,20 +113,27 @@ def no_repair(monkeypatch):
 
 def test_failed_audit_removes_the_pinning_pages_and_says_so(tiny_publication, tmp_path, no_repair):
     reports, out, hidden, shown = _setup(tiny_publication, tmp_path)
+    page = out / PAGE[0] / f"{PAGE[1]}.html"
+    page.with_suffix(".pdf").write_bytes(b"%PDF-1.7 (printed by an earlier run with --pdf)")
     result = run_batch(
         tiny_publication.specs[LATER], reports, workers=1, executor="serial", progress=False
     )
     assert not result.ok
-    page = out / PAGE[0] / f"{PAGE[1]}.html"
     assert not page.exists()
     assert not page.with_name(f"{PAGE[1]}{LEDGER_SUFFIX}").exists()
-    # nothing of the report is left to read: no page, ledger or download beside it
+    # nothing of the report is left to read: no page, ledger, PDF or download beside it
     assert not [
-        p for p in out.rglob("*") if p.suffix in (".html", ".csv") and p.name != "index.html"
+        p
+        for p in out.rglob("*")
+        if p.suffix in (".html", ".csv", ".pdf") and p.name != "index.html"
     ]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "togs bort" in index and "underkände" in index
     assert f'href="{PAGE[0]}/{PAGE[1]}.html"' not in index
+    # the audit's memories in the folder held the withdrawn page's figures (the pinning
+    # one among them, read off the page) and digests taken over them: gone with the page
+    for memory in (PAGES_FILE, publication.MEASURES_FILE):
+        assert not (out / "ledgers" / memory).exists(), memory
     # the index is published too: its audit row says what failed, never the value it
     # was pinned to (it once read "kan ringas in till 2…2")
     row = next(r for r in result.results if r.kind == "publication_audit")
