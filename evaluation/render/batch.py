@@ -212,18 +212,9 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
                 _restamp_hidden(out, results)
         else:
             _mark_withdrawn(out, results, audit.withdrawn)
-            results.append(
-                ReportResult(
-                    "sekretessgranskning",
-                    "failed",
-                    "hela publiceringen",
-                    "publication_audit",
-                    None,
-                    audit.seconds,
-                    audit.summary(),
-                    "PrivacyError",
-                )
-            )
+            results.append(_audit_row(audit.summary(), audit.seconds))
+    else:
+        _audit_after_stop(out, history, results)
     from evaluation.render.index import write_index
 
     if stopped is None:
@@ -245,6 +236,45 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
         f"{audit.rounds} omtag ({_sv_seconds(audit.seconds)} med omrenderingar)."
     )
     return BatchResult(batch.batch, index, results, seconds, summary)
+
+
+def _audit_row(message: str, seconds: float = 0.0) -> ReportResult:
+    """The index row of a joint audit that did not pass."""
+    return ReportResult(
+        "sekretessgranskning",
+        "failed",
+        "hela publiceringen",
+        "publication_audit",
+        None,
+        seconds,
+        message,
+        "PrivacyError",
+    )
+
+
+def _audit_after_stop(out: Path, history, results: list[ReportResult]) -> None:
+    """Audit what a stopped batch left in its folder: no repair, withdrawal only.
+
+    The reports rendered before the stop are in the folder the researcher sends on,
+    so it is not left unaudited: pages the audit cannot vouch for are withdrawn, as in
+    a finished batch. A second Ctrl-C or SIGTERM ends the audit; the index then says
+    the folder was not audited.
+    """
+    from evaluation.privacy.publication import settle
+
+    try:
+        audit = settle(out, history, lambda html_paths: None, max_rounds=0)
+    except KeyboardInterrupt:
+        results.append(
+            _audit_row(
+                "gjordes inte: körningen avbröts också under granskningen. Skicka inte vidare "
+                "mappen förrän en körning har gått klart eller 'evaluation audit' godkänt den."
+            )
+        )
+        return
+    if not audit.ok:
+        _mark_withdrawn(out, results, audit.withdrawn)
+        results.append(_audit_row(audit.summary(), audit.seconds))
 
 
 def _remember_written(out: Path, cache: Path, results: list[ReportResult]) -> None:

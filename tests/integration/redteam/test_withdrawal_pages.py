@@ -163,3 +163,39 @@ def test_without_withdrawal_the_page_and_the_earlier_sum_pin_the_figure(
     audit = audit_batch_folder(out, history_folders(out))
     assert not audit.ok
     assert any(f.figure == hidden.figure for f in audit.failures)
+
+
+def test_a_stopped_batch_still_withdraws_what_pins_a_hidden_figure(
+    tiny_publication, tmp_path, monkeypatch
+):
+    """SIGTERM after the report was written, before the joint audit: the folder is audited."""
+    from evaluation.render import batch as batch_module
+
+    reports, out, hidden, shown = _setup(tiny_publication, tmp_path)
+    real = batch_module._runner_for
+
+    class StopsAfterItsReports:
+        def __init__(self, runner):
+            self.runner = runner
+
+        def run(self, prepare, tasks, done):
+            self.runner.run(prepare, tasks, done)
+            raise batch_module.Stopped("SIGTERM")
+
+    monkeypatch.setattr(
+        batch_module, "_runner_for", lambda *args: StopsAfterItsReports(real(*args))
+    )
+    with pytest.raises(batch_module.Stopped):
+        run_batch(
+            tiny_publication.specs[LATER],
+            reports,
+            workers=1,
+            executor="serial",
+            progress=False,
+            force=True,  # the report is rendered again, then the stop comes
+        )
+    page = out / PAGE[0] / f"{PAGE[1]}.html"
+    assert not page.exists() and not page.with_name(f"{PAGE[1]}{LEDGER_SUFFIX}").exists()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "togs bort" in index and "underkände" in index
+    assert audit_batch_folder(out, history_folders(out)).ok
