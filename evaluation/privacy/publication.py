@@ -341,11 +341,9 @@ def withdraw_refused(batch_dir: Path, audit, ledgers: dict[Path, Ledger]) -> lis
     off the withdrawn pages, and the measures' digests are taken over them.
     """
     from evaluation.privacy.ledger import LEDGER_SUFFIX
-    from evaluation.privacy.publication_audit import PAGES_FILE
 
     root = batch_dir.parent
-    for memory in (PAGES_FILE, MEASURES_FILE):
-        (batch_dir / "ledgers" / memory).unlink(missing_ok=True)
+    forget_audit_memories(batch_dir)
     measures = {f.figure.measure for f in audit.failures if f.kind != "page"}
     named = {f.report for f in audit.failures}
     gone = []
@@ -354,11 +352,30 @@ def withdraw_refused(batch_dir: Path, audit, ledgers: dict[Path, Ledger]) -> lis
         shows = any(e.value is not None and e.figure.measure in measures for e in ledger.entries)
         if shows or name in named:
             page = path.with_name(path.name.removesuffix(LEDGER_SUFFIX) + ".html")
-            page.unlink(missing_ok=True)
-            page.with_suffix(".pdf").unlink(missing_ok=True)  # printed by an earlier --pdf
-            path.unlink(missing_ok=True)
+            remove_report_files(page)
             gone.append(page)
     return gone
+
+
+def remove_report_files(page: Path) -> None:
+    """Remove a report's page and what beside it shows its figures: ledger, printed PDF."""
+    from evaluation.privacy.ledger import LEDGER_SUFFIX
+
+    page.unlink(missing_ok=True)
+    page.with_suffix(".pdf").unlink(missing_ok=True)  # printed by an earlier --pdf
+    page.with_name(page.name.removesuffix(".html") + LEDGER_SUFFIX).unlink(missing_ok=True)
+
+
+def forget_audit_memories(batch_dir: Path) -> None:
+    """Remove the audit's memories from a batch folder's ``ledgers/``.
+
+    The page check's holds figures read off the pages and the measures' digests are
+    taken over them: once a page is withdrawn, they hold what it showed.
+    """
+    from evaluation.privacy.publication_audit import PAGES_FILE
+
+    for memory in (PAGES_FILE, MEASURES_FILE):
+        (Path(batch_dir) / "ledgers" / memory).unlink(missing_ok=True)
 
 
 MEASURES_FILE = "audit-measures.json"
@@ -440,13 +457,16 @@ def publish_one(render, output_dir: str | Path):
         }:
             result = render(True)
 
-    audit = settle(output_dir, history, rerender, withdraw=False)
+    try:
+        audit = settle(output_dir, history, rerender, withdraw=False)
+    except KeyboardInterrupt:
+        if result.html and result.status == "ok":  # written by this run and not audited
+            remove_report_files(Path(result.html))
+            forget_audit_memories(output_dir)
+        raise
     if not audit.ok and result.html:
         # The folder passed its audit before this report joined it (or held nothing):
         # withdrawing the report restores a publication no hidden figure can be read from.
-        from evaluation.privacy.ledger import LEDGER_SUFFIX
-
-        html = Path(result.html)
-        html.unlink(missing_ok=True)
-        html.with_name(html.name.removesuffix(".html") + LEDGER_SUFFIX).unlink(missing_ok=True)
+        remove_report_files(Path(result.html))
+        forget_audit_memories(output_dir)
     return result, audit

@@ -1,5 +1,7 @@
 """Repair hides what costs readers least: a cell one report shows, not the shared total."""
 
+import pytest
+
 from evaluation.privacy.ledger import Figure, Ledger
 from evaluation.privacy.publication import repair_keys
 from evaluation.privacy.publication_audit import audit_ledgers
@@ -58,17 +60,44 @@ def test_a_single_run_the_audit_refuses_is_withdrawn(tmp_path):
         _pyramid(area).save(batch / area / f"area_analysis{LEDGER_SUFFIX}")
         (batch / area / "area_analysis.html").write_text("<html></html>", encoding="utf-8")
     page = batch / "A" / "area_analysis.html"
+    page.parent.mkdir()
+    page.with_suffix(".pdf").write_bytes(b"%PDF-1.7 (an earlier run's print)")
 
     def render(again: bool):  # the new report hides A's cell, but the total pins it
-        page.parent.mkdir(exist_ok=True)
         page.write_text("<html></html>", encoding="utf-8")
         _pyramid("A").save(page.with_name(f"area_analysis{LEDGER_SUFFIX}"))
-        return SimpleNamespace(html=str(page))
+        return SimpleNamespace(html=str(page), status="ok")
 
     _, audit = publish_one(render, batch)
     assert not audit.ok
     assert not page.exists() and not page.with_name(f"area_analysis{LEDGER_SUFFIX}").exists()
+    assert not page.with_suffix(".pdf").exists()
+    assert not [p.name for p in (batch / "ledgers").glob("*.json") if p.name != "hidden.json"]
     assert (batch / "B" / "area_analysis.html").exists()  # the others were safe before
+
+
+def test_a_single_run_stopped_during_its_audit_leaves_no_unaudited_page(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from evaluation.privacy import publication
+    from evaluation.privacy.ledger import LEDGER_SUFFIX
+
+    batch = tmp_path / "batch"
+    page = batch / "A" / "area_analysis.html"
+    page.parent.mkdir(parents=True)
+
+    def render(again: bool):
+        page.write_text("<html></html>", encoding="utf-8")
+        _pyramid("A").save(page.with_name(f"area_analysis{LEDGER_SUFFIX}"))
+        return SimpleNamespace(html=str(page), status="ok")
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(publication, "settle", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        publication.publish_one(render, batch)
+    assert not page.exists() and not page.with_name(f"area_analysis{LEDGER_SUFFIX}").exists()
 
 
 def test_a_batch_whose_audit_fails_withdraws_every_page_of_the_pinning_measure(tmp_path):
