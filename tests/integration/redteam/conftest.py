@@ -56,7 +56,11 @@ def tiny_publication(tiny_folder, tmp_path_factory) -> Rendered:
         specs[batch] = spec
         results[batch] = run_batch(spec, reports, workers=1, executor="serial", progress=False)
     page_of = {batch: reports / batch / "norrby" / "outcome_followup.html" for batch in TINY_TERMS}
-    failed = [f"{b}: {r.params_file}: {r.error}" for b, res in results.items() for r in res.failed]
+    failed = [
+        f"{b}: {r.params_file}: {r.error}: {r.message}"
+        for b, res in results.items()
+        for r in res.failed
+    ]
     failed += [f"{b}: no page at {p}" for b, p in page_of.items() if not p.is_file()]
     audits = [f"{b}: {res.publication}" for b, res in results.items()]
     assert not failed, "the red team's publication did not render:\n" + "\n".join(failed + audits)
