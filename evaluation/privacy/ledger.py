@@ -41,6 +41,8 @@ class LedgerFormatError(ValueError):
 """Format written by :meth:`Ledger.as_dict`; :meth:`Ledger.from_dict` reads 1 and 2."""
 HIDDEN_FILE = "hidden.json"
 """In ``<batch>/ledgers/``: keys of figures the batch keeps hidden in every report."""
+REVISED_FILE = "revised.json"
+"""In ``<batch>/ledgers/``: keys of figures an earlier term published with another value."""
 EARLIER_DIR = "earlier"
 """In ``<batch>/ledgers/``: copies of earlier terms' ledgers, ``earlier/<batch>/<area>/…``."""
 
@@ -130,6 +132,12 @@ class Figure:
     def as_dict(self) -> dict:
         """Plain-data form."""
         return {"measure": self.measure, "dims": {k: list(v) for k, v in self.dims}}
+
+    @classmethod
+    def from_key(cls, key: str) -> Figure:
+        """Inverse of :attr:`key`."""
+        measure, dims = json.loads(key)
+        return cls(str(measure), tuple((k, tuple(v)) for k, v in dims))
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Figure:
@@ -362,6 +370,34 @@ def write_hidden(folder: str | Path, keys: Iterable[str]) -> Path:
     return path
 
 
+def read_revised(folder: str | Path | None) -> set[str]:
+    """Keys of figures whose earlier-term value no longer holds (``ledgers/revised.json``).
+
+    A batch whose data revised a figure an earlier term showed (late registrations, a
+    correction) hides it and records it here: the earlier value is then not a fact about
+    this term's data, for this term's audit and the next terms'.
+    """
+    if folder is None:
+        return set()
+    path = Path(folder) / "ledgers" / REVISED_FILE
+    if not path.is_file():
+        return set()
+    return set(json.loads(path.read_text(encoding="utf-8")).get("revised", []))
+
+
+def write_revised(folder: str | Path, keys: Iterable[str]) -> None:
+    """Save the batch's revised keys (identities only, never values); none: no file."""
+    path = Path(folder) / "ledgers" / REVISED_FILE
+    keys = sorted(set(keys))
+    if not keys:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({"revised": keys}, ensure_ascii=False, indent=0)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
 def report_ledgers(folder: str | Path) -> list[Path]:
     """The report ledgers of one batch folder: ``<folder>/<area>/<kind>.ledger.json``."""
     return sorted(p for p in Path(folder).glob(f"*/*{LEDGER_SUFFIX}") if p.is_file())
@@ -412,7 +448,8 @@ def carry_history(batch_dir: str | Path, history: Iterable[str | Path]) -> None:
             dst.parent.mkdir(parents=True, exist_ok=True)
             if not dst.is_file() or dst.read_bytes() != src.read_bytes():
                 shutil.copyfile(src, dst)
-        kept = folder / "ledgers" / HIDDEN_FILE
-        if kept.is_file():
-            (target / "ledgers").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(kept, target / "ledgers" / HIDDEN_FILE)
+        for name in (HIDDEN_FILE, REVISED_FILE):
+            kept = folder / "ledgers" / name
+            if kept.is_file():
+                (target / "ledgers").mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(kept, target / "ledgers" / name)

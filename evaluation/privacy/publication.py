@@ -83,7 +83,9 @@ def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]
     report shows goes before one every report shows (the municipality's): readers
     lose less, and a repair round re-renders one or two reports instead of all of
     them. Among equal costs: a non-zero figure, then one that contains the failing
-    one, then the smallest value (R3). Only the current batch can change.
+    one, then the smallest value (R3). Only the current batch can change. A revision
+    (this term shows an earlier term's figure with a value a few apart) hides the
+    figure itself: its earlier value stays published, the new one goes.
     """
     shown: dict[str, tuple[Figure, float]] = {}
     reports: dict[str, int] = {}
@@ -100,7 +102,12 @@ def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]
         by_measure.setdefault(fig.measure, []).append((key, fig, value))
     picked: set[str] = set()
     for f in failures:
-        if getattr(f, "kind", "interval") not in ("interval", "unproven"):
+        kind = getattr(f, "kind", "interval")
+        if kind == "revision":
+            if f.figure.key in shown:
+                picked.add(f.figure.key)
+            continue
+        if kind not in ("interval", "unproven"):
             continue
         target = f.figure
         same = by_measure.get(target.measure, [])
@@ -274,7 +281,7 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4, withdraw: bool 
     """
     import time
 
-    from evaluation.privacy.ledger import LEDGER_SUFFIX, write_hidden
+    from evaluation.privacy.ledger import LEDGER_SUFFIX, read_revised, write_hidden, write_revised
     from evaluation.privacy.publication_audit import audit_batch_folder, find_ledgers
 
     started = time.perf_counter()
@@ -303,6 +310,9 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4, withdraw: bool 
         if not new:
             break
         write_hidden(batch_dir, kept | new)
+        changed = {f.figure.key for f in audit.failures if f.kind == "revision"} & new
+        if changed:  # their earlier values are no facts about this term's data
+            write_revised(batch_dir, read_revised(batch_dir) | changed)
         # Only reports that show one of the newly hidden figures change; a report that
         # already hides it (or does not publish it) renders the same page again.
         affected = [
@@ -428,7 +438,7 @@ def _stamp(batch_dir: Path, history) -> str:
     h = hashlib.sha256()
     for folder in [batch_dir, *map(Path, history)]:
         files = [*folder.glob("*/*.html"), *folder.glob("*/*.ledger.json")]
-        files += [folder / "ledgers" / "hidden.json"]
+        files += [folder / "ledgers" / "hidden.json", folder / "ledgers" / "revised.json"]
         for p in sorted(f for f in files if f.is_file()):
             st = p.stat()
             h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())

@@ -36,6 +36,7 @@ from evaluation.privacy.ledger import (
     Figure,
     Ledger,
     history_folders,
+    read_revised,
     report_ledgers,
 )
 
@@ -58,7 +59,7 @@ class PublicationFailure:
     role: str
     lower: float
     upper: float
-    kind: str = "interval"  # or "unproven", "inconsistent", "too_large", "page"
+    kind: str = "interval"  # or "unproven", "revision", "inconsistent", "too_large", "page"
 
     def __str__(self) -> str:
         """What failed and where, in words only: never a value or a bound.
@@ -71,6 +72,12 @@ class PublicationFailure:
             return (
                 f"{what}: en dold uppgift kan räknas fram, eller ringas in för snävt, med "
                 "allt som körningen och tidigare terminer publicerar"
+            )
+        if self.kind == "revision":
+            return (
+                f"{what}: en uppgift som en tidigare termin publicerat har nu ett annat värde, "
+                "och skillnaden är så liten att den pekar ut enskilda (sena registreringar "
+                "eller rättelser)"
             )
         if self.kind == "unproven":
             return (
@@ -424,6 +431,7 @@ def _audit_measure(
     min_count: int,
     audit: PublicationAudit,
     ranges: Sequence[tuple[Figure, float, float]] = (),
+    revised: frozenset[Figure] = frozenset(),
 ) -> None:
     import numpy as np
     from scipy.sparse import bmat
@@ -433,21 +441,36 @@ def _audit_measure(
     # and shown in another, it is both an equality and a target (and fails, as it should).
     # Figures are keyed by themselves (frozen, canonical): the same identity as their JSON
     # ``key``, without serialising tens of thousands of them.
+    # An earlier term's figure is taken as a fact about this term's data (most past
+    # figures do not change), unless this term's data revised it: shown with another
+    # value here, or recorded as revised (``revised``, hidden since). A revision smaller
+    # than ``min_count`` is itself a count of a few people: the current figure fails.
     shown: dict[Figure, tuple[_Item, float]] = {}
     targets: dict[Figure, list[_Item]] = {}
+    differs: set[Figure] = set()
+    earlier: set[Figure] = set()  # shown figures an earlier term published (that value)
     for it in items:
         key = it.entry.figure
         if it.entry.hidden:
             if it.entry.target:
                 targets.setdefault(key, []).append(it)
             continue
-        if it.entry.value is None:
+        if it.entry.value is None or (not it.current and key in revised):
             continue
         v = float(it.entry.value)
         if key in shown and abs(shown[key][1] - v) > _TOL:
-            audit.warnings.append(_failure(it, v, shown[key][1], "inconsistent"))
+            first, was = shown[key]
+            if first.current and not it.current and abs(was - v) < min_count - _TOL:
+                if key not in differs:
+                    differs.add(key)
+                    lo, hi = sorted((was, v))
+                    audit.failures.append(_failure(first, lo, hi, "revision"))
+            else:
+                audit.warnings.append(_failure(it, v, was, "inconsistent"))
             continue
         shown.setdefault(key, (it, v))
+        if not it.current:
+            earlier.add(key)
     audit.targets += sum(len(v) for v in targets.values())
     if not targets:
         return
@@ -526,7 +549,27 @@ def _audit_measure(
                 continue
             lo, hi = bounds
             if hi - lo < min_count - _TOL:
+                if _pinned_before(c, sub, eq, keys, earlier, b_all, n, min_count):
+                    # Earlier terms' figures alone pin it: this term adds no disclosure,
+                    # and cannot take back theirs (their audit judged them).
+                    audit.warnings.extend(_failure(it, lo, hi, "earlier") for it in its)
+                    continue
                 audit.failures.extend(_failure(it, lo, hi) for it in its)
+
+
+def _pinned_before(c, sub, eq, keys, earlier: set[Figure], b_all, n: int, min_count: int) -> bool:
+    """Whether the earlier terms' published figures alone pin ``c·x`` below ``min_count``.
+
+    Asked only of a target that fails: its LP over those equalities alone (an outer bound
+    of the integer interval, so a narrow answer is a proof).
+    """
+    import numpy as np
+
+    rows = [r for r in eq if keys[r] in earlier]
+    if not rows:
+        return False
+    bounds = _bound(c, sub[rows], b_all[np.asarray(rows)], n)
+    return bounds is not None and bounds[1] - bounds[0] < min_count - _TOL
 
 
 class _Sweep:
@@ -591,7 +634,11 @@ class _Sweep:
 
 
 def _inputs_key(
-    measure: str, sources: set[tuple], min_count: int, ranges: Sequence[tuple[Figure, float, float]]
+    measure: str,
+    sources: set[tuple],
+    min_count: int,
+    ranges: Sequence[tuple[Figure, float, float]],
+    revised: Sequence[Figure] = (),
 ) -> str | None:
     """Identity of a measure's inputs by file hashes; None when a ledger was not read from a file.
 
@@ -603,7 +650,7 @@ def _inputs_key(
     if any(sha is None for _, _, sha in sources):
         return None
     bounds = sorted((f.dims, lo, hi) for f, lo, hi in ranges)
-    text = repr((measure, min_count, sorted(sources), bounds))
+    text = repr((measure, min_count, sorted(sources), bounds, sorted(f.dims for f in revised)))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -612,6 +659,7 @@ def _measure_digest(
     domains: dict[str, set[str]],
     min_count: int,
     ranges: Sequence[tuple[Figure, float, float]] = (),
+    revised: Sequence[Figure] = (),
 ) -> str:
     """Identity of everything one measure's audit reads, when it can only pass or fail as one.
 
@@ -632,7 +680,9 @@ def _measure_digest(
     hidden = sorted(ident(it.entry.figure) for it in items if it.entry.hidden and it.entry.target)
     dom = sorted((d, sorted(v)) for d, v in domains.items())
     bounds = sorted((ident(f), lo, hi) for f, lo, hi in ranges)
-    return hashlib.sha256(repr((min_count, dom, shown, hidden, bounds)).encode()).hexdigest()
+    changed = sorted(ident(f) for f in revised)
+    text = repr((min_count, dom, shown, hidden, bounds, changed))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def audit_ledgers(
@@ -643,10 +693,13 @@ def audit_ledgers(
     bounds: Iterable[tuple[Figure, float, float]] = (),
     passed: set[str] | None = None,
     memo: dict[str, str] | None = None,
+    revised: Iterable[str] = (),
 ) -> PublicationAudit:
     """Audit the figures of ``current`` reports jointly with earlier terms' ``history``.
 
     ``bounds`` are ranges the rendered pages put on figures (``page_check.py``).
+    ``revised``: keys of figures whose earlier-term values do not hold for this term's
+    data (``ledger.read_revised``); history's values of them are not used.
     ``passed``: digests of measures that passed an earlier audit (``PublicationAudit.passed``
     of it); a measure whose figures, page ranges, targets, domains and threshold are
     unchanged is not solved again. A batch's repair round changes a measure or two of
@@ -659,6 +712,7 @@ def audit_ledgers(
 
     started = time.perf_counter()
     audit = PublicationAudit()
+    revised_figures = frozenset(Figure.from_key(k) for k in set(revised))
     # measure -> (report, current, the ledger's entries of it), one per ledger, in order.
     # Items are made only for a measure that is digested or solved: in a one-report
     # update the memo usually answers for every measure.
@@ -694,11 +748,12 @@ def audit_ledgers(
         # the digest only serves a caller that keeps passed measures (a batch)
         digest = None
         if passed is not None:
-            key = _inputs_key(measure, sources[measure], limit or 5, measure_ranges)
+            mine = [f for f in revised_figures if f.measure == measure]
+            key = _inputs_key(measure, sources[measure], limit or 5, measure_ranges, mine)
             digest = (memo or {}).get(key) if key else None
             if digest is None:
                 items = _items(parts)
-                digest = _measure_digest(items, dom, limit or 5, measure_ranges)
+                digest = _measure_digest(items, dom, limit or 5, measure_ranges, mine)
             if key:
                 audit.memo[key] = digest
         if passed is not None and digest in passed:
@@ -708,7 +763,7 @@ def audit_ledgers(
         if items is None:
             items = _items(parts)
         failures, warnings = len(audit.failures), len(audit.warnings)
-        _audit_measure(items, dom, limit or 5, audit, measure_ranges)
+        _audit_measure(items, dom, limit or 5, audit, measure_ranges, revised_figures)
         if digest and len(audit.failures) == failures and len(audit.warnings) == warnings:
             audit.passed.add(digest)
     audit.seconds = time.perf_counter() - started
@@ -746,13 +801,18 @@ def audit_batch_folder(
     batch_dir = Path(batch_dir)
     root = batch_dir.parent
     paths = find_ledgers(batch_dir)
+    history_dirs = [Path(h) for h in history_dirs]
     current = _load(paths, root, loaded)
     history = _load([p for h in history_dirs for p in find_ledgers(h)], root, loaded)
+    # revisions recorded by this batch and by the earlier terms its data descends from
+    revised = set().union(*(read_revised(f) for f in [batch_dir, *history_dirs]))
     if not pages:
-        return audit_ledgers(current, history, passed=passed, memo=memo)
+        return audit_ledgers(current, history, passed=passed, memo=memo, revised=revised)
     loaded = {p: ledger for p, (_, ledger) in zip(paths, current, strict=True)}
     reading = _read_pages(batch_dir, loaded, memo=passed is not None)
-    audit = audit_ledgers(current, history, bounds=reading.bounds, passed=passed, memo=memo)
+    audit = audit_ledgers(
+        current, history, bounds=reading.bounds, passed=passed, memo=memo, revised=revised
+    )
     audit.failures.extend(reading.failures)
     audit.page_figures = reading.figures
     return audit

@@ -1,0 +1,71 @@
+"""A term whose data revised a figure an earlier term published (late registrations).
+
+Each term's export is new: counts of past months change when cases are registered late or
+corrected. The reader holds both terms' pages, so the difference between the two values
+of one figure is itself a count. A difference of a few people fails the joint audit; the
+repair hides the new value, records the figure as revised, and from then on the earlier
+value is no fact about this term's data (it can neither pin nor clear a hidden figure).
+"""
+
+from __future__ import annotations
+
+from evaluation.privacy.ledger import Entry, Figure, Ledger
+from evaluation.privacy.publication import repair_keys
+from evaluation.privacy.publication_audit import audit_ledgers
+
+A = Figure.of("referrals", {"area": ["A"], "period": ["2023-01"]})
+B = Figure.of("referrals", {"area": ["B"], "period": ["2023-01"]})
+TOTAL = Figure.of("referrals", {"area": ["A", "B"], "period": ["2023-01"]})
+
+
+def _term(name: str, **values: float | None) -> tuple[str, Ledger]:
+    ledger = Ledger(report=name, min_count=5)
+    ledger.declare("referrals", "area", ["A", "B"])
+    for label, figure in (("A", A), ("B", B), ("TOTAL", TOTAL)):
+        if label in values:
+            v = values[label]
+            ledger.entries.append(Entry("Orosanmälningar", figure, "count", v, v is None))
+    return name, ledger
+
+
+EARLIER = [_term("h1/a", A=53, B=20, TOTAL=73)]
+
+
+def test_a_small_revision_of_a_shown_figure_fails_and_is_repaired_by_hiding_it():
+    current = [_term("h2/a", A=55, B=20, TOTAL=75)]  # two late registrations in A
+    audit = audit_ledgers(current, EARLIER)
+    failed = {f.figure: f for f in audit.failures}
+    assert set(failed) == {A, TOTAL} and {f.kind for f in failed.values()} == {"revision"}
+    assert all(f.report == "h2/a" for f in failed.values())  # this term's figure, not h1's
+    assert "annat värde" in str(failed[A]) and "55" not in str(failed[A])
+    picked = repair_keys(audit.failures, [ledger for _, ledger in current], set())
+    assert picked == {A.key, TOTAL.key}
+
+
+def test_a_revision_of_at_least_the_limit_is_no_failure():
+    audit = audit_ledgers([_term("h2/a", A=60, B=20, TOTAL=80)], EARLIER)
+    assert audit.ok and {w.kind for w in audit.warnings} == {"inconsistent"}
+
+
+def test_a_revised_figure_is_judged_on_this_terms_data_alone():
+    earlier = [_term("h1/a", A=53, B=20)]
+    # A hidden after the repair, but B and the total give it away in h2 (55: 2 more)
+    current = [_term("h2/a", A=None, B=20, TOTAL=75)]
+    # without the record, h1's published A (53) makes A look public already
+    assert audit_ledgers(current, earlier).ok
+    revised = audit_ledgers(current, earlier, revised=[A.key])
+    assert [(f.figure, f.kind) for f in revised.failures] == [(A, "interval")]
+    # hiding the total too leaves A free in this term's data
+    safe = [_term("h2/a", A=None, B=20, TOTAL=None)]
+    assert audit_ledgers(safe, earlier, revised=[A.key]).ok
+
+
+def test_a_figure_pinned_by_earlier_terms_alone_is_theirs_not_this_terms():
+    # h1 published A's parts' sum and B: A (53) was derivable from h1 alone, public since
+    current = [_term("h2/a", A=None, B=20, TOTAL=73)]
+    earlier = [_term("h1/a", B=20, TOTAL=73)]
+    audit = audit_ledgers(current, earlier)
+    assert audit.ok
+    assert [(w.figure, w.kind) for w in audit.warnings] == [(A, "earlier")]
+    # the same figure pinned by this term's own figures fails
+    assert not audit_ledgers(current).ok
