@@ -85,7 +85,8 @@ def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]
     them. Among equal costs: a non-zero figure, then one that contains the failing
     one, then the smallest value (R3). Only the current batch can change. A revision
     (this term shows an earlier term's figure with a value a few apart) hides the
-    figure itself: its earlier value stays published, the new one goes.
+    figure itself: its earlier value stays published, the new one goes; one this term
+    hides but gives away is repaired like a pinned figure.
     """
     shown: dict[str, tuple[Figure, float]] = {}
     reports: dict[str, int] = {}
@@ -103,11 +104,10 @@ def repair_keys(failures: Iterable, current: Iterable[Ledger], already: set[str]
     picked: set[str] = set()
     for f in failures:
         kind = getattr(f, "kind", "interval")
-        if kind == "revision":
-            if f.figure.key in shown:
-                picked.add(f.figure.key)
+        if kind == "revision" and f.figure.key in shown:
+            picked.add(f.figure.key)
             continue
-        if kind not in ("interval", "unproven"):
+        if kind not in ("interval", "unproven", "revision"):  # a hidden revised one: as pinned
             continue
         target = f.figure
         same = by_measure.get(target.measure, [])
@@ -310,7 +310,7 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4, withdraw: bool 
         if not new:
             break
         write_hidden(batch_dir, kept | new)
-        changed = {f.figure.key for f in audit.failures if f.kind == "revision"} & new
+        changed = {f.figure.key for f in audit.failures if f.kind == "revision"}
         if changed:  # their earlier values are no facts about this term's data
             write_revised(batch_dir, read_revised(batch_dir) | changed)
         # Only reports that show one of the newly hidden figures change; a report that

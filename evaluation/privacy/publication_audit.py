@@ -499,7 +499,20 @@ def _audit_measure(
         if key in shown and shown[key][1] >= min_count:
             # hidden here, shown as a publishable count elsewhere (e.g. a secondary
             # suppression last term did not need): public already; what it reveals
-            # about other hidden figures is in the equalities
+            # about other hidden figures is in the equalities. Shown by an earlier term
+            # only, its value here may have been revised: see ``_revision_read``.
+            first, was = shown[key]
+            mine = [it for it in its if it.current]
+            if not first.current and mine:
+                comp = fig_label[row_of[key]]
+                others = [r for r in np.flatnonzero(fig_label[:n_eq] == comp) if r != row_of[key]]
+                rg = np.flatnonzero(fig_label[n_keys:] == comp)
+                sub = a[:, np.flatnonzero(atom_label == comp)].tocsr()
+                ub = (sub[n_keys + rg], lo_all[rg], hi_all[rg]) if len(rg) else None
+                found = _revision_read(sub, row_of[key], others, b_all, ub, was)
+                if found is not None and found[1] - found[0] < min_count - _TOL:
+                    lo, hi = found
+                    audit.failures.extend(_failure(it, lo, hi, "revision") for it in mine)
             continue
         todo[int(fig_label[row_of[key]])].append((row_of[key], its))
     for comp, rows in todo.items():
@@ -555,6 +568,26 @@ def _audit_measure(
                     audit.warnings.extend(_failure(it, lo, hi, "earlier") for it in its)
                     continue
                 audit.failures.extend(_failure(it, lo, hi) for it in its)
+
+
+def _revision_read(sub, row: int, eq: list, b_all, ub, was: float) -> tuple[float, float] | None:
+    """The interval the publication gives a figure hidden here, shown earlier as ``was``.
+
+    Solved without the earlier value's own equality: what this term's other figures say
+    of it. An interval narrower than ``min_count`` that is not the earlier value itself
+    gives the revision (the difference) away; None when it is that value, or unbounded.
+    """
+    if not eq and ub is None:
+        return None
+    c = sub[row].toarray().ravel()
+    a_eq, b_eq = (sub[eq], b_all[eq]) if eq else (None, None)
+    bounds = _bound(c, a_eq, b_eq, sub.shape[1], ub=ub)
+    if bounds is None:
+        return None
+    lo, hi = bounds
+    if abs(lo - was) < _TOL and abs(hi - was) < _TOL:
+        return None  # no revision: the earlier value, public already
+    return lo, hi
 
 
 def _pinned_before(c, sub, eq, keys, earlier: set[Figure], b_all, n: int, min_count: int) -> bool:

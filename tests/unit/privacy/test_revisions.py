@@ -51,10 +51,16 @@ def test_a_revised_figure_is_judged_on_this_terms_data_alone():
     earlier = [_term("h1/a", A=53, B=20)]
     # A hidden after the repair, but B and the total give it away in h2 (55: 2 more)
     current = [_term("h2/a", A=None, B=20, TOTAL=75)]
-    # without the record, h1's published A (53) makes A look public already
-    assert audit_ledgers(current, earlier).ok
+    # without the record: h1 published A as 53, this term's figures read 55, a
+    # difference of two (before this check, h1's value made A look public already)
+    unrecorded = audit_ledgers(current, earlier)
+    assert [(f.figure, f.kind, f.lower, f.upper) for f in unrecorded.failures] == [
+        (A, "revision", 55.0, 55.0)
+    ]
     revised = audit_ledgers(current, earlier, revised=[A.key])
     assert [(f.figure, f.kind) for f in revised.failures] == [(A, "interval")]
+    # this term's figures reading A as h1's value is no revision: public already
+    assert audit_ledgers([_term("h2/a", A=None, B=20, TOTAL=73)], earlier).ok
     # hiding the total too leaves A free in this term's data
     safe = [_term("h2/a", A=None, B=20, TOTAL=None)]
     assert audit_ledgers(safe, earlier, revised=[A.key]).ok
@@ -69,3 +75,11 @@ def test_a_figure_pinned_by_earlier_terms_alone_is_theirs_not_this_terms():
     assert [(w.figure, w.kind) for w in audit.warnings] == [(A, "earlier")]
     # the same figure pinned by this term's own figures fails
     assert not audit_ledgers(current).ok
+
+
+def test_a_hidden_revised_figure_is_repaired_like_a_pinned_one():
+    earlier = [_term("h1/a", A=53, B=20)]
+    current = [_term("h2/a", A=None, B=20, TOTAL=75)]
+    audit = audit_ledgers(current, earlier)
+    picked = repair_keys(audit.failures, [ledger for _, ledger in current], set())
+    assert picked and picked <= {B.key, TOTAL.key}  # what reads A here goes
