@@ -350,24 +350,34 @@ class Ledger:
         return ledger
 
 
-def read_hidden(folder: str | Path | None) -> set[str]:
-    """Keys the batch keeps hidden (``<folder>/ledgers/hidden.json``); empty when none."""
+def _read_keys(folder: str | Path | None, name: str, field: str) -> set[str]:
+    """The figure keys a batch folder keeps in ``ledgers/<name>``; empty when none."""
     if folder is None:
         return set()
-    path = Path(folder) / "ledgers" / HIDDEN_FILE
+    path = Path(folder) / "ledgers" / name
     if not path.is_file():
         return set()
-    return set(json.loads(path.read_text(encoding="utf-8")).get("hidden", []))
+    return set(json.loads(path.read_text(encoding="utf-8")).get(field, []))
+
+
+def _write_keys(folder: str | Path, name: str, field: str, keys: Iterable[str]) -> Path:
+    """Save figure keys (identities only, never values); an unchanged set keeps its stamp."""
+    path = Path(folder) / "ledgers" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps({field: sorted(set(keys))}, ensure_ascii=False, indent=0)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read_hidden(folder: str | Path | None) -> set[str]:
+    """Keys the batch keeps hidden (``<folder>/ledgers/hidden.json``); empty when none."""
+    return _read_keys(folder, HIDDEN_FILE, "hidden")
 
 
 def write_hidden(folder: str | Path, keys: Iterable[str]) -> Path:
     """Save the batch's kept-hidden keys (identities only, never values)."""
-    path = Path(folder) / "ledgers" / HIDDEN_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"hidden": sorted(set(keys))}, ensure_ascii=False, indent=0)
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")  # unchanged sets keep their stamp
-    return path
+    return _write_keys(folder, HIDDEN_FILE, "hidden", keys)
 
 
 def read_revised(folder: str | Path | None) -> set[str]:
@@ -377,25 +387,16 @@ def read_revised(folder: str | Path | None) -> set[str]:
     correction) hides it and records it here: the earlier value is then not a fact about
     this term's data, for this term's audit and the next terms'.
     """
-    if folder is None:
-        return set()
-    path = Path(folder) / "ledgers" / REVISED_FILE
-    if not path.is_file():
-        return set()
-    return set(json.loads(path.read_text(encoding="utf-8")).get("revised", []))
+    return _read_keys(folder, REVISED_FILE, "revised")
 
 
 def write_revised(folder: str | Path, keys: Iterable[str]) -> None:
-    """Save the batch's revised keys (identities only, never values); none: no file."""
-    path = Path(folder) / "ledgers" / REVISED_FILE
-    keys = sorted(set(keys))
-    if not keys:
-        path.unlink(missing_ok=True)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps({"revised": keys}, ensure_ascii=False, indent=0)
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+    """Save the batch's revised keys; none: no file."""
+    keys = set(keys)
+    if keys:
+        _write_keys(folder, REVISED_FILE, "revised", keys)
+    else:
+        (Path(folder) / "ledgers" / REVISED_FILE).unlink(missing_ok=True)
 
 
 def report_ledgers(folder: str | Path) -> list[Path]:
