@@ -574,8 +574,9 @@ def _revision_read(sub, row: int, eq: list, b_all, ub, was: float) -> tuple[floa
     """The interval the publication gives a figure hidden here, shown earlier as ``was``.
 
     Solved without the earlier value's own equality: what this term's other figures say
-    of it. An interval narrower than ``min_count`` that is not the earlier value itself
-    gives the revision (the difference) away; None when it is that value, or unbounded.
+    of it. An interval narrower than ``min_count`` without the earlier value in it proves
+    a revision of a few cases; None when it holds that value (no revision can be told
+    apart from none), or is unbounded.
     """
     if not eq and ub is None:
         return None
@@ -585,8 +586,8 @@ def _revision_read(sub, row: int, eq: list, b_all, ub, was: float) -> tuple[floa
     if bounds is None:
         return None
     lo, hi = bounds
-    if abs(lo - was) < _TOL and abs(hi - was) < _TOL:
-        return None  # no revision: the earlier value, public already
+    if lo - _TOL <= was <= hi + _TOL:
+        return None  # the earlier value, public already, may still hold
     return lo, hi
 
 

@@ -83,3 +83,16 @@ def test_a_hidden_revised_figure_is_repaired_like_a_pinned_one():
     audit = audit_ledgers(current, earlier)
     picked = repair_keys(audit.failures, [ledger for _, ledger in current], set())
     assert picked and picked <= {B.key, TOTAL.key}  # what reads A here goes
+
+
+def test_a_narrow_reading_that_holds_the_earlier_value_proves_no_revision():
+    earlier = [_term("h1/a", A=53)]
+    page_range = [(B, 18.0, 22.0)]  # h2's page puts B between 18 and 22
+    # the total 73 reads A as 51-55 here: 53 is in it, no revision can be told
+    near = audit_ledgers([_term("h2/a", A=None, TOTAL=73)], earlier, bounds=page_range)
+    assert near.ok, [str(f) for f in near.failures]
+    # the total 77 reads A as 55-59: without 53, a revision of two to six
+    grown = audit_ledgers([_term("h2/a", A=None, TOTAL=77)], earlier, bounds=page_range)
+    assert [(f.figure, f.kind, f.lower, f.upper) for f in grown.failures] == [
+        (A, "revision", 55.0, 59.0)
+    ]
