@@ -455,8 +455,10 @@ def _audit_measure(
             if it.entry.target:
                 targets.setdefault(key, []).append(it)
             continue
-        if it.entry.value is None or (not it.current and key in revised):
+        if it.entry.value is None:
             continue
+        if not it.current and key in revised and key not in shown:
+            continue  # revised and not shown here: the earlier value is no fact about it
         v = float(it.entry.value)
         if key in shown and abs(shown[key][1] - v) > _TOL:
             first, was = shown[key]

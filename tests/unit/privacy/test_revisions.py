@@ -96,3 +96,11 @@ def test_a_narrow_reading_that_holds_the_earlier_value_proves_no_revision():
     assert [(f.figure, f.kind, f.lower, f.upper) for f in grown.failures] == [
         (A, "revision", 55.0, 59.0)
     ]
+
+
+def test_a_revised_figure_still_shown_keeps_failing():
+    # the repair recorded A as revised but the report could not hide it: the
+    # difference is still on the two pages, so the record must not clear it
+    current = [_term("h2/a", A=55, B=20)]
+    audit = audit_ledgers(current, [_term("h1/a", A=53, B=20)], revised=[A.key])
+    assert [(f.figure, f.kind) for f in audit.failures] == [(A, "revision")]
