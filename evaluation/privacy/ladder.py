@@ -160,7 +160,14 @@ def protect_counts(
 
     grand = int(table.to_numpy().sum())
     column = table.columns[0] if table.shape[1] == 1 else label_for(table.columns, TOTAL)
-    if rules.is_small(grand):
+    total = pd.DataFrame(
+        [[float(grand)]],
+        index=pd.Index([label_for(table.index, TOTAL)]),
+        columns=pd.Index([column]),
+    )
+    # the batch keeps the total itself hidden (R0: e.g. a revision of it): nothing is left
+    kept_hidden = forced is not None and bool(forced(total, ())[0, 0])
+    if rules.is_small(grand) or kept_hidden:
         values, _ = with_margins(table)
         nan = values.mask(values.notna())
         if not margins:
@@ -173,11 +180,6 @@ def protect_counts(
             note=SUPPRESSED_SENTENCE,
             rung="withheld",
         )
-    total = pd.DataFrame(
-        [[float(grand)]],
-        index=pd.Index([label_for(table.index, TOTAL)]),
-        columns=pd.Index([column]),
-    )
     return ProtectedTable(
         values=total,
         hidden=total.isna(),

@@ -211,3 +211,20 @@ def test_raised_threshold_is_applied():
     assert Protector().counts(_crosstab(rows), label="t").n_hidden == 0
     raised = Protector(PrivacyRules(min_count=7)).counts(_crosstab(rows), label="t")
     assert raised.hidden.loc["r0", "c0"] and audit_table(raised.values, raised.hidden, 7) == []
+
+
+def test_a_total_the_batch_keeps_hidden_withholds_the_table():
+    """The ladder's last step shows the total alone; kept hidden (R0), nothing is left."""
+    from evaluation.privacy.ladder import protect_counts
+    from evaluation.privacy.rules import PrivacyRules
+
+    table = _crosstab([[2, 3], [4, 1]])  # falls back to the total only, as above
+
+    def forced(values, merged_rows):  # the batch keeps the grand total (a 1 x 1 table) hidden
+        return np.full(values.shape, values.shape == (1, 1))
+
+    kwargs = {"label": "t", "margins": True, "sensitive": False, "merge_label": "Övriga"}
+    result = protect_counts(table, PrivacyRules(), forced=forced, **kwargs)
+    assert result.withheld and result.note == SUPPRESSED_SENTENCE
+    assert result.hidden.to_numpy().all()
+    assert protect_counts(table, PrivacyRules(), **kwargs).rung == "total"
