@@ -473,6 +473,17 @@ def _audit_measure(
         shown.setdefault(key, (it, v))
         if not it.current:
             earlier.add(key)
+    # Shown here yet recorded as revised by another term: this is an earlier term than
+    # that one (a later term keeps it hidden), so that term's hidden figures over the same
+    # cells hold its revised data, checked by its own audit against these values; here
+    # they would be "pinned" by values they no longer have.
+    old = [k for k, (first, _) in shown.items() if first.current and k in revised]
+    if old:
+        targets = {
+            k: its
+            for k, its in targets.items()
+            if any(it.current for it in its) or not any(_overlap(k, o) for o in old)
+        }
     audit.targets += sum(len(v) for v in targets.values())
     if not targets:
         return
@@ -565,11 +576,18 @@ def _audit_measure(
             lo, hi = bounds
             if hi - lo < min_count - _TOL:
                 if _pinned_before(c, sub, eq, keys, earlier, b_all, n, min_count):
-                    # Earlier terms' figures alone pin it: this term adds no disclosure,
-                    # and cannot take back theirs (their audit judged them).
+                    # The other terms' figures alone pin it: this term adds no disclosure
+                    # and cannot take theirs back; their own audit (an earlier term's when
+                    # it ran, a later term's against this one) judges them.
                     audit.warnings.extend(_failure(it, lo, hi, "earlier") for it in its)
                     continue
                 audit.failures.extend(_failure(it, lo, hi) for it in its)
+
+
+def _overlap(a: Figure, b: Figure) -> bool:
+    """Whether two figures of one measure share a base cell (every common dimension meets)."""
+    db = dict(b.dims)
+    return all(set(v) & set(db[d]) for d, v in a.dims if d in db)
 
 
 def _revision_read(sub, row: int, eq: list, b_all, ub, was: float) -> tuple[float, float] | None:

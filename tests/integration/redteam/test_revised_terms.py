@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from evaluation.privacy.ledger import LINEAR_ROLES, Ledger, history_folders, read_revised
-from evaluation.privacy.publication_audit import audit_batch_folder
+from evaluation.privacy.publication_audit import audit_batch_folder, audit_reports_dir
 from evaluation.render.batch import run_batch
 
 NORRBY = "0999A001"
@@ -114,3 +114,6 @@ def test_three_exports_leave_no_small_difference_between_any_two_terms(tiny_fold
     for a, b in itertools.combinations(shown, 2):
         small = _small_differences(shown[a], shown[b])
         assert not small, (a, b, small[:3])
+    # 'evaluation audit' of the folder: each term against the others, earlier ones too
+    for batch, audit in audit_reports_dir(tmp_path / "reports").items():
+        assert audit.ok, (batch, [str(f) for f in audit.failures[:3]])

@@ -104,3 +104,16 @@ def test_a_revised_figure_still_shown_keeps_failing():
     current = [_term("h2/a", A=55, B=20)]
     audit = audit_ledgers(current, [_term("h1/a", A=53, B=20)], revised=[A.key])
     assert [(f.figure, f.kind) for f in audit.failures] == [(A, "revision")]
+
+
+def test_an_earlier_term_audited_after_a_later_one_is_not_failed_by_its_revision():
+    # h2 revised A and the total (hidden since) and recorded them; h1, audited again with
+    # h2 beside it, shows the old total and B: h2's hidden A is not "pinned" by them
+    later = [_term("h2/a", A=None, B=20, TOTAL=None)]
+    revised = [A.key, TOTAL.key]
+    again = audit_ledgers([_term("h1/a", B=20, TOTAL=73)], later, revised=revised)
+    assert again.ok, [str(f) for f in again.failures]
+    # the earlier term's own hidden figures are still held against the later one: a
+    # later total that gives h1's hidden A away fails the later term's audit
+    pinned = audit_ledgers([_term("h2/a", B=20, TOTAL=73)], [_term("h1/a", A=None, B=20)])
+    assert [(f.figure, f.kind, f.report) for f in pinned.failures] == [(A, "interval", "h1/a")]
