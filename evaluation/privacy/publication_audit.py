@@ -508,6 +508,7 @@ def _audit_measure(
     fig_label, atom_label = label[:m], label[m:]
     row_of = {k: i for i, k in enumerate(keys)}
     todo: dict[int, list[tuple[int, list[_Item]]]] = defaultdict(list)
+    subs: dict = {}  # component -> its columns of ``a`` (the revision read's pieces)
     for key, its in targets.items():
         if key in shown and shown[key][1] >= min_count:
             # hidden here, shown as a publishable count elsewhere (e.g. a secondary
@@ -520,7 +521,9 @@ def _audit_measure(
                 comp = fig_label[row_of[key]]
                 others = [r for r in np.flatnonzero(fig_label[:n_eq] == comp) if r != row_of[key]]
                 rg = np.flatnonzero(fig_label[n_keys:] == comp)
-                sub = a[:, np.flatnonzero(atom_label == comp)].tocsr()
+                if comp not in subs:
+                    subs[comp] = a[:, np.flatnonzero(atom_label == comp)].tocsr()
+                sub = subs[comp]
                 ub = (sub[n_keys + rg], lo_all[rg], hi_all[rg]) if len(rg) else None
                 found = _revision_read(sub, row_of[key], others, b_all, ub, was)
                 if found is not None and found[1] - found[0] < min_count - _TOL:
@@ -766,7 +769,10 @@ def audit_ledgers(
 
     started = time.perf_counter()
     audit = PublicationAudit()
-    revised_figures = frozenset(Figure.from_key(k) for k in set(revised))
+    revised_by_measure: dict[str, list[Figure]] = defaultdict(list)
+    for k in set(revised):
+        f = Figure.from_key(k)
+        revised_by_measure[f.measure].append(f)
     # measure -> (report, current, the ledger's entries of it), one per ledger, in order.
     # Items are made only for a measure that is digested or solved: in a one-report
     # update the memo usually answers for every measure.
@@ -798,16 +804,16 @@ def audit_ledgers(
     for measure, parts in by_measure.items():
         dom = domains.get(measure, {})
         measure_ranges = ranges.get(measure, [])
+        changed = revised_by_measure.get(measure, [])
         items = None
         # the digest only serves a caller that keeps passed measures (a batch)
         digest = None
         if passed is not None:
-            mine = [f for f in revised_figures if f.measure == measure]
-            key = _inputs_key(measure, sources[measure], limit or 5, measure_ranges, mine)
+            key = _inputs_key(measure, sources[measure], limit or 5, measure_ranges, changed)
             digest = (memo or {}).get(key) if key else None
             if digest is None:
                 items = _items(parts)
-                digest = _measure_digest(items, dom, limit or 5, measure_ranges, mine)
+                digest = _measure_digest(items, dom, limit or 5, measure_ranges, changed)
             if key:
                 audit.memo[key] = digest
         if passed is not None and digest in passed:
@@ -817,7 +823,7 @@ def audit_ledgers(
         if items is None:
             items = _items(parts)
         failures, warnings = len(audit.failures), len(audit.warnings)
-        _audit_measure(items, dom, limit or 5, audit, measure_ranges, revised_figures)
+        _audit_measure(items, dom, limit or 5, audit, measure_ranges, frozenset(changed))
         if digest and len(audit.failures) == failures and len(audit.warnings) == warnings:
             audit.passed.add(digest)
     audit.seconds = time.perf_counter() - started
