@@ -211,8 +211,7 @@ def _run_locked(batch, out, cache, runner, force, progress, engine, timeout, sta
             if hidden_digest(out) != hidden:  # the repair hid more: record it where unchanged
                 _restamp_hidden(out, results)
         else:
-            _mark_withdrawn(out, results, audit.withdrawn)
-            results.append(_audit_row(audit.summary(), audit.seconds))
+            _record_failed_audit(out, results, audit)
     else:
         _audit_after_stop(out, history, results)
     from evaluation.render.index import write_index
@@ -273,8 +272,13 @@ def _audit_after_stop(out: Path, history, results: list[ReportResult]) -> None:
         )
         return
     if not audit.ok:
-        _mark_withdrawn(out, results, audit.withdrawn)
-        results.append(_audit_row(audit.summary(), audit.seconds))
+        _record_failed_audit(out, results, audit)
+
+
+def _record_failed_audit(out: Path, results: list[ReportResult], audit) -> None:
+    """Rows of a failed joint audit: its withdrawn pages, and the audit's own."""
+    _mark_withdrawn(out, results, audit.withdrawn)
+    results.append(_audit_row(audit.summary(), audit.seconds))
 
 
 def _remember_written(out: Path, cache: Path, results: list[ReportResult]) -> None:
