@@ -357,7 +357,20 @@ def _read_keys(folder: str | Path | None, name: str, field: str) -> set[str]:
     path = Path(folder) / "ledgers" / name
     if not path.is_file():
         return set()
-    return set(json.loads(path.read_text(encoding="utf-8")).get(field, []))
+    try:
+        keys = json.loads(path.read_text(encoding="utf-8")).get(field, [])
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise ValueError
+    except (OSError, ValueError, AttributeError):  # JSONDecodeError is a ValueError
+        from evaluation.exceptions import DataError
+
+        raise DataError(
+            f"batchens lista '{field}' kan inte läsas; den skrivs av körningen och ska inte "
+            "ändras för hand. Ta bort filen och kör batchen igen: hela publiceringen "
+            "granskas då på nytt",
+            file=path,
+        ) from None
+    return set(keys)
 
 
 def _write_keys(folder: str | Path, name: str, field: str, keys: Iterable[str]) -> Path:

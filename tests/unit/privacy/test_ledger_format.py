@@ -154,3 +154,16 @@ def test_the_ledger_output_is_taken_out_of_the_notebook_as_text():
     # a ledger displayed as an object would be written beside the page as no ledger at all
     with pytest.raises(PrivacyError, match="kom inte som text"):
         take_ledger(notebook({"format": 2}))
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"revised": "a key"}', "[1, 2]"])
+def test_a_damaged_key_file_is_named(tmp_path, text):
+    from evaluation.exceptions import DataError
+    from evaluation.privacy.ledger import REVISED_FILE, read_revised
+
+    path = tmp_path / "ledgers" / REVISED_FILE
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        read_revised(tmp_path)
+    assert info.value.file is not None and REVISED_FILE in str(info.value.file)
