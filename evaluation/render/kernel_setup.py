@@ -27,6 +27,10 @@ SVG_HASHSALT = "evaluation-report"
 #: Prefix of the traceback line that carries a package error as JSON (``render.execute`` reads it).
 ERROR_MARKER = "evaluation-error-json: "
 
+#: Display type of the message that opens each cell's outputs when a notebook's code cells
+#: run in one request (``run_cells``); the renderer sorts the outputs by it, never shows it.
+CELL_MARK = "application/x-evaluation-cell+json"
+
 _rc_snapshot: dict | None = None
 _warning_filters: list | None = None
 #: Who this kernel serves: the owner's pid, or (kept) the time it exits and its record;
@@ -185,6 +189,23 @@ def install_error_handler() -> bool:
         return False
     ip.set_custom_exc((EvaluationError,), _error_handler)
     return True
+
+
+def run_cells(sources: list[str]) -> None:
+    """Run a notebook's code cells in turn, each as IPython runs a request's cell; stop at an error.
+
+    Before each cell a ``CELL_MARK`` display (its number and execution count) tells the
+    renderer where the cell's outputs begin; publishing it flushes the streams first, so
+    text printed by one cell never lands after the next cell's mark.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    for number, source in enumerate(sources):
+        mark = {"cell": number, "execution_count": shell.execution_count}
+        shell.display_pub.publish({CELL_MARK: mark}, metadata={})
+        if not shell.run_cell(source, store_history=True).success:
+            return
 
 
 def warm_up(modules: tuple[str, ...] = WARM_MODULES) -> list[str]:
