@@ -52,6 +52,16 @@ class ReportClient(PapermillNotebookClient):
             return super().papermill_execute_cells()
         run_sync(self._run_in_one_request)()
 
+    async def _reply_if_there(self, msg_id: str) -> dict | None:
+        """The shell reply to ``msg_id`` if it has arrived (others' replies are dropped)."""
+        while True:
+            try:
+                msg = await ensure_async(self.kc.shell_channel.get_msg(timeout=0))
+            except Empty:
+                return None
+            if msg["parent_header"].get("msg_id") == msg_id:
+                return msg
+
     def _runnable(self) -> list[int]:
         skip = self.skip_cells_with_tag
         return [
@@ -88,6 +98,7 @@ class ReportClient(PapermillNotebookClient):
             )
         )
         current: int | None = None  # notebook index of the cell whose outputs arrive
+        reply, replied = None, 0.0
         while True:
             if deadline is not None and time.monotonic() > deadline:
                 cell = cells[runnable[0] if current is None else current]
@@ -98,6 +109,15 @@ class ReportClient(PapermillNotebookClient):
                 msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=ALIVE_INTERVAL))
             except Empty:
                 await self._async_check_alive()
+                if reply is None:
+                    reply = await self._reply_if_there(msg_id)
+                    replied = time.monotonic()
+                elif time.monotonic() - replied > self.iopub_timeout:
+                    # replied, but the outputs' end never came (as nbclient fails it)
+                    cell = cells[runnable[0] if current is None else current]
+                    raise CellTimeoutError.error_from_timeout_and_cell(
+                        "Timeout waiting for IOPub output", self.iopub_timeout, cell
+                    ) from None
                 continue
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
@@ -118,7 +138,8 @@ class ReportClient(PapermillNotebookClient):
                 break
             if current is not None and kind not in ("status", "execute_input"):
                 self.process_message(msg, cells[current], current)
-        reply = await self.async_wait_for_reply(msg_id)
+        if reply is None:
+            reply = await self.async_wait_for_reply(msg_id)
         if reply is not None and reply["content"].get("status") != "ok":
             content = reply["content"]
             raise RuntimeError(f"{content.get('ename', 'Error')}: {content.get('evalue', '')}")

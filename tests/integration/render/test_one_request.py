@@ -10,6 +10,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_core.utils import ensure_async
+from nbclient.exceptions import CellTimeoutError
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NotebookExecutionManager
 from papermill.exceptions import PapermillExecutionError
@@ -117,12 +119,40 @@ def test_a_failing_last_cell_and_a_syntax_error_are_failures(kernel, tmp_path):
         assert [o.ename for o in nb.cells[1].outputs if o.output_type == "error"] == [ename]
 
 
-def test_the_kernel_keeps_working_after_a_notebook_and_cells_with_await_fall_back(
-    kernel, tmp_path
-):
+def test_the_kernel_keeps_working_after_a_notebook_and_cells_with_await_fall_back(kernel, tmp_path):
     # Top-level await cannot run inside the one request: nbclient's path runs it.
     path = _notebook(tmp_path, [("code", "import asyncio\nawait asyncio.sleep(0)\n5")])
     nb = _run(kernel, path, ReportClient)
     assert nb.cells[0].outputs[0]["data"]["text/plain"] == "5"
     path = _notebook(tmp_path, [("code", "6")])
     assert _run(kernel, path, ReportClient).cells[0].outputs[0]["data"]["text/plain"] == "6"
+
+
+class _WithoutIdle:
+    """A kernel client whose IOPub loses the 'idle' status (as a full queue could)."""
+
+    def __init__(self, kc) -> None:
+        self._kc = kc
+        self.iopub_channel = self
+
+    async def get_msg(self, timeout=None):
+        while True:
+            msg = await ensure_async(self._kc.iopub_channel.get_msg(timeout=timeout))
+            if msg["msg_type"] != "status" or msg["content"]["execution_state"] != "idle":
+                return msg
+
+    def __getattr__(self, name):
+        return getattr(self._kc, name)
+
+
+def test_outputs_that_never_end_after_the_reply_fail_instead_of_hanging(kernel, tmp_path):
+    path = _notebook(tmp_path, [("code", "a = 1"), ("code", "a + 1")])
+    kernel.reset(str(tmp_path))
+    nb = load_notebook_node(str(path))
+    manager = NotebookExecutionManager(nb, progress_bar=False)
+    manager.notebook_start()
+    client = ReportClient(manager, km=kernel.km, iopub_timeout=2)
+    client.kc = _WithoutIdle(kernel.kc)
+    with pytest.raises(CellTimeoutError, match="IOPub"):
+        client.papermill_execute_cells()
+    assert nb.cells[1].outputs[0]["data"]["text/plain"] == "2"  # it ran; its end was lost
