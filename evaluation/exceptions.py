@@ -24,6 +24,9 @@ class EvaluationError(Exception):
 
     #: Structured fields of this class, in the order they are shown and serialised.
     FIELDS: ClassVar[tuple[str, ...]] = ("notebook", "cell")
+    #: Text the toolkit did not write (another library's or a notebook's own exception
+    #: message): it may quote data, so it is shown in the terminal only, never on a page.
+    detail: str | None = None
     #: Fields that locate the problem for the user (shown before the message).
     WHERE: ClassVar[tuple[str, ...]] = ()
 
@@ -36,9 +39,9 @@ class EvaluationError(Exception):
         self.cell = cell
 
     def __str__(self) -> str:
-        # Bare file names: str() may end up on a page read elsewhere (a report's note, the
-        # batch index); the CLI shows paths relative to the current folder via describe().
-        return user_message(self, name_only=True)
+        # str() may end up on a page (a report's note, the batch index): bare file names and
+        # no quoted data values; the CLI shows the whole message via describe().
+        return user_message(self, name_only=True, public=True)
 
     def to_dict(self) -> dict[str, Any]:
         """The error as JSON-safe data: class name, message and every field."""
@@ -217,18 +220,28 @@ def rows_text(error: BaseException) -> str:
     return f"{count} rader ({shown}{more})"
 
 
-def user_message(error: EvaluationError, *, with_file: bool = True, name_only: bool = False) -> str:
+def user_message(
+    error: EvaluationError,
+    *,
+    with_file: bool = True,
+    name_only: bool = False,
+    public: bool = False,
+) -> str:
     """The one Swedish wording of ``error`` for users: where, what, and expected/found.
 
     Where comes first (file, rows, column, parameter, argument, cell), then the
     message, then 'väntat …; hittat …'. An error that gathers several (``problems``)
     lists each. The kept notebook's path is not part of it (the CLI names it on its
     own line). ``with_file=False`` leaves out the file (a caller that groups per file).
+    ``public``: for a page (the batch index, a report's note), which a reader outside the
+    unit holds: what was found in the data and ``detail`` are left out, since a cell's
+    value can be a record's (a name typed into a date column); the terminal shows them.
     """
     problems = getattr(error, "problems", None)
     if problems:
         return f"{len(problems)} problem i datamappen: " + " | ".join(
-            user_message(p, with_file=with_file, name_only=name_only) for p in problems
+            user_message(p, with_file=with_file, name_only=name_only, public=public)
+            for p in problems
         )
     where = []
     for name in error.WHERE:
@@ -254,11 +267,13 @@ def user_message(error: EvaluationError, *, with_file: bool = True, name_only: b
         where.append(rows_text(error))
     head = ", ".join(w for w in where if w)
     text = f"{head}: {error.message}" if head else error.message
+    if getattr(error, "detail", None) and not public:
+        text += f": {error.detail}"
     details = []
     expected, found = getattr(error, "expected", None), getattr(error, "found", None)
     if expected:
         details.append(f"väntat: {expected}")
-    if found is not None:
+    if found is not None and not public:
         details.append(f"hittat: {found}")
     if details:
         text += " (" + "; ".join(details) + ")"

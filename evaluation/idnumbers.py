@@ -117,7 +117,7 @@ def quote_safely(value: object, limit: int = 40) -> str:
     """Quote a value for an error message, unless it could identify a person."""
     text = str(value)
     if contains_identity_number(text):
-        return "a value shaped like a personal identity number (not shown)"
+        return "ett värde som ser ut som ett personnummer (visas inte)"
     return repr(text[:limit])
 
 

@@ -291,7 +291,7 @@ def batch(
         typer.echo(result.publication)
     for failed in result.failed:
         where = f"{failed.area} / {failed.kind}" if failed.area else show_path(failed.params_file)
-        typer.echo(f"Misslyckades: {where}: {failed.message}", err=True)
+        typer.echo(f"Misslyckades: {where}: {failed.detail or failed.message}", err=True)
     if result.failed:
         raise typer.Exit(1)
 

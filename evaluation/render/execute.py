@@ -92,9 +92,9 @@ def execute_notebook(
         )
     except Exception as exc:  # dead kernel, timeout: no error output in the notebook
         _keep_failed(nb, failed_path)
-        raise RenderError(
-            f"notebooken stannade: {type(exc).__name__}: {exc}".strip(), notebook=failed_path
-        ) from None
+        error = RenderError(f"notebooken stannade ({type(exc).__name__})", notebook=failed_path)
+        error.detail = str(exc).strip() or None  # nbclient's text quotes the cell's code
+        raise error from None
     with tempfile.TemporaryDirectory(dir=failed_path.parent, prefix=".evaluation-tmp-") as tmp:
         scratch = Path(tmp) / failed_path.name
         try:
@@ -108,9 +108,9 @@ def execute_notebook(
 def notebook_error(err: PapermillExecutionError, failed_path: Path) -> EvaluationError:
     """The package error matching an exception raised in a notebook cell."""
     rebuilt = _rebuild(err.ename, err.evalue, err.traceback)
-    if rebuilt is None:
-        text = f"{err.ename}: {err.evalue}" if err.evalue else err.ename
-        rebuilt = RenderError(text)
+    if rebuilt is None:  # the notebook's own exception: its text may quote data values
+        rebuilt = RenderError(err.ename)
+        rebuilt.detail = err.evalue or None
     rebuilt.notebook = str(failed_path)
     rebuilt.cell = err.exec_count
     return rebuilt

@@ -107,6 +107,38 @@ def strip_unprotected(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+#: What a kept notebook's error shows in place of an exception's own text.
+HIDDEN_TEXT = "(felets text står i terminalen)"
+
+
+def strip_error_text(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copy of ``nb`` whose errors quote no data (a kept notebook lies in the reports folder).
+
+    A package error's found value travels in its JSON line (``ERROR_MARKER``), which is
+    removed; its message is already the page form (``EvaluationError.__str__``). Another
+    exception's text (``ValueError: …``) may quote anything and is replaced; the frames and
+    the code lines stay, and the terminal showed the whole message.
+    """
+    from evaluation.exceptions import error_classes
+    from evaluation.render.kernel_setup import ERROR_MARKER
+
+    nb = copy.deepcopy(nb)
+    package = error_classes()
+    for _, cell in _cells(nb):
+        for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if out.get("output_type") != "error":
+                continue
+            lines = [t for t in out.get("traceback", []) if not t.startswith(ERROR_MARKER)]
+            text = str(out.get("evalue") or "")
+            if out.get("ename") not in package and text:
+                parts = sorted({text, *(p for p in text.splitlines() if p.strip())}, key=len)
+                for part in reversed(parts):  # the whole text first, then any line of it
+                    lines = [t.replace(part, HIDDEN_TEXT) for t in lines]
+                out["evalue"] = HIDDEN_TEXT
+            out["traceback"] = lines
+    return nb
+
+
 def check_outputs(nb: nbformat.NotebookNode, failed_path) -> None:
     """Raise unless every published output is protected; keep a cleaned failed notebook.
 

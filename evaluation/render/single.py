@@ -47,6 +47,9 @@ class ReportResult:
     error: str | None = None
     failed_notebook: str | None = None
     last_good: str | None = None  # when the kept, earlier report was rendered (failed rows)
+    #: A failed row's whole message, for the terminal only; ``message`` is what the index
+    #: page and the attempt record show (``one_line(exc, public=True)``).
+    detail: str = ""
 
     @property
     def ok(self) -> bool:
@@ -58,10 +61,16 @@ class ReportResult:
         return asdict(self)
 
 
-def one_line(exc: BaseException) -> str:
-    """The message a user sees for ``exc``: one line, no traceback, no absolute path."""
+def one_line(exc: BaseException, *, public: bool = False) -> str:
+    """The message a user sees for ``exc``: one line, no traceback, no absolute path.
+
+    ``public``: for a page or a file in the reports folder, without values from the data
+    and without text the toolkit did not write (see ``user_message``).
+    """
     if isinstance(exc, EvaluationError):
-        text = user_message(exc, name_only=True)
+        text = user_message(exc, name_only=True, public=public)
+    elif public:
+        text = f"{type(exc).__name__} (hela meddelandet står i terminalen)"
     else:
         text = f"{type(exc).__name__}: {exc}"
     return redact(" ".join(text.split()))
@@ -161,12 +170,14 @@ def render_report(
     except BaseException as exc:
         # The last good report and its manifest stay as they are (complete or absent,
         # never lost to a failed retry); the reason is kept beside them for the index.
-        reason = one_line(exc) if isinstance(exc, Exception) else INTERRUPTED
+        reason = one_line(exc, public=True) if isinstance(exc, Exception) else INTERRUPTED
         if paths.folder.is_dir():
             write_attempt(paths, reason)
         if isinstance(exc, EvaluationError) or not isinstance(exc, Exception):
             raise
-        raise RenderError(f"exporten misslyckades: {one_line(exc)}") from exc
+        error = RenderError("exporten misslyckades")
+        error.detail = one_line(exc)
+        raise error from exc
     return result
 
 
@@ -291,15 +302,22 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
 
 
 def _clean_kept_notebook(path: Path) -> None:
-    """Remove unprotected outputs (raw tables, figures, printed text) from a kept notebook."""
+    """Remove unprotected outputs and the error's data values from a kept notebook.
+
+    Unprotected: raw tables, figures, printed text (``outputs.strip_unprotected``); the
+    error's values: ``outputs.strip_error_text``.
+    """
     import nbformat
 
-    from evaluation.render.outputs import strip_unprotected, unprotected_outputs
+    from evaluation.render.outputs import strip_error_text, strip_unprotected, unprotected_outputs
     from evaluation.render.paths import atomic_write_bytes
 
     nb = nbformat.read(path, as_version=4)
-    if unprotected_outputs(nb):
-        atomic_write_bytes(path, nbformat.writes(strip_unprotected(nb)).encode("utf-8"))
+    cleaned = strip_error_text(nb)
+    if unprotected_outputs(cleaned):
+        cleaned = strip_unprotected(cleaned)
+    if cleaned != nb:
+        atomic_write_bytes(path, nbformat.writes(cleaned).encode("utf-8"))
 
 
 def publication_ledger_path(html: Path) -> Path:

@@ -36,7 +36,16 @@ def failed_result(
 
         area = redact(area)
     return ReportResult(
-        params_file, "failed", area, kind, None, 0.0, one_line(exc), type(exc).__name__, notebook
+        params_file,
+        "failed",
+        area,
+        kind,
+        None,
+        0.0,
+        one_line(exc, public=True),  # the index page and the attempt record show it
+        type(exc).__name__,
+        notebook,
+        detail=one_line(exc),
     )
 
 

@@ -189,3 +189,27 @@ def test_unknown_parameter_is_named(tiny_folder, tmp_path):
     assert result.returncode == 2 and "Traceback" not in message
     assert "comparision_areas" in message and "menade du 'comparison_areas'?" in message
     assert not list((tmp_path / "r").rglob("*.html"))
+
+
+def test_a_value_from_the_data_reaches_the_terminal_never_the_reports_folder(tiny_folder, tmp_path):
+    # A name typed into a date column: the batch names file, column and row on its index
+    # page, and the value itself only in the terminal (the reports folder is published).
+    data = tmp_path / "data"
+    shutil.copytree(tiny_folder, data)
+    _set("assessments.csv", 2, "start_date", "Anna Lindqvist")(data)
+    params = write_params(tmp_path, data)
+    batch = tmp_path / "batch.yaml"
+    batch.write_text(f"batch: term\nevaluations:\n  - {params.name}\n", encoding="utf-8")
+    out = tmp_path / "reports"
+    result = subprocess.run(
+        [str(EXE), "batch", str(batch), "-o", str(out), "--no-progress"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Anna Lindqvist" in result.stderr and "Traceback" not in result.stderr
+    index = (out / "term" / "index.html").read_text(encoding="utf-8")
+    assert "assessments.csv" in index and "start_date" in index and "rad 4" in index
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files and not [p for p in files if b"Lindqvist" in p.read_bytes()]

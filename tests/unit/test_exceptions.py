@@ -55,3 +55,28 @@ def test_rebuild_prefers_the_json_line_over_the_message() -> None:
     plain = _rebuild("ParameterError", "some text", [])
     assert isinstance(plain, ParameterError) and plain.message == "some text"
     assert _rebuild("KeyError", "'x'", []) is None
+
+
+def test_the_page_form_leaves_out_found_values_and_foreign_text() -> None:
+    err = DataError("inte ett datum", file="/x/a.csv", row=4, column="start", expected="ÅÅÅÅ-MM-DD")
+    err.found = "'Anna Lindqvist'"
+    full, page = user_message(err), user_message(err, public=True)
+    assert "Anna Lindqvist" in full and "Anna Lindqvist" not in page
+    assert page == "fil /x/a.csv, kolumn 'start', rad 4: inte ett datum (väntat: ÅÅÅÅ-MM-DD)"
+    assert str(err) == user_message(err, name_only=True, public=True)  # str() may reach a page
+    grouped = DataError("flera fel")
+    grouped.problems = [err]
+    assert "Lindqvist" in user_message(grouped)
+    assert "Lindqvist" not in user_message(grouped, public=True)
+    foreign = RenderError("ValueError", cell=7)
+    foreign.detail = "för få: 3"
+    assert user_message(foreign) == "cell 7: ValueError: för få: 3"
+    assert user_message(foreign, public=True) == str(foreign) == "cell 7: ValueError"
+
+
+def test_one_line_for_a_page_and_for_the_terminal() -> None:
+    from evaluation.render.single import one_line
+
+    assert one_line(KeyError("Anna"), public=True).startswith("KeyError (")
+    assert "Anna" not in one_line(KeyError("Anna"), public=True)
+    assert one_line(KeyError("Anna")) == "KeyError: 'Anna'"

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.exceptions import DataError, PrivacyError, RenderError
+from evaluation.exceptions import DataError, PrivacyError, RenderError, user_message
 from evaluation.render import render_report
+from evaluation.render.kernel_setup import ERROR_MARKER
+from evaluation.render.outputs import HIDDEN_TEXT
 from tests.integration.render.conftest import referrals_csv
 
 COMMIT = "0123456789ab"  # fixed, so a parallel commit elsewhere cannot change the footer
@@ -91,7 +93,8 @@ def test_failing_cell_keeps_notebook_and_the_last_good_report(
     with pytest.raises(RenderError) as info:
         _render(project, "ryd_ok.yaml")
     err = info.value
-    assert "KeyError" in err.message and "saknas" in err.message and err.cell is not None
+    assert err.message == "KeyError" and err.cell is not None
+    assert "saknas" in err.detail  # the exception's own text: for the terminal only
     folder = project / "out" / "ryd"
     # A failed retry never loses the last good report: page and manifest are untouched,
     # and the reason of the failed attempt is recorded beside them.
@@ -104,8 +107,14 @@ def test_failing_cell_keeps_notebook_and_the_last_good_report(
     outputs = [o for c in json.loads(kept.read_text())["cells"] for o in c.get("outputs", [])]
     assert any(o["output_type"] == "error" and o["ename"] == "KeyError" for o in outputs)
     assert not any("innan" in "".join(o.get("text", "")) for o in outputs)
+    # nor does the exception's own text, which may quote data; frames and code stay
+    error = next(o for o in outputs if o["output_type"] == "error")
+    assert error["evalue"] == HIDDEN_TEXT and "'saknas'" not in "".join(error["traceback"])
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", "".join(error["traceback"]))
+    assert 'values["saknas"]' in plain and "KeyError" in plain
     attempt = json.loads((folder / "outcome_followup.attempt.json").read_text())
     assert "KeyError" in attempt["reason"] and attempt["failed_at"]
+    assert "saknas" not in attempt["reason"]
 
 
 def test_evaluation_error_in_notebook_surfaces_as_itself(
@@ -122,10 +131,19 @@ def test_evaluation_error_in_notebook_surfaces_as_itself(
     assert (err.file, err.row, err.column) == ("referrals.csv", 7, "referral_date")
     assert (err.expected, err.found, err.message) == ("YYYY-MM-DD", "31/12", "not a date")
     assert err.cell == 4 and err.notebook.endswith("outcome_followup.failed.ipynb")
-    assert str(err) == (
+    # the terminal's wording names the value found; str(), which may reach a page, does not
+    assert user_message(err, name_only=True) == (
         "fil referrals.csv, kolumn 'referral_date', rad 7: not a date "
         "(väntat: YYYY-MM-DD; hittat: 31/12)"
     )
+    assert (
+        str(err)
+        == "fil referrals.csv, kolumn 'referral_date', rad 7: not a date (väntat: YYYY-MM-DD)"
+    )
+    kept = json.loads(Path(err.notebook).read_text(encoding="utf-8"))
+    error = next(o for c in kept["cells"] for o in c.get("outputs", []) if o["ename"])
+    assert "31/12" not in error["evalue"] and "31/12" not in error["traceback"][-1]
+    assert not any(ERROR_MARKER in line for line in error["traceback"])  # its JSON line
     assert not (project / "out" / "skaggetorp" / "outcome_followup.html").exists()
 
 

@@ -149,9 +149,9 @@ def test_sum_age_bands_into_0_19_and_reject_0_17():
     r001 = young[(young["Region"] == "0880R001_RegSO2025") & (young["Kon"] == "1+2")]
     assert r001["value"].tolist() == [121 + 173 + 188 + 166]
     assert set(young["Alder"]) == {"0-19"}
-    with pytest.raises(DataError, match="15-19") as err:
+    with pytest.raises(DataError) as err:
         sum_age_bands(frame, 0, 17)
-    assert err.value.column == "Alder"
+    assert err.value.column == "Alder" and "15-19" in err.value.found
 
 
 def test_sum_age_bands_open_top_band():

@@ -76,3 +76,30 @@ def test_only_protected_outputs_pass(tmp_path) -> None:
     nb = _notebook(("Note('a')", [_display(Note("a"))]), ("pass", []))
     check_outputs(nb, tmp_path / "kept.ipynb")
     assert not (tmp_path / "kept.ipynb").exists()
+
+
+def test_kept_errors_lose_found_values_and_foreign_text_but_keep_their_frames() -> None:
+    from evaluation.render.kernel_setup import ERROR_MARKER
+    from evaluation.render.outputs import HIDDEN_TEXT, strip_error_text
+
+    package = v4.new_output(
+        "error",
+        ename="DataError",
+        evalue="fil a.csv, rad 4: inte ett datum",
+        traceback=["frame 1", "DataError: fil a.csv, rad 4", ERROR_MARKER + '{"found": "Anna"}'],
+    )
+    foreign = v4.new_output(
+        "error",
+        ename="ValueError",
+        evalue="för få: 3\nrad två",
+        traceback=["x = check(n)", "\x1b[31mValueError\x1b[39m: för få: 3\nrad två", "rad två"],
+    )
+    nb = _notebook(("load()", [package]), ("check()", [foreign]))
+    cleaned = strip_error_text(nb)
+    first, second = (c.outputs[0] for c in cleaned.cells[2:])
+    assert first.traceback == ["frame 1", "DataError: fil a.csv, rad 4"]
+    assert first.evalue == package.evalue  # the package's message is the page form already
+    assert second.evalue == HIDDEN_TEXT and "för få" not in "".join(second.traceback)
+    assert "rad två" not in "".join(second.traceback)
+    assert second.traceback[0] == "x = check(n)"
+    assert nb.cells[3].outputs[0].evalue == "för få: 3\nrad två"  # a copy was cleaned
