@@ -109,15 +109,18 @@ def strip_unprotected(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 #: What a kept notebook's error shows in place of an exception's own text.
 HIDDEN_TEXT = "(felets text står i terminalen)"
+#: What a kept notebook shows in place of text a cell wrote to stderr (warnings included).
+HIDDEN_STDERR = "(text till stderr, som varningar, visas inte här: den kan citera data)"
 
 
-def strip_error_text(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Copy of ``nb`` whose errors quote no data (a kept notebook lies in the reports folder).
+def strip_free_text(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copy of ``nb`` without text that may quote data (a kept notebook lies in the reports folder).
 
     A package error's found value travels in its JSON line (``ERROR_MARKER``), which is
     removed; its message is already the page form (``EvaluationError.__str__``). Another
     exception's text (``ValueError: …``) may quote anything and is replaced; the frames and
-    the code lines stay, and the terminal showed the whole message.
+    the code lines stay, and the terminal showed the whole message. Text written to stderr
+    (a library's warning can quote a cell's value) is replaced too; stdout is R10's.
     """
     from evaluation.exceptions import error_classes
     from evaluation.render.kernel_setup import ERROR_MARKER
@@ -126,6 +129,10 @@ def strip_error_text(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     package = error_classes()
     for _, cell in _cells(nb):
         for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                if str(out.get("text", "")).strip() and out.get("text") != REMOVED + "\n":
+                    out["text"] = HIDDEN_STDERR + "\n"
+                continue
             if out.get("output_type") != "error":
                 continue
             lines = [t for t in out.get("traceback", []) if not t.startswith(ERROR_MARKER)]

@@ -302,18 +302,18 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
 
 
 def _clean_kept_notebook(path: Path) -> None:
-    """Remove unprotected outputs and the error's data values from a kept notebook.
+    """Remove unprotected outputs and text that may quote data from a kept notebook.
 
-    Unprotected: raw tables, figures, printed text (``outputs.strip_unprotected``); the
-    error's values: ``outputs.strip_error_text``.
+    Unprotected: raw tables, figures, printed text (``outputs.strip_unprotected``); text
+    that may quote data: the error's values and stderr (``outputs.strip_free_text``).
     """
     import nbformat
 
-    from evaluation.render.outputs import strip_error_text, strip_unprotected, unprotected_outputs
+    from evaluation.render.outputs import strip_free_text, strip_unprotected, unprotected_outputs
     from evaluation.render.paths import atomic_write_bytes
 
     nb = nbformat.read(path, as_version=4)
-    cleaned = strip_error_text(nb)
+    cleaned = strip_free_text(nb)
     if unprotected_outputs(cleaned):
         cleaned = strip_unprotected(cleaned)
     if cleaned != nb:

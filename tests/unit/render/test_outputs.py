@@ -78,9 +78,9 @@ def test_only_protected_outputs_pass(tmp_path) -> None:
     assert not (tmp_path / "kept.ipynb").exists()
 
 
-def test_kept_errors_lose_found_values_and_foreign_text_but_keep_their_frames() -> None:
+def test_kept_notebooks_lose_text_that_may_quote_data_but_keep_their_frames() -> None:
     from evaluation.render.kernel_setup import ERROR_MARKER
-    from evaluation.render.outputs import HIDDEN_TEXT, strip_error_text
+    from evaluation.render.outputs import HIDDEN_STDERR, HIDDEN_TEXT, strip_free_text
 
     package = v4.new_output(
         "error",
@@ -94,9 +94,11 @@ def test_kept_errors_lose_found_values_and_foreign_text_but_keep_their_frames() 
         evalue="för få: 3\nrad två",
         traceback=["x = check(n)", "\x1b[31mValueError\x1b[39m: för få: 3\nrad två", "rad två"],
     )
-    nb = _notebook(("load()", [package]), ("check()", [foreign]))
-    cleaned = strip_error_text(nb)
-    first, second = (c.outputs[0] for c in cleaned.cells[2:])
+    warned = v4.new_output("stream", name="stderr", text="UserWarning: 'Anna' is no date\n")
+    nb = _notebook(("load()", [package]), ("check()", [foreign]), ("parse()", [warned]))
+    cleaned = strip_free_text(nb)
+    first, second, third = (c.outputs[0] for c in cleaned.cells[2:])
+    assert third.text == HIDDEN_STDERR + "\n"
     assert first.traceback == ["frame 1", "DataError: fil a.csv, rad 4"]
     assert first.evalue == package.evalue  # the package's message is the page form already
     assert second.evalue == HIDDEN_TEXT and "för få" not in "".join(second.traceback)
