@@ -165,7 +165,8 @@ def check_outputs(nb: nbformat.NotebookNode, failed_path) -> None:
             f"{where} visar utdata som inte gått genom integritetsskyddet och innehåller "
             "ett värde som ser ut som ett personnummer (visas inte); inget sparades"
         )
-    atomic_write_bytes(failed_path, nbformat.writes(strip_unprotected(nb)).encode("utf-8"))
+    kept = strip_free_text(strip_unprotected(nb))
+    atomic_write_bytes(failed_path, nbformat.writes(kept).encode("utf-8"))
     others = len({n for n, _, _ in found}) - 1
     more = f"; {others} cell(er) till gör likadant" if others else ""
     raise RenderError(

@@ -56,12 +56,18 @@ def test_unprotected_outputs_are_found_and_named() -> None:
 
 
 def test_check_outputs_keeps_a_cleaned_notebook_and_names_the_cell(tmp_path) -> None:
-    nb = _notebook(("x = 1\nx + 1", [v4.new_output("execute_result", data={"text/plain": "2"})]))
+    warned = v4.new_output("stream", name="stderr", text="UserWarning: 'Anna'\n")
+    nb = _notebook(
+        ("x = 1\nx + 1", [v4.new_output("execute_result", data={"text/plain": "2"})]),
+        ("parse()", [warned]),
+    )
     kept = tmp_path / "kind.failed.ipynb"
     with pytest.raises(RenderError) as err:
         check_outputs(nb, kept)
     assert err.value.cell == 2 and "'x = 1'" in str(err.value) and "ett värde" in str(err.value)
     assert unprotected_outputs(nbformat.read(kept, as_version=4)) == []
+    text = kept.read_text(encoding="utf-8")
+    assert "Anna" not in text and "output removed" in text  # stderr too; the notice stays
 
 
 def test_identity_number_in_an_unprotected_output_keeps_nothing(tmp_path) -> None:
