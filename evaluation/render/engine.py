@@ -36,8 +36,8 @@ class ReportClient(PapermillNotebookClient):
     (``kernel_setup.run_cells``) and marks where each cell's outputs begin; the outputs
     are sorted back into their cells with nbclient's own ``process_message``, and
     papermill's cell metadata is kept. Hand-written: neither library runs a notebook in
-    one request. Notebooks that need nbclient's per-cell
-    handling (errors allowed, top-level ``await``) take its path unchanged.
+    one request. Notebooks that need nbclient's per-cell handling (errors allowed,
+    top-level ``await``) take its path unchanged.
     """
 
     def papermill_execute_cells(self):

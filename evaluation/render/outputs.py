@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import nbformat
 
@@ -113,20 +114,32 @@ HIDDEN_TEXT = "(felets text står i terminalen)"
 HIDDEN_STDERR = "(text till stderr, som varningar, visas inte här: den kan citera data)"
 
 
+#: A traceback entry that states an exception: its (coloured) name, ": ", its text.
+_EXCEPTION_LINE = re.compile(r"^((?:\x1b\[[0-9;]*m)*([A-Za-z_][\w.]*)(?:\x1b\[[0-9;]*m)*): ", re.S)
+
+
 def strip_free_text(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Copy of ``nb`` without text that may quote data (a kept notebook lies in the reports folder).
 
     A package error's found value travels in its JSON line (``ERROR_MARKER``), which is
-    removed; its message is already the page form (``EvaluationError.__str__``). Another
-    exception's text (``ValueError: …``) may quote anything and is replaced; the frames and
-    the code lines stay, and the terminal showed the whole message. Text written to stderr
-    (a library's warning can quote a cell's value) is replaced too; stdout is R10's.
+    removed; its message is already the page form (``EvaluationError.__str__``). Any other
+    exception's text (``ValueError: …``, a chained ``KeyError: 'Anna'`` included) may quote
+    anything and is replaced; the frames and the code lines stay, and the terminal showed
+    the whole message. Text written to stderr (a library's warning can quote a cell's
+    value) is replaced too; stdout is R10's.
     """
     from evaluation.exceptions import error_classes
     from evaluation.render.kernel_setup import ERROR_MARKER
 
     nb = copy.deepcopy(nb)
     package = error_classes()
+
+    def scrub(entry: str) -> str:
+        stated = _EXCEPTION_LINE.match(entry)
+        if stated is None or stated.group(2).rsplit(".", 1)[-1] in package:
+            return entry
+        return f"{stated.group(1)}: {HIDDEN_TEXT}"
+
     for _, cell in _cells(nb):
         for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
@@ -135,14 +148,11 @@ def strip_free_text(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 continue
             if out.get("output_type") != "error":
                 continue
-            lines = [t for t in out.get("traceback", []) if not t.startswith(ERROR_MARKER)]
-            text = str(out.get("evalue") or "")
-            if out.get("ename") not in package and text:
-                parts = sorted({text, *(p for p in text.splitlines() if p.strip())}, key=len)
-                for part in reversed(parts):  # the whole text first, then any line of it
-                    lines = [t.replace(part, HIDDEN_TEXT) for t in lines]
+            out["traceback"] = [
+                scrub(t) for t in out.get("traceback", []) if not t.startswith(ERROR_MARKER)
+            ]
+            if out.get("ename") not in package and out.get("evalue"):
                 out["evalue"] = HIDDEN_TEXT
-            out["traceback"] = lines
     return nb
 
 
