@@ -572,6 +572,16 @@ def _audit_measure(
                         continue
                     bounds = (lo, hi)
             if bounds is None:
+                # No data fits every figure: an earlier term's figures contradict this
+                # term's (a revision seen only through other figures' sums). Those values
+                # are then no facts about this term's data: judge it on its own figures.
+                own = [r for r in eq if shown[keys[r]][0].current]
+                if len(own) < len(eq):
+                    a_own, b_own = (sub[own], b_all[own]) if own else (None, None)
+                    bounds = _bound(c, a_own, b_own, n, ub=ub)
+                    if bounds is not None and bounds[1] - bounds[0] < min_count - _TOL:
+                        audit.failures.extend(_failure(it, *bounds) for it in its)
+                        continue
                 audit.warnings.extend(
                     _failure(it, math.nan, math.nan, "inconsistent") for it in its
                 )

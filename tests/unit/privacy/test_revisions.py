@@ -117,3 +117,35 @@ def test_an_earlier_term_audited_after_a_later_one_is_not_failed_by_its_revision
     # later total that gives h1's hidden A away fails the later term's audit
     pinned = audit_ledgers([_term("h2/a", B=20, TOTAL=73)], [_term("h1/a", A=None, B=20)])
     assert [(f.figure, f.kind, f.report) for f in pinned.failures] == [(A, "interval", "h1/a")]
+
+
+def test_a_revision_seen_only_through_sums_does_not_hide_this_terms_own_pin():
+    # h1 showed the total per month; h2's data has one late registration, and h2 shows
+    # the two months' total, A's share and hides B: B = 61 - 59 = 2 from h2 alone. With
+    # h1 beside it no data fits every figure (30 + 30 is not 61); that contradiction
+    # used to turn B into a warning and let the pin through.
+    months = ["m1", "m2"]
+    m1 = Figure.of("referrals", {"area": ["A", "B"], "period": ["m1"]})
+    m2 = Figure.of("referrals", {"area": ["A", "B"], "period": ["m2"]})
+    both = Figure.of("referrals", {"area": ["A", "B"], "period": months})
+    a = Figure.of("referrals", {"area": ["A"], "period": months})
+    b = Figure.of("referrals", {"area": ["B"], "period": months})
+
+    def term(name, figures):
+        ledger = Ledger(report=name, min_count=5)
+        ledger.declare("referrals", "area", ["A", "B"])
+        ledger.declare("referrals", "period", months)
+        for figure, v in figures:
+            ledger.entries.append(Entry("Orosanmälningar", figure, "count", v, v is None))
+        return name, ledger
+
+    earlier = [term("h1/a", [(m1, 30), (m2, 30)])]
+    current = [term("h2/a", [(both, 61), (a, 59), (b, None)])]
+    audit = audit_ledgers(current, earlier)
+    assert [(f.figure, f.kind, f.lower, f.upper) for f in audit.failures] == [
+        (b, "interval", 2.0, 2.0)
+    ]
+    # hiding A's figure (the repair) leaves B free in h2's data: no failure, only the
+    # contradiction with h1 as a warning
+    fixed = audit_ledgers([term("h2/a", [(both, 61), (a, None), (b, None)])], earlier)
+    assert fixed.ok and {w.kind for w in fixed.warnings} == {"inconsistent"}
