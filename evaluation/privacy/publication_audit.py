@@ -508,7 +508,16 @@ def _audit_measure(
     fig_label, atom_label = label[:m], label[m:]
     row_of = {k: i for i, k in enumerate(keys)}
     todo: dict[int, list[tuple[int, list[_Item]]]] = defaultdict(list)
-    subs: dict = {}  # component -> its columns of ``a`` (the revision read's pieces)
+
+    @functools.cache
+    def piece_of(comp: int):
+        """One piece's columns of ``a``, its equality rows and its page-range constraints."""
+        sub = a[:, np.flatnonzero(atom_label == comp)].tocsr()
+        eq = np.flatnonzero(fig_label[:n_eq] == comp)
+        rg = np.flatnonzero(fig_label[n_keys:] == comp)
+        ub = (sub[n_keys + rg], lo_all[rg], hi_all[rg]) if len(rg) else None
+        return sub, eq, rg, ub
+
     for key, its in targets.items():
         if key in shown and shown[key][1] >= min_count:
             # hidden here, shown as a publishable count elsewhere (e.g. a secondary
@@ -518,32 +527,24 @@ def _audit_measure(
             first, was = shown[key]
             mine = [it for it in its if it.current]
             if not first.current and mine:
-                comp = fig_label[row_of[key]]
-                others = [r for r in np.flatnonzero(fig_label[:n_eq] == comp) if r != row_of[key]]
-                rg = np.flatnonzero(fig_label[n_keys:] == comp)
-                if comp not in subs:
-                    subs[comp] = a[:, np.flatnonzero(atom_label == comp)].tocsr()
-                sub = subs[comp]
-                ub = (sub[n_keys + rg], lo_all[rg], hi_all[rg]) if len(rg) else None
+                sub, eq, _, ub = piece_of(int(fig_label[row_of[key]]))
+                others = [r for r in eq if r != row_of[key]]
                 found = _revision_read(sub, row_of[key], others, b_all, ub, was)
                 if found is not None and found[1] - found[0] < min_count - _TOL:
                     lo, hi = found
                     audit.failures.extend(_failure(it, lo, hi, "revision") for it in mine)
             continue
         todo[int(fig_label[row_of[key]])].append((row_of[key], its))
+    touched = set(fig_label[:n_eq].tolist()) | set(fig_label[n_keys:].tolist())
     for comp, rows in todo.items():
-        eq = np.flatnonzero(fig_label[:n_eq] == comp)
-        rg = np.flatnonzero(fig_label[n_keys:] == comp)
-        if not len(eq) and not len(rg):
+        if comp not in touched:
             # Touches no published figure: free. Proof: the piece's base cells appear in
             # no equality and no page range, so the only constraint on them is x ≥ 0;
             # x = 0 and x = t·e (any cell of the target, any t ≥ 0) are both feasible, so
             # the target ranges over [0, ∞) — never narrower than ``min_count``.
             continue
-        atoms = np.flatnonzero(atom_label == comp)
-        sub = a[:, atoms].tocsr()
+        sub, eq, _, ub = piece_of(comp)
         a_eq, b_eq = (sub[eq], b_all[eq]) if len(eq) else (None, None)
-        ub = (sub[n_keys + rg], lo_all[rg], hi_all[rg]) if len(rg) else None
         n = sub.shape[1]
         rows_c = sub[[r for r, _ in rows]]
         sweep = _Sweep(rows_c, a_eq, b_eq, ub, min_count, n)
