@@ -17,7 +17,19 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from evaluation.privacy.ledger import LINEAR_ROLES, Figure, Ledger, months_between, read_hidden
+from evaluation.privacy.ledger import (
+    HIDDEN_FILE,
+    LEDGER_SUFFIX,
+    LINEAR_ROLES,
+    REVISED_FILE,
+    Figure,
+    Ledger,
+    months_between,
+    read_hidden,
+    read_revised,
+    write_hidden,
+    write_revised,
+)
 
 if TYPE_CHECKING:  # the batch process uses this module without loading pandas
     import pandas as pd
@@ -157,7 +169,7 @@ def take_ledger(nb) -> str | None:
 
 def seed_hidden(batch_dir: str | Path, history: Iterable[str | Path]) -> set[str]:
     """Start the batch's hidden set: what it hid before plus what earlier terms hid."""
-    from evaluation.privacy.ledger import carry_history, write_hidden
+    from evaluation.privacy.ledger import carry_history
     from evaluation.privacy.publication_audit import hidden_keys_of
 
     history = list(history)
@@ -237,8 +249,6 @@ class AuditAhead:
 
     def page_written(self, page: str | Path) -> None:
         """Read and check a page (and its ledger) the batch has just written."""
-        from evaluation.privacy.ledger import LEDGER_SUFFIX
-
         page = Path(page)
         self._todo.put((page, page.with_name(page.stem + LEDGER_SUFFIX)))
 
@@ -281,7 +291,6 @@ def settle(batch_dir, history, rerender, *, max_rounds: int = 4, withdraw: bool 
     """
     import time
 
-    from evaluation.privacy.ledger import LEDGER_SUFFIX, read_revised, write_hidden, write_revised
     from evaluation.privacy.publication_audit import audit_batch_folder, find_ledgers
 
     started = time.perf_counter()
@@ -350,8 +359,6 @@ def withdraw_refused(batch_dir: Path, audit, ledgers: dict[Path, Ledger]) -> lis
     audit's memories in ``ledgers/`` go too: the page check's holds the figures read
     off the withdrawn pages, and the measures' digests are taken over them.
     """
-    from evaluation.privacy.ledger import LEDGER_SUFFIX
-
     root = batch_dir.parent
     forget_audit_memories(batch_dir)
     measures = {f.figure.measure for f in audit.failures if f.kind != "page"}
@@ -369,8 +376,6 @@ def withdraw_refused(batch_dir: Path, audit, ledgers: dict[Path, Ledger]) -> lis
 
 def remove_report_files(page: Path) -> None:
     """Remove a report's page and what beside it shows its figures: ledger, printed PDF."""
-    from evaluation.privacy.ledger import LEDGER_SUFFIX
-
     page.unlink(missing_ok=True)
     page.with_suffix(".pdf").unlink(missing_ok=True)  # printed by an earlier --pdf
     page.with_name(page.name.removesuffix(".html") + LEDGER_SUFFIX).unlink(missing_ok=True)
@@ -438,7 +443,7 @@ def _stamp(batch_dir: Path, history) -> str:
     h = hashlib.sha256()
     for folder in [batch_dir, *map(Path, history)]:
         files = [*folder.glob("*/*.html"), *folder.glob("*/*.ledger.json")]
-        files += [folder / "ledgers" / "hidden.json", folder / "ledgers" / "revised.json"]
+        files += [folder / "ledgers" / HIDDEN_FILE, folder / "ledgers" / REVISED_FILE]
         for p in sorted(f for f in files if f.is_file()):
             st = p.stat()
             h.update(f"{p}|{st.st_size}|{st.st_mtime_ns}\n".encode())
