@@ -264,7 +264,17 @@ def reset(cwd: str) -> None:
         maps._FIGURE.clear()
     ip = get_ipython()
     if ip is not None:
-        ip.run_line_magic("reset", "-f")
+        # ``%reset -f`` without its cache flush's full collection, which walks every object
+        # the report still holds before the namespace is cleared; the collection in
+        # ``_freeze_survivors`` below, once the namespace is gone, frees the same garbage.
+        hook = ip.displayhook
+        full_cache = hook.do_full_cache
+        hook.do_full_cache = False
+        try:
+            ip.reset(new_session=False)
+        finally:
+            hook.do_full_cache = full_cache
+        hook._ = hook.__ = hook.___ = ""  # the flush's other work: the last three results
         ip.execution_count = 1
     # What outlived the report and %reset's collection (caches filled on first use, such
     # as matplotlib's fonts) lives on: keep it out of the next reports' collections too.

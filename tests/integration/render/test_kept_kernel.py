@@ -52,9 +52,15 @@ USE_KERNEL = """
     from evaluation.render.kernel import warm_kernel
     k = warm_kernel()
     k.run("import evaluation.present.charts as c, evaluation.present.maps as m")
-    left = k.run("assert 'left_over' not in globals() and not c._REUSED and not m._FIGURE")
+    shown = "get_ipython().run_cell({!r}, store_history=True)".format
+    k.run(shown("'a new result'"))  # the last three results move along: none may be the last's
+    left = k.run(
+        "assert 'left_over' not in globals() and not c._REUSED and not m._FIGURE"
+        " and list(Out.values()) == ['a new result'] and __ == ___ == ''"
+    )
     left = left["status"]
     k.run("left_over = 'a table'; c._REUSED['trend'] = 'a chart'; m._FIGURE.append('a map')")
+    k.run(shown("'a result'") + ";" + shown("'the last result'"))
     print(json.dumps({"pid": k.pid, "adopted": k.adopted, "clean": left}))
 """
 
