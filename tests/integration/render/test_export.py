@@ -113,3 +113,34 @@ def test_markdown_rendered_once_gives_the_same_page_and_attachments_are_rendered
     assert page(png) == first  # the remembered rendering is the one nbconvert gave
     other = png.replace("A60e6", "B60e6")
     assert other in page(other)  # a cell with attachments is rendered from its own image
+
+
+def test_an_output_against_the_notebook_schema_stops_the_export():
+    """The one-request client skips nbformat's check of each output; the export's check stays."""
+    import nbformat
+    import pytest
+
+    from evaluation.params import load_params
+    from evaluation.render.export import export_html
+    from evaluation.render.provenance import report_context
+
+    root = Path(__file__).resolve().parents[3]
+    params = load_params(root / "params" / "user_survey" / "ryd.yaml")
+    context = report_context(params, root / "notebooks" / "user_survey.ipynb", fingerprint={})
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [
+        nbformat.from_dict(
+            {
+                "output_type": "execute_result",
+                "data": {"text/plain": "1"},
+                "metadata": {},
+                "execution_count": "ett",
+            }
+        )
+    ]
+    nb.cells = [cell]
+    with pytest.raises(nbformat.ValidationError):
+        export_html(nb, context)
+    cell.outputs[0].execution_count = 1
+    assert "<html" in export_html(nb, context)
