@@ -2,9 +2,10 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/cell_requests.py [--cells 300] [--rounds 5]
+    .venv/bin/python benchmarks/cell_requests.py [--cells 300] [--rounds 5] [--shown]
 
-One warm kernel runs a notebook of trivial cells (``x{i} = {i}``) in turn through
+One warm kernel runs a notebook of trivial cells (``x{i} = {i}``; with ``--shown`` each
+also shows a result, as a report's cells do) in turn through
 papermill's client (nbclient's request per cell) and through the package's
 ``engine.ReportClient`` (all code cells in one request, outputs sorted back into
 cells). Prints the kernel's and this process's CPU milliseconds per cell, medians over
@@ -40,10 +41,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--shown", action="store_true", help="each cell shows its value")
     args = parser.parse_args()
+    shown = "\nx{i}" if args.shown else ""
     with tempfile.TemporaryDirectory(prefix="evaluation-cells-") as tmp:
         source = Path(tmp) / "cells.ipynb"
-        cells = [nbformat.v4.new_code_cell(f"x{i} = {i}") for i in range(args.cells)]
+        cells = [
+            nbformat.v4.new_code_cell(f"x{i} = {i}" + shown.format(i=i)) for i in range(args.cells)
+        ]
         nbformat.write(nbformat.v4.new_notebook(cells=cells), source)
         kernel = WarmKernel(cwd=tmp, modules=())
         try:
@@ -72,7 +77,8 @@ def main() -> None:
         name: tuple(statistics.median(r[i] for r in rounds) * 1000 / args.cells for i in (0, 1))
         for name, rounds in seen.items()
     }
-    print(f"{args.cells} trivial cells, {args.rounds} alternating rounds; CPU per cell, medians")
+    what = "cells showing a result" if args.shown else "trivial cells"
+    print(f"{args.cells} {what}, {args.rounds} alternating rounds; CPU per cell, medians")
     for name, (k, w) in per_cell.items():
         print(f"  {name:28s} kernel {k:5.2f} ms  runner {w:5.2f} ms  together {k + w:5.2f} ms")
     (k1, w1), (k2, w2) = per_cell.values()

@@ -119,6 +119,20 @@ def test_a_failing_last_cell_and_a_syntax_error_are_failures(kernel, tmp_path):
         assert [o.ename for o in nb.cells[1].outputs if o.output_type == "error"] == [ename]
 
 
+def test_streams_flush_as_ipykernel_made_them_once_the_notebook_ends(kernel, tmp_path):
+    # While the cells run, a flush with nothing printed returns at once (run_cells);
+    # after them, and after a failed cell, the kernel's streams are ipykernel's own again.
+    own = "[('flush' in vars(s)) for s in (__import__('sys').stdout, __import__('sys').stderr)]"
+    assert kernel.evaluate(own)() == "[False, False]"
+    for last in ("1", "1 / 0"):
+        _run(
+            kernel,
+            _notebook(tmp_path, [("code", "print('a', end='')"), ("code", last)]),
+            ReportClient,
+        )
+        assert kernel.evaluate(own)() == "[False, False]"
+
+
 def test_the_kernel_keeps_working_after_a_notebook_and_cells_with_await_fall_back(kernel, tmp_path):
     # Top-level await cannot run inside the one request: nbclient's path runs it.
     path = _notebook(tmp_path, [("code", "import asyncio\nawait asyncio.sleep(0)\n5")])
