@@ -218,7 +218,7 @@ def _flush_only_what_was_written() -> Iterator[None]:
 
     ipykernel flushes both streams before every display and result, and each flush waits
     for a round trip through its IOPub thread, also when nothing was printed: ~0.3 CPU-ms
-    per display over the two threads, ~10 per report. Text printed before a display
+    per display over the two threads, ~7 per report. Text printed before a display
     still goes out before it: both leave through the IOPub thread, in order. Hand-written:
     ipykernel has no setting for it; streams without its buffers keep their own flush.
     """
