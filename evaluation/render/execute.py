@@ -21,7 +21,7 @@ from papermill.parameterize import parameterize_notebook
 from evaluation.exceptions import EvaluationError, RenderError, error_classes
 from evaluation.render import engine as _engine  # noqa: F401 - registers the engines
 from evaluation.render.kernel_setup import ERROR_MARKER
-from evaluation.render.paths import atomic_write_bytes
+from evaluation.render.outputs import keep_notebook
 
 ENGINES = (_engine.WARM, _engine.FRESH)
 #: Set when a notebook starts running in a kernel: work this process can do meanwhile
@@ -48,10 +48,6 @@ def _rebuild(ename: str, evalue: str, traceback: list[str]) -> EvaluationError |
     if ename not in error_classes():
         return None
     return EvaluationError.from_dict({"type": ename, "message": evalue})
-
-
-def _keep_failed(nb: nbformat.NotebookNode, failed_path: Path) -> None:
-    atomic_write_bytes(failed_path, nbformat.writes(nb).encode("utf-8"))
 
 
 def execute_notebook(
@@ -91,16 +87,18 @@ def execute_notebook(
             execution_timeout=timeout,
         )
     except Exception as exc:  # dead kernel, timeout: no error output in the notebook
-        _keep_failed(nb, failed_path)
+        keep_notebook(nb, failed_path)
         error = RenderError(f"notebooken stannade ({type(exc).__name__})", notebook=failed_path)
         error.detail = str(exc).strip() or None  # nbclient's text quotes the cell's code
         raise error from None
-    with tempfile.TemporaryDirectory(dir=failed_path.parent, prefix=".evaluation-tmp-") as tmp:
+    # papermill writes the failed notebook, its error cell on top, as it is: to a folder
+    # outside the reports; what is kept there is its cleaned copy.
+    with tempfile.TemporaryDirectory(prefix="evaluation-failed-") as tmp:
         scratch = Path(tmp) / failed_path.name
         try:
             raise_for_execution_errors(nb, str(scratch))
         except PapermillExecutionError as err:
-            scratch.replace(failed_path)
+            keep_notebook(nbformat.read(scratch, as_version=4), failed_path)
             raise notebook_error(err, failed_path) from None
     return nb
 

@@ -156,6 +156,26 @@ def strip_free_text(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def keep_notebook(nb: nbformat.NotebookNode, path) -> None:
+    """Keep a failed run's notebook at ``path``, in the reports folder, in its kept form.
+
+    Unprotected outputs (``strip_unprotected``) and text that may quote data
+    (``strip_free_text``) are removed in memory, before anything is written: the raw
+    notebook never lies in the reports folder, not even until a later step cleans it.
+    A notebook with an identity number anywhere (R8) is not kept at all, and an
+    earlier run's kept notebook at ``path`` goes with it.
+    """
+    from evaluation.render.scan import check_text
+
+    try:
+        check_text(nbformat.writes(nb), path.name)
+    except PrivacyError as leak:
+        path.unlink(missing_ok=True)
+        raise PrivacyError(f"{leak} (den misslyckade notebooken sparades inte)") from None
+    kept = strip_free_text(strip_unprotected(nb))
+    atomic_write_bytes(path, nbformat.writes(kept).encode("utf-8"))
+
+
 def check_outputs(nb: nbformat.NotebookNode, failed_path) -> None:
     """Raise unless every published output is protected; keep a cleaned failed notebook.
 
@@ -175,8 +195,7 @@ def check_outputs(nb: nbformat.NotebookNode, failed_path) -> None:
             f"{where} visar utdata som inte gått genom integritetsskyddet och innehåller "
             "ett värde som ser ut som ett personnummer (visas inte); inget sparades"
         )
-    kept = strip_free_text(strip_unprotected(nb))
-    atomic_write_bytes(failed_path, nbformat.writes(kept).encode("utf-8"))
+    keep_notebook(nb, failed_path)
     others = len({n for n, _, _ in found}) - 1
     more = f"; {others} cell(er) till gör likadant" if others else ""
     raise RenderError(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from evaluation.exceptions import EvaluationError, PrivacyError, RenderError, user_message
+from evaluation.exceptions import EvaluationError, RenderError, user_message
 from evaluation.load.fingerprint import data_fingerprint
 from evaluation.metadata.kinds import notebook_path
 from evaluation.params import load_params
@@ -268,7 +268,7 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
     from evaluation.render.export import export_html, exporter_ahead
     from evaluation.render.outputs import check_outputs
     from evaluation.render.provenance import git_commit, report_context
-    from evaluation.render.scan import check_text, scan_file
+    from evaluation.render.scan import check_text
 
     exporter_ahead()  # built while the kernel runs the notebook, unless built already
     parameters = {
@@ -276,18 +276,10 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
         "cache_dir": str(Path(cache_dir).resolve()) if cache_dir else None,
         PUBLICATION_PARAMETER: str(paths.folder.parent.resolve()),
     }
-    try:
-        nb = execute_notebook(
-            notebook, parameters, paths.failed_notebook, engine=engine, timeout=timeout
-        )
-    except EvaluationError:
-        if paths.failed_notebook.exists():
-            try:
-                scan_file(paths.failed_notebook)  # R8 holds for the kept notebook too
-            except PrivacyError as leak:
-                raise PrivacyError(f"{leak} (den misslyckade notebooken togs bort)") from None
-            _clean_kept_notebook(paths.failed_notebook)
-        raise
+    # A failure keeps the notebook cleaned and scanned (``outputs.keep_notebook``).
+    nb = execute_notebook(
+        notebook, parameters, paths.failed_notebook, engine=engine, timeout=timeout
+    )
     check_outputs(nb, paths.failed_notebook)  # R10: only protected outputs are published
     context = report_context(
         params,
@@ -299,25 +291,6 @@ def _render_html(params, notebook, paths, cache_dir, engine, timeout, fingerprin
     html = export_html(nb, context)
     check_text(html, f"report {paths.folder.name}/{paths.html.name}")
     return html, ledger
-
-
-def _clean_kept_notebook(path: Path) -> None:
-    """Remove unprotected outputs and text that may quote data from a kept notebook.
-
-    Unprotected: raw tables, figures, printed text (``outputs.strip_unprotected``); text
-    that may quote data: the error's values and stderr (``outputs.strip_free_text``).
-    """
-    import nbformat
-
-    from evaluation.render.outputs import strip_free_text, strip_unprotected, unprotected_outputs
-    from evaluation.render.paths import atomic_write_bytes
-
-    nb = nbformat.read(path, as_version=4)
-    cleaned = strip_free_text(nb)
-    if unprotected_outputs(cleaned):
-        cleaned = strip_unprotected(cleaned)
-    if cleaned != nb:
-        atomic_write_bytes(path, nbformat.writes(cleaned).encode("utf-8"))
 
 
 def publication_ledger_path(html: Path) -> Path:

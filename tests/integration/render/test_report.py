@@ -117,6 +117,29 @@ def test_failing_cell_keeps_notebook_and_the_last_good_report(
     assert "saknas" not in attempt["reason"]
 
 
+def test_a_failed_notebook_reaches_the_reports_folder_only_cleaned(
+    project: Path, tmp_path: Path, monkeypatch, notebooks
+) -> None:
+    # A render stopped while its failed notebook is being kept (here: the cleaning
+    # raises, as a kill would stop it) leaves nothing in the reports folder that holds
+    # what the notebook printed or the exception's text; papermill's copy is not there.
+    from evaluation.render import outputs
+
+    monkeypatch.setenv(
+        "EVALUATION_NOTEBOOK_DIR", str(notebooks(tmp_path / "failing", outcome_followup="fails"))
+    )
+
+    def stopped(nb):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs, "strip_free_text", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        _render(project)
+    written = [p for p in (project / "out").rglob("*") if p.is_file()]
+    assert not [p for p in written if p.suffix == ".ipynb" or "tmp" in p.name], written
+    assert not any("saknas" in p.read_text(errors="replace") for p in written)
+
+
 def test_evaluation_error_in_notebook_surfaces_as_itself(
     project: Path, tmp_path: Path, monkeypatch, notebooks
 ) -> None:

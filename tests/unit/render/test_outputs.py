@@ -78,6 +78,22 @@ def test_identity_number_in_an_unprotected_output_keeps_nothing(tmp_path) -> Non
     assert "1212" not in str(err.value) and not kept.exists()
 
 
+def test_a_kept_notebook_with_an_identity_number_anywhere_is_not_kept(tmp_path) -> None:
+    # R8 for the kept notebook: a code line is no output, yet the file would hold it;
+    # an earlier run's kept notebook goes too (it is not this run's).
+    from evaluation.render.outputs import keep_notebook
+
+    kept = tmp_path / "kind.failed.ipynb"
+    kept.write_text("earlier run", encoding="utf-8")
+    out = v4.new_output("stream", name="stdout", text="2\n")
+    with pytest.raises(PrivacyError) as err:
+        keep_notebook(_notebook(("pnr = '19121212-1212'\nprint(2)", [out])), kept)
+    assert "1212" not in str(err.value) and "sparades inte" in str(err.value)
+    assert not kept.exists()
+    keep_notebook(_notebook(("print(2)", [out])), kept)
+    assert unprotected_outputs(nbformat.read(kept, as_version=4)) == []
+
+
 def test_only_protected_outputs_pass(tmp_path) -> None:
     nb = _notebook(("Note('a')", [_display(Note("a"))]), ("pass", []))
     check_outputs(nb, tmp_path / "kept.ipynb")
