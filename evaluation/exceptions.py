@@ -267,7 +267,7 @@ def user_message(
         where.append(rows_text(error))
     head = ", ".join(w for w in where if w)
     text = f"{head}: {error.message}" if head else error.message
-    if getattr(error, "detail", None) and not public:
+    if error.detail and not public:
         text += f": {error.detail}"
     details = []
     expected, found = getattr(error, "expected", None), getattr(error, "found", None)

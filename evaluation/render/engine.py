@@ -26,6 +26,14 @@ FRESH = "evaluation-fresh"
 IOPUB_TIMEOUT = 120
 #: Seconds between checks that the kernel still lives while a cell runs (as nbclient does).
 ALIVE_INTERVAL = 1.0
+#: An output message's fields that go into the notebook, by message type (nbformat's
+#: ``output_from_msg``, which also schema-checks each output).
+_OUTPUT_FIELDS = {
+    "stream": ("name", "text"),
+    "display_data": ("metadata", "data"),
+    "execute_result": ("metadata", "data", "execution_count"),
+    "error": ("ename", "evalue", "traceback"),
+}
 
 
 class ReportClient(PapermillNotebookClient):
@@ -59,25 +67,11 @@ class ReportClient(PapermillNotebookClient):
         report); the exporter checks the whole notebook once, outputs included, before
         any page is written. Widget output hooks and other messages take nbclient's path.
         """
-        content = msg["content"]
         kind = msg["msg_type"]
-        if kind == "stream":
-            fields = {"name": content["name"], "text": content["text"]}
-        elif kind == "display_data":
-            fields = {"metadata": content["metadata"], "data": content["data"]}
-        elif kind == "execute_result":
-            fields = {
-                "metadata": content["metadata"],
-                "data": content["data"],
-                "execution_count": content["execution_count"],
-            }
-        elif kind == "error":
-            fields = {k: content[k] for k in ("ename", "evalue", "traceback")}
-        else:
-            fields = None
+        fields = _OUTPUT_FIELDS.get(kind)
         if fields is None or self.output_hook_stack[msg["parent_header"].get("msg_id")]:
             return super().output(outs, msg, display_id, cell_index)
-        out = from_dict({"output_type": kind, **fields})
+        out = from_dict({"output_type": kind, **{f: msg["content"][f] for f in fields}})
         if self.clear_before_next_output:
             outs[:] = []
             self.clear_display_id_mapping(cell_index)
